@@ -1,0 +1,50 @@
+// fbnet: the headless command-line tool over the FBNet Studio engine.
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "fbnet/error.h"
+
+namespace fbnet::cli {
+
+std::string formatCount(double v)
+{
+    char buf[32];
+    if (v >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.2fG", v / 1e9);
+    else if (v >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+}
+
+} // namespace fbnet::cli
+
+int main(int argc, char **argv)
+{
+    CLI::App app{"fbnet — hardware-aware differentiable architecture search (FBNet) from the command line"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "fbnet 0.1.0");
+    fbnet::cli::Action run;
+    fbnet::cli::addSearchCommand(app, run);
+    fbnet::cli::addArchCommands(app, run);
+    fbnet::cli::addLutCommands(app, run);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        return app.exit(e);
+    }
+    try {
+        return run ? run() : 0;
+    } catch (const fbnet::Error &e) {
+        std::fprintf(stderr, "fbnet: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "fbnet: unexpected error: %s\n", e.what());
+        return 2;
+    }
+}

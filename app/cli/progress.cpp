@@ -1,0 +1,50 @@
+#include "progress.h"
+
+#include <cstdio>
+
+#include <unistd.h>
+
+namespace fbnet::cli {
+
+ProgressLine::ProgressLine()
+    : m_tty(::isatty(STDERR_FILENO) != 0), m_last(std::chrono::steady_clock::now() - std::chrono::hours(1))
+{
+}
+
+void ProgressLine::update(const std::string &text, bool force)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const double since = std::chrono::duration<double>(now - m_last).count();
+    if (!force && since < (m_tty ? 0.1 : 5.0))
+        return;
+    m_last = now;
+    if (m_tty) {
+        std::fprintf(stderr, "\r\033[K%s", text.c_str());
+        m_dirty = true;
+    } else {
+        std::fprintf(stderr, "%s\n", text.c_str());
+    }
+    std::fflush(stderr);
+}
+
+void ProgressLine::finish()
+{
+    if (m_tty && m_dirty)
+        std::fprintf(stderr, "\n");
+    m_dirty = false;
+}
+
+std::string formatDuration(double s)
+{
+    if (s < 0)
+        s = 0;
+    char buf[32];
+    const int t = int(s + 0.5);
+    if (t >= 3600)
+        std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
+    return buf;
+}
+
+} // namespace fbnet::cli

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fbnet {
+
+/**
+ * An image classification data set held as 8-bit pixels (N x C x H x W, row-major) with labels.
+ * Normalisation to floats happens per batch, so 60k Fashion-MNIST images take 60 MB, not 700.
+ */
+struct Dataset
+{
+    std::string name;
+    int channels = 1;
+    int height = 0;
+    int width = 0;
+    int numClasses = 0;
+    std::vector<std::uint8_t> pixels;
+    std::vector<std::int64_t> labels;
+    std::vector<float> mean;  ///< per channel, in [0,1] units
+    std::vector<float> std;
+
+    std::size_t size() const { return labels.size(); }
+    std::size_t imageBytes() const { return std::size_t(channels) * height * width; }
+};
+
+enum class Split { Train, Test };
+
+/**
+ * Fashion-MNIST IDX files (gzip or plain) from `dir` (default /usr/share/datasets/fashion-mnist,
+ * Debian package dataset-fashion-mnist), zero-padded to `padTo` x `padTo`.
+ */
+Dataset loadFashionMnist(const std::string &dir, Split split, int padTo = 32);
+/** CIFAR-10 binary batches (data_batch_1..5.bin / test_batch.bin) from `dir`. */
+Dataset loadCifar10(const std::string &dir, Split split);
+/**
+ * A seeded synthetic set: each class is a fixed random pattern plus noise, so a network can learn
+ * it in a few steps. `seed` fixes the class patterns, `noiseSeed` (0: seed) the samples, so a
+ * train and a test split share patterns. For tests and demos.
+ */
+Dataset makeSynthetic(int count, int numClasses, int size, int channels, std::uint64_t seed,
+                      std::uint64_t noiseSeed = 0);
+/** The first `count` samples after a seeded shuffle (class balance is kept on average). */
+Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed);
+
+/** Loads by spec: "fashion-mnist[:DIR]", "cifar10:DIR", "synthetic[:N]". */
+Dataset loadDataset(const std::string &spec, Split split, int inputSize);
+
+std::string defaultFashionMnistDir();
+
+} // namespace fbnet

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet {
+
+/** One operator's latency in milliseconds. */
+struct LatencyEntry
+{
+    double ms = 0;
+    double p10 = -1;   ///< -1: unknown
+    double p90 = -1;
+    int samples = 0;
+};
+
+/**
+ * Per-device latency lookup table: op signature -> latency. Signatures use HW-NAS-Bench's key
+ * strings (`ConvBlock_H32_W32_Cin16_Cout24_exp6_kernel3_stride1_group1`, `Skip_H.._stride..`),
+ * so one table can be shared by every layer with the same shapes. What no searchable choice
+ * changes (stem, head, pool, classifier) is `fixedMs`.
+ */
+class LatencyTable
+{
+public:
+    static LatencyTable load(const std::string &path);
+    static LatencyTable fromJsonText(const std::string &text, const std::string &source);
+    std::string toJsonText() const;
+    void save(const std::string &path) const;
+
+    std::string device;        ///< short name, e.g. "pixel3"
+    std::string description;
+    std::vector<std::string> spaces;
+    int batch = 1;
+    int threads = 0;
+    std::string date;
+    std::string provenanceKind;                     ///< measured | derived | calibrated | modeled
+    std::map<std::string, std::string> provenance;  ///< free-form details (method, source, fit error…)
+    double fixedMs = 0;
+    std::map<std::string, LatencyEntry> entries;
+    std::string sourcePath;    ///< where it was loaded from (for messages)
+
+    std::optional<double> lookup(const std::string &signature) const;
+    /** Signatures `space` needs that this table lacks, sorted. */
+    std::vector<std::string> missing(const SearchSpace &space) const;
+    /** [layer][candidate] latency in ms; throws fbnet::Error listing missing signatures. */
+    std::vector<std::vector<double>> layerTable(const SearchSpace &space) const;
+    /** fixedMs + the sum over the plan's blocks; throws if a block is missing. */
+    double predict(const NetworkPlan &plan) const;
+    double predict(const SearchSpace &space, const Architecture &arch) const;
+};
+
+/** HW-NAS-Bench-style key of a block placed in a layer. */
+std::string opSignature(const LayerSpec &layer, const BlockSpec &block);
+
+} // namespace fbnet

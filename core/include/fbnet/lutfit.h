@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet {
+
+/** A whole-network latency measurement. */
+struct Measurement
+{
+    Architecture architecture;
+    double latencyMs = 0;
+};
+
+/**
+ * Reads a CSV with a column `arch` (blocks joined by '-') and a latency column (default
+ * `latency_ms`); other columns are ignored. Errors name the file, the line and the field.
+ */
+std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std::string &spaceName,
+                                             const std::string &latencyColumn = "latency_ms");
+
+struct FitOptions
+{
+    double ridge = 1e-6;       ///< relative ridge strength (x mean diagonal of the normal matrix)
+    std::string device;        ///< name of the fitted table
+    std::string description;
+    std::string source;        ///< what the measurements are (for the provenance)
+};
+
+/**
+ * Least-squares additive table: latency = fixed + sum over layers of entry[signature]. Layers with
+ * identical signatures share an entry; identity skips are pinned to 0.
+ */
+LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measurement> &data, const FitOptions &options);
+
+struct PredictionQuality
+{
+    double mape = 0;          ///< mean absolute percentage error, %
+    double within10 = 0;      ///< share of |error| <= 10%, in [0,1]
+    double spearman = 0;
+    double maxError = 0;      ///< %
+    std::size_t count = 0;
+};
+
+PredictionQuality predictionQuality(const std::vector<double> &predicted, const std::vector<double> &measured);
+double spearmanRho(const std::vector<double> &a, const std::vector<double> &b);
+
+} // namespace fbnet

@@ -1,0 +1,170 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/dataset.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet {
+
+enum class MaskMode {
+    Soft,  ///< weighted sum of every candidate (the paper)
+    Hard   ///< one sampled candidate per layer per batch, straight-through gradient to theta
+};
+
+enum class LossForm {
+    Multiplicative,  ///< CE * alpha * (log LAT_ms)^beta            (FBNet eq. 2)
+    Additive,        ///< CE + alpha * LAT_ms^beta                  (NNI "add" mode)
+    Target           ///< CE + targetWeight * |LAT_ms / target - 1|  (TuNAS-style absolute reward)
+};
+
+std::string toString(MaskMode m);
+std::string toString(LossForm f);
+MaskMode maskModeFromString(const std::string &s);
+LossForm lossFormFromString(const std::string &s);
+
+/** Everything that defines a search besides the space, the data and the latency table. */
+struct SearchConfig
+{
+    int epochs = 10;
+    int warmupEpochs = 2;            ///< weights only, theta frozen
+    int batchSize = 64;
+    double weightSplit = 0.8;        ///< share of the training set for weights; the rest trains theta
+    // weights: SGD + momentum, cosine over the epochs
+    double lrWeights = 0.1;
+    double momentum = 0.9;
+    double weightDecay = 1e-4;
+    // architecture logits: Adam
+    double lrTheta = 0.01;
+    double thetaWeightDecay = 5e-4;
+    // loss
+    LossForm lossForm = LossForm::Multiplicative;
+    double alpha = 0.2;
+    double beta = 0.6;
+    double targetMs = 0;             ///< LossForm::Target only
+    double targetWeight = 1.0;
+    // temperature tau = tau0 * decay^e, e = epoch (or epochs since warm-up, see below)
+    double tau0 = 5.0;
+    double tauDecay = 0.956;
+    bool tauDecayAfterWarmup = false;  ///< AnnaAraslanova/FBNet's rule: anneal only after warm-up
+    MaskMode mode = MaskMode::Soft;
+    std::uint64_t seed = 1;
+    int threads = 0;                 ///< 0: all cores
+    int samples = 5;                 ///< architectures sampled from softmax(theta) at the end
+    int maxStepsPerEpoch = 0;        ///< 0: the whole split (for quick runs and tests)
+    bool channelsLast = true;
+
+    /** Throws fbnet::Error naming the first invalid field. */
+    void validate() const;
+};
+
+enum class Phase { Weights, Theta };
+
+struct StepStats
+{
+    int epoch = 0;
+    int step = 0;             ///< within the phase
+    int stepsInPhase = 0;
+    Phase phase = Phase::Weights;
+    double loss = 0;
+    double crossEntropy = 0;
+    double accuracy = 0;      ///< of this batch
+    double expectedLatencyMs = 0;
+    double temperature = 0;
+    double imagesPerSecond = 0;
+    double elapsedSeconds = 0;
+    double etaSeconds = 0;
+};
+
+struct EpochStats
+{
+    int epoch = 0;
+    double temperature = 0;
+    double weightsLoss = 0, weightsAccuracy = 0;
+    double thetaLoss = 0, thetaAccuracy = 0;  ///< 0 during warm-up
+    bool thetaTrained = false;
+    double expectedLatencyMs = 0;             ///< under softmax(theta)
+    std::vector<std::vector<double>> probabilities;  ///< softmax(theta) per layer
+    Architecture argmax;
+    double argmaxLatencyMs = 0;
+    double seconds = 0;
+};
+
+struct SampledArchitecture
+{
+    Architecture architecture;
+    bool isArgmax = false;
+    double logProbability = 0;  ///< under softmax(theta)
+    std::int64_t macs = 0;
+    std::int64_t params = 0;
+    double latencyMs = 0;       ///< from the search's latency table
+};
+
+struct SearchResult
+{
+    bool stopped = false;        ///< ended early by the stop token
+    int epochsCompleted = 0;
+    std::vector<EpochStats> epochs;
+    std::vector<std::vector<double>> theta;  ///< final logits per layer
+    std::vector<SampledArchitecture> samples;  ///< argmax first
+    double seconds = 0;
+};
+
+/**
+ * Receives the search's events on the search thread: copy what you need and return quickly.
+ * Payloads are plain values, never tensors or pointers into live state.
+ */
+class SearchObserver
+{
+public:
+    virtual ~SearchObserver();
+    virtual void onStep(const StepStats &) {}
+    virtual void onEpoch(const EpochStats &) {}
+    virtual void onSample(const SampledArchitecture &) {}
+    virtual void onFinished(const SearchResult &) {}
+    virtual void onFailed(const std::string &) {}
+};
+
+/** Stop and pause requests, set from any thread and polled by the search once per step. */
+class StopToken
+{
+public:
+    void requestStop();
+    /** Async-signal-safe: only sets the flag (use from a SIGINT handler; does not wake a pause). */
+    void requestStopFromSignal() { m_stop.store(true); }
+    void requestPause();
+    void resume();
+    bool stopRequested() const { return m_stop.load(std::memory_order_relaxed); }
+    bool pauseRequested() const { return m_pause.load(std::memory_order_relaxed); }
+    /** Blocks while paused; returns false if a stop was requested. */
+    bool checkpoint();
+
+private:
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_pause{false};
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+};
+
+/** Probability-weighted latency and the argmax architecture of a set of logits. */
+Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities);
+
+/**
+ * Runs the FBNet search on the calling thread: alternating epochs of weights (weightSplit of the
+ * data, SGD) and theta (the rest, Adam), then samples architectures from softmax(theta).
+ * Throws fbnet::Error on bad input (after calling observer.onFailed).
+ */
+SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
+                       const SearchConfig &config, SearchObserver &observer, StopToken &stop);
+
+/** Sets libtorch's intra-op threads (0: all cores); returns the number used. */
+int setComputeThreads(int threads);
+
+} // namespace fbnet

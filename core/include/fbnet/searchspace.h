@@ -1,0 +1,90 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fbnet {
+
+/** One kind of block a searchable layer can hold (an FBNet inverted-residual block or skip). */
+struct BlockSpec
+{
+    enum class Kind { Irf, Skip };
+
+    std::string name;
+    Kind kind = Kind::Irf;
+    int kernel = 3;          ///< depthwise kernel size
+    double expansion = 1.0;  ///< mid = round(Cin * expansion)
+    int groups = 1;          ///< groups of both 1x1 convolutions (2 adds a channel shuffle)
+    bool doubleDw = false;   ///< the released FBNet-B/C "k33_e6": two depthwise 3x3 convs
+};
+
+/** A stage of the macro architecture: `repeats` searchable layers of width `channels`. */
+struct StageSpec
+{
+    int channels = 0;
+    int repeats = 1;
+    int stride = 1;                       ///< stride of the stage's first layer
+    std::vector<std::string> candidates;  ///< empty: the space's default candidates
+};
+
+/** One searchable layer with its concrete shapes, as resolved from a space (and architecture). */
+struct LayerSpec
+{
+    int index = 0;       ///< 0-based layer index (the paper's L1 is index 0)
+    int stage = 0;
+    int cin = 0;
+    int cout = 0;
+    int stride = 1;
+    int inputSize = 0;   ///< H = W of the layer's input
+    std::vector<std::string> candidates;
+};
+
+/** Parameters applied when a space is loaded. */
+struct SpaceParams
+{
+    double widthMultiplier = 1.0;  ///< scales stem, stage and head widths (rounded to multiples of 8)
+    int numClasses = 0;            ///< 0: the space's own default
+};
+
+/**
+ * An FBNet-style search space: a fixed macro architecture (stem, stages, head) whose layers each
+ * choose one of a list of candidate blocks. Loaded from JSON (resources/spaces/).
+ */
+class SearchSpace
+{
+public:
+    static SearchSpace load(const std::string &path, const SpaceParams &params = {});
+    static SearchSpace fromJsonText(const std::string &text, const std::string &source,
+                                    const SpaceParams &params = {});
+
+    std::string name;
+    std::string description;
+    int inputSize = 224;
+    int inputChannels = 3;
+    int numClasses = 1000;
+    int stemChannels = 16;
+    int stemKernel = 3;
+    int stemStride = 2;
+    int headChannels = 1984;
+    std::vector<StageSpec> stages;
+    std::vector<std::string> candidates;          ///< default candidates, in index order
+    std::map<std::string, BlockSpec> blocks;      ///< every block an architecture may use
+
+    /** The searchable layers with their shapes (default widths). */
+    std::vector<LayerSpec> layers() const;
+    int layerCount() const;
+    /** Throws fbnet::Error if `name` is not a block of this space. */
+    const BlockSpec &block(const std::string &name) const;
+    bool hasBlock(const std::string &name) const;
+    /** log10 of the number of distinct architectures (product of candidate counts). */
+    double log10Size() const;
+};
+
+/** MobileNet/mobile-vision width rounding: nearest multiple of `divisor`, never below 95%. */
+int roundWidth(double width, int divisor = 8);
+
+/** Canonical FBNet candidate names in HW-NAS-Bench index order 0..8. */
+const std::vector<std::string> &fbnetCandidateNames();
+
+} // namespace fbnet

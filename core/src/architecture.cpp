@@ -1,0 +1,185 @@
+#include "fbnet/architecture.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "jsonutil.h"
+
+namespace fbnet {
+
+using detail::json;
+using detail::JsonReader;
+
+std::string Architecture::blocksString() const
+{
+    std::string out;
+    for (std::size_t i = 0; i < blocks.size(); ++i)
+        out += (i ? "-" : "") + blocks[i];
+    return out;
+}
+
+std::vector<std::string> Architecture::parseBlocks(const std::string &joined)
+{
+    std::vector<std::string> out;
+    std::stringstream ss(joined);
+    std::string item;
+    while (std::getline(ss, item, '-'))
+        out.push_back(item);
+    return out;
+}
+
+int NetworkPlan::headInputSize() const
+{
+    return layers.empty() ? inputSize : (layers.back().inputSize + layers.back().stride - 1) / layers.back().stride;
+}
+
+NetworkPlan resolve(const SearchSpace &space, const Architecture &arch)
+{
+    const std::string where = "architecture " + (arch.name.empty() ? std::string("(unnamed)") : arch.name);
+    if (!arch.space.empty() && arch.space != space.name)
+        throw Error::at(where, "space", "belongs to space \"" + arch.space + "\", not \"" + space.name + "\"");
+    SearchSpace s = space;
+    if (arch.inputSize)
+        s.inputSize = *arch.inputSize;
+    if (arch.stemChannels)
+        s.stemChannels = *arch.stemChannels;
+    if (arch.headChannels)
+        s.headChannels = *arch.headChannels;
+    if (!arch.stageWidths.empty()) {
+        if (arch.stageWidths.size() != s.stages.size())
+            throw Error::at(where, "stage_widths",
+                            "expected " + std::to_string(s.stages.size()) + " widths, got "
+                                + std::to_string(arch.stageWidths.size()));
+        for (std::size_t i = 0; i < s.stages.size(); ++i)
+            s.stages[i].channels = arch.stageWidths[i];
+    }
+    NetworkPlan plan;
+    plan.inputSize = s.inputSize;
+    plan.inputChannels = s.inputChannels;
+    plan.stemChannels = s.stemChannels;
+    plan.stemKernel = s.stemKernel;
+    plan.stemStride = s.stemStride;
+    plan.headChannels = s.headChannels;
+    plan.numClasses = s.numClasses;
+    plan.layers = s.layers();
+    if (arch.blocks.size() != plan.layers.size())
+        throw Error::at(where, "blocks",
+                        "expected " + std::to_string(plan.layers.size()) + " blocks (one per searchable layer of "
+                            + space.name + "), got " + std::to_string(arch.blocks.size()));
+    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+        const std::string &b = arch.blocks[i];
+        if (!s.hasBlock(b))
+            throw Error::at(where, "blocks/" + std::to_string(i),
+                            "unknown block \"" + b + "\" (space " + space.name + " defines no such block)");
+        const BlockSpec &spec = s.block(b);
+        if (spec.kind == BlockSpec::Kind::Irf) {
+            const auto &l = plan.layers[i];
+            const int mid = int(std::lround(l.cin * spec.expansion));
+            if (l.cin % spec.groups || l.cout % spec.groups || mid % spec.groups)
+                throw Error::at(where, "blocks/" + std::to_string(i),
+                                "block \"" + b + "\" has groups that do not divide the layer's widths");
+        }
+        plan.layers[i].candidates = {b};
+        plan.chosen.push_back(spec);
+    }
+    return plan;
+}
+
+ArchCost computeCost(const NetworkPlan &plan)
+{
+    ArchCost c;
+    auto conv = [&c](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t groups, std::int64_t outSize) {
+        c.macs += cin / groups * cout * k * k * outSize * outSize;
+        c.params += cin / groups * cout * k * k + cout;
+        c.weights += cin / groups * cout * k * k;
+    };
+    const int stemOut = (plan.inputSize + plan.stemStride - 1) / plan.stemStride;
+    conv(plan.inputChannels, plan.stemChannels, plan.stemKernel, 1, stemOut);
+    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+        const LayerSpec &l = plan.layers[i];
+        const BlockSpec &b = plan.chosen[i];
+        const int out = (l.inputSize + l.stride - 1) / l.stride;
+        if (b.kind == BlockSpec::Kind::Skip) {
+            if (l.stride != 1 || l.cin != l.cout)
+                conv(l.cin, l.cout, 1, 1, out);
+            continue;
+        }
+        const int mid = int(std::lround(l.cin * b.expansion));
+        conv(l.cin, mid, 1, b.groups, l.inputSize);
+        conv(mid, mid, b.kernel, mid, out);
+        if (b.doubleDw)
+            conv(mid, mid, 3, mid, out);
+        conv(mid, l.cout, 1, b.groups, out);
+    }
+    const int lastC = plan.layers.empty() ? plan.stemChannels : plan.layers.back().cout;
+    conv(lastC, plan.headChannels, 1, 1, plan.headInputSize());
+    c.macs += std::int64_t(plan.headChannels) * plan.numClasses;
+    c.params += std::int64_t(plan.headChannels) * plan.numClasses + plan.numClasses;
+    c.weights += std::int64_t(plan.headChannels) * plan.numClasses;
+    return c;
+}
+
+ArchCost computeCost(const SearchSpace &space, const Architecture &arch)
+{
+    return computeCost(resolve(space, arch));
+}
+
+Architecture architectureFromJsonText(const std::string &text, const std::string &source)
+{
+    const auto doc = detail::parseJson(text, source);
+    JsonReader r(doc, source);
+    Architecture a;
+    a.name = r.getString("name", "");
+    a.space = r.getString("space");
+    if (r.has("blocks") && r.node().at("blocks").is_string())
+        a.blocks = Architecture::parseBlocks(r.getString("blocks"));
+    else
+        a.blocks = r.getStringArray("blocks");
+    if (a.blocks.empty())
+        r.fail("blocks", "expected at least one block");
+    if (r.has("input_size"))
+        a.inputSize = r.getInt("input_size");
+    if (r.has("stem_channels"))
+        a.stemChannels = r.getInt("stem_channels");
+    if (r.has("head_channels"))
+        a.headChannels = r.getInt("head_channels");
+    if (r.has("stage_widths"))
+        a.stageWidths = r.getIntArray("stage_widths");
+    a.source = r.getString("source", "");
+    return a;
+}
+
+Architecture loadArchitecture(const std::string &path)
+{
+    return architectureFromJsonText(readTextFile(path), path);
+}
+
+std::string architectureToJsonText(const Architecture &a, int indent)
+{
+    json j;
+    j["schema"] = 1;
+    if (!a.name.empty())
+        j["name"] = a.name;
+    j["space"] = a.space;
+    j["blocks"] = a.blocks;
+    if (a.inputSize)
+        j["input_size"] = *a.inputSize;
+    if (a.stemChannels)
+        j["stem_channels"] = *a.stemChannels;
+    if (a.headChannels)
+        j["head_channels"] = *a.headChannels;
+    if (!a.stageWidths.empty())
+        j["stage_widths"] = a.stageWidths;
+    if (!a.source.empty())
+        j["source"] = a.source;
+    return j.dump(indent) + "\n";
+}
+
+void saveArchitecture(const Architecture &arch, const std::string &path)
+{
+    writeTextFileAtomic(path, architectureToJsonText(arch));
+}
+
+} // namespace fbnet

@@ -1,0 +1,90 @@
+#include "blocks.h"
+
+#include <cmath>
+
+namespace fbnet::detail {
+
+namespace nn = torch::nn;
+
+torch::Tensor channelShuffle(const torch::Tensor &x, int64_t groups)
+{
+    const auto n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+    auto y = x.view({n, groups, c / groups, h, w}).transpose(1, 2).reshape({n, c, h, w});
+    if (x.is_contiguous(at::MemoryFormat::ChannelsLast) && !x.is_contiguous())
+        y = y.contiguous(at::MemoryFormat::ChannelsLast);
+    return y;
+}
+
+static nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t groups)
+{
+    return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(k / 2).groups(groups).bias(false));
+}
+
+IrfBlockImpl::IrfBlockImpl(const IrfBlockOptions &o)
+    : options(o)
+{
+    const int64_t mid = std::lround(o.in_channels() * o.expansion());
+    TORCH_CHECK(o.in_channels() % o.groups() == 0 && mid % o.groups() == 0 && o.out_channels() % o.groups() == 0,
+                "groups must divide the block's widths");
+    pw = register_module("pw", conv(o.in_channels(), mid, 1, 1, o.groups()));
+    pwBn = register_module("pw_bn", nn::BatchNorm2d(mid));
+    dw = register_module("dw", conv(mid, mid, o.kernel(), o.stride(), mid));
+    dwBn = register_module("dw_bn", nn::BatchNorm2d(mid));
+    if (o.double_dw()) {
+        dw2 = register_module("dw2", conv(mid, mid, 3, 1, mid));
+        dw2Bn = register_module("dw2_bn", nn::BatchNorm2d(mid));
+    }
+    pwl = register_module("pwl", conv(mid, o.out_channels(), 1, 1, o.groups()));
+    pwlBn = register_module("pwl_bn", nn::BatchNorm2d(o.out_channels()));
+    m_residual = o.stride() == 1 && o.in_channels() == o.out_channels();
+}
+
+torch::Tensor IrfBlockImpl::forward(const torch::Tensor &x)
+{
+    auto y = torch::relu(pwBn(pw(x)));
+    if (options.groups() > 1)
+        y = channelShuffle(y, options.groups());
+    y = torch::relu(dwBn(dw(y)));
+    if (options.double_dw())
+        y = torch::relu(dw2Bn(dw2(y)));
+    y = pwlBn(pwl(y));
+    return m_residual ? y + x : y;
+}
+
+SkipBlockImpl::SkipBlockImpl(int64_t in, int64_t out, int64_t stride)
+{
+    if (stride != 1 || in != out) {
+        conv = register_module("conv", fbnet::detail::conv(in, out, 1, stride, 1));
+        bn = register_module("bn", nn::BatchNorm2d(out));
+    }
+}
+
+torch::Tensor SkipBlockImpl::forward(const torch::Tensor &x)
+{
+    return conv.is_empty() ? x : torch::relu(bn(conv(x)));
+}
+
+ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride)
+{
+    conv = register_module("conv", fbnet::detail::conv(in, out, kernel, stride, 1));
+    bn = register_module("bn", nn::BatchNorm2d(out));
+}
+
+torch::Tensor ConvBnReluImpl::forward(const torch::Tensor &x)
+{
+    return torch::relu(bn(conv(x)));
+}
+
+std::shared_ptr<CandidateImpl> makeCandidate(const BlockSpec &b, int64_t in, int64_t out, int64_t stride)
+{
+    if (b.kind == BlockSpec::Kind::Skip)
+        return std::make_shared<SkipBlockImpl>(in, out, stride);
+    return std::make_shared<IrfBlockImpl>(IrfBlockOptions(in, out)
+                                              .expansion(b.expansion)
+                                              .kernel(b.kernel)
+                                              .stride(stride)
+                                              .groups(b.groups)
+                                              .double_dw(b.doubleDw));
+}
+
+} // namespace fbnet::detail

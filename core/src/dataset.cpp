@@ -1,0 +1,228 @@
+#include "fbnet/dataset.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include <zlib.h>
+
+#include "fbnet/error.h"
+
+namespace fs = std::filesystem;
+
+namespace fbnet {
+
+std::string defaultFashionMnistDir()
+{
+    if (const char *env = std::getenv("FBNET_FASHION_MNIST_DIR"); env && *env)
+        return env;
+    return "/usr/share/datasets/fashion-mnist";
+}
+
+/** Reads a whole file through zlib (which also reads uncompressed files as they are). */
+static std::vector<std::uint8_t> readMaybeGz(const std::string &path)
+{
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f)
+        throw Error::at(path, "", "cannot open file for reading");
+    std::vector<std::uint8_t> out;
+    std::uint8_t buf[1 << 16];
+    int n;
+    while ((n = gzread(f, buf, sizeof buf)) > 0)
+        out.insert(out.end(), buf, buf + n);
+    int errnum = 0;
+    const char *msg = gzerror(f, &errnum);
+    const bool failed = n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END);
+    const std::string why = failed && msg ? msg : "";
+    gzclose(f);
+    if (failed)
+        throw Error::at(path, "", "corrupt or truncated gzip data (" + why + ")");
+    return out;
+}
+
+static std::uint32_t be32(const std::vector<std::uint8_t> &b, std::size_t at)
+{
+    return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) | (std::uint32_t(b[at + 2]) << 8) | b[at + 3];
+}
+
+static std::string findIdx(const std::string &dir, const std::string &stem)
+{
+    for (const std::string &candidate : {dir + "/" + stem + ".gz", dir + "/" + stem})
+        if (fs::exists(candidate))
+            return candidate;
+    throw Error::at(dir + "/" + stem + ".gz", "",
+                    "file not found (install Debian package dataset-fashion-mnist, or point --data-dir at the IDX files)");
+}
+
+Dataset loadFashionMnist(const std::string &dirIn, Split split, int padTo)
+{
+    const std::string dir = dirIn.empty() ? defaultFashionMnistDir() : dirIn;
+    const std::string prefix = split == Split::Train ? "train" : "t10k";
+    const std::string imgPath = findIdx(dir, prefix + "-images-idx3-ubyte");
+    const std::string lblPath = findIdx(dir, prefix + "-labels-idx1-ubyte");
+    const auto img = readMaybeGz(imgPath);
+    const auto lbl = readMaybeGz(lblPath);
+    if (img.size() < 16 || be32(img, 0) != 0x00000803)
+        throw Error::at(imgPath, "header", "expected IDX image magic 0x00000803");
+    if (lbl.size() < 8 || be32(lbl, 0) != 0x00000801)
+        throw Error::at(lblPath, "header", "expected IDX label magic 0x00000801");
+    const std::size_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
+    if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
+        throw Error::at(imgPath, "header", "implausible image size");
+    if (img.size() != 16 + n * rows * cols)
+        throw Error::at(imgPath, "data", "truncated: expected " + std::to_string(16 + n * rows * cols)
+                                             + " bytes for " + std::to_string(n) + " images, got " + std::to_string(img.size()));
+    if (be32(lbl, 4) != n || lbl.size() != 8 + n)
+        throw Error::at(lblPath, "data", "expected " + std::to_string(n) + " labels matching " + imgPath);
+    const int pad = std::max<int>(padTo, int(std::max(rows, cols)));
+    const int offR = (pad - int(rows)) / 2, offC = (pad - int(cols)) / 2;
+    Dataset d;
+    d.name = "fashion-mnist";
+    d.channels = 1;
+    d.height = d.width = pad;
+    d.numClasses = 10;
+    d.pixels.assign(n * pad * pad, 0);
+    d.labels.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t *src = img.data() + 16 + i * rows * cols;
+        std::uint8_t *dst = d.pixels.data() + i * pad * pad;
+        for (std::size_t r = 0; r < rows; ++r)
+            std::copy(src + r * cols, src + (r + 1) * cols, dst + (r + offR) * pad + offC);
+        d.labels[i] = lbl[8 + i];
+        if (d.labels[i] > 9)
+            throw Error::at(lblPath, "label " + std::to_string(i), "expected a class 0..9");
+    }
+    // Fashion-MNIST statistics over the 28x28 training images, rescaled for the zero padding.
+    const double area = double(rows * cols) / double(pad * pad);
+    const double m = 0.2860 * area;
+    const double ex2 = (0.3530 * 0.3530 + 0.2860 * 0.2860) * area;
+    d.mean = {float(m)};
+    d.std = {float(std::sqrt(ex2 - m * m))};
+    return d;
+}
+
+Dataset loadCifar10(const std::string &dir, Split split)
+{
+    std::vector<std::string> files;
+    if (split == Split::Train)
+        for (int i = 1; i <= 5; ++i)
+            files.push_back(dir + "/data_batch_" + std::to_string(i) + ".bin");
+    else
+        files.push_back(dir + "/test_batch.bin");
+    Dataset d;
+    d.name = "cifar10";
+    d.channels = 3;
+    d.height = d.width = 32;
+    d.numClasses = 10;
+    constexpr std::size_t rec = 1 + 3072;
+    for (const auto &f : files) {
+        if (!fs::exists(f))
+            throw Error::at(f, "", "file not found (expected the CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin)");
+        const auto bytes = readMaybeGz(f);
+        if (bytes.empty() || bytes.size() % rec != 0)
+            throw Error::at(f, "data", "expected a multiple of 3073-byte records, got " + std::to_string(bytes.size()) + " bytes");
+        for (std::size_t at = 0; at < bytes.size(); at += rec) {
+            if (bytes[at] > 9)
+                throw Error::at(f, "record " + std::to_string(at / rec), "expected a label 0..9");
+            d.labels.push_back(bytes[at]);
+            d.pixels.insert(d.pixels.end(), bytes.begin() + at + 1, bytes.begin() + at + rec);
+        }
+    }
+    d.mean = {0.4914f, 0.4822f, 0.4465f};
+    d.std = {0.2470f, 0.2435f, 0.2616f};
+    return d;
+}
+
+Dataset makeSynthetic(int count, int numClasses, int size, int channels, std::uint64_t seed,
+                      std::uint64_t noiseSeed)
+{
+    if (count < 1 || numClasses < 2 || size < 1 || channels < 1)
+        throw Error::at("synthetic data", "", "expected count >= 1, classes >= 2, size >= 1, channels >= 1");
+    std::mt19937_64 rng(seed);
+    const std::size_t img = std::size_t(channels) * size * size;
+    std::vector<std::vector<float>> templates(numClasses, std::vector<float>(img));
+    std::uniform_real_distribution<float> u(0.f, 1.f);
+    // Smooth, class-specific blobs: a few random Gaussian bumps per class.
+    for (auto &t : templates) {
+        for (int b = 0; b < 3; ++b) {
+            const float cy = u(rng) * size, cx = u(rng) * size, r = 1.5f + u(rng) * size / 4.f;
+            const int ch = int(u(rng) * channels) % channels;
+            for (int y = 0; y < size; ++y)
+                for (int x = 0; x < size; ++x) {
+                    const float d2 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+                    t[std::size_t(ch) * size * size + y * size + x] += std::exp(-d2 / (2 * r * r));
+                }
+        }
+    }
+    rng.seed(noiseSeed ? noiseSeed : seed + 0x9e3779b97f4a7c15ULL);
+    std::normal_distribution<float> noise(0.f, 0.15f);
+    Dataset d;
+    d.name = "synthetic";
+    d.channels = channels;
+    d.height = d.width = size;
+    d.numClasses = numClasses;
+    d.pixels.resize(std::size_t(count) * img);
+    d.labels.resize(count);
+    for (int i = 0; i < count; ++i) {
+        const int c = i % numClasses;
+        d.labels[i] = c;
+        for (std::size_t p = 0; p < img; ++p) {
+            const float v = std::clamp(templates[c][p] * 0.8f + noise(rng) + 0.1f, 0.f, 1.f);
+            d.pixels[std::size_t(i) * img + p] = std::uint8_t(v * 255.f + 0.5f);
+        }
+    }
+    d.mean.assign(channels, 0.3f);
+    d.std.assign(channels, 0.3f);
+    return d;
+}
+
+Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed)
+{
+    if (count == 0 || count >= data.size())
+        return data;
+    std::vector<std::size_t> idx(data.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::mt19937_64 rng(seed);
+    std::shuffle(idx.begin(), idx.end(), rng);
+    idx.resize(count);
+    std::sort(idx.begin(), idx.end());
+    Dataset out = data;
+    out.pixels.resize(count * data.imageBytes());
+    out.labels.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::copy_n(data.pixels.begin() + idx[i] * data.imageBytes(), data.imageBytes(),
+                    out.pixels.begin() + i * data.imageBytes());
+        out.labels[i] = data.labels[idx[i]];
+    }
+    return out;
+}
+
+Dataset loadDataset(const std::string &spec, Split split, int inputSize)
+{
+    const auto colon = spec.find(':');
+    const std::string kind = spec.substr(0, colon);
+    const std::string arg = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+    if (kind == "fashion-mnist")
+        return loadFashionMnist(arg, split, inputSize);
+    if (kind == "cifar10") {
+        if (arg.empty())
+            throw Error::at("--dataset", "cifar10", "expected cifar10:DIR (the folder with the binary batches)");
+        return loadCifar10(arg, split);
+    }
+    if (kind == "synthetic") {
+        int n = 2000;
+        if (!arg.empty()) {
+            char *end = nullptr;
+            n = int(std::strtol(arg.c_str(), &end, 10));
+            if (!end || *end || n < 1)
+                throw Error::at("--dataset", spec, "expected synthetic[:COUNT] with COUNT >= 1");
+        }
+        return makeSynthetic(split == Split::Train ? n : std::max(100, n / 5), 10, inputSize, 3, 1,
+                             split == Split::Train ? 11 : 12);
+    }
+    throw Error::at("--dataset", spec, "expected fashion-mnist[:DIR], cifar10:DIR or synthetic[:COUNT]");
+}
+
+} // namespace fbnet

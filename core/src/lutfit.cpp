@@ -1,0 +1,272 @@
+#include "fbnet/lutfit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include "fbnet/error.h"
+
+namespace fbnet {
+
+static std::vector<std::string> splitCsvLine(const std::string &line)
+{
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false;
+    for (char ch : line) {
+        if (ch == '"')
+            quoted = !quoted;
+        else if (ch == ',' && !quoted) {
+            out.push_back(cur);
+            cur.clear();
+        } else if (ch != '\r')
+            cur += ch;
+    }
+    out.push_back(cur);
+    return out;
+}
+
+std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std::string &spaceName,
+                                             const std::string &latencyColumn)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw Error::at(path, "", "cannot open file for reading");
+    std::string line;
+    if (!std::getline(in, line))
+        throw Error::at(path, "header", "empty file; expected a header with columns arch and " + latencyColumn);
+    const auto header = splitCsvLine(line);
+    const auto archCol = std::find(header.begin(), header.end(), "arch") - header.begin();
+    const auto latCol = std::find(header.begin(), header.end(), latencyColumn) - header.begin();
+    if (archCol == std::ptrdiff_t(header.size()))
+        throw Error::at(path, "header", "expected a column named arch");
+    if (latCol == std::ptrdiff_t(header.size()))
+        throw Error::at(path, "header", "expected a column named " + latencyColumn);
+    std::vector<Measurement> out;
+    int lineNo = 1;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (line.empty() || line == "\r")
+            continue;
+        const auto cells = splitCsvLine(line);
+        const std::string where = "line " + std::to_string(lineNo);
+        if (cells.size() != header.size())
+            throw Error::at(path, where, "expected " + std::to_string(header.size()) + " columns, got " + std::to_string(cells.size()));
+        Measurement m;
+        m.architecture.space = spaceName;
+        m.architecture.name = "row" + std::to_string(lineNo);
+        m.architecture.blocks = Architecture::parseBlocks(cells[std::size_t(archCol)]);
+        char *end = nullptr;
+        const std::string &v = cells[std::size_t(latCol)];
+        m.latencyMs = std::strtod(v.c_str(), &end);
+        if (v.empty() || !end || *end || !std::isfinite(m.latencyMs) || m.latencyMs <= 0)
+            throw Error::at(path, where + ": " + latencyColumn, "expected a positive latency in ms, got \"" + v + "\"");
+        out.push_back(std::move(m));
+    }
+    if (out.empty())
+        throw Error::at(path, "", "no measurements");
+    return out;
+}
+
+namespace {
+
+/** Solves (M + ridge*I) x = b for symmetric positive semi-definite M by Cholesky. */
+std::vector<double> solveSpd(std::vector<double> m, std::vector<double> b, std::size_t n, double ridge)
+{
+    for (std::size_t i = 0; i < n; ++i)
+        m[i * n + i] += ridge;
+    for (std::size_t j = 0; j < n; ++j) {
+        double d = m[j * n + j];
+        for (std::size_t k = 0; k < j; ++k)
+            d -= m[j * n + k] * m[j * n + k];
+        if (d <= 0)
+            throw Error("latency fit: the normal equations are singular (too few distinct measurements)");
+        d = std::sqrt(d);
+        m[j * n + j] = d;
+        for (std::size_t i = j + 1; i < n; ++i) {
+            double s = m[i * n + j];
+            for (std::size_t k = 0; k < j; ++k)
+                s -= m[i * n + k] * m[j * n + k];
+            m[i * n + j] = s / d;
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        double s = b[i];
+        for (std::size_t k = 0; k < i; ++k)
+            s -= m[i * n + k] * b[k];
+        b[i] = s / m[i * n + i];
+    }
+    for (std::size_t i = n; i-- > 0;) {
+        double s = b[i];
+        for (std::size_t k = i + 1; k < n; ++k)
+            s -= m[k * n + i] * b[k];
+        b[i] = s / m[i * n + i];
+    }
+    return b;
+}
+
+} // namespace
+
+LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measurement> &data, const FitOptions &options)
+{
+    if (data.empty())
+        throw Error("latency fit: no measurements");
+    // Column 0 is the fixed part; then one column per distinct non-identity signature.
+    std::map<std::string, std::size_t> column;
+    std::vector<std::vector<std::size_t>> rows;
+    for (const auto &m : data) {
+        const NetworkPlan plan = resolve(space, m.architecture);
+        std::vector<std::size_t> cols;
+        for (std::size_t l = 0; l < plan.layers.size(); ++l) {
+            const auto &layer = plan.layers[l];
+            const auto &b = plan.chosen[l];
+            if (b.kind == BlockSpec::Kind::Skip && layer.stride == 1 && layer.cin == layer.cout)
+                continue;  // identity: no work, pinned to 0
+            const std::string sig = opSignature(layer, b);
+            auto it = column.find(sig);
+            if (it == column.end())
+                it = column.emplace(sig, column.size() + 1).first;
+            cols.push_back(it->second);
+        }
+        rows.push_back(std::move(cols));
+    }
+    const std::size_t n = column.size() + 1;
+    std::vector<double> ata(n * n, 0.0), atb(n, 0.0);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        std::vector<std::size_t> cols = rows[r];
+        cols.push_back(0);
+        for (std::size_t a : cols) {
+            atb[a] += data[r].latencyMs;
+            for (std::size_t b : cols)
+                ata[a * n + b] += 1.0;
+        }
+    }
+    double diag = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        diag += ata[i * n + i];
+    const auto x = solveSpd(ata, atb, n, std::max(1e-12, options.ridge * diag / double(n)));
+
+    LatencyTable t;
+    t.device = options.device;
+    t.description = options.description;
+    t.spaces = {space.name};
+    t.provenanceKind = "derived";
+    t.provenance["method"] = "least-squares fit of an additive per-op table to whole-network latencies (fbnet lut fit)";
+    t.provenance["source"] = options.source;
+    t.provenance["measurements"] = std::to_string(data.size());
+    t.fixedMs = x[0];
+    for (const auto &[sig, col] : column)
+        t.entries[sig] = LatencyEntry{x[col], -1, -1, 0};
+    // Identity skips cost nothing; every other signature the space needs must have been seen.
+    for (const auto &l : space.layers())
+        for (const auto &c : l.candidates) {
+            const auto &b = space.block(c);
+            if (b.kind == BlockSpec::Kind::Skip && l.stride == 1 && l.cin == l.cout)
+                t.entries[opSignature(l, b)] = LatencyEntry{0.0, -1, -1, 0};
+        }
+    // Gauge: a layer without an identity skip whose signatures occur in no other layer adds the
+    // same constant to every architecture, so only differences between its candidates are
+    // identifiable. Put its cheapest candidate at 0 and move the level into fixed_ms; this leaves
+    // every prediction unchanged.
+    std::map<std::string, int> layersOfSignature;
+    const auto specs = space.layers();
+    for (const auto &l : specs)
+        for (const auto &c : l.candidates)
+            ++layersOfSignature[opSignature(l, space.block(c))];
+    std::string shifted;
+    for (const auto &l : specs) {
+        bool free = true;
+        double lowest = 1e300;
+        for (const auto &c : l.candidates) {
+            const auto &b = space.block(c);
+            const std::string sig = opSignature(l, b);
+            if ((b.kind == BlockSpec::Kind::Skip && l.stride == 1 && l.cin == l.cout) || layersOfSignature[sig] != 1
+                || !t.entries.count(sig))
+                free = false;
+            else
+                lowest = std::min(lowest, t.entries[sig].ms);
+        }
+        if (!free)
+            continue;
+        for (const auto &c : l.candidates)
+            t.entries[opSignature(l, space.block(c))].ms -= lowest;
+        t.fixedMs += lowest;
+        shifted += (shifted.empty() ? "L" : ", L") + std::to_string(l.index + 1);
+    }
+    if (!shifted.empty())
+        t.provenance["identifiability"] = "levels of " + shifted
+            + " are not identifiable from whole-network latencies: their cheapest candidate is set to 0 ms and the level is part of fixed_ms";
+    int clamped = 0;
+    for (auto &[sig, e] : t.entries)
+        if (e.ms < 0) {
+            e.ms = 0;
+            ++clamped;
+        }
+    if (clamped)
+        t.provenance["clamped"] = std::to_string(clamped) + " negative entries clamped to 0 ms";
+
+    std::vector<double> pred, meas;
+    for (const auto &m : data) {
+        pred.push_back(t.predict(space, m.architecture));
+        meas.push_back(m.latencyMs);
+    }
+    const auto q = predictionQuality(pred, meas);
+    std::ostringstream fit;
+    fit << "training MAPE " << q.mape << "%, within 10% " << q.within10 * 100 << "%, Spearman " << q.spearman;
+    t.provenance["fit"] = fit.str();
+    return t;
+}
+
+static std::vector<double> ranks(const std::vector<double> &v)
+{
+    std::vector<std::size_t> idx(v.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (std::size_t i = 0; i < idx.size();) {
+        std::size_t j = i;
+        while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]])
+            ++j;
+        for (std::size_t k = i; k <= j; ++k)
+            r[idx[k]] = (double(i) + double(j)) / 2.0;
+        i = j + 1;
+    }
+    return r;
+}
+
+double spearmanRho(const std::vector<double> &a, const std::vector<double> &b)
+{
+    const auto ra = ranks(a), rb = ranks(b);
+    const double n = double(a.size());
+    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n, mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
+    double sab = 0, saa = 0, sbb = 0;
+    for (std::size_t i = 0; i < ra.size(); ++i) {
+        sab += (ra[i] - ma) * (rb[i] - mb);
+        saa += (ra[i] - ma) * (ra[i] - ma);
+        sbb += (rb[i] - mb) * (rb[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
+PredictionQuality predictionQuality(const std::vector<double> &predicted, const std::vector<double> &measured)
+{
+    PredictionQuality q;
+    q.count = predicted.size();
+    if (q.count == 0)
+        return q;
+    for (std::size_t i = 0; i < q.count; ++i) {
+        const double e = std::abs(predicted[i] - measured[i]) / measured[i] * 100.0;
+        q.mape += e;
+        q.within10 += e <= 10.0 ? 1 : 0;
+        q.maxError = std::max(q.maxError, e);
+    }
+    q.mape /= double(q.count);
+    q.within10 /= double(q.count);
+    q.spearman = spearmanRho(predicted, measured);
+    return q;
+}
+
+} // namespace fbnet

@@ -1,0 +1,389 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <thread>
+
+#include "fbnet/error.h"
+#include "fbnet/search.h"
+#include "loss.h"
+#include "supernet.h"
+
+namespace fbnet {
+
+SearchObserver::~SearchObserver() = default;
+
+std::string toString(MaskMode m)
+{
+    return m == MaskMode::Soft ? "soft" : "hard";
+}
+
+std::string toString(LossForm f)
+{
+    switch (f) {
+    case LossForm::Multiplicative: return "mul";
+    case LossForm::Additive: return "add";
+    case LossForm::Target: return "target";
+    }
+    return "?";
+}
+
+MaskMode maskModeFromString(const std::string &s)
+{
+    if (s == "soft")
+        return MaskMode::Soft;
+    if (s == "hard")
+        return MaskMode::Hard;
+    throw Error::at("mode", s, "expected soft or hard");
+}
+
+LossForm lossFormFromString(const std::string &s)
+{
+    if (s == "mul")
+        return LossForm::Multiplicative;
+    if (s == "add")
+        return LossForm::Additive;
+    if (s == "target")
+        return LossForm::Target;
+    throw Error::at("loss", s, "expected mul, add or target");
+}
+
+void SearchConfig::validate() const
+{
+    auto bad = [](const std::string &field, const std::string &expected) { throw Error::at("search config", field, expected); };
+    if (epochs < 1)
+        bad("epochs", "expected >= 1");
+    if (warmupEpochs < 0 || warmupEpochs >= epochs)
+        bad("warmup_epochs", "expected 0 <= warm-up < epochs (theta must train for at least one epoch)");
+    if (batchSize < 2)
+        bad("batch_size", "expected >= 2 (batch norm needs more than one sample)");
+    if (!(weightSplit > 0 && weightSplit < 1))
+        bad("weight_split", "expected a share strictly between 0 and 1");
+    if (!(lrWeights > 0) || !(lrTheta > 0))
+        bad("learning rate", "expected > 0");
+    if (momentum < 0 || momentum >= 1)
+        bad("momentum", "expected 0 <= momentum < 1");
+    if (weightDecay < 0 || thetaWeightDecay < 0)
+        bad("weight decay", "expected >= 0");
+    if (!(alpha >= 0) || !(beta >= 0))
+        bad("alpha/beta", "expected >= 0");
+    if (lossForm == LossForm::Target && !(targetMs > 0))
+        bad("target_ms", "expected a positive latency target in ms");
+    if (!(targetWeight >= 0))
+        bad("target_weight", "expected >= 0");
+    if (!(tau0 > 0))
+        bad("temperature", "expected > 0");
+    if (!(tauDecay > 0 && tauDecay <= 1))
+        bad("temperature_decay", "expected 0 < decay <= 1");
+    if (threads < 0)
+        bad("threads", "expected >= 0 (0: all cores)");
+    if (samples < 0)
+        bad("samples", "expected >= 0");
+    if (maxStepsPerEpoch < 0)
+        bad("max_steps", "expected >= 0 (0: whole split)");
+}
+
+void StopToken::requestStop()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stop = true;
+    }
+    m_cv.notify_all();
+}
+
+void StopToken::requestPause()
+{
+    m_pause = true;
+}
+
+void StopToken::resume()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_pause = false;
+    }
+    m_cv.notify_all();
+}
+
+bool StopToken::checkpoint()
+{
+    if (m_pause.load()) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_cv.wait(lock, [this] { return !m_pause.load() || m_stop.load(); });
+    }
+    return !m_stop.load();
+}
+
+int setComputeThreads(int threads)
+{
+    const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    return n;
+}
+
+Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities)
+{
+    Architecture a;
+    a.space = space.name;
+    const auto layers = space.layers();
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const auto &p = probabilities.at(l);
+        a.blocks.push_back(layers[l].candidates[std::size_t(std::max_element(p.begin(), p.end()) - p.begin())]);
+    }
+    return a;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/** Builds normalised float batches from the 8-bit data set, matching the space's input. */
+class Batcher
+{
+public:
+    Batcher(const Dataset &data, const SearchSpace &space, bool channelsLast)
+        : m_data(data), m_channels(space.inputChannels), m_channelsLast(channelsLast)
+    {
+        if (data.height != space.inputSize || data.width != space.inputSize)
+            throw Error::at("data set " + data.name, "image size",
+                            "expected " + std::to_string(space.inputSize) + "x" + std::to_string(space.inputSize)
+                                + " for space " + space.name + ", got " + std::to_string(data.height) + "x"
+                                + std::to_string(data.width));
+        if (data.channels != m_channels && data.channels != 1)
+            throw Error::at("data set " + data.name, "channels",
+                            "expected 1 or " + std::to_string(m_channels) + " channels, got " + std::to_string(data.channels));
+        std::vector<float> mean(data.mean), stdv(data.std);
+        mean.resize(std::size_t(data.channels), 0.5f);
+        stdv.resize(std::size_t(data.channels), 0.25f);
+        m_mean = torch::tensor(mean).view({1, data.channels, 1, 1});
+        m_std = torch::tensor(stdv).view({1, data.channels, 1, 1});
+    }
+
+    std::pair<torch::Tensor, torch::Tensor> batch(const std::vector<std::size_t> &order, std::size_t from, std::size_t count)
+    {
+        const std::size_t img = m_data.imageBytes();
+        auto raw = torch::empty({int64_t(count), m_data.channels, m_data.height, m_data.width}, torch::kUInt8);
+        auto labels = torch::empty({int64_t(count)}, torch::kLong);
+        auto *dst = raw.data_ptr<std::uint8_t>();
+        auto *lab = labels.data_ptr<int64_t>();
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t s = order[from + i];
+            std::copy_n(m_data.pixels.data() + s * img, img, dst + i * img);
+            lab[i] = m_data.labels[s];
+        }
+        auto x = (raw.to(torch::kFloat).div_(255.f) - m_mean) / m_std;
+        if (m_data.channels != m_channels)
+            x = x.expand({int64_t(count), m_channels, m_data.height, m_data.width});
+        x = x.contiguous(m_channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
+        return {x, labels};
+    }
+
+private:
+    const Dataset &m_data;
+    int m_channels;
+    bool m_channelsLast;
+    torch::Tensor m_mean, m_std;
+};
+
+void setRequiresGrad(const std::vector<torch::Tensor> &params, bool on)
+{
+    for (auto p : params)
+        p.set_requires_grad(on);
+}
+
+} // namespace
+
+SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
+                       const SearchConfig &config, SearchObserver &observer, StopToken &stop)
+{
+    try {
+        config.validate();
+        if (data.numClasses > space.numClasses)
+            throw Error::at("data set " + data.name, "classes",
+                            "has " + std::to_string(data.numClasses) + " classes but space " + space.name + " outputs "
+                                + std::to_string(space.numClasses) + " (load the space with num_classes)");
+        const auto latency = lut.layerTable(space);
+        const std::size_t nTrain = std::size_t(std::floor(data.size() * config.weightSplit));
+        const std::size_t nTheta = data.size() - nTrain;
+        if (nTrain < std::size_t(config.batchSize) || nTheta < std::size_t(config.batchSize))
+            throw Error::at("data set " + data.name, "size",
+                            "expected at least " + std::to_string(config.batchSize) + " samples in each split, got "
+                                + std::to_string(nTrain) + " + " + std::to_string(nTheta)
+                                + " (use a larger subset or a smaller batch)");
+
+        const auto t0 = Clock::now();
+        setComputeThreads(config.threads);
+        torch::manual_seed(config.seed);
+        std::mt19937_64 rng(config.seed);
+        torch::autograd::GradMode::set_enabled(true);
+
+        detail::Supernet net(space, latency, lut.fixedMs);
+        if (config.channelsLast) {
+            torch::NoGradGuard ng;
+            for (auto &p : net->parameters())
+                if (p.dim() == 4)
+                    p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+        }
+        auto weights = net->weightParameters();
+        auto thetas = net->thetaParameters();
+        torch::optim::SGD sgd(weights, torch::optim::SGDOptions(config.lrWeights)
+                                           .momentum(config.momentum)
+                                           .weight_decay(config.weightDecay));
+        torch::optim::Adam adam(thetas, torch::optim::AdamOptions(config.lrTheta)
+                                            .weight_decay(config.thetaWeightDecay));
+
+        std::vector<std::size_t> all(data.size());
+        std::iota(all.begin(), all.end(), 0);
+        std::shuffle(all.begin(), all.end(), rng);
+        std::vector<std::size_t> wIdx(all.begin(), all.begin() + std::ptrdiff_t(nTrain));
+        std::vector<std::size_t> tIdx(all.begin() + std::ptrdiff_t(nTrain), all.end());
+        Batcher batcher(data, space, config.channelsLast);
+
+        auto stepsOf = [&](std::size_t n) {
+            std::size_t s = n / std::size_t(config.batchSize);  // drop the ragged last batch (BN)
+            if (config.maxStepsPerEpoch > 0)
+                s = std::min<std::size_t>(s, std::size_t(config.maxStepsPerEpoch));
+            return int(s);
+        };
+        const int wSteps = stepsOf(nTrain), tSteps = stepsOf(nTheta);
+        const double totalSteps = double(config.epochs) * wSteps + double(config.epochs - config.warmupEpochs) * tSteps;
+        double doneSteps = 0;
+
+        SearchResult result;
+        bool stopped = false;
+        for (int epoch = 0; epoch < config.epochs && !stopped; ++epoch) {
+            const auto te = Clock::now();
+            const int annealed = config.tauDecayAfterWarmup ? std::max(0, epoch - config.warmupEpochs) : epoch;
+            const double tau = config.tau0 * std::pow(config.tauDecay, annealed);
+            const double lr = 0.5 * config.lrWeights * (1 + std::cos(M_PI * epoch / config.epochs));
+            for (auto &g : sgd.param_groups())
+                static_cast<torch::optim::SGDOptions &>(g.options()).lr(lr);
+
+            EpochStats es;
+            es.epoch = epoch;
+            es.temperature = tau;
+            auto runPhase = [&](Phase phase, std::vector<std::size_t> &idx, int steps, double &lossOut, double &accOut) {
+                std::shuffle(idx.begin(), idx.end(), rng);
+                const bool w = phase == Phase::Weights;
+                setRequiresGrad(weights, w);
+                setRequiresGrad(thetas, !w);
+                net->train();
+                double lossSum = 0, correct = 0, seen = 0;
+                for (int s = 0; s < steps; ++s) {
+                    if (!stop.checkpoint()) {
+                        stopped = true;
+                        break;
+                    }
+                    const auto ts = Clock::now();
+                    auto [x, y] = batcher.batch(idx, std::size_t(s) * config.batchSize, std::size_t(config.batchSize));
+                    auto out = net->forward(x, tau, config.mode);
+                    auto terms = detail::latencyAwareLoss(out.logits, y, out.latencyMs, config);
+                    if (w)
+                        sgd.zero_grad();
+                    else
+                        adam.zero_grad();
+                    terms.loss.backward();
+                    if (w)
+                        sgd.step();
+                    else
+                        adam.step();
+                    const double batchCorrect = out.logits.argmax(1).eq(y).sum().item<double>();
+                    const double l = terms.loss.item<double>();
+                    lossSum += l * config.batchSize;
+                    correct += batchCorrect;
+                    seen += config.batchSize;
+                    doneSteps += 1;
+                    StepStats st;
+                    st.epoch = epoch;
+                    st.step = s;
+                    st.stepsInPhase = steps;
+                    st.phase = phase;
+                    st.loss = l;
+                    st.crossEntropy = terms.crossEntropy.item<double>();
+                    st.accuracy = batchCorrect / config.batchSize;
+                    st.expectedLatencyMs = out.latencyMs.mean().item<double>();
+                    st.temperature = tau;
+                    st.imagesPerSecond = config.batchSize / std::max(1e-9, secondsSince(ts));
+                    st.elapsedSeconds = secondsSince(t0);
+                    st.etaSeconds = st.elapsedSeconds / doneSteps * (totalSteps - doneSteps);
+                    observer.onStep(st);
+                }
+                lossOut = seen > 0 ? lossSum / seen : 0;
+                accOut = seen > 0 ? correct / seen : 0;
+            };
+            runPhase(Phase::Weights, wIdx, wSteps, es.weightsLoss, es.weightsAccuracy);
+            if (!stopped && epoch >= config.warmupEpochs) {
+                runPhase(Phase::Theta, tIdx, tSteps, es.thetaLoss, es.thetaAccuracy);
+                es.thetaTrained = true;
+            }
+            setRequiresGrad(weights, true);
+            setRequiresGrad(thetas, true);
+            if (stopped)
+                break;
+            es.probabilities = net->probabilities();
+            es.expectedLatencyMs = net->expectedLatencyMs();
+            es.argmax = argmaxArchitecture(space, es.probabilities);
+            es.argmax.name = "epoch" + std::to_string(epoch) + "-argmax";
+            es.argmaxLatencyMs = lut.predict(space, es.argmax);
+            es.seconds = secondsSince(te);
+            result.epochs.push_back(es);
+            result.epochsCompleted = epoch + 1;
+            observer.onEpoch(es);
+        }
+
+        // Sample the final distribution: the argmax first, then K draws from softmax(theta).
+        result.stopped = stopped;
+        result.theta = net->thetaValues();
+        const auto probs = net->probabilities();
+        const auto layers = space.layers();
+        auto describe = [&](Architecture a, bool isArgmax) {
+            SampledArchitecture s;
+            s.isArgmax = isArgmax;
+            for (std::size_t l = 0; l < layers.size(); ++l) {
+                const auto &c = layers[l].candidates;
+                const auto k = std::size_t(std::find(c.begin(), c.end(), a.blocks[l]) - c.begin());
+                s.logProbability += std::log(std::max(1e-300, probs[l][k]));
+            }
+            const auto cost = computeCost(space, a);
+            s.macs = cost.macs;
+            s.params = cost.params;
+            s.latencyMs = lut.predict(space, a);
+            s.architecture = std::move(a);
+            result.samples.push_back(s);
+            observer.onSample(result.samples.back());
+        };
+        Architecture best = argmaxArchitecture(space, probs);
+        best.name = "argmax";
+        best.source = "fbnet search (argmax of softmax(theta))";
+        describe(best, true);
+        for (int i = 0; i < config.samples; ++i) {
+            Architecture a;
+            a.space = space.name;
+            a.name = "sample" + std::to_string(i + 1);
+            a.source = "fbnet search (sampled from softmax(theta))";
+            for (std::size_t l = 0; l < layers.size(); ++l) {
+                std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
+                a.blocks.push_back(layers[l].candidates[d(rng)]);
+            }
+            describe(a, false);
+        }
+        result.seconds = secondsSince(t0);
+        observer.onFinished(result);
+        return result;
+    } catch (const Error &e) {
+        observer.onFailed(e.what());
+        throw;
+    } catch (const std::exception &e) {
+        observer.onFailed(e.what());
+        throw Error(std::string("search failed: ") + e.what());
+    }
+}
+
+} // namespace fbnet

@@ -1,0 +1,121 @@
+#include "supernet.h"
+
+namespace fbnet::detail {
+
+torch::Tensor gumbelNoise(at::IntArrayRef shape)
+{
+    auto u = torch::rand(shape).clamp_(1e-10, 1.0 - 1e-7);
+    return -torch::log(-torch::log(u));
+}
+
+MixedOpImpl::MixedOpImpl(const SearchSpace &space, const LayerSpec &layer)
+{
+    for (std::size_t k = 0; k < layer.candidates.size(); ++k) {
+        auto c = makeCandidate(space.block(layer.candidates[k]), layer.cin, layer.cout, layer.stride);
+        candidates.push_back(register_module(layer.candidates[k], c));
+    }
+}
+
+torch::Tensor MixedOpImpl::forwardSoft(const torch::Tensor &x, const torch::Tensor &mask)
+{
+    const auto n = x.size(0);
+    torch::Tensor out;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+        auto w = mask.select(1, int64_t(k)).view({n, 1, 1, 1});
+        auto y = candidates[k]->forward(x);
+        out = k == 0 ? y * w : torch::addcmul(out, y, w);
+    }
+    return out;
+}
+
+torch::Tensor MixedOpImpl::forwardHard(const torch::Tensor &x, int64_t index, const torch::Tensor &weight)
+{
+    return candidates[std::size_t(index)]->forward(x) * weight;
+}
+
+SupernetImpl::SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixed)
+    : fixedMs(fixed)
+{
+    stem = register_module("stem", ConvBnRelu(space.inputChannels, space.stemChannels, space.stemKernel, space.stemStride));
+    const auto specs = space.layers();
+    for (const auto &l : specs) {
+        const std::string name = "layer" + std::to_string(l.index);
+        layers.push_back(register_module(name, MixedOp(space, l)));
+        thetas.push_back(register_parameter(name + "_theta", torch::zeros({int64_t(l.candidates.size())})));
+        const auto &row = latency.at(std::size_t(l.index));
+        latencies.push_back(register_buffer(name + "_lat", torch::tensor(std::vector<float>(row.begin(), row.end()))));
+    }
+    head = register_module("head", ConvBnRelu(specs.back().cout, space.headChannels, 1, 1));
+    fc = register_module("fc", torch::nn::Linear(space.headChannels, space.numClasses));
+}
+
+SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, MaskMode mode)
+{
+    auto x = stem(input);
+    const auto n = x.size(0);
+    torch::Tensor lat;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const auto &theta = thetas[l];
+        const int64_t k = theta.size(0);
+        if (mode == MaskMode::Soft) {
+            auto mask = torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k})) / tau, 1);
+            x = layers[l]->forwardSoft(x, mask);
+            auto ll = torch::mv(mask, latencies[l]);
+            lat = l == 0 ? ll : lat + ll;
+        } else {
+            auto soft = torch::softmax((theta + gumbelNoise({k})) / tau, 0);
+            const int64_t idx = soft.argmax().item<int64_t>();
+            auto hard = torch::zeros_like(soft);
+            hard[idx] = 1.0;
+            auto st = hard - soft.detach() + soft;
+            x = layers[l]->forwardHard(x, idx, st[idx]);
+            auto ll = torch::dot(st, latencies[l]).view({1});
+            lat = l == 0 ? ll : lat + ll;
+        }
+    }
+    x = head(x);
+    x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
+    return {fc(x), lat + fixedMs};
+}
+
+std::vector<torch::Tensor> SupernetImpl::weightParameters()
+{
+    std::vector<torch::Tensor> out;
+    for (const auto &p : named_parameters())
+        if (p.key().find("_theta") == std::string::npos)
+            out.push_back(p.value());
+    return out;
+}
+
+std::vector<std::vector<double>> SupernetImpl::probabilities() const
+{
+    torch::NoGradGuard ng;
+    std::vector<std::vector<double>> out;
+    for (const auto &t : thetas) {
+        auto p = torch::softmax(t.to(torch::kDouble), 0).contiguous();
+        out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
+    }
+    return out;
+}
+
+std::vector<std::vector<double>> SupernetImpl::thetaValues() const
+{
+    torch::NoGradGuard ng;
+    std::vector<std::vector<double>> out;
+    for (const auto &t : thetas) {
+        auto p = t.to(torch::kDouble).contiguous();
+        out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
+    }
+    return out;
+}
+
+double SupernetImpl::expectedLatencyMs() const
+{
+    torch::NoGradGuard ng;
+    double total = fixedMs;
+    for (std::size_t l = 0; l < thetas.size(); ++l)
+        total += torch::dot(torch::softmax(thetas[l], 0), latencies[l]).item<double>();
+    return total;
+}
+
+} // namespace fbnet::detail

@@ -1,0 +1,67 @@
+#pragma once
+// The stochastic FBNet supernet (private to core).
+
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "blocks.h"
+#include "fbnet/search.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet::detail {
+
+/** Gumbel(0,1) noise of the given shape: -log(-log U). */
+torch::Tensor gumbelNoise(at::IntArrayRef shape);
+
+/** One searchable layer: every candidate block plus the layer's latency vector. */
+class MixedOpImpl : public torch::nn::Module
+{
+public:
+    MixedOpImpl(const SearchSpace &space, const LayerSpec &layer);
+    /** Soft: mask [N, K], output_n = sum_k mask[n,k] * block_k(x)_n. */
+    torch::Tensor forwardSoft(const torch::Tensor &x, const torch::Tensor &mask);
+    /** Hard: only block `index` runs; its output is scaled by `weight` (1 in value, ST gradient). */
+    torch::Tensor forwardHard(const torch::Tensor &x, int64_t index, const torch::Tensor &weight);
+
+    std::vector<std::shared_ptr<CandidateImpl>> candidates;
+};
+TORCH_MODULE(MixedOp);
+
+struct SupernetOutput
+{
+    torch::Tensor logits;     ///< [N, classes]
+    torch::Tensor latencyMs;  ///< [N] (soft, per-sample masks) or [1] (hard)
+};
+
+class SupernetImpl : public torch::nn::Module
+{
+public:
+    SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixedMs);
+
+    /**
+     * One stochastic forward pass at temperature tau. Gumbel noise is drawn per sample (soft) or
+     * once per batch (hard). The expected latency is sum_l mask_l . LAT_l + fixed, differentiable
+     * in theta.
+     */
+    SupernetOutput forward(const torch::Tensor &x, double tau, MaskMode mode);
+
+    std::vector<torch::Tensor> weightParameters();
+    std::vector<torch::Tensor> thetaParameters() { return thetas; }
+    /** softmax(theta) per layer. */
+    std::vector<std::vector<double>> probabilities() const;
+    std::vector<std::vector<double>> thetaValues() const;
+    /** Expected latency under softmax(theta) (no noise). */
+    double expectedLatencyMs() const;
+
+    ConvBnRelu stem{nullptr};
+    std::vector<MixedOp> layers;
+    ConvBnRelu head{nullptr};
+    torch::nn::Linear fc{nullptr};
+    std::vector<torch::Tensor> thetas;    ///< [K_l] logits per layer
+    std::vector<torch::Tensor> latencies; ///< [K_l] ms per layer (buffers)
+    double fixedMs = 0;
+};
+TORCH_MODULE(Supernet);
+
+} // namespace fbnet::detail

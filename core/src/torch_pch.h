@@ -1,0 +1,3 @@
+#pragma once
+// Precompiled header of the torch-heavy targets. Never include Qt after this.
+#include <torch/torch.h>

@@ -1,0 +1,133 @@
+#include <filesystem>
+#include <fstream>
+
+#include <zlib.h>
+
+#include <gtest/gtest.h>
+
+#include "fbnet/dataset.h"
+#include "fbnet/error.h"
+
+using namespace fbnet;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path tempDir(const std::string &name)
+{
+    const auto d = fs::temp_directory_path() / ("fbnet-data-" + name);
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+void writeGz(const fs::path &p, const std::vector<std::uint8_t> &bytes)
+{
+    gzFile f = gzopen(p.c_str(), "wb");
+    gzwrite(f, bytes.data(), unsigned(bytes.size()));
+    gzclose(f);
+}
+
+std::vector<std::uint8_t> idxHeader(std::uint32_t magic, std::vector<std::uint32_t> dims)
+{
+    std::vector<std::uint8_t> b;
+    auto put = [&](std::uint32_t v) {
+        for (int s = 24; s >= 0; s -= 8)
+            b.push_back(std::uint8_t(v >> s));
+    };
+    put(magic);
+    for (auto d : dims)
+        put(d);
+    return b;
+}
+
+std::string errorOf(const std::function<void()> &f)
+{
+    try {
+        f();
+    } catch (const Error &e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+TEST(Dataset, SyntheticIsSeededAndSharesPatternsAcrossSplits)
+{
+    const auto a = makeSynthetic(50, 5, 16, 3, 7, 1);
+    const auto b = makeSynthetic(50, 5, 16, 3, 7, 1);
+    const auto c = makeSynthetic(50, 5, 16, 3, 7, 2);
+    EXPECT_EQ(a.pixels, b.pixels);
+    EXPECT_NE(a.pixels, c.pixels);
+    EXPECT_EQ(a.labels, c.labels);
+    EXPECT_EQ(a.size(), 50u);
+    EXPECT_EQ(a.imageBytes(), 3u * 16 * 16);
+}
+
+TEST(Dataset, SubsetKeepsRequestedSize)
+{
+    const auto a = makeSynthetic(100, 10, 8, 1, 3);
+    const auto s = subset(a, 30, 1);
+    EXPECT_EQ(s.size(), 30u);
+    EXPECT_EQ(s.pixels.size(), 30u * a.imageBytes());
+    EXPECT_EQ(subset(a, 0, 1).size(), 100u);
+}
+
+TEST(Dataset, FashionMnistFromDebianPackage)
+{
+    if (!fs::exists(defaultFashionMnistDir() + "/t10k-images-idx3-ubyte.gz"))
+        GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    const auto d = loadFashionMnist("", Split::Test, 32);
+    EXPECT_EQ(d.size(), 10000u);
+    EXPECT_EQ(d.height, 32);
+    EXPECT_EQ(d.numClasses, 10);
+    // The 2-pixel zero border of the padding.
+    for (int x = 0; x < 32; ++x)
+        EXPECT_EQ(d.pixels[x], 0);
+}
+
+TEST(Dataset, WrongMagicAndTruncatedFilesNameTheFile)
+{
+    const auto dir = tempDir("bad");
+    auto img = idxHeader(0x803, {2, 28, 28});
+    img.resize(img.size() + 28 * 28);  // one image of two: truncated
+    writeGz(dir / "train-images-idx3-ubyte.gz", img);
+    auto lbl = idxHeader(0x801, {2});
+    lbl.push_back(1);
+    lbl.push_back(2);
+    writeGz(dir / "train-labels-idx1-ubyte.gz", lbl);
+    auto msg = errorOf([&] { loadFashionMnist(dir.string(), Split::Train); });
+    EXPECT_NE(msg.find("train-images-idx3-ubyte.gz: data: truncated"), std::string::npos) << msg;
+
+    writeGz(dir / "train-images-idx3-ubyte.gz", idxHeader(0x1234, {2, 28, 28}));
+    msg = errorOf([&] { loadFashionMnist(dir.string(), Split::Train); });
+    EXPECT_NE(msg.find("header: expected IDX image magic"), std::string::npos) << msg;
+
+    // A gzip stream cut in the middle.
+    std::vector<std::uint8_t> big = idxHeader(0x803, {100, 28, 28});
+    big.resize(big.size() + 100 * 28 * 28, 7);
+    writeGz(dir / "train-images-idx3-ubyte.gz", big);
+    const auto size = fs::file_size(dir / "train-images-idx3-ubyte.gz");
+    fs::resize_file(dir / "train-images-idx3-ubyte.gz", size / 2);
+    msg = errorOf([&] { loadFashionMnist(dir.string(), Split::Train); });
+    EXPECT_NE(msg.find("train-images-idx3-ubyte.gz"), std::string::npos) << msg;
+
+    msg = errorOf([&] { loadFashionMnist((dir / "missing").string(), Split::Train); });
+    EXPECT_NE(msg.find("file not found"), std::string::npos) << msg;
+}
+
+TEST(Dataset, Cifar10BinaryBatches)
+{
+    const auto dir = tempDir("cifar");
+    std::vector<std::uint8_t> rec(3073 * 3, 5);
+    rec[0] = 3;
+    rec[3073] = 9;
+    rec[2 * 3073] = 0;
+    std::ofstream(dir / "test_batch.bin", std::ios::binary).write(reinterpret_cast<const char *>(rec.data()), std::streamsize(rec.size()));
+    const auto d = loadCifar10(dir.string(), Split::Test);
+    EXPECT_EQ(d.size(), 3u);
+    EXPECT_EQ(d.labels[1], 9);
+    std::ofstream(dir / "test_batch.bin", std::ios::binary).write(reinterpret_cast<const char *>(rec.data()), 100);
+    EXPECT_NE(errorOf([&] { loadCifar10(dir.string(), Split::Test); }).find("3073-byte records"), std::string::npos);
+}

@@ -1,0 +1,132 @@
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "fbnet/error.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/lutfit.h"
+#include "fbnet/resources.h"
+
+using namespace fbnet;
+
+namespace {
+
+const std::string kCsv = std::string(FBNET_TEST_DATA) + "/latency.csv";
+
+SearchSpace cifar()
+{
+    return SearchSpace::load(resolveSpacePath("fbnet-cifar"));
+}
+
+} // namespace
+
+TEST(LatencyTable, SignaturesUseHwNasBenchKeys)
+{
+    const auto s = SearchSpace::load(resolveSpacePath("fbnet-imagenet"));
+    const auto layers = s.layers();
+    EXPECT_EQ(opSignature(layers[0], s.block("k3_e1")), "ConvBlock_H112_W112_Cin16_Cout16_exp1_kernel3_stride1_group1");
+    EXPECT_EQ(opSignature(layers[1], s.block("skip")), "Skip_H112_W112_Cin16_Cout24_stride2");
+    EXPECT_EQ(opSignature(layers[2], s.block("k5_e1_g2")), "ConvBlock_H56_W56_Cin24_Cout24_exp1_kernel5_stride1_group2");
+}
+
+TEST(LatencyTable, MissingOpsAreListed)
+{
+    LatencyTable t;
+    t.device = "partial";
+    t.provenanceKind = "modeled";
+    const auto s = cifar();
+    for (const auto &sig : t.missing(s))
+        t.entries[sig] = {1.0};
+    EXPECT_TRUE(t.missing(s).empty());
+    const std::string dropped = t.entries.begin()->first;
+    t.entries.erase(t.entries.begin());
+    ASSERT_EQ(t.missing(s), std::vector<std::string>{dropped});
+    try {
+        t.layerTable(s);
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find(dropped), std::string::npos) << e.what();
+    }
+}
+
+TEST(LatencyTable, JsonRoundTripAndValidation)
+{
+    LatencyTable t;
+    t.device = "dev";
+    t.description = "a device";
+    t.spaces = {"fbnet-cifar"};
+    t.provenanceKind = "measured";
+    t.provenance["method"] = "test";
+    t.fixedMs = 1.5;
+    t.entries["Skip_H4_W4_Cin1_Cout1_stride1"] = {0.25, 0.2, 0.3, 10};
+    const auto u = LatencyTable::fromJsonText(t.toJsonText(), "rt");
+    EXPECT_EQ(u.device, "dev");
+    EXPECT_EQ(u.provenance.at("method"), "test");
+    EXPECT_DOUBLE_EQ(u.entries.at("Skip_H4_W4_Cin1_Cout1_stride1").p90, 0.3);
+    auto text = t.toJsonText();
+    text.replace(text.find("\"ms\""), 4, "\"us\"");
+    try {
+        LatencyTable::fromJsonText(text, "bad-unit.json");
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("bad-unit.json: /entries/Skip_H4_W4_Cin1_Cout1_stride1/ms: missing"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(LatencyFit, Pixel3TableFittedOn3000PredictsTheOther1000Within0_01Percent)
+{
+    const auto s = cifar();
+    auto rows = readMeasurementsCsv(kCsv, s.name, "pixel3_ms");
+    ASSERT_EQ(rows.size(), 4000u);
+    std::vector<Measurement> train(rows.begin(), rows.begin() + 3000), test(rows.begin() + 3000, rows.end());
+    FitOptions o;
+    o.device = "pixel3";
+    const LatencyTable t = fitLatencyTable(s, train, o);
+    EXPECT_TRUE(t.missing(s).empty());
+    std::vector<double> pred, meas;
+    for (const auto &m : test) {
+        pred.push_back(t.predict(s, m.architecture));
+        meas.push_back(m.latencyMs);
+    }
+    const auto q = predictionQuality(pred, meas);
+    EXPECT_LT(q.mape, 0.01);
+    EXPECT_LT(q.maxError, 0.05);
+    EXPECT_GT(q.spearman, 0.9999);
+}
+
+TEST(LatencyFit, ShippedPixel3TableReproducesTheData)
+{
+    const auto s = cifar();
+    const auto t = LatencyTable::load(resolveLutPath("pixel3", s.name));
+    EXPECT_EQ(t.provenanceKind, "derived");
+    auto rows = readMeasurementsCsv(kCsv, s.name, "pixel3_ms");
+    double worst = 0;
+    for (std::size_t i = 0; i < rows.size(); i += 7)
+        worst = std::max(worst, std::abs(t.predict(s, rows[i].architecture) / rows[i].latencyMs - 1));
+    EXPECT_LT(worst, 1e-3);
+}
+
+TEST(LatencyFit, BadCsvNamesFileLineAndField)
+{
+    const auto p = (std::filesystem::temp_directory_path() / "fbnet-bad.csv").string();
+    writeTextFileAtomic(p, "arch,latency_ms\n" + std::string(22 * 6, 'x') + ",abc\n");
+    try {
+        readMeasurementsCsv(p, "fbnet-cifar");
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find(p + ": line 2: latency_ms: expected a positive latency"), std::string::npos)
+            << e.what();
+    }
+    writeTextFileAtomic(p, "arch,ms\n");
+    EXPECT_THROW(readMeasurementsCsv(p, "fbnet-cifar"), Error);
+}
+
+TEST(LatencyFit, SpearmanOfKnownRankings)
+{
+    EXPECT_DOUBLE_EQ(spearmanRho({1, 2, 3, 4}, {10, 20, 30, 40}), 1.0);
+    EXPECT_DOUBLE_EQ(spearmanRho({1, 2, 3, 4}, {4, 3, 2, 1}), -1.0);
+}

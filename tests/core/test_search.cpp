@@ -1,0 +1,254 @@
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "fbnet/error.h"
+#include "fbnet/search.h"
+
+using namespace fbnet;
+
+namespace {
+
+// A tiny space: stem 1x1 (no spatial receptive field), two searchable layers, 16x16 input.
+SearchSpace tinySpace(const std::string &candidates, int classes = 2)
+{
+    const std::string text = R"({
+      "name": "tiny", "input": {"size": 16, "channels": 3}, "num_classes": )" + std::to_string(classes) + R"(,
+      "stem": {"channels": 8, "kernel": 1, "stride": 1},
+      "stages": [{"channels": 8, "repeats": 1, "stride": 1}, {"channels": 8, "repeats": 1, "stride": 1}],
+      "head": {"channels": 16},
+      "candidates": )" + candidates + R"(,
+      "blocks": {"k3_e1": {"type": "irf", "kernel": 3, "expansion": 1},
+                 "k3_e3": {"type": "irf", "kernel": 3, "expansion": 3},
+                 "k5_e3": {"type": "irf", "kernel": 5, "expansion": 3},
+                 "skip": {"type": "skip"}}})";
+    return SearchSpace::fromJsonText(text, "tiny-space");
+}
+
+LatencyTable tableFor(const SearchSpace &s, const std::map<std::string, double> &perBlock)
+{
+    LatencyTable t;
+    t.device = "test";
+    t.provenanceKind = "modeled";
+    t.fixedMs = 2.0;
+    for (const auto &l : s.layers())
+        for (const auto &c : l.candidates)
+            t.entries[opSignature(l, s.block(c))] = {perBlock.at(c)};
+    return t;
+}
+
+/**
+ * Horizontal vs vertical stripes with random phase: every pixel has the same distribution in both
+ * classes, so a network without a spatial kernel after its 1x1 stem is at chance level.
+ */
+Dataset stripes(int n, std::uint64_t seed)
+{
+    Dataset d;
+    d.name = "stripes";
+    d.channels = 1;
+    d.height = d.width = 16;
+    d.numClasses = 2;
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> noise(0, 10);
+    for (int i = 0; i < n; ++i) {
+        const int cls = i % 2, phase = int(rng() % 4);
+        d.labels.push_back(cls);
+        for (int y = 0; y < 16; ++y)
+            for (int x = 0; x < 16; ++x) {
+                const int coord = cls == 0 ? y : x;
+                const float v = ((coord + phase) / 2) % 2 ? 200.f : 50.f;
+                d.pixels.push_back(std::uint8_t(std::clamp(v + noise(rng), 0.f, 255.f)));
+            }
+    }
+    d.mean = {0.49f};
+    d.std = {0.3f};
+    return d;
+}
+
+struct Recorder : SearchObserver
+{
+    std::vector<std::string> events;
+    std::function<void()> onFirstStep;
+    void onStep(const StepStats &s) override
+    {
+        if (events.empty() && onFirstStep)
+            onFirstStep();
+        events.push_back(s.phase == Phase::Weights ? "w" : "t");
+    }
+    void onEpoch(const EpochStats &e) override { events.push_back("epoch" + std::to_string(e.epoch)); }
+    void onSample(const SampledArchitecture &) override { events.push_back("sample"); }
+    void onFinished(const SearchResult &) override { events.push_back("finished"); }
+    void onFailed(const std::string &) override { events.push_back("failed"); }
+};
+
+SearchConfig quickConfig()
+{
+    SearchConfig c;
+    c.epochs = 6;
+    c.warmupEpochs = 1;
+    c.batchSize = 32;
+    c.lrWeights = 0.05;
+    c.lrTheta = 0.1;
+    c.tau0 = 1.0;
+    c.threads = 2;
+    c.samples = 3;
+    c.seed = 3;
+    return c;
+}
+
+} // namespace
+
+TEST(Search, ThetaMovesToTheOnlyCandidateThatCanSolveTheTask)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1"])");
+    const auto lut = tableFor(space, {{"skip", 1.0}, {"k3_e1", 1.0}});  // equal latency: accuracy decides
+    auto c = quickConfig();
+    c.lossForm = LossForm::Additive;
+    c.alpha = 0;
+    c.mode = MaskMode::Soft;
+    Recorder rec;
+    StopToken stop;
+    const auto r = runSearch(space, lut, stripes(640, 1), c, rec, stop);
+    ASSERT_EQ(r.epochs.size(), 6u);
+    const auto &p = r.epochs.back().probabilities;
+    for (int l = 0; l < 2; ++l)
+        EXPECT_GT(p[l][1], p[l][0]) << "layer " << l;
+    EXPECT_GT(p[0][1] + p[1][1], 1.2);
+    EXPECT_EQ(r.samples.front().architecture.blocks, (std::vector<std::string>{"k3_e1", "k3_e1"}));
+    EXPECT_GT(r.epochs.back().weightsAccuracy, 0.9);
+}
+
+TEST(Search, LargeAlphaFindsAFasterArchitectureThanAlphaZero)
+{
+    const auto space = tinySpace(R"(["k3_e1", "k3_e3", "k5_e3"])", 10);
+    const auto lut = tableFor(space, {{"k3_e1", 1.0}, {"k3_e3", 4.0}, {"k5_e3", 9.0}});
+    const auto data = makeSynthetic(640, 10, 16, 3, 5);
+    auto run = [&](double alpha) {
+        auto c = quickConfig();
+        c.lossForm = LossForm::Additive;
+        c.alpha = alpha;
+        c.mode = MaskMode::Hard;
+        Recorder rec;
+        StopToken stop;
+        return runSearch(space, lut, data, c, rec, stop);
+    };
+    const auto fast = run(2.0), free = run(0.0);
+    EXPECT_LT(fast.samples.front().latencyMs, free.samples.front().latencyMs);
+    EXPECT_LT(fast.epochs.back().expectedLatencyMs, free.epochs.back().expectedLatencyMs);
+    EXPECT_DOUBLE_EQ(fast.samples.front().latencyMs, 2.0 + 1.0 + 1.0);  // the cheapest block everywhere
+}
+
+TEST(Search, TargetLossSteersExpectedLatencyToTheTarget)
+{
+    const auto space = tinySpace(R"(["k3_e1", "k3_e3", "k5_e3"])", 10);
+    const auto lut = tableFor(space, {{"k3_e1", 1.0}, {"k3_e3", 4.0}, {"k5_e3", 9.0}});
+    auto c = quickConfig();
+    c.lossForm = LossForm::Target;
+    c.targetMs = 10.0;  // fixed 2 + 4 + 4: k3_e3 in both layers
+    c.targetWeight = 3.0;
+    c.mode = MaskMode::Soft;
+    Recorder rec;
+    StopToken stop;
+    const auto r = runSearch(space, lut, makeSynthetic(640, 10, 16, 3, 5), c, rec, stop);
+    EXPECT_NEAR(r.epochs.back().expectedLatencyMs, 10.0, 1.5);
+    EXPECT_LT(std::abs(r.epochs.back().expectedLatencyMs - 10.0), std::abs(r.epochs.front().expectedLatencyMs - 10.0));
+}
+
+TEST(Search, EventsArriveInOrderAndSeedRepeatsTheta)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1", "k3_e3"])", 10);
+    const auto lut = tableFor(space, {{"skip", 0.5}, {"k3_e1", 1.0}, {"k3_e3", 2.0}});
+    const auto data = makeSynthetic(256, 10, 16, 3, 9);
+    auto c = quickConfig();
+    c.epochs = 2;
+    c.batchSize = 16;
+    c.mode = MaskMode::Soft;
+    Recorder a, b;
+    StopToken s1, s2;
+    const auto r1 = runSearch(space, lut, data, c, a, s1);
+    const auto r2 = runSearch(space, lut, data, c, b, s2);
+    EXPECT_EQ(r1.theta, r2.theta);
+    EXPECT_EQ(a.events, b.events);
+    // epoch 0 is warm-up (weights only): 12 weight steps (204 / 16), then the epoch event.
+    std::vector<std::string> expected(12, "w");
+    expected.push_back("epoch0");
+    expected.insert(expected.end(), 12, "w");
+    expected.insert(expected.end(), 3, "t");  // 52 / 16
+    expected.push_back("epoch1");
+    expected.insert(expected.end(), 4, "sample");
+    expected.push_back("finished");
+    EXPECT_EQ(a.events, expected);
+    c.seed = 4;
+    Recorder d;
+    StopToken s3;
+    EXPECT_NE(runSearch(space, lut, data, c, d, s3).theta, r1.theta);
+}
+
+TEST(Search, StopFromAnotherThreadReturnsWithinAStep)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1"])", 10);
+    const auto lut = tableFor(space, {{"skip", 1.0}, {"k3_e1", 1.0}});
+    auto c = quickConfig();
+    c.epochs = 50;
+    StopToken stop;
+    Recorder rec;
+    std::thread stopper;
+    rec.onFirstStep = [&] {
+        stopper = std::thread([&] { stop.requestStop(); });
+        stopper.join();  // the stop is set from another thread while the first step is still running
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = runSearch(space, lut, makeSynthetic(2000, 10, 16, 3, 1), c, rec, stop);
+    EXPECT_TRUE(r.stopped);
+    EXPECT_EQ(rec.events, (std::vector<std::string>{"w", "sample", "sample", "sample", "sample", "finished"}));  // no second step
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 20.0);
+}
+
+TEST(Search, PauseBlocksUntilResumed)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1"])", 10);
+    const auto lut = tableFor(space, {{"skip", 1.0}, {"k3_e1", 1.0}});
+    auto c = quickConfig();
+    c.epochs = 2;
+    StopToken stop;
+    Recorder rec;
+    std::atomic<bool> resumed{false};
+    std::thread resumer;
+    rec.onFirstStep = [&] {
+        stop.requestPause();
+        resumer = std::thread([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            resumed = true;
+            stop.resume();
+        });
+    };
+    const auto r = runSearch(space, lut, makeSynthetic(256, 10, 16, 3, 1), c, rec, stop);
+    resumer.join();
+    EXPECT_TRUE(resumed);
+    EXPECT_FALSE(r.stopped);
+    EXPECT_EQ(r.epochsCompleted, 2);
+}
+
+TEST(Search, BadInputsFailWithAClearError)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1"])", 10);
+    auto lut = tableFor(space, {{"skip", 1.0}, {"k3_e1", 1.0}});
+    auto c = quickConfig();
+    Recorder rec;
+    StopToken stop;
+    c.warmupEpochs = c.epochs;
+    EXPECT_THROW(runSearch(space, lut, makeSynthetic(256, 10, 16, 3, 1), c, rec, stop), Error);
+    EXPECT_EQ(rec.events.back(), "failed");
+    c = quickConfig();
+    try {
+        runSearch(space, lut, makeSynthetic(256, 10, 32, 3, 1), c, rec, stop);
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("image size: expected 16x16"), std::string::npos) << e.what();
+    }
+    lut.entries.erase(lut.entries.begin());
+    EXPECT_THROW(runSearch(space, lut, makeSynthetic(256, 10, 16, 3, 1), c, rec, stop), Error);
+}
