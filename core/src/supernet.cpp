@@ -23,7 +23,11 @@ torch::Tensor MixedOpImpl::forwardSoft(const torch::Tensor &x, const torch::Tens
     for (std::size_t k = 0; k < candidates.size(); ++k) {
         auto w = mask.select(1, int64_t(k)).view({n, 1, 1, 1});
         auto y = candidates[k]->forward(x);
-        out = k == 0 ? y * w : torch::addcmul(out, y, w);
+        // Accumulate in place: `out` is not needed by any backward function.
+        if (k == 0)
+            out = y * w;
+        else
+            out.addcmul_(y, w);
     }
     return out;
 }

@@ -1,6 +1,7 @@
 // Supernet training-step throughput on fbnet-cifar (batch 64 by default), soft vs hard mode, and
 // the achieved GFLOP/s as a share of a large matmul on the same machine. A benchmark, not a test.
-// Usage: bench_supernet [batch] [threads] [steps]
+// Usage: bench_supernet [batch] [threads] [steps] [soft|hard|both] [cl|all]
+//   cl: channels-last only (what the engine uses); all: also the default NCHW layout
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
     const int batch = argc > 1 ? std::atoi(argv[1]) : 64;
     const int threads = setComputeThreads(argc > 2 ? std::atoi(argv[2]) : 0);
     const int steps = argc > 3 ? std::atoi(argv[3]) : 5;
+    const std::string modes = argc > 4 ? argv[4] : "both";
+    const bool allLayouts = argc > 5 && std::string(argv[5]) == "all";
     SpaceParams p;
     p.numClasses = 10;
     const auto space = SearchSpace::load(resolveSpacePath("fbnet-cifar"), p);
@@ -66,7 +69,11 @@ int main(int argc, char **argv)
     std::printf("machine: %d threads, 2048^3 matmul %.1f GFLOP/s\n", threads, peak);
 
     for (const bool channelsLast : {false, true}) {
+        if (!channelsLast && !allLayouts)
+            continue;
         for (const MaskMode mode : {MaskMode::Soft, MaskMode::Hard}) {
+            if (modes != "both" && modes != toString(mode))
+                continue;
             torch::manual_seed(0);
             fbnet::detail::Supernet net(space, lat, lut.fixedMs);
             if (channelsLast) {

@@ -164,7 +164,11 @@ Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std:
 SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
                        const SearchConfig &config, SearchObserver &observer, StopToken &stop);
 
-/** Sets libtorch's intra-op threads (0: all cores); returns the number used. */
+/**
+ * Sets libtorch's intra-op threads (0: all cores) and, once per process, keeps freed memory in
+ * the heap (large activations otherwise pay their page faults on every step). Returns the
+ * number of threads used.
+ */
 int setComputeThreads(int threads);
 
 } // namespace fbnet
