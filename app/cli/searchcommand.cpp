@@ -28,9 +28,9 @@ struct SearchOptions
     std::string dataset = "fashion-mnist";
     std::string lut = "pixel3";
     std::string out;
-    std::string mode = "hard";
+    std::string mode = "soft";
     std::string loss;
-    std::size_t subset = 10000;
+    std::size_t subset = 2500;
     double widthMultiplier = 1.0;
     SearchConfig config;
 };
@@ -137,9 +137,11 @@ void addSearchCommand(CLI::App &app, Action &run)
 {
     auto o = std::make_shared<SearchOptions>();
     SearchConfig &c = o->config;
-    c.epochs = 8;
+    // Defaults sized for ~10 minutes on 2 cores (README, "Why these defaults").
+    c.epochs = 6;
     c.warmupEpochs = 2;
-    auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, hard mode)");
+    c.batchSize = 32;
+    auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, soft masks)");
     cmd->add_option("--space", o->space, "Search space name or JSON file")->capture_default_str();
     cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
     cmd->add_option("--lut", o->lut, "Latency table: shipped name (pixel3, …) or JSON file")->capture_default_str();

@@ -305,10 +305,10 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                     auto [x, y] = batcher.batch(idx, std::size_t(s) * config.batchSize, std::size_t(config.batchSize));
                     auto out = net->forward(x, tau, config.mode);
                     auto terms = detail::latencyAwareLoss(out.logits, y, out.latencyMs, config);
-                    if (w)
-                        sgd.zero_grad();
-                    else
-                        adam.zero_grad();
+                    // Undefined (not zero) gradients: SGD then leaves the candidates this step did
+                    // not sample alone, instead of moving them by stale momentum and weight decay.
+                    for (auto &p : w ? weights : thetas)
+                        p.mutable_grad().reset();
                     terms.loss.backward();
                     if (w)
                         sgd.step();

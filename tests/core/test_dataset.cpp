@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.h"
+
 #include "fbnet/dataset.h"
 #include "fbnet/error.h"
 
 using namespace fbnet;
+using fbnet::test::errorOf;
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,16 +42,6 @@ std::vector<std::uint8_t> idxHeader(std::uint32_t magic, std::vector<std::uint32
     for (auto d : dims)
         put(d);
     return b;
-}
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 } // namespace

@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.h"
+
 #include "fbnet/architecture.h"
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
 #include "fbnet/searchspace.h"
 
 using namespace fbnet;
+using fbnet::test::errorOf;
 
 namespace {
 
@@ -23,16 +26,6 @@ std::string tempFile(const std::string &name, const std::string &text)
     const auto p = std::filesystem::temp_directory_path() / ("fbnet-test-" + name);
     std::ofstream(p) << text;
     return p.string();
-}
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 } // namespace
