@@ -79,7 +79,7 @@ TEST(Cli, TinySearchWritesTheArchitecture)
 {
     const auto d = tempDir("search");
     const auto r = fbnet("search --dataset synthetic:300 --epochs 2 --warmup-epochs 1 --batch-size 16 --max-steps 2 "
-                         "--samples 2 --threads 2 --mode hard --out " + (d / "out").string());
+                         "--samples 2 --threads 1 --mode hard --out " + (d / "out").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("architecture: "), std::string::npos) << r.out;
     for (const char *f : {"architecture.json", "samples.json", "theta.json", "epochs.csv", "config.json"})

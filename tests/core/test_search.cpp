@@ -93,7 +93,7 @@ SearchConfig quickConfig()
     c.lrWeights = 0.05;
     c.lrTheta = 0.1;
     c.tau0 = 1.0;
-    c.threads = 2;
+    c.threads = 1;  // ctest runs tests in parallel: avoid oversubscribing OpenMP
     c.samples = 3;
     c.seed = 3;
     return c;
