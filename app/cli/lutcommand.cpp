@@ -1,12 +1,19 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <map>
+#include <sstream>
 #include <ctime>
 #include <fstream>
 #include <random>
 
 #include "commands.h"
 #include "fbnet/error.h"
+#include "fbnet/lutbuild.h"
 #include "fbnet/lutfit.h"
 #include "fbnet/resources.h"
+#include "progress.h"
 
 namespace fbnet::cli {
 
@@ -20,6 +27,7 @@ struct FitOptionsCli
     std::string device;
     std::string description;
     std::string out;
+    std::string kind = "calibrated";
     std::size_t holdout = 0;
     std::uint64_t seed = 1;
 };
@@ -57,6 +65,7 @@ int lutFit(const FitOptionsCli &o)
     fo.description = o.description;
     fo.source = o.measurements + " (column " + o.column + ")";
     LatencyTable t = fitLatencyTable(space, rows, fo);
+    t.provenanceKind = o.kind;
     t.date = today();
     std::vector<double> pred, meas;
     for (const auto &m : rows) {
@@ -109,6 +118,195 @@ int lutList()
     return 0;
 }
 
+struct BuildOptionsCli
+{
+    std::string space = "fbnet-cifar";
+    std::string out;
+    std::string lut;
+    std::string csv;
+    int count = 50;
+    std::uint64_t seed = 1;
+    LutBuildOptions build;
+};
+
+ProgressFn progressPrinter(ProgressLine &line, const char *what)
+{
+    return [&line, what](int done, int total, const std::string &item) {
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "%s %d/%d  %s", what, done, total, item.c_str());
+        line.update(buf, done == total);
+    };
+}
+
+int lutBuild(const BuildOptionsCli &o)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
+    StopToken stop;
+    SigintStop sigint(stop);
+    ProgressLine line;
+    const auto t0 = std::chrono::steady_clock::now();
+    LatencyTable t = buildLatencyTable(space, o.build, progressPrinter(line, "measuring op"), stop);
+    line.finish();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    t.provenance["build_seconds"] = std::to_string(s);
+    t.save(o.out);
+    std::printf("measured %zu ops of %s in %.1f s on %d thread(s); fixed %.4f ms\n", t.entries.size(), space.name.c_str(), s,
+                t.threads, t.fixedMs);
+    if (t.provenance.count("unstable"))
+        std::printf("unstable: %s\n", t.provenance.at("unstable").c_str());
+    std::printf("written %s\n", o.out.c_str());
+    return 0;
+}
+
+int lutValidate(const BuildOptionsCli &o)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
+    const LatencyTable lut = LatencyTable::load(resolveLutPath(o.lut, space.name));
+    StopToken stop;
+    SigintStop sigint(stop);
+    ProgressLine line;
+    const auto report = validateLatencyTable(space, lut, o.count, o.seed, o.build, progressPrinter(line, "measuring network"), stop);
+    line.finish();
+    if (!o.csv.empty()) {
+        std::string text = "arch,predicted_ms,measured_ms,error_pct\n";
+        for (const auto &r : report.rows) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, ",%.5f,%.5f,%.3f\n", r.predictedMs, r.measuredMs,
+                          (r.predictedMs - r.measuredMs) / r.measuredMs * 100);
+            text += r.architecture.blocksString() + buf;
+        }
+        writeTextFileAtomic(o.csv, text);
+        std::printf("pairs written to %s\n", o.csv.c_str());
+    }
+    printQuality(("LUT " + lut.device + " vs measured on this machine").c_str(), report.quality);
+    return 0;
+}
+
+struct PredictOptionsCli
+{
+    std::string lut;
+    std::string space = "fbnet-cifar";
+    std::string archs;
+    std::string column;
+    std::string out;
+};
+
+int lutPredict(const PredictOptionsCli &o)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
+    const LatencyTable lut = LatencyTable::load(resolveLutPath(o.lut, space.name));
+    std::ifstream in(o.archs);
+    if (!in)
+        throw Error::at(o.archs, "", "cannot open file for reading");
+    std::string header, line, text;
+    std::getline(in, header);
+    if (!header.empty() && header.back() == '\r')
+        header.pop_back();
+    std::vector<std::string> cols;
+    {
+        std::stringstream ss(header);
+        std::string c;
+        while (std::getline(ss, c, ','))
+            cols.push_back(c);
+    }
+    const auto archCol = std::size_t(std::find(cols.begin(), cols.end(), "arch") - cols.begin());
+    if (archCol == cols.size())
+        throw Error::at(o.archs, "header", "expected a column named arch");
+    text = header + ",predicted_ms\n";
+    std::vector<double> pred, meas;
+    const auto measCol = o.column.empty() ? cols.size() : std::size_t(std::find(cols.begin(), cols.end(), o.column) - cols.begin());
+    if (!o.column.empty() && measCol == cols.size())
+        throw Error::at(o.archs, "header", "expected a column named " + o.column);
+    int lineNo = 1;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.empty())
+            continue;
+        std::vector<std::string> cells;
+        std::stringstream ss(line);
+        std::string c;
+        while (std::getline(ss, c, ','))
+            cells.push_back(c);
+        if (cells.size() <= archCol)
+            throw Error::at(o.archs, "line " + std::to_string(lineNo), "missing the arch column");
+        Architecture a;
+        a.space = space.name;
+        a.name = "line " + std::to_string(lineNo);
+        a.blocks = Architecture::parseBlocks(cells[archCol]);
+        double p = 0;
+        try {
+            p = lut.predict(space, a);
+        } catch (const Error &e) {
+            throw Error::at(o.archs, "line " + std::to_string(lineNo), e.what());
+        }
+        char buf[32];
+        std::snprintf(buf, sizeof buf, ",%.5f\n", p);
+        text += line + buf;
+        if (measCol < cells.size()) {
+            pred.push_back(p);
+            meas.push_back(std::strtod(cells[measCol].c_str(), nullptr));
+        }
+    }
+    if (o.out.empty())
+        std::fputs(text.c_str(), stdout);
+    else
+        writeTextFileAtomic(o.out, text);
+    if (!pred.empty())
+        printQuality(("predicted vs " + o.column).c_str(), predictionQuality(pred, meas));
+    return 0;
+}
+
+int lutCompare(const std::string &a, const std::string &b, const std::string &spaceName)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(spaceName));
+    const LatencyTable ta = LatencyTable::load(resolveLutPath(a, space.name));
+    const LatencyTable tb = LatencyTable::load(resolveLutPath(b, space.name));
+    const auto la = ta.layerTable(space), lb = tb.layerTable(space);
+    const auto layers = space.layers();
+    std::printf("%s (%s) vs %s (%s) on %s: ratio = %s / %s\n", ta.device.c_str(), ta.provenanceKind.c_str(),
+                tb.device.c_str(), tb.provenanceKind.c_str(), space.name.c_str(), ta.device.c_str(), tb.device.c_str());
+    std::printf("fixed: %.4f vs %.4f ms\n", ta.fixedMs, tb.fixedMs);
+    // Per candidate: geometric mean over layers of the ratio, so each device's favourites show.
+    std::map<std::string, std::pair<double, int>> perBlock;
+    for (std::size_t l = 0; l < layers.size(); ++l)
+        for (std::size_t k = 0; k < layers[l].candidates.size(); ++k)
+            if (la[l][k] > 0 && lb[l][k] > 0) {
+                auto &acc = perBlock[layers[l].candidates[k]];
+                acc.first += std::log(la[l][k] / lb[l][k]);
+                acc.second += 1;
+            }
+    std::vector<std::pair<double, std::string>> ranked;
+    for (const auto &[name, acc] : perBlock)
+        ranked.emplace_back(std::exp(acc.first / acc.second), name);
+    std::sort(ranked.begin(), ranked.end());
+    double mean = 0;
+    for (const auto &r : ranked)
+        mean += std::log(r.first);
+    mean = std::exp(mean / double(ranked.size()));
+    std::printf("%-10s %14s %s\n", "block", "ratio (geo)", "relative to the typical ratio");
+    for (const auto &[ratio, name] : ranked)
+        std::printf("%-10s %14.3f %+.0f%% (%s)\n", name.c_str(), ratio, (ratio / mean - 1) * 100,
+                    ratio < mean ? ("favoured by " + ta.device).c_str() : ("favoured by " + tb.device).c_str());
+    // Agreement of the op entries both tables have (e.g. two builds on one machine).
+    int both = 0, within5 = 0;
+    for (const auto &[sig, e] : ta.entries)
+        if (auto other = tb.lookup(sig); other && e.ms > 0 && *other > 0) {
+            ++both;
+            within5 += std::abs(e.ms / *other - 1) <= 0.05 ? 1 : 0;
+        }
+    std::printf("entries within 5%% of each other: %d of %d (%.1f%%)\n", within5, both, both ? 100.0 * within5 / both : 0.0);
+    std::printf("per layer (ms, %s / %s):\n", ta.device.c_str(), tb.device.c_str());
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        std::printf("  L%-2zu", l + 1);
+        for (std::size_t k = 0; k < layers[l].candidates.size(); ++k)
+            std::printf(" %s %.3f/%.3f", layers[l].candidates[k].c_str(), la[l][k], lb[l][k]);
+        std::printf("\n");
+    }
+    return 0;
+}
+
 } // namespace
 
 void addLutCommands(CLI::App &app, Action &run)
@@ -126,6 +324,8 @@ void addLutCommands(CLI::App &app, Action &run)
     fit->add_option("--holdout", fo->holdout, "Rows held out (seeded shuffle) to report prediction error")->capture_default_str();
     fit->add_option("--seed", fo->seed, "Seed of the hold-out shuffle")->capture_default_str();
     fit->add_option("--out", fo->out, "Write the table here");
+    fit->add_option("--kind", fo->kind, "Provenance: calibrated (fitted to measured totals) or derived (totals that are exact sums of a public table)")
+        ->capture_default_str()->check(CLI::IsMember({"calibrated", "derived"}));
     fit->callback([fo, &run] { run = [fo] { return lutFit(*fo); }; });
 
     auto showName = std::make_shared<std::string>();
@@ -134,6 +334,47 @@ void addLutCommands(CLI::App &app, Action &run)
     show->add_option("lut", *showName, "Shipped name or JSON file")->required();
     show->add_option("--space", *showSpace, "Space the shipped name refers to")->capture_default_str();
     show->callback([showName, showSpace, &run] { run = [showName, showSpace] { return lutShow(*showName, *showSpace); }; });
+
+    auto bo = std::make_shared<BuildOptionsCli>();
+    auto *build = lut->add_subcommand("build", "Measure every op of a space on this CPU with libtorch");
+    build->add_option("--space", bo->space, "Search space")->capture_default_str();
+    build->add_option("--out", bo->out, "Write the table here")->required();
+    build->add_option("--threads", bo->build.threads, "Threads while timing")->capture_default_str();
+    build->add_option("--repeats", bo->build.repeats, "Timed runs per op")->capture_default_str();
+    build->add_option("--warmup", bo->build.warmup, "Untimed runs per op")->capture_default_str();
+    build->add_option("--batch", bo->build.batch, "Batch size")->capture_default_str();
+    build->add_option("--device", bo->build.device, "Device name of the table")->capture_default_str();
+    build->add_option("--description", bo->build.description, "Device description");
+    build->callback([bo, &run] { run = [bo] { return lutBuild(*bo); }; });
+
+    auto vo = std::make_shared<BuildOptionsCli>();
+    vo->build.repeats = 30;
+    auto *validate = lut->add_subcommand("validate", "Measure random networks end to end and compare with a table");
+    validate->add_option("--lut", vo->lut, "Table to validate (name or file)")->required();
+    validate->add_option("--space", vo->space, "Search space")->capture_default_str();
+    validate->add_option("--count", vo->count, "Random architectures")->capture_default_str();
+    validate->add_option("--seed", vo->seed, "Seed of the architectures")->capture_default_str();
+    validate->add_option("--csv", vo->csv, "Write predicted/measured pairs here");
+    validate->add_option("--threads", vo->build.threads, "Threads while timing")->capture_default_str();
+    validate->add_option("--repeats", vo->build.repeats, "Timed runs per network")->capture_default_str();
+    validate->callback([vo, &run] { run = [vo] { return lutValidate(*vo); }; });
+
+    auto po = std::make_shared<PredictOptionsCli>();
+    auto *predict = lut->add_subcommand("predict", "Add a predicted_ms column to a CSV of architectures");
+    predict->add_option("--lut", po->lut, "Table (name or file)")->required();
+    predict->add_option("--space", po->space, "Search space")->capture_default_str();
+    predict->add_option("--archs", po->archs, "CSV with a column arch")->required();
+    predict->add_option("--column", po->column, "Measured column to score the prediction against");
+    predict->add_option("--out", po->out, "Output CSV (default: stdout)");
+    predict->callback([po, &run] { run = [po] { return lutPredict(*po); }; });
+
+    auto ca = std::make_shared<std::string>(), cb = std::make_shared<std::string>();
+    auto cspace = std::make_shared<std::string>("fbnet-cifar");
+    auto *compare = lut->add_subcommand("compare", "Per-op latency ratios of two tables and which ops each device favours");
+    compare->add_option("a", *ca, "First table")->required();
+    compare->add_option("b", *cb, "Second table")->required();
+    compare->add_option("--space", *cspace, "Search space")->capture_default_str();
+    compare->callback([ca, cb, cspace, &run] { run = [ca, cb, cspace] { return lutCompare(*ca, *cb, *cspace); }; });
 
     auto *list = lut->add_subcommand("list", "List the shipped tables");
     list->callback([&run] { run = [] { return lutList(); }; });

@@ -1,10 +1,32 @@
 #include "progress.h"
 
+#include <csignal>
 #include <cstdio>
 
 #include <unistd.h>
 
 namespace fbnet::cli {
+
+namespace {
+StopToken *g_stop = nullptr;
+extern "C" void onSigint(int)
+{
+    if (g_stop)
+        g_stop->requestStopFromSignal();
+}
+} // namespace
+
+SigintStop::SigintStop(StopToken &token)
+{
+    g_stop = &token;
+    m_previous = std::signal(SIGINT, onSigint);
+}
+
+SigintStop::~SigintStop()
+{
+    std::signal(SIGINT, m_previous);
+    g_stop = nullptr;
+}
 
 ProgressLine::ProgressLine()
     : m_tty(::isatty(STDERR_FILENO) != 0), m_last(std::chrono::steady_clock::now() - std::chrono::hours(1))

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <string>
 
+#include "fbnet/search.h"
+
 namespace fbnet::cli {
 
 /** One status line on stderr: redrawn in place on a terminal, printed every few seconds otherwise. */
@@ -20,5 +22,18 @@ private:
 };
 
 std::string formatDuration(double seconds);
+
+/** While alive, Ctrl-C (SIGINT) requests a stop on `token` instead of killing the process. */
+class SigintStop
+{
+public:
+    explicit SigintStop(fbnet::StopToken &token);
+    ~SigintStop();
+    SigintStop(const SigintStop &) = delete;
+    SigintStop &operator=(const SigintStop &) = delete;
+
+private:
+    void (*m_previous)(int);
+};
 
 } // namespace fbnet::cli

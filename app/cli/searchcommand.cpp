@@ -1,10 +1,9 @@
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 
 #include "commands.h"
 #include "fbnet/error.h"
+#include "fbnet/lutbuild.h"
 #include "fbnet/report.h"
 #include "fbnet/resources.h"
 #include "fbnet/search.h"
@@ -13,14 +12,6 @@
 namespace fbnet::cli {
 
 namespace {
-
-StopToken *g_stop = nullptr;
-
-extern "C" void onSigint(int)
-{
-    if (g_stop)
-        g_stop->requestStopFromSignal();
-}
 
 struct SearchOptions
 {
@@ -88,7 +79,19 @@ int runSearchCommand(SearchOptions &o)
     params.widthMultiplier = o.widthMultiplier;
     params.numClasses = data.numClasses;
     const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space), params);
-    const LatencyTable lut = LatencyTable::load(resolveLutPath(o.lut, space.name));
+    LatencyTable lut;
+    if (o.lut == "local") {
+        StopToken buildStop;
+        SigintStop sigint(buildStop);
+        ProgressLine line;
+        lut = localLatencyTable(space, [&line](int done, int total, const std::string &) {
+            line.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total),
+                        done == total);
+        }, buildStop);
+        line.finish();
+    } else {
+        lut = LatencyTable::load(resolveLutPath(o.lut, space.name));
+    }
     const std::string out = o.out.empty() ? defaultOutDir() : o.out;
 
     std::fprintf(stderr, "fbnet search: space %s (%d layers, 10^%.1f architectures), data %s (%zu images), LUT %s (%s), %s mode, %d epochs (%d warm-up), batch %d, %d threads\n",
@@ -97,21 +100,18 @@ int runSearchCommand(SearchOptions &o)
                  setComputeThreads(c.threads));
 
     StopToken stop;
-    g_stop = &stop;
-    auto previous = std::signal(SIGINT, onSigint);
     CliObserver observer;
     observer.m_epochs = c.epochs;
     SearchResult result;
-    try {
-        result = runSearch(space, lut, data, c, observer, stop);
-    } catch (...) {
-        std::signal(SIGINT, previous);
-        g_stop = nullptr;
-        observer.m_line.finish();
-        throw;
+    {
+        SigintStop sigint(stop);
+        try {
+            result = runSearch(space, lut, data, c, observer, stop);
+        } catch (...) {
+            observer.m_line.finish();
+            throw;
+        }
     }
-    std::signal(SIGINT, previous);
-    g_stop = nullptr;
     observer.m_line.finish();
     if (result.epochs.empty()) {
         std::fprintf(stderr, "fbnet search: stopped before the first epoch ended; nothing written\n");
@@ -144,7 +144,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, soft masks)");
     cmd->add_option("--space", o->space, "Search space name or JSON file")->capture_default_str();
     cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
-    cmd->add_option("--lut", o->lut, "Latency table: shipped name (pixel3, …) or JSON file")->capture_default_str();
+    cmd->add_option("--lut", o->lut, "Latency table: shipped name (pixel3, …), local (this CPU, measured on first use and cached) or a JSON file")->capture_default_str();
     cmd->add_option("--out", o->out, "Output directory (default: ./fbnet-search-DATE-TIME)");
     cmd->add_option("--epochs", c.epochs, "Search epochs")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--warmup-epochs", c.warmupEpochs, "Epochs that train weights only")->capture_default_str()->check(CLI::NonNegativeNumber);

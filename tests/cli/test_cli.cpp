@@ -98,7 +98,7 @@ TEST(Cli, LutFitReportsHeldOutError)
     EXPECT_NE(r.out.find("held out: 1000 architectures, MAPE 0.00"), std::string::npos) << r.out;
     const auto show = fbnet("lut show " + (d / "p3.json").string());
     EXPECT_EQ(show.code, 0);
-    EXPECT_NE(show.out.find("provenance: derived"), std::string::npos);
+    EXPECT_NE(show.out.find("provenance: calibrated"), std::string::npos);
 }
 
 TEST(Cli, BadInputGivesMessageAndNonZeroExit)
@@ -123,4 +123,63 @@ TEST(Cli, BadInputGivesMessageAndNonZeroExit)
     EXPECT_FALSE(fs::exists("fbnet-search-out"));
     r = fbnet("search --mode medium");
     EXPECT_NE(r.code, 0);
+}
+
+namespace {
+
+const char *kTinySpace = R"({"name": "tiny", "input": {"size": 16, "channels": 3}, "num_classes": 10,
+  "stem": {"channels": 8, "kernel": 3, "stride": 1},
+  "stages": [{"channels": 8, "repeats": 2, "stride": 1}, {"channels": 16, "repeats": 1, "stride": 2}],
+  "head": {"channels": 32}, "candidates": ["k3_e1", "k3_e3", "k5_e1_g2", "skip"],
+  "blocks": {"k3_e1": {"type": "irf", "kernel": 3, "expansion": 1}, "k3_e3": {"type": "irf", "kernel": 3, "expansion": 3},
+             "k5_e1_g2": {"type": "irf", "kernel": 5, "expansion": 1, "groups": 2}, "skip": {"type": "skip"}}})";
+
+} // namespace
+
+TEST(Cli, LutBuildValidatePredictCompare)
+{
+    const auto d = tempDir("lutbuild");
+    std::ofstream(d / "tiny.json") << kTinySpace;
+    const std::string space = " --space " + (d / "tiny.json").string();
+    auto r = fbnet("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "a.json").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("measured 10 ops of tiny"), std::string::npos) << r.out;  // 8 distinct blocks + stem + head
+    auto show = fbnet("lut show " + (d / "a.json").string());
+    EXPECT_NE(show.out.find("provenance: measured"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("Skip_H16_W16_Cin8_Cout16_stride2"), std::string::npos) << show.out;
+
+    r = fbnet("lut validate" + space + " --lut " + (d / "a.json").string() + " --count 4 --repeats 5 --csv " + (d / "v.csv").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("4 architectures, MAPE"), std::string::npos) << r.out;
+    EXPECT_NE(slurp(d / "v.csv").find("arch,predicted_ms,measured_ms,error_pct"), std::string::npos);
+
+    std::ofstream(d / "archs.csv") << "id,arch\n1,k3_e1-skip-k3_e3\n2,skip-skip-skip\n";
+    r = fbnet("lut predict" + space + " --lut " + (d / "a.json").string() + " --archs " + (d / "archs.csv").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("id,arch,predicted_ms"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("2,skip-skip-skip,"), std::string::npos) << r.out;
+    std::ofstream(d / "bad.csv") << "id,arch\n1,k3_e1-nope-k3_e3\n";
+    r = fbnet("lut predict" + space + " --lut " + (d / "a.json").string() + " --archs " + (d / "bad.csv").string());
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("bad.csv: line 2"), std::string::npos) << r.out;
+
+    r = fbnet("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "b.json").string());
+    r = fbnet("lut compare " + (d / "a.json").string() + " " + (d / "b.json").string() + space);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("entries within 5% of each other"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ShippedTablesLoadAndCompare)
+{
+    auto r = fbnet("lut list");
+    ASSERT_EQ(r.code, 0) << r.out;
+    for (const char *t : {"pixel3-fbnet-cifar", "samsung-a50-fbnet-cifar", "xeon-gold-6226-fbnet-cifar", "titan-rtx-fbnet-cifar"})
+        EXPECT_NE(r.out.find(t), std::string::npos) << t;
+    r = fbnet("lut compare pixel3 samsung-a50");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("favoured by pixel3"), std::string::npos) << r.out;
+    r = fbnet(std::string("lut predict --lut samsung-a50 --archs ") + FBNET_TEST_DATA + "/latency.csv --column samsung_a50_ms --out "
+              + (tempDir("pred") / "p.csv").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("predicted vs samsung_a50_ms: 4000 architectures"), std::string::npos) << r.out;
 }
