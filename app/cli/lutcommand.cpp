@@ -28,6 +28,7 @@ struct FitOptionsCli
     std::string description;
     std::string out;
     std::string kind = "calibrated";
+    std::vector<std::string> priors;
     std::size_t holdout = 0;
     std::uint64_t seed = 1;
 };
@@ -64,8 +65,14 @@ int lutFit(const FitOptionsCli &o)
     fo.device = o.device.empty() ? o.column : o.device;
     fo.description = o.description;
     fo.source = o.measurements + " (column " + o.column + ")";
-    LatencyTable t = fitLatencyTable(space, rows, fo);
-    t.provenanceKind = o.kind;
+    std::vector<LatencyTable> priors;
+    for (const auto &p : o.priors)
+        priors.push_back(LatencyTable::load(resolveLutPath(p, space.name)));
+    LatencyTable t = priors.empty() ? fitLatencyTable(space, rows, fo) : fitWithPriors(space, rows, priors, fo);
+    if (priors.empty())
+        t.provenanceKind = o.kind;
+    else
+        std::printf("model: %s\ncross-validation: %s\n", t.provenance["model"].c_str(), t.provenance["cross_validation"].c_str());
     t.date = today();
     std::vector<double> pred, meas;
     for (const auto &m : rows) {
@@ -82,6 +89,12 @@ int lutFit(const FitOptionsCli &o)
         }
         const auto q = predictionQuality(pred, meas);
         printQuality("held out", q);
+        for (const auto &p : priors) {
+            std::vector<double> pp;
+            for (const auto &m : test)
+                pp.push_back(p.predict(space, m.architecture));
+            printQuality(("  prior " + p.device + " alone").c_str(), predictionQuality(pp, meas));
+        }
         char buf[160];
         std::snprintf(buf, sizeof buf, "held-out %zu rows (seed %llu): MAPE %.4f%%, within 10%% %.1f%%, Spearman %.4f",
                       q.count, (unsigned long long)o.seed, q.mape, q.within10 * 100, q.spearman);
@@ -324,6 +337,7 @@ void addLutCommands(CLI::App &app, Action &run)
     fit->add_option("--holdout", fo->holdout, "Rows held out (seeded shuffle) to report prediction error")->capture_default_str();
     fit->add_option("--seed", fo->seed, "Seed of the hold-out shuffle")->capture_default_str();
     fit->add_option("--out", fo->out, "Write the table here");
+    fit->add_option("--prior", fo->priors, "Existing tables (names or files) to use as a basis: 10-100 measurements then suffice");
     fit->add_option("--kind", fo->kind, "Provenance: calibrated (fitted to measured totals) or derived (totals that are exact sums of a public table)")
         ->capture_default_str()->check(CLI::IsMember({"calibrated", "derived"}));
     fit->callback([fo, &run] { run = [fo] { return lutFit(*fo); }; });

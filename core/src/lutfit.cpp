@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <sstream>
@@ -217,6 +219,186 @@ LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measure
     std::ostringstream fit;
     fit << "training MAPE " << q.mape << "%, within 10% " << q.within10 * 100 << "%, Spearman " << q.spearman;
     t.provenance["fit"] = fit.str();
+    return t;
+}
+
+namespace {
+
+/** Ordinary least squares y ~ X w (X row-major n x p) with a tiny ridge for stability. */
+std::vector<double> leastSquares(const std::vector<std::vector<double>> &x, const std::vector<double> &y, double ridge)
+{
+    const std::size_t p = x.front().size();
+    std::vector<double> ata(p * p, 0.0), atb(p, 0.0);
+    for (std::size_t r = 0; r < x.size(); ++r)
+        for (std::size_t i = 0; i < p; ++i) {
+            atb[i] += x[r][i] * y[r];
+            for (std::size_t j = 0; j < p; ++j)
+                ata[i * p + j] += x[r][i] * x[r][j];
+        }
+    double diag = 0;
+    for (std::size_t i = 0; i < p; ++i)
+        diag += ata[i * p + i];
+    return solveSpd(ata, atb, p, std::max(1e-12, ridge * diag / double(p)));
+}
+
+/** A model: fitted on some measurements, it becomes a table. */
+using Model = std::function<LatencyTable(const std::vector<Measurement> &)>;
+
+LatencyTable combine(const std::vector<const LatencyTable *> &tables, const std::vector<double> &w, double bias)
+{
+    LatencyTable t;
+    t.fixedMs = bias;
+    for (std::size_t j = 0; j < tables.size(); ++j) {
+        t.fixedMs += w[j] * tables[j]->fixedMs;
+        for (const auto &[sig, e] : tables[j]->entries)
+            t.entries[sig].ms += w[j] * e.ms;
+    }
+    return t;
+}
+
+} // namespace
+
+LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measurement> &data,
+                           const std::vector<LatencyTable> &priors, const FitOptions &options, int folds)
+{
+    if (data.size() < 3)
+        throw Error("latency fit: at least 3 measurements are needed");
+    for (const auto &p : priors)
+        if (auto miss = p.missing(space); !miss.empty())
+            throw Error::at(p.sourcePath.empty() ? p.device : p.sourcePath, "entries",
+                            "the prior table lacks " + std::to_string(miss.size()) + " op(s) of space " + space.name);
+    auto predictAll = [&](const LatencyTable &t, const std::vector<Measurement> &rows) {
+        std::vector<double> out;
+        for (const auto &m : rows)
+            out.push_back(t.predict(space, m.architecture));
+        return out;
+    };
+    std::vector<std::pair<std::string, Model>> models;
+    for (const auto &prior : priors) {
+        const LatencyTable *pt = &prior;
+        models.emplace_back("scaled " + prior.device, [&, pt](const std::vector<Measurement> &rows) {
+            const auto p = predictAll(*pt, rows);
+            std::vector<std::vector<double>> x;
+            std::vector<double> y;
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                x.push_back({p[i], 1.0});
+                y.push_back(rows[i].latencyMs);
+            }
+            const auto w = leastSquares(x, y, 1e-9);
+            if (w[0] <= 0)
+                throw Error("latency fit: prior " + pt->device + " is not positively related to the measurements");
+            return combine({pt}, {w[0]}, w[1]);
+        });
+    }
+    if (priors.size() > 1)
+        models.emplace_back("combination of priors", [&](const std::vector<Measurement> &rows) {
+            std::vector<const LatencyTable *> pts;
+            for (const auto &p : priors)
+                pts.push_back(&p);
+            std::vector<std::vector<double>> preds;
+            for (const auto *pt : pts)
+                preds.push_back(predictAll(*pt, rows));
+            // Non-negative weights (entries must stay >= 0): drop the most negative prior, refit.
+            std::vector<bool> active(pts.size(), true);
+            while (true) {
+                std::vector<std::vector<double>> x;
+                std::vector<double> y;
+                for (std::size_t i = 0; i < rows.size(); ++i) {
+                    std::vector<double> row;
+                    for (std::size_t j = 0; j < preds.size(); ++j)
+                        if (active[j])
+                            row.push_back(preds[j][i]);
+                    row.push_back(1.0);
+                    x.push_back(row);
+                    y.push_back(rows[i].latencyMs);
+                }
+                const auto w = leastSquares(x, y, 1e-6);
+                std::vector<double> full(pts.size(), 0.0);
+                std::size_t at = 0, worst = pts.size();
+                double worstW = 0;
+                for (std::size_t j = 0; j < pts.size(); ++j)
+                    if (active[j]) {
+                        full[j] = w[at++];
+                        if (full[j] < worstW) {
+                            worstW = full[j];
+                            worst = j;
+                        }
+                    }
+                if (worst == pts.size())
+                    return combine(pts, full, w.back());
+                active[worst] = false;
+                if (std::count(active.begin(), active.end(), true) == 0)
+                    throw Error("latency fit: no prior is positively related to the measurements");
+            }
+        });
+    // The plain additive fit has about one unknown per distinct op; offer it only with more rows.
+    std::size_t ops = 0;
+    for (const auto &l : space.layers())
+        ops += l.candidates.size();
+    if (data.size() > ops / 2)
+        models.emplace_back("additive least squares", [&](const std::vector<Measurement> &rows) {
+            return fitLatencyTable(space, rows, options);
+        });
+    if (models.empty())
+        throw Error("latency fit: no model to fit (give --prior tables or more measurements)");
+
+    // k-fold cross-validation on the measurements (interleaved folds). The pooled out-of-fold
+    // predictions give each model a CV Spearman rho (what a search needs: the ranking) and a CV
+    // MAPE; the highest rho wins, MAPE breaks ties.
+    const int k = std::max(2, std::min<int>(folds, int(data.size())));
+    std::vector<double> rho(models.size(), -2.0), mape(models.size(), 1e300);
+    std::vector<double> measured;
+    for (const auto &m : data)
+        measured.push_back(m.latencyMs);
+    std::string report;
+    for (std::size_t mi = 0; mi < models.size(); ++mi) {
+        std::vector<double> oof(data.size(), 0.0);
+        bool ok = true;
+        for (int f = 0; f < k && ok; ++f) {
+            std::vector<Measurement> train;
+            for (std::size_t i = 0; i < data.size(); ++i)
+                if (int(i % std::size_t(k)) != f)
+                    train.push_back(data[i]);
+            try {
+                const LatencyTable t = models[mi].second(train);
+                for (std::size_t i = std::size_t(f); i < data.size(); i += std::size_t(k))
+                    oof[i] = t.predict(space, data[i].architecture);
+            } catch (const Error &) {
+                ok = false;  // this model cannot be fitted on these rows
+            }
+        }
+        char buf[128];
+        if (ok) {
+            const auto q = predictionQuality(oof, measured);
+            rho[mi] = q.spearman;
+            mape[mi] = q.mape;
+            std::snprintf(buf, sizeof buf, "%s%s: CV rho %.4f, CV MAPE %.3f%%", report.empty() ? "" : "; ",
+                          models[mi].first.c_str(), q.spearman, q.mape);
+        } else {
+            std::snprintf(buf, sizeof buf, "%s%s: not fittable", report.empty() ? "" : "; ", models[mi].first.c_str());
+        }
+        report += buf;
+    }
+    std::size_t best = 0;
+    for (std::size_t mi = 1; mi < models.size(); ++mi)
+        if (rho[mi] > rho[best] + 1e-9 || (std::abs(rho[mi] - rho[best]) <= 1e-9 && mape[mi] < mape[best]))
+            best = mi;
+    if (rho[best] < -1.5)
+        throw Error("latency fit: no candidate model could be fitted to these measurements");
+    LatencyTable t = models[best].second(data);
+    t.device = options.device;
+    t.description = options.description;
+    t.spaces = {space.name};
+    t.provenanceKind = "calibrated";
+    std::string priorNames;
+    for (const auto &p : priors)
+        priorNames += (priorNames.empty() ? "" : ", ") + p.device;
+    t.provenance["method"] = "fbnet lut fit with priors (" + priorNames + "): model chosen by " + std::to_string(k)
+        + "-fold cross-validation on the measurements";
+    t.provenance["model"] = models[best].first;
+    t.provenance["cross_validation"] = report;
+    t.provenance["source"] = options.source;
+    t.provenance["measurements"] = std::to_string(data.size());
     return t;
 }
 

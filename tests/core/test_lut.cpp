@@ -130,3 +130,69 @@ TEST(LatencyFit, SpearmanOfKnownRankings)
     EXPECT_DOUBLE_EQ(spearmanRho({1, 2, 3, 4}, {10, 20, 30, 40}), 1.0);
     EXPECT_DOUBLE_EQ(spearmanRho({1, 2, 3, 4}, {4, 3, 2, 1}), -1.0);
 }
+
+namespace {
+
+struct PriorCase
+{
+    const char *column;
+    std::vector<std::string> priors;
+};
+
+/** Held-out Spearman of a 20-measurement fit with priors, and of the best prior alone. */
+std::pair<double, double> priorFitRanking(const PriorCase &c)
+{
+    const auto s = cifar();
+    auto rows = readMeasurementsCsv(kCsv, s.name, c.column);
+    std::mt19937_64 rng(7);
+    std::shuffle(rows.begin(), rows.end(), rng);
+    const std::vector<Measurement> train(rows.begin(), rows.begin() + 20), test(rows.begin() + 20, rows.end());
+    std::vector<LatencyTable> priors;
+    for (const auto &p : c.priors)
+        priors.push_back(LatencyTable::load(resolveLutPath(p, s.name)));
+    FitOptions o;
+    o.device = c.column;
+    const LatencyTable fitted = fitWithPriors(s, train, priors, o);
+    EXPECT_EQ(fitted.provenanceKind, "calibrated");
+    std::vector<double> meas, pred;
+    for (const auto &m : test) {
+        meas.push_back(m.latencyMs);
+        pred.push_back(fitted.predict(s, m.architecture));
+    }
+    double bestPrior = -1;
+    for (const auto &p : priors) {
+        std::vector<double> pp;
+        for (const auto &m : test)
+            pp.push_back(p.predict(s, m.architecture));
+        bestPrior = std::max(bestPrior, spearmanRho(pp, meas));
+    }
+    return {spearmanRho(pred, meas), bestPrior};
+}
+
+} // namespace
+
+// issue 3: 20 measurements of a Xeon with the other devices' tables as priors.
+TEST(LatencyFitWithPriors, SilverFitRanksBetterThanEveryPriorAlone)
+{
+    const auto [fit, prior] = priorFitRanking({"silver_4114_ms", {"pixel3", "samsung-a50", "titan-rtx", "gtx-1080ti", "xeon-gold-6226"}});
+    EXPECT_GT(fit, prior + 0.02) << "fit " << fit << " vs best prior " << prior;
+}
+
+TEST(LatencyFitWithPriors, GoldFitNeverRanksWorseThanItsBestPrior)
+{
+    const auto [fit, prior] = priorFitRanking({"gold_6226_ms", {"pixel3", "samsung-a50", "titan-rtx", "gtx-1080ti", "xeon-silver-4114"}});
+    EXPECT_GE(fit, prior - 0.005) << "fit " << fit << " vs best prior " << prior;
+}
+
+TEST(LatencyFitWithPriors, NeedsEnoughRowsAndCoveringPriors)
+{
+    const auto s = cifar();
+    auto rows = readMeasurementsCsv(kCsv, s.name, "gold_6226_ms");
+    rows.resize(2);
+    EXPECT_THROW(fitWithPriors(s, rows, {LatencyTable::load(resolveLutPath("pixel3", s.name))}, {}), Error);
+    LatencyTable partial = LatencyTable::load(resolveLutPath("pixel3", s.name));
+    partial.entries.erase(partial.entries.begin());
+    rows = readMeasurementsCsv(kCsv, s.name, "gold_6226_ms");
+    rows.resize(20);
+    EXPECT_THROW(fitWithPriors(s, rows, {partial}, {}), Error);
+}

@@ -103,6 +103,11 @@ struct Published
     double paramTolM = 0.005;
 };
 
+void PrintTo(const Published &p, std::ostream *os)
+{
+    *os << p.name;
+}
+
 // fbnet-reference.md section 5: MACs/params over the released graphs (MV0) and the paper's Table 4.
 // FBNet-C's parameters are checked against the MV0 README's 5.5M: our count, 5.5448M, rounds to
 // 5.54M where the reference computes 5.55M; the cause is not known.

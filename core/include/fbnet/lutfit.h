@@ -37,6 +37,16 @@ struct FitOptions
  */
 LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measurement> &data, const FitOptions &options);
 
+/**
+ * Fits a table to a few whole-network measurements using existing device tables as a basis.
+ * Candidate models: each prior rescaled (a * prior + b), a least-squares combination of all
+ * priors (+ b), and the plain additive fit when there are more measurements than unknowns. The
+ * model with the lowest k-fold cross-validated MAPE on the measurements is refitted on all of
+ * them and returned as an ordinary table; the provenance records every candidate's CV error.
+ */
+LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measurement> &data,
+                           const std::vector<LatencyTable> &priors, const FitOptions &options, int folds = 5);
+
 struct PredictionQuality
 {
     double mape = 0;          ///< mean absolute percentage error, %
