@@ -12,6 +12,7 @@
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/lutfit.h"
+#include "fbnet/lutmodel.h"
 #include "fbnet/resources.h"
 #include "progress.h"
 
@@ -320,6 +321,55 @@ int lutCompare(const std::string &a, const std::string &b, const std::string &sp
     return 0;
 }
 
+struct ModelOptionsCli
+{
+    std::string space = "fbnet-imagenet";
+    std::string calibration;
+    std::string device;
+    std::string description;
+    std::string out;
+    double priorWeight = 0.001;
+};
+
+int lutModel(const ModelOptionsCli &o)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
+    const auto points = readCalibrationCsv(o.calibration);
+    const auto cal = calibrateDeviceModel(space, points, DeviceModel{}, o.priorWeight);
+    for (std::size_t c = 0; c < DeviceModel::kClasses; ++c)
+        std::printf("%-24s %10.4g\n", DeviceModel::classNames()[c], cal.model.unitCost[c]);
+    for (std::size_t i = 0; i < points.size(); ++i)
+        std::printf("%-16s published %7.2f ms  modeled %7.2f ms  %+6.2f%%\n", points[i].architecture.c_str(),
+                    points[i].latencyMs, cal.predictedMs[i], cal.residualPct[i]);
+    LatencyTable t = modeledLatencyTable(space, cal, points, o.device, o.description);
+    t.provenance["calibration_file"] = o.calibration;
+    if (!o.out.empty()) {
+        t.save(o.out);
+        std::printf("written %s (%zu entries)\n", o.out.c_str(), t.entries.size());
+    }
+    return 0;
+}
+
+int lutMatrix(const std::string &spaceName, const std::vector<std::string> &luts, const std::vector<std::string> &archs)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(spaceName));
+    std::vector<LatencyTable> tables;
+    for (const auto &l : luts)
+        tables.push_back(LatencyTable::load(resolveLutPath(l, space.name)));
+    std::printf("%-18s", "ms");
+    for (const auto &t : tables)
+        std::printf(" %14s", (t.device + " (" + t.provenanceKind.substr(0, 4) + ")").c_str());
+    std::printf("\n");
+    for (const auto &name : archs) {
+        const Architecture a = loadArchitecture(resolveArchitecturePath(name));
+        std::printf("%-18s", (a.name.empty() ? name : a.name).c_str());
+        for (const auto &t : tables)
+            std::printf(" %14.2f", t.predict(space, a));
+        std::printf("\n");
+    }
+    return 0;
+}
+
 } // namespace
 
 void addLutCommands(CLI::App &app, Action &run)
@@ -389,6 +439,25 @@ void addLutCommands(CLI::App &app, Action &run)
     compare->add_option("b", *cb, "Second table")->required();
     compare->add_option("--space", *cspace, "Search space")->capture_default_str();
     compare->callback([ca, cb, cspace, &run] { run = [ca, cb, cspace] { return lutCompare(*ca, *cb, *cspace); }; });
+
+    auto mo = std::make_shared<ModelOptionsCli>();
+    auto *model = lut->add_subcommand("model", "Model a device table from published whole-network latencies (provenance: modeled)");
+    model->add_option("--space", mo->space, "Search space")->capture_default_str();
+    model->add_option("--calibration", mo->calibration, "CSV: arch,latency_ms,source (arch: published name or file)")->required();
+    model->add_option("--device", mo->device, "Device name")->required();
+    model->add_option("--description", mo->description, "Device description");
+    model->add_option("--prior-weight", mo->priorWeight, "Pull of the unit costs toward the generic prior")->capture_default_str();
+    model->add_option("--out", mo->out, "Write the table here");
+    model->callback([mo, &run] { run = [mo] { return lutModel(*mo); }; });
+
+    auto mspace = std::make_shared<std::string>("fbnet-imagenet");
+    auto mluts = std::make_shared<std::vector<std::string>>();
+    auto marchs = std::make_shared<std::vector<std::string>>();
+    auto *matrix = lut->add_subcommand("matrix", "Latency of architectures (rows) on devices (columns)");
+    matrix->add_option("--space", *mspace, "Search space")->capture_default_str();
+    matrix->add_option("--lut", *mluts, "Tables (columns)")->required();
+    matrix->add_option("--arch", *marchs, "Architectures (rows)")->required();
+    matrix->callback([mspace, mluts, marchs, &run] { run = [mspace, mluts, marchs] { return lutMatrix(*mspace, *mluts, *marchs); }; });
 
     auto *list = lut->add_subcommand("list", "List the shipped tables");
     list->callback([&run] { run = [] { return lutList(); }; });

@@ -33,6 +33,21 @@ std::string opSignature(const LayerSpec &l, const BlockSpec &b)
         + std::to_string(b.groups);
 }
 
+std::string stemSignature(const NetworkPlan &p)
+{
+    return "ConvNorm_H" + std::to_string(p.inputSize) + "_W" + std::to_string(p.inputSize) + "_Cin"
+        + std::to_string(p.inputChannels) + "_Cout" + std::to_string(p.stemChannels) + "_kernel"
+        + std::to_string(p.stemKernel) + "_stride" + std::to_string(p.stemStride) + "_group1";
+}
+
+std::string headSignature(const NetworkPlan &p)
+{
+    const int h = p.headInputSize();
+    const int cin = p.layers.empty() ? p.stemChannels : p.layers.back().cout;
+    return "Head_H" + std::to_string(h) + "_W" + std::to_string(h) + "_Cin" + std::to_string(cin) + "_Cout"
+        + std::to_string(p.headChannels) + "_classes" + std::to_string(p.numClasses);
+}
+
 LatencyTable LatencyTable::load(const std::string &path)
 {
     return fromJsonText(readTextFile(path), path);
@@ -165,7 +180,8 @@ std::vector<std::vector<double>> LatencyTable::layerTable(const SearchSpace &spa
 
 double LatencyTable::predict(const NetworkPlan &plan) const
 {
-    double total = fixedMs;
+    const auto stem = lookup(stemSignature(plan)), head = lookup(headSignature(plan));
+    double total = stem && head ? *stem + *head : fixedMs;
     std::vector<std::string> miss;
     for (std::size_t i = 0; i < plan.layers.size(); ++i) {
         const std::string sig = opSignature(plan.layers[i], plan.chosen[i]);

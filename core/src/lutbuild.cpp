@@ -110,13 +110,15 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
             record(sig, timeIt([&] { m->forward(x); }, o));
         ++done;
     }
-    // What no choice changes: stem, and head conv + pool + classifier.
-    const auto layers = space.layers();
-    const int stemOut = (space.inputSize + space.stemStride - 1) / space.stemStride;
-    const int headIn = (layers.back().inputSize + layers.back().stride - 1) / layers.back().stride;
-    detail::ConvBnRelu stem(space.inputChannels, space.stemChannels, space.stemKernel, space.stemStride);
-    detail::ConvBnRelu head(layers.back().cout, space.headChannels, 1, 1);
-    torch::nn::Linear fc(space.headChannels, space.numClasses);
+    // What no choice changes: stem, and head conv + pool + classifier (default widths).
+    Architecture probe;
+    probe.space = space.name;
+    for (const auto &l : space.layers())
+        probe.blocks.push_back(l.candidates.front());
+    const NetworkPlan plan = resolve(space, probe);
+    detail::ConvBnRelu stem(plan.inputChannels, plan.stemChannels, plan.stemKernel, plan.stemStride);
+    detail::ConvBnRelu head(plan.layers.back().cout, plan.headChannels, 1, 1);
+    torch::nn::Linear fc(plan.headChannels, plan.numClasses);
     for (torch::nn::Module *m : {static_cast<torch::nn::Module *>(stem.get()), static_cast<torch::nn::Module *>(head.get()),
                                  static_cast<torch::nn::Module *>(fc.get())}) {
         m->eval();
@@ -124,20 +126,15 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
     }
     if (progress)
         progress(done, total, "stem");
-    const auto xs = input(o.batch, space.inputChannels, space.inputSize);
+    const auto xs = input(o.batch, plan.inputChannels, plan.inputSize);
     const auto stemT = timeIt([&] { stem(xs); }, o);
-    record("ConvNorm_H" + std::to_string(space.inputSize) + "_W" + std::to_string(space.inputSize) + "_Cin"
-               + std::to_string(space.inputChannels) + "_Cout" + std::to_string(space.stemChannels) + "_kernel"
-               + std::to_string(space.stemKernel) + "_stride" + std::to_string(space.stemStride) + "_group1",
-           stemT);
+    record(stemSignature(plan), stemT);
     ++done;
     if (progress)
         progress(done, total, "head, pool, classifier");
-    const auto xh = input(o.batch, layers.back().cout, headIn);
+    const auto xh = input(o.batch, plan.layers.back().cout, plan.headInputSize());
     const auto headT = timeIt([&] { fc(torch::adaptive_avg_pool2d(head(xh), {1, 1}).flatten(1)); }, o);
-    record("Head_H" + std::to_string(headIn) + "_W" + std::to_string(headIn) + "_Cin" + std::to_string(layers.back().cout)
-               + "_Cout" + std::to_string(space.headChannels) + "_classes" + std::to_string(space.numClasses),
-           headT);
+    record(headSignature(plan), headT);
     ++done;
     if (progress)
         progress(done, total, "done");

@@ -50,12 +50,20 @@ public:
     std::vector<std::string> missing(const SearchSpace &space) const;
     /** [layer][candidate] latency in ms; throws fbnet::Error listing missing signatures. */
     std::vector<std::vector<double>> layerTable(const SearchSpace &space) const;
-    /** fixedMs + the sum over the plan's blocks; throws if a block is missing. */
+    /**
+     * The plan's latency: its blocks plus the fixed part. The fixed part is the table's stem and
+     * head entries for the plan when it has both (so a 1504-wide head costs what it costs), else
+     * fixedMs. Throws if a block is missing.
+     */
     double predict(const NetworkPlan &plan) const;
     double predict(const SearchSpace &space, const Architecture &arch) const;
 };
 
 /** HW-NAS-Bench-style key of a block placed in a layer. */
 std::string opSignature(const LayerSpec &layer, const BlockSpec &block);
+/** Key of the stem conv: ConvNorm_H{in}_W{in}_Cin{}_Cout{}_kernel{}_stride{}_group1. */
+std::string stemSignature(const NetworkPlan &plan);
+/** Key of head conv + pool + classifier: Head_H{}_W{}_Cin{}_Cout{}_classes{}. */
+std::string headSignature(const NetworkPlan &plan);
 
 } // namespace fbnet
