@@ -12,6 +12,7 @@
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/lutfit.h"
+#include "fbnet/lutimport.h"
 #include "fbnet/lutmodel.h"
 #include "fbnet/resources.h"
 #include "progress.h"
@@ -370,6 +371,48 @@ int lutMatrix(const std::string &spaceName, const std::vector<std::string> &luts
     return 0;
 }
 
+struct ImportOptionsCli
+{
+    std::string format;
+    std::string file;
+    std::string space = "fbnet-cifar";
+    std::string device;
+    std::string unit;
+    std::string out;
+};
+
+int lutImport(const ImportOptionsCli &o)
+{
+    static const std::map<std::string, double> units = {{"ms", 1.0}, {"us", 1e-3}, {"s", 1e3}};
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
+    const auto rep = importLatencyTable(o.file, lutFormatFromString(o.format), space, units.at(o.unit), o.device);
+    std::printf("read %zu records, %zu map onto %s; %s\n", rep.recordsRead, rep.recordsUsed, space.name.c_str(),
+                rep.table.provenance.at("coverage").c_str());
+    if (!rep.missing.empty()) {
+        std::printf("not covered (%zu): ", rep.missing.size());
+        for (std::size_t i = 0; i < rep.missing.size() && i < 5; ++i)
+            std::printf("%s%s", i ? ", " : "", rep.missing[i].c_str());
+        std::printf("%s\n", rep.missing.size() > 5 ? ", …" : "");
+        std::printf("the table is partial: a search or prediction that needs those ops will be refused\n");
+    }
+    if (!o.out.empty()) {
+        rep.table.save(o.out);
+        std::printf("written %s\n", o.out.c_str());
+    }
+    return 0;
+}
+
+int lutExport(const std::string &name, const std::string &spaceName, const std::string &out)
+{
+    const LatencyTable t = LatencyTable::load(resolveLutPath(name, spaceName));
+    const std::string csv = latencyTableToCsv(t);
+    if (out.empty())
+        std::fputs(csv.c_str(), stdout);
+    else
+        writeTextFileAtomic(out, csv);
+    return 0;
+}
+
 } // namespace
 
 void addLutCommands(CLI::App &app, Action &run)
@@ -458,6 +501,23 @@ void addLutCommands(CLI::App &app, Action &run)
     matrix->add_option("--lut", *mluts, "Tables (columns)")->required();
     matrix->add_option("--arch", *marchs, "Architectures (rows)")->required();
     matrix->callback([mspace, mluts, marchs, &run] { run = [mspace, mluts, marchs] { return lutMatrix(*mspace, *mluts, *marchs); }; });
+
+    auto io = std::make_shared<ImportOptionsCli>();
+    auto *imp = lut->add_subcommand("import", "Import a HW-NAS-Bench, once-for-all/ProxylessNAS or NNI table");
+    imp->add_option("--format", io->format, "hwnasbench | ofa | nni")->required()->check(CLI::IsMember({"hwnasbench", "ofa", "nni"}));
+    imp->add_option("--file", io->file, "The table to import")->required();
+    imp->add_option("--unit", io->unit, "Unit of the file's latencies (the formats do not say)")->required()->check(CLI::IsMember({"ms", "us", "s"}));
+    imp->add_option("--space", io->space, "Search space to map onto")->capture_default_str();
+    imp->add_option("--device", io->device, "Device name")->required();
+    imp->add_option("--out", io->out, "Write the table here");
+    imp->callback([io, &run] { run = [io] { return lutImport(*io); }; });
+
+    auto en = std::make_shared<std::string>(), es = std::make_shared<std::string>("fbnet-cifar"), eo = std::make_shared<std::string>();
+    auto *exp = lut->add_subcommand("export", "Write a table as CSV (signature, ms, p10, p90, samples)");
+    exp->add_option("lut", *en, "Table (name or file)")->required();
+    exp->add_option("--space", *es, "Space the shipped name refers to")->capture_default_str();
+    exp->add_option("--out", *eo, "Output CSV (default: stdout)");
+    exp->callback([en, es, eo, &run] { run = [en, es, eo] { return lutExport(*en, *es, *eo); }; });
 
     auto *list = lut->add_subcommand("list", "List the shipped tables");
     list->callback([&run] { run = [] { return lutList(); }; });

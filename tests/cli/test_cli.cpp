@@ -182,4 +182,13 @@ TEST(Cli, ShippedTablesLoadAndCompare)
               + (tempDir("pred") / "p.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("predicted vs samsung_a50_ms: 4000 architectures"), std::string::npos) << r.out;
+    r = fbnet("lut export pixel3");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(r.out.rfind("signature,ms,p10,p90,samples\nfixed_ms,", 0), 0u) << r.out.substr(0, 80);
+    r = fbnet("lut matrix --lut s8 --lut iphonex --arch fbnet-s8 --arch fbnet-iphonex");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("fbnet-iphonex"), std::string::npos) << r.out;
+    r = fbnet("lut import --format nni --file /nonexistent.txt --unit us --device d");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("/nonexistent.txt: cannot open"), std::string::npos) << r.out;
 }

@@ -1,0 +1,216 @@
+#include "fbnet/lutimport.h"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "jsonutil.h"
+
+namespace fbnet {
+
+LutFormat lutFormatFromString(const std::string &s)
+{
+    if (s == "hwnasbench")
+        return LutFormat::HwNasBench;
+    if (s == "ofa")
+        return LutFormat::Ofa;
+    if (s == "nni")
+        return LutFormat::Nni;
+    throw Error::at("--format", s, "expected hwnasbench, ofa or nni");
+}
+
+namespace {
+
+std::string num(double v)
+{
+    std::ostringstream ss;
+    ss << v;
+    return ss.str();
+}
+
+/** The space's block whose shape matches (kernel, expansion, groups), if any. */
+const BlockSpec *findIrf(const SearchSpace &space, int kernel, double expansion, int groups)
+{
+    for (const auto &[name, b] : space.blocks)
+        if (b.kind == BlockSpec::Kind::Irf && !b.doubleDw && b.kernel == kernel && std::abs(b.expansion - expansion) < 1e-9
+            && b.groups == groups)
+            return &b;
+    return nullptr;
+}
+
+/** Signatures the space uses, so records can be matched exactly. */
+std::map<std::string, bool> spaceSignatures(const SearchSpace &space)
+{
+    std::map<std::string, bool> out;
+    for (const auto &l : space.layers())
+        for (const auto &c : l.candidates)
+            out[opSignature(l, space.block(c))] = true;
+    return out;
+}
+
+NetworkPlan defaultPlan(const SearchSpace &space)
+{
+    Architecture a;
+    a.space = space.name;
+    for (const auto &l : space.layers())
+        a.blocks.push_back(l.candidates.front());
+    return resolve(space, a);
+}
+
+} // namespace
+
+ImportReport importLatencyTable(const std::string &path, LutFormat format, const SearchSpace &space, double unitToMs,
+                                const std::string &device)
+{
+    if (!(unitToMs > 0))
+        throw Error::at("--unit", "", "expected a positive conversion to ms");
+    ImportReport rep;
+    LatencyTable &t = rep.table;
+    t.device = device;
+    t.spaces = {space.name};
+    t.provenanceKind = "derived";
+    t.provenance["source"] = path;
+    const auto known = spaceSignatures(space);
+    const NetworkPlan plan = defaultPlan(space);
+    auto use = [&](const std::string &sig, double ms) {
+        if (!known.count(sig))
+            return;
+        t.entries[sig] = LatencyEntry{ms, -1, -1, 0};
+        ++rep.recordsUsed;
+    };
+
+    if (format == LutFormat::HwNasBench) {
+        t.provenance["method"] = "imported from HW-NAS-Bench FBNet-space key strings";
+        const auto doc = detail::parseJson(readTextFile(path), path);
+        if (!doc.is_object())
+            throw Error::at(path, "/", "expected a JSON object mapping HW-NAS-Bench keys to latencies");
+        double stem = -1, headConv = -1, pool = -1, fc = -1;
+        const int h = plan.headInputSize();
+        const int last = plan.layers.back().cout;
+        const std::string stemKey = "ConvNorm_H" + std::to_string(plan.inputSize) + "_W" + std::to_string(plan.inputSize) + "_Cin"
+            + std::to_string(plan.inputChannels) + "_Cout" + std::to_string(plan.stemChannels) + "_kernel"
+            + std::to_string(plan.stemKernel) + "_stride" + std::to_string(plan.stemStride) + "_group1";
+        const std::string headKey = "ConvNorm_H" + std::to_string(h) + "_W" + std::to_string(h) + "_Cin" + std::to_string(last)
+            + "_Cout" + std::to_string(plan.headChannels) + "_kernel1_stride1_group1";
+        const std::string poolKey = "AvgP_H" + std::to_string(h) + "_W" + std::to_string(h) + "_Cin" + std::to_string(plan.headChannels)
+            + "_Cout" + std::to_string(plan.headChannels) + "_kernel" + std::to_string(h) + "_stride1";
+        const std::string fcKey = "FC_Cin" + std::to_string(plan.headChannels) + "_Cout" + std::to_string(plan.numClasses);
+        for (const auto &item : doc.items()) {
+            ++rep.recordsRead;
+            if (!item.value().is_number())
+                throw Error::at(path, "/" + item.key(), "expected a number (the latency)");
+            const double ms = item.value().get<double>() * unitToMs;
+            const std::string &k = item.key();
+            if (k == stemKey)
+                stem = ms, ++rep.recordsUsed;
+            else if (k == headKey)
+                headConv = ms, ++rep.recordsUsed;
+            else if (k == poolKey)
+                pool = ms, ++rep.recordsUsed;
+            else if (k == fcKey)
+                fc = ms, ++rep.recordsUsed;
+            else
+                use(k, ms);
+        }
+        if (stem < 0 || headConv < 0 || pool < 0 || fc < 0)
+            throw Error::at(path, stem < 0 ? stemKey : headConv < 0 ? headKey : pool < 0 ? poolKey : fcKey,
+                            "missing: the stem, head conv, pool and classifier of space " + space.name + " are needed for fixed_ms");
+        t.entries[stemSignature(plan)] = LatencyEntry{stem, -1, -1, 0};
+        t.entries[headSignature(plan)] = LatencyEntry{headConv + pool + fc, -1, -1, 0};
+        t.fixedMs = stem + headConv + pool + fc;
+    } else if (format == LutFormat::Ofa) {
+        t.provenance["method"] = "imported from once-for-all / ProxylessNAS latency YAML (mean per key)";
+        std::ifstream in(path);
+        if (!in)
+            throw Error::at(path, "", "cannot open file for reading");
+        static const std::regex keyRe(
+            R"re(^"?expanded_conv-input:(\d+)x(\d+)x(\d+)-output:(\d+)x(\d+)x(\d+)-expand:([0-9.]+)-kernel:(\d+)-stride:(\d+)-idskip:(\d+)"?:\s*$)re");
+        static const std::regex anyKey(R"(^"?[A-Za-z_0-9]+.*:\s*$)");
+        static const std::regex meanRe(R"(^\s+mean:\s*([-+0-9.eE]+)\s*$)");
+        std::string line, current;
+        int lineNo = 0;
+        while (std::getline(in, line)) {
+            ++lineNo;
+            std::smatch m;
+            if (std::regex_match(line, m, keyRe)) {
+                ++rep.recordsRead;
+                const int hIn = std::stoi(m[1]), cin = std::stoi(m[3]), cout = std::stoi(m[6]);
+                const double e = std::stod(m[7]);
+                const int k = std::stoi(m[8]), s = std::stoi(m[9]);
+                const BlockSpec *b = findIrf(space, k, e, 1);
+                if (b) {
+                    LayerSpec l;
+                    l.inputSize = hIn;
+                    l.cin = cin;
+                    l.cout = cout;
+                    l.stride = s;
+                    current = opSignature(l, *b);
+                } else {
+                    current.clear();
+                }
+            } else if (std::regex_match(line, anyKey) && line[0] != ' ') {
+                ++rep.recordsRead;  // Conv, Conv_1, Logits, …: not an FBNet block
+                current.clear();
+            } else if (std::regex_match(line, m, meanRe) && !current.empty()) {
+                use(current, std::stod(m[1]) * unitToMs);
+                current.clear();
+            }
+        }
+        t.provenance["note"] = "OFA tables cover group-1 blocks only; stem and head are not mapped, fixed_ms is 0";
+    } else {
+        t.provenance["method"] = "imported from NNI lut.txt records ('float' dtype only)";
+        std::ifstream in(path);
+        if (!in)
+            throw Error::at(path, "", "cannot open file for reading");
+        static const std::regex recRe(
+            R"re('op_name':\s*'([^']+)'.*'op_data_shape':\s*\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\).*'op_dtype':\s*'([^']+)'.*'op_latency':\s*([-+0-9.eE]+))re");
+        std::string line;
+        int lineNo = 0;
+        while (std::getline(in, line)) {
+            ++lineNo;
+            if (line.find_first_not_of(" \t\r") == std::string::npos)
+                continue;
+            std::smatch m;
+            if (!std::regex_search(line, m, recRe))
+                throw Error::at(path, "line " + std::to_string(lineNo),
+                                "expected {'op_name': .., 'op_data_shape': (w, h, cin, cout, stride), 'op_dtype': .., 'op_latency': ..}");
+            ++rep.recordsRead;
+            if (m[7] != "float" || !space.hasBlock(m[1]))
+                continue;
+            LayerSpec l;
+            l.inputSize = std::stoi(m[3]);
+            l.cin = std::stoi(m[4]);
+            l.cout = std::stoi(m[5]);
+            l.stride = std::stoi(m[6]);
+            use(opSignature(l, space.block(m[1])), std::stod(m[8]) * unitToMs);
+        }
+        t.provenance["note"] = "NNI records cover searchable blocks only; fixed_ms is 0";
+    }
+    // Identity skips need no record.
+    for (const auto &l : space.layers())
+        for (const auto &c : l.candidates) {
+            const auto &b = space.block(c);
+            if (b.kind == BlockSpec::Kind::Skip && l.stride == 1 && l.cin == l.cout)
+                t.entries.emplace(opSignature(l, b), LatencyEntry{0, -1, -1, 0});
+        }
+    rep.missing = t.missing(space);
+    t.provenance["coverage"] = std::to_string(known.size() - rep.missing.size()) + " of " + std::to_string(known.size())
+        + " op signatures of " + space.name + " (" + std::to_string(rep.recordsUsed) + " of " + std::to_string(rep.recordsRead)
+        + " records used)";
+    return rep;
+}
+
+std::string latencyTableToCsv(const LatencyTable &t)
+{
+    std::string out = "signature,ms,p10,p90,samples\nfixed_ms," + num(t.fixedMs) + ",,,\n";
+    for (const auto &[sig, e] : t.entries)
+        out += sig + "," + num(e.ms) + "," + (e.p10 >= 0 ? num(e.p10) : "") + "," + (e.p90 >= 0 ? num(e.p90) : "") + ","
+            + (e.samples > 0 ? std::to_string(e.samples) : "") + "\n";
+    return out;
+}
+
+} // namespace fbnet
