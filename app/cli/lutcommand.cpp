@@ -33,6 +33,7 @@ struct FitOptionsCli
     std::vector<std::string> priors;
     std::size_t holdout = 0;
     std::uint64_t seed = 1;
+    bool absolute = false;
 };
 
 std::string today()
@@ -67,6 +68,7 @@ int lutFit(const FitOptionsCli &o)
     fo.device = o.device.empty() ? o.column : o.device;
     fo.description = o.description;
     fo.source = o.measurements + " (column " + o.column + ")";
+    fo.relative = !o.absolute;
     std::vector<LatencyTable> priors;
     for (const auto &p : o.priors)
         priors.push_back(LatencyTable::load(resolveLutPath(p, space.name)));
@@ -430,6 +432,7 @@ void addLutCommands(CLI::App &app, Action &run)
     fit->add_option("--holdout", fo->holdout, "Rows held out (seeded shuffle) to report prediction error")->capture_default_str();
     fit->add_option("--seed", fo->seed, "Seed of the hold-out shuffle")->capture_default_str();
     fit->add_option("--out", fo->out, "Write the table here");
+    fit->add_flag("--absolute", fo->absolute, "Minimise absolute instead of relative squared error");
     fit->add_option("--prior", fo->priors, "Existing tables (names or files) to use as a basis: 10-100 measurements then suffice");
     fit->add_option("--kind", fo->kind, "Provenance: calibrated (fitted to measured totals) or derived (totals that are exact sums of a public table)")
         ->capture_default_str()->check(CLI::IsMember({"calibrated", "derived"}));

@@ -140,10 +140,11 @@ LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measure
     for (std::size_t r = 0; r < rows.size(); ++r) {
         std::vector<std::size_t> cols = rows[r];
         cols.push_back(0);
+        const double w = options.relative ? 1.0 / (data[r].latencyMs * data[r].latencyMs) : 1.0;
         for (std::size_t a : cols) {
-            atb[a] += data[r].latencyMs;
+            atb[a] += w * data[r].latencyMs;
             for (std::size_t b : cols)
-                ata[a * n + b] += 1.0;
+                ata[a * n + b] += w;
         }
     }
     double diag = 0;
@@ -156,7 +157,8 @@ LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measure
     t.description = options.description;
     t.spaces = {space.name};
     t.provenanceKind = "derived";
-    t.provenance["method"] = "least-squares fit of an additive per-op table to whole-network latencies (fbnet lut fit)";
+    t.provenance["method"] = std::string("least-squares fit of an additive per-op table to whole-network latencies (fbnet lut fit), ")
+        + (options.relative ? "minimising squared relative error" : "minimising squared absolute error");
     t.provenance["source"] = options.source;
     t.provenance["measurements"] = std::to_string(data.size());
     t.fixedMs = x[0];

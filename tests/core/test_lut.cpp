@@ -295,3 +295,24 @@ TEST(LutImport, NniRecordsAndOfaYamlMapOntoTheSpace)
     EXPECT_EQ(rep.recordsUsed, 1u);
     EXPECT_NEAR(*rep.table.lookup("ConvBlock_H32_W32_Cin16_Cout24_exp3_kernel5_stride1_group1"), 0.75, 1e-9);
 }
+
+// issue 3: on the noisy Samsung A50 totals (integer ms) the default fit (relative error) beats the
+// plain additive least-squares fit on 1,000 held-out architectures.
+TEST(LatencyFit, A50FitBeatsPlainLeastSquaresOnHeldOutRows)
+{
+    const auto s = cifar();
+    auto rows = readMeasurementsCsv(kCsv, s.name, "samsung_a50_ms");
+    std::vector<Measurement> train(rows.begin(), rows.begin() + 3000), test(rows.begin() + 3000, rows.end());
+    FitOptions rel, abs;
+    abs.relative = false;
+    const auto ours = fitLatencyTable(s, train, rel), plain = fitLatencyTable(s, train, abs);
+    std::vector<double> meas, p1, p2;
+    for (const auto &m : test) {
+        meas.push_back(m.latencyMs);
+        p1.push_back(ours.predict(s, m.architecture));
+        p2.push_back(plain.predict(s, m.architecture));
+    }
+    const auto q1 = predictionQuality(p1, meas), q2 = predictionQuality(p2, meas);
+    EXPECT_LT(q1.mape, 0.9 * q2.mape) << q1.mape << " vs " << q2.mape;
+    EXPECT_GE(q1.spearman, q2.spearman);
+}

@@ -26,6 +26,7 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
 struct FitOptions
 {
     double ridge = 1e-6;       ///< relative ridge strength (x mean diagonal of the normal matrix)
+    bool relative = true;      ///< minimise squared relative error (rows weighted 1/y^2) instead of absolute
     std::string device;        ///< name of the fitted table
     std::string description;
     std::string source;        ///< what the measurements are (for the provenance)
