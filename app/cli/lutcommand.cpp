@@ -454,6 +454,8 @@ void addLutCommands(CLI::App &app, Action &run)
     build->add_option("--warmup", bo->build.warmup, "Untimed runs per op")->capture_default_str();
     build->add_option("--batch", bo->build.batch, "Batch size")->capture_default_str();
     build->add_option("--device", bo->build.device, "Device name of the table")->capture_default_str();
+    build->add_option("--correction-networks", bo->build.correctionNetworks,
+                      "Random networks timed end to end to correct the op sums (0: raw sums)")->capture_default_str();
     build->add_option("--description", bo->build.description, "Device description");
     build->callback([bo, &run] { run = [bo] { return lutBuild(*bo); }; });
 

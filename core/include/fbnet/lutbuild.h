@@ -17,6 +17,7 @@ struct LutBuildOptions
     int warmup = 10;
     int repeats = 50;         ///< timed runs per op; median, p10, p90 are kept
     double unstableSpread = 0.25;  ///< flag entries with (p90 - p10) / median above this
+    int correctionNetworks = 10;   ///< random networks timed end to end to scale the op sums (0: raw sums)
     std::string device = "local-cpu";
     std::string description;
 };
