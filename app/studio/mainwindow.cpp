@@ -1,0 +1,172 @@
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QToolBar>
+
+#include <cstdio>
+
+#include "metricsplot.h"
+#include "newsearchdialog.h"
+#include "thetaheatmap.h"
+
+namespace fbnet {
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_controller(new SearchController(this)), m_heatmap(new ThetaHeatmap(this)),
+      m_metrics(new MetricsPlot(this)), m_result(new QPlainTextEdit(this)), m_progress(new QProgressBar(this)),
+      m_status(new QLabel(tr("Ready. Start a search with File ▸ New search (Ctrl+N)."), this))
+{
+    setWindowTitle(tr("FBNet Studio"));
+    auto *tb = addToolBar(tr("Search"));
+    tb->setObjectName(QStringLiteral("searchToolbar"));
+    m_newAction = tb->addAction(tr("New search…"), this, &MainWindow::newSearch);
+    m_newAction->setShortcut(QKeySequence::New);
+    m_pauseAction = tb->addAction(tr("Pause"), this, [this] {
+        if (m_controller->isPaused())
+            m_controller->resume();
+        else
+            m_controller->pause();
+        updateActions();
+    });
+    m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_stopAction = tb->addAction(tr("Stop"), m_controller, &SearchController::stop);
+    m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_metrics);
+    m_result->setReadOnly(true);
+    m_result->setPlaceholderText(tr("The chosen architecture appears here when the search ends."));
+    right->addWidget(m_result);
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_heatmap);
+    split->addWidget(right);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 1);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 4);
+    setCentralWidget(split);
+    m_progress->setMaximumWidth(260);
+    m_progress->setFormat(tr("%p%"));
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+
+    connect(m_controller, &SearchController::started, this, &MainWindow::onStarted);
+    connect(m_controller, &SearchController::stepped, this, &MainWindow::onStep);
+    connect(m_controller, &SearchController::epochEnded, this, &MainWindow::onEpoch);
+    connect(m_controller, &SearchController::finished, this, &MainWindow::onFinished);
+    connect(m_controller, &SearchController::failed, this, &MainWindow::onFailed);
+    connect(m_controller, &SearchController::runningChanged, this, &MainWindow::updateActions);
+    updateActions();
+    resize(1280, 760);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::newSearch()
+{
+    NewSearchDialog dialog(this);
+    dialog.setRequest(m_request);
+    if (dialog.exec() == QDialog::Accepted)
+        startSearch(dialog.request());
+}
+
+void MainWindow::startSearch(const SearchRequest &request)
+{
+    m_request = request;
+    m_steps = 0;
+    m_epochs = request.config.epochs;
+    m_metrics->clear();
+    m_result->clear();
+    m_progress->setValue(0);
+    m_status->setText(tr("Loading data and latency table…"));
+    m_controller->start(request);
+}
+
+void MainWindow::onStarted(const QStringList &candidates, int layers, const QString &summary)
+{
+    m_heatmap->setCandidates(candidates, layers);
+    m_status->setText(tr("Searching: %1").arg(summary));
+}
+
+void MainWindow::onStep(const StepStats &s)
+{
+    ++m_steps;
+    m_metrics->addPoint(s.elapsedSeconds, s.loss, s.accuracy, s.expectedLatencyMs);
+    const double done = s.elapsedSeconds / std::max(1e-9, s.elapsedSeconds + s.etaSeconds);
+    m_progress->setValue(int(100 * done));
+    m_status->setText(tr("Epoch %1/%2 · %3 step %4/%5 · loss %6 · E[latency] %7 ms · τ %8 · %9 img/s · ETA %10 s")
+                          .arg(s.epoch + 1)
+                          .arg(m_epochs)
+                          .arg(s.phase == Phase::Weights ? tr("weights") : tr("θ"))
+                          .arg(s.step + 1)
+                          .arg(s.stepsInPhase)
+                          .arg(s.loss, 0, 'f', 3)
+                          .arg(s.expectedLatencyMs, 0, 'f', 2)
+                          .arg(s.temperature, 0, 'f', 2)
+                          .arg(s.imagesPerSecond, 0, 'f', 0)
+                          .arg(s.etaSeconds, 0, 'f', 0));
+}
+
+void MainWindow::onEpoch(const EpochStats &e)
+{
+    m_heatmap->addEpoch(e.probabilities);
+    QString line = tr("epoch %1: weights accuracy %2%").arg(e.epoch + 1).arg(e.weightsAccuracy * 100, 0, 'f', 1);
+    if (e.thetaTrained)
+        line += tr(", θ accuracy %1%").arg(e.thetaAccuracy * 100, 0, 'f', 1);
+    line += tr(", E[latency] %1 ms, argmax %2 ms").arg(e.expectedLatencyMs, 0, 'f', 2).arg(e.argmaxLatencyMs, 0, 'f', 2);
+    m_result->appendPlainText(line);
+}
+
+void MainWindow::onFinished(const SearchResult &r)
+{
+    m_progress->setValue(100);
+    if (!r.samples.empty()) {
+        const auto &best = r.samples.front();
+        m_result->appendPlainText(tr("\n%1 after %2 epoch(s). Chosen architecture (argmax of softmax(θ)):\n%3\nMACs %4 M · params %5 M · %6 ms on the target device")
+                                      .arg(r.stopped ? tr("Stopped") : tr("Finished"))
+                                      .arg(r.epochsCompleted)
+                                      .arg(QString::fromStdString(best.architecture.blocksString()))
+                                      .arg(best.macs / 1e6, 0, 'f', 2)
+                                      .arg(best.params / 1e6, 0, 'f', 2)
+                                      .arg(best.latencyMs, 0, 'f', 3));
+    }
+    m_status->setText(r.stopped ? tr("Search stopped.") : tr("Search finished in %1 s.").arg(r.seconds, 0, 'f', 0));
+    Q_EMIT searchDone(true);
+}
+
+void MainWindow::onFailed(const QString &message)
+{
+    m_status->setText(tr("Search failed."));
+    if (m_showDialogs)
+        QMessageBox::critical(this, tr("Search failed"), message);
+    else
+        std::fprintf(stderr, "fbnet-studio: %s\n", message.toUtf8().constData());
+    Q_EMIT searchDone(false);
+}
+
+void MainWindow::updateActions()
+{
+    const bool running = m_controller->isRunning();
+    m_newAction->setEnabled(!running);
+    m_pauseAction->setEnabled(running);
+    m_pauseAction->setText(m_controller->isPaused() ? tr("Resume") : tr("Pause"));
+    m_stopAction->setEnabled(running);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    // Stop cleanly: the controller's destructor waits for the worker to leave the search.
+    m_controller->resume();
+    m_controller->stop();
+    event->accept();
+}
+
+} // namespace fbnet

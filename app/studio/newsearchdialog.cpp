@@ -1,0 +1,180 @@
+#include "newsearchdialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "fbnet/resources.h"
+
+#include <cmath>
+
+namespace fbnet {
+
+namespace {
+QSpinBox *spin(int lo, int hi, int value, QWidget *parent)
+{
+    auto *s = new QSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setValue(value);
+    return s;
+}
+QDoubleSpinBox *dspin(double lo, double hi, double value, int decimals, QWidget *parent)
+{
+    auto *s = new QDoubleSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setDecimals(decimals);
+    s->setValue(value);
+    s->setSingleStep(std::pow(10.0, -decimals + 1) / 10.0 * 10);
+    return s;
+}
+} // namespace
+
+NewSearchDialog::NewSearchDialog(QWidget *parent)
+    : QDialog(parent)
+{
+    setWindowTitle(tr("New search"));
+    m_space = new QComboBox(this);
+    for (const auto &s : spaceNames())
+        m_space->addItem(QString::fromStdString(s));
+    m_space->setCurrentText(QStringLiteral("fbnet-cifar"));
+    m_dataset = new QComboBox(this);
+    m_dataset->addItem(tr("Fashion-MNIST (Debian dataset-fashion-mnist)"), QStringLiteral("fashion-mnist"));
+    m_dataset->addItem(tr("Synthetic (2,000 images)"), QStringLiteral("synthetic:2000"));
+    m_lut = new QComboBox(this);
+    m_mode = new QComboBox(this);
+    m_mode->addItem(tr("soft — weighted sum of all blocks (the paper)"), QStringLiteral("soft"));
+    m_mode->addItem(tr("hard — one sampled block per layer, ~8× faster per step"), QStringLiteral("hard"));
+    m_epochs = spin(1, 1000, 6, this);
+    m_warmup = spin(0, 999, 2, this);
+    m_batch = spin(2, 4096, 32, this);
+    m_subset = spin(0, 60000, 2500, this);
+    m_subset->setSpecialValueText(tr("all"));
+    m_seed = spin(0, 1 << 30, 1, this);
+    m_threads = spin(0, 256, 0, this);
+    m_threads->setSpecialValueText(tr("all cores"));
+    m_alpha = dspin(0, 100, 0.2, 3, this);
+    m_beta = dspin(0, 10, 0.6, 3, this);
+    m_tau = dspin(0.01, 100, 5.0, 2, this);
+    m_decay = dspin(0.5, 1.0, 0.956, 3, this);
+    m_error = new QLabel(this);
+    m_error->setStyleSheet(QStringLiteral("color: #c0392b"));
+    m_error->setWordWrap(true);
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Search space"), m_space);
+    form->addRow(tr("Data set"), m_dataset);
+    form->addRow(tr("Target device (latency table)"), m_lut);
+    form->addRow(tr("Masks"), m_mode);
+    form->addRow(tr("Epochs / warm-up"), [&] {
+        auto *w = new QWidget(this);
+        auto *h = new QHBoxLayout(w);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->addWidget(m_epochs);
+        h->addWidget(m_warmup);
+        return w;
+    }());
+    form->addRow(tr("Batch size"), m_batch);
+    form->addRow(tr("Training images (subset)"), m_subset);
+    form->addRow(tr("α / β  (CE·α·(log LAT)^β)"), [&] {
+        auto *w = new QWidget(this);
+        auto *h = new QHBoxLayout(w);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->addWidget(m_alpha);
+        h->addWidget(m_beta);
+        return w;
+    }());
+    form->addRow(tr("Temperature τ₀ / decay"), [&] {
+        auto *w = new QWidget(this);
+        auto *h = new QHBoxLayout(w);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->addWidget(m_tau);
+        h->addWidget(m_decay);
+        return w;
+    }());
+    form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Threads"), m_threads);
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Start search"));
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_error);
+    layout->addWidget(m_buttons);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_space, &QComboBox::currentTextChanged, this, &NewSearchDialog::refreshLuts);
+    for (auto *s : {m_epochs, m_warmup, m_batch, m_subset})
+        connect(s, &QSpinBox::valueChanged, this, &NewSearchDialog::revalidate);
+    refreshLuts();
+    revalidate();
+}
+
+void NewSearchDialog::refreshLuts()
+{
+    const QString space = m_space->currentText();
+    m_lut->clear();
+    for (const auto &n : lutNames()) {
+        const QString name = QString::fromStdString(n);
+        if (name.endsWith(QLatin1Char('-') + space))
+            m_lut->addItem(name.left(name.size() - space.size() - 1), name.left(name.size() - space.size() - 1));
+    }
+    m_lut->addItem(tr("this machine's CPU (measured on first use)"), QStringLiteral("local"));
+    // The documented defaults: Pixel 3 for fbnet-cifar, the (modeled) Samsung S8 for fbnet-imagenet.
+    for (const QString &preferred : {QStringLiteral("pixel3"), QStringLiteral("s8")})
+        if (const int i = m_lut->findData(preferred); i >= 0) {
+            m_lut->setCurrentIndex(i);
+            break;
+        }
+}
+
+QString NewSearchDialog::validationError() const
+{
+    if (m_warmup->value() >= m_epochs->value())
+        return tr("Warm-up epochs must be fewer than epochs: θ has to train for at least one epoch.");
+    if (m_subset->value() != 0 && m_subset->value() < 5 * m_batch->value())
+        return tr("The subset is too small for this batch size: each of the weight (80%) and θ (20%) splits needs at least one batch.");
+    return {};
+}
+
+void NewSearchDialog::revalidate()
+{
+    const QString e = validationError();
+    m_error->setText(e);
+    m_error->setVisible(!e.isEmpty());
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(e.isEmpty());
+}
+
+SearchRequest NewSearchDialog::request() const
+{
+    SearchRequest r;
+    r.space = m_space->currentText().toStdString();
+    r.dataset = m_dataset->currentData().toString().toStdString();
+    r.lut = m_lut->currentData().toString().toStdString();
+    r.subset = std::size_t(m_subset->value());
+    r.config.mode = m_mode->currentData().toString() == QLatin1String("hard") ? MaskMode::Hard : MaskMode::Soft;
+    r.config.epochs = m_epochs->value();
+    r.config.warmupEpochs = m_warmup->value();
+    r.config.batchSize = m_batch->value();
+    r.config.alpha = m_alpha->value();
+    r.config.beta = m_beta->value();
+    r.config.tau0 = m_tau->value();
+    r.config.tauDecay = m_decay->value();
+    r.config.seed = std::uint64_t(m_seed->value());
+    r.config.threads = m_threads->value();
+    return r;
+}
+
+void NewSearchDialog::setRequest(const SearchRequest &r)
+{
+    m_space->setCurrentText(QString::fromStdString(r.space));
+    m_epochs->setValue(r.config.epochs);
+    m_warmup->setValue(r.config.warmupEpochs);
+    m_batch->setValue(r.config.batchSize);
+    m_subset->setValue(int(r.subset));
+}
+
+} // namespace fbnet

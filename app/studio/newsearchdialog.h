@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QDialog>
+
+#include "searchcontroller.h"
+
+class QComboBox;
+class QSpinBox;
+class QDoubleSpinBox;
+class QLabel;
+class QDialogButtonBox;
+
+namespace fbnet {
+
+/** Everything a search needs, with defaults that finish on a 2-core laptop in minutes. */
+class NewSearchDialog final : public QDialog
+{
+    Q_OBJECT
+
+public:
+    explicit NewSearchDialog(QWidget *parent = nullptr);
+    SearchRequest request() const;
+    void setRequest(const SearchRequest &r);
+    /** Empty when the values are valid, else the reason (also shown in the dialog). */
+    QString validationError() const;
+
+private:
+    void refreshLuts();
+    void revalidate();
+
+    QComboBox *m_space, *m_dataset, *m_lut, *m_mode;
+    QSpinBox *m_epochs, *m_warmup, *m_batch, *m_subset, *m_seed, *m_threads;
+    QDoubleSpinBox *m_alpha, *m_beta, *m_tau, *m_decay;
+    QLabel *m_error;
+    QDialogButtonBox *m_buttons;
+};
+
+} // namespace fbnet

@@ -1,0 +1,181 @@
+// Studio tests: widgets, the dialog's validation, the controller's threading, and a screenshot of
+// the real studio under Xvfb. QApplication runs on the offscreen platform (set by CTest).
+#include <QApplication>
+#include <QDialogButtonBox>
+#include <QImage>
+#include <QPushButton>
+#include <QSet>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QElapsedTimer>
+#include <QTest>
+#include <QTimer>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "mainwindow.h"
+#include "metricsplot.h"
+#include "newsearchdialog.h"
+#include "searchcontroller.h"
+#include "thetaheatmap.h"
+
+using namespace fbnet;
+
+namespace {
+
+SearchRequest tinyRequest(int epochs, int maxSteps)
+{
+    SearchRequest r;
+    r.dataset = "synthetic:300";
+    r.subset = 0;
+    r.config.epochs = epochs;
+    r.config.warmupEpochs = 1;
+    r.config.batchSize = 16;
+    r.config.maxStepsPerEpoch = maxSteps;
+    r.config.mode = MaskMode::Hard;
+    r.config.threads = 1;
+    r.config.samples = 1;
+    return r;
+}
+
+} // namespace
+
+TEST(ThetaHeatmap, MapsLayersAndCandidatesAndReplaysEpochs)
+{
+    ThetaHeatmap h;
+    h.setCandidates({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}, 2);
+    EXPECT_EQ(h.shownValue(0, 0), -1);
+    h.addEpoch({{0.2, 0.3, 0.5}, {0.9, 0.05, 0.05}});
+    EXPECT_DOUBLE_EQ(h.shownValue(0, 2), 0.5);
+    EXPECT_DOUBLE_EQ(h.shownValue(1, 0), 0.9);
+    h.addEpoch({{0.1, 0.1, 0.8}, {0.3, 0.3, 0.4}});
+    EXPECT_EQ(h.epochCount(), 2);
+    EXPECT_DOUBLE_EQ(h.shownValue(0, 2), 0.8);  // follows the newest epoch
+}
+
+TEST(MetricsPlot, AccumulatesPoints)
+{
+    MetricsPlot m;
+    m.addPoint(1, 2.0, 0.1, 10);
+    m.addPoint(2, 1.5, 0.2, 9);
+    EXPECT_EQ(m.pointCount(), 2);
+    m.clear();
+    EXPECT_EQ(m.pointCount(), 0);
+}
+
+TEST(NewSearchDialog, RefusesInvalidValuesWithAReason)
+{
+    NewSearchDialog d;
+    EXPECT_TRUE(d.validationError().isEmpty());
+    SearchRequest r = d.request();
+    EXPECT_EQ(r.space, "fbnet-cifar");
+    EXPECT_EQ(r.lut, "pixel3");
+    r.config.warmupEpochs = r.config.epochs;
+    d.setRequest(r);
+    EXPECT_FALSE(d.validationError().isEmpty());
+    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+}
+
+TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)
+{
+    SearchController c;
+    QSignalSpy started(&c, &SearchController::started), epochs(&c, &SearchController::epochEnded),
+        finished(&c, &SearchController::finished), steps(&c, &SearchController::stepped);
+    c.start(tinyRequest(3, 3));
+    EXPECT_TRUE(c.isRunning());
+    ASSERT_TRUE(finished.wait(120000));
+    EXPECT_EQ(started.count(), 1);
+    EXPECT_EQ(epochs.count(), 3);
+    EXPECT_GE(steps.count(), 3);
+    EXPECT_FALSE(c.isRunning());
+    const auto result = finished.takeFirst().at(0).value<SearchResult>();
+    EXPECT_FALSE(result.stopped);
+    EXPECT_EQ(result.epochsCompleted, 3);
+}
+
+TEST(SearchController, StopEndsTheSearchAndPauseHoldsIt)
+{
+    SearchController c;
+    QSignalSpy finished(&c, &SearchController::finished), steps(&c, &SearchController::stepped);
+    c.start(tinyRequest(200, 0));
+    ASSERT_TRUE(steps.wait(60000));
+    c.pause();
+    QTest::qWait(300);
+    const int held = steps.count();
+    QTest::qWait(400);
+    EXPECT_LE(steps.count(), held + 1);  // at most the step in flight
+    c.resume();
+    c.stop();
+    ASSERT_TRUE(finished.wait(60000));
+    EXPECT_TRUE(finished.takeFirst().at(0).value<SearchResult>().stopped);
+}
+
+TEST(SearchController, BadInputFailsWithAMessage)
+{
+    SearchController c;
+    QSignalSpy failed(&c, &SearchController::failed);
+    SearchRequest r = tinyRequest(2, 1);
+    r.lut = "no-such-device";
+    c.start(r);
+    ASSERT_TRUE(failed.wait(60000));
+    EXPECT_TRUE(failed.takeFirst().at(0).toString().contains(QStringLiteral("no-such-device")));
+}
+
+TEST(Studio, GuiThreadStaysResponsiveDuringASearch)
+{
+    MainWindow w;
+    w.setShowDialogs(false);
+    w.show();
+    QSignalSpy done(&w, &MainWindow::searchDone);
+    // A heartbeat timer on the GUI thread: the longest gap between beats is the worst block.
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0, worst = 0;
+    QTimer beat;
+    QObject::connect(&beat, &QTimer::timeout, &w, [&] {
+        const qint64 now = clock.elapsed();
+        worst = std::max(worst, now - last);
+        last = now;
+    });
+    beat.start(5);
+    w.startSearch(tinyRequest(3, 4));
+    ASSERT_TRUE(done.wait(120000));
+    beat.stop();
+    EXPECT_TRUE(done.takeFirst().at(0).toBool());
+    EXPECT_EQ(w.heatmap()->epochCount(), 3);
+    EXPECT_LT(worst, 50) << "the GUI thread was blocked for " << worst << " ms";
+}
+
+TEST(Studio, ScreenshotOfTheDemoUnderXvfbIsNotBlank)
+{
+    if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0)
+        GTEST_SKIP() << "xvfb-run is not installed (Debian xvfb, xauth)";
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("studio.png"));
+    const std::string cmd = "env -u QT_QPA_PLATFORM xvfb-run -a -s '-screen 0 1400x900x24' " + std::string(FBNET_STUDIO) +
+        " --run-demo --screenshot " + png.toStdString() + " > /dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    EXPECT_GE(image.width(), 800);
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+        for (int x = 0; x < image.width(); x += 4)
+            colours.insert(image.pixel(x, y));
+    EXPECT_GT(colours.size(), 100) << "the screenshot looks blank";
+}
+
+int main(int argc, char **argv)
+{
+    // No display needed (test discovery runs this at build time, outside CTest's environment).
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}

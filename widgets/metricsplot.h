@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QWidget>
+
+class QCustomPlot;
+class QCPGraph;
+
+namespace fbnet {
+
+/** Live search curves: loss and accuracy per step (left axis), expected latency in ms (right). */
+class MetricsPlot final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit MetricsPlot(QWidget *parent = nullptr);
+    void addPoint(double step, double loss, double accuracy, double latencyMs);
+    void clear();
+    int pointCount() const;
+
+private:
+    QCustomPlot *m_plot;
+    QCPGraph *m_loss, *m_accuracy, *m_latency;
+};
+
+} // namespace fbnet
