@@ -112,11 +112,21 @@ std::vector<double> solveSpd(std::vector<double> m, std::vector<double> b, std::
 
 } // namespace
 
-LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measurement> &data, const FitOptions &options)
+namespace {
+
+struct AdditiveSolution
 {
-    if (data.empty())
-        throw Error("latency fit: no measurements");
-    // Column 0 is the fixed part; then one column per distinct non-identity signature.
+    double fixed = 0;
+    std::map<std::string, double> entries;  ///< non-identity signatures seen in the rows
+};
+
+/**
+ * Weighted ridge least squares: target_i ~ fixed + sum of entry[signature] over row i's
+ * non-identity blocks. ridge is relative to the mean diagonal of the normal matrix.
+ */
+AdditiveSolution solveAdditive(const SearchSpace &space, const std::vector<Measurement> &data,
+                               const std::vector<double> &target, const std::vector<double> &weight, double ridge)
+{
     std::map<std::string, std::size_t> column;
     std::vector<std::vector<std::size_t>> rows;
     for (const auto &m : data) {
@@ -140,17 +150,35 @@ LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measure
     for (std::size_t r = 0; r < rows.size(); ++r) {
         std::vector<std::size_t> cols = rows[r];
         cols.push_back(0);
-        const double w = options.relative ? 1.0 / (data[r].latencyMs * data[r].latencyMs) : 1.0;
         for (std::size_t a : cols) {
-            atb[a] += w * data[r].latencyMs;
+            atb[a] += weight[r] * target[r];
             for (std::size_t b : cols)
-                ata[a * n + b] += w;
+                ata[a * n + b] += weight[r];
         }
     }
     double diag = 0;
     for (std::size_t i = 0; i < n; ++i)
         diag += ata[i * n + i];
-    const auto x = solveSpd(ata, atb, n, std::max(1e-12, options.ridge * diag / double(n)));
+    const auto x = solveSpd(ata, atb, n, std::max(1e-12, ridge * diag / double(n)));
+    AdditiveSolution out;
+    out.fixed = x[0];
+    for (const auto &[sig, col] : column)
+        out.entries[sig] = x[col];
+    return out;
+}
+
+} // namespace
+
+LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measurement> &data, const FitOptions &options)
+{
+    if (data.empty())
+        throw Error("latency fit: no measurements");
+    std::vector<double> target, weight;
+    for (const auto &m : data) {
+        target.push_back(m.latencyMs);
+        weight.push_back(options.relative ? 1.0 / (m.latencyMs * m.latencyMs) : 1.0);
+    }
+    const AdditiveSolution sol = solveAdditive(space, data, target, weight, options.ridge);
 
     LatencyTable t;
     t.device = options.device;
@@ -161,9 +189,9 @@ LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measure
         + (options.relative ? "minimising squared relative error" : "minimising squared absolute error");
     t.provenance["source"] = options.source;
     t.provenance["measurements"] = std::to_string(data.size());
-    t.fixedMs = x[0];
-    for (const auto &[sig, col] : column)
-        t.entries[sig] = LatencyEntry{x[col], -1, -1, 0};
+    t.fixedMs = sol.fixed;
+    for (const auto &[sig, v] : sol.entries)
+        t.entries[sig] = LatencyEntry{v, -1, -1, 0};
     // Identity skips cost nothing; every other signature the space needs must have been seen.
     for (const auto &l : space.layers())
         for (const auto &c : l.candidates) {
@@ -292,6 +320,36 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
             return combine({pt}, {w[0]}, w[1]);
         });
     }
+    // A rescaled prior plus a per-op correction learnt from the measurements, kept small by a
+    // strong ridge (its strength is one more thing the cross-validation chooses).
+    for (const auto &prior : priors)
+        for (const double ridge : {3.0, 30.0}) {
+            const LatencyTable *pt = &prior;
+            char name[96];
+            std::snprintf(name, sizeof name, "scaled %s + per-op residual (ridge %g)", prior.device.c_str(), ridge);
+            models.emplace_back(name, [&, pt, ridge](const std::vector<Measurement> &rows) {
+                const auto p = predictAll(*pt, rows);
+                std::vector<std::vector<double>> x;
+                std::vector<double> y;
+                for (std::size_t i = 0; i < rows.size(); ++i) {
+                    x.push_back({p[i], 1.0});
+                    y.push_back(rows[i].latencyMs);
+                }
+                const auto w = leastSquares(x, y, 1e-9);
+                if (w[0] <= 0)
+                    throw Error("latency fit: prior " + pt->device + " is not positively related to the measurements");
+                std::vector<double> residual, weight;
+                for (std::size_t i = 0; i < rows.size(); ++i) {
+                    residual.push_back(rows[i].latencyMs - (w[0] * p[i] + w[1]));
+                    weight.push_back(1.0 / (rows[i].latencyMs * rows[i].latencyMs));
+                }
+                const AdditiveSolution sol = solveAdditive(space, rows, residual, weight, ridge);
+                LatencyTable t = combine({pt}, {w[0]}, w[1] + sol.fixed);
+                for (const auto &[sig, d] : sol.entries)
+                    t.entries[sig].ms = std::max(0.0, t.entries[sig].ms + d);
+                return t;
+            });
+        }
     if (priors.size() > 1)
         models.emplace_back("combination of priors", [&](const std::vector<Measurement> &rows) {
             std::vector<const LatencyTable *> pts;
@@ -381,9 +439,24 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
         }
         report += buf;
     }
+    // A residual correction may only refine the prior whose plain rescaling cross-validates best:
+    // letting every prior's residual model compete overfits the selection on a few rows.
+    std::string bestScaled;
+    double bestScaledRho = -2;
+    for (std::size_t mi = 0; mi < models.size(); ++mi)
+        if (models[mi].first.rfind("scaled ", 0) == 0 && models[mi].first.find(" + ") == std::string::npos
+            && rho[mi] > bestScaledRho) {
+            bestScaledRho = rho[mi];
+            bestScaled = models[mi].first;
+        }
+    auto eligible = [&](std::size_t mi) {
+        const auto &n = models[mi].first;
+        return n.find(" + per-op residual") == std::string::npos || n.rfind(bestScaled + " + ", 0) == 0;
+    };
     std::size_t best = 0;
     for (std::size_t mi = 1; mi < models.size(); ++mi)
-        if (rho[mi] > rho[best] + 1e-9 || (std::abs(rho[mi] - rho[best]) <= 1e-9 && mape[mi] < mape[best]))
+        if (eligible(mi) && (!eligible(best) || rho[mi] > rho[best] + 1e-9
+                             || (std::abs(rho[mi] - rho[best]) <= 1e-9 && mape[mi] < mape[best])))
             best = mi;
     if (rho[best] < -1.5)
         throw Error("latency fit: no candidate model could be fitted to these measurements");
