@@ -20,12 +20,16 @@ int main(int argc, char **argv)
     QCommandLineOption demo(QStringLiteral("run-demo"), QStringLiteral("Run a short demo search on synthetic data at start."));
     QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Save the window to FILE when the demo ends, then quit."),
                             QStringLiteral("FILE"));
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Show this tab: search or devices."), QStringLiteral("NAME"));
     parser.addOption(demo);
     parser.addOption(shot);
+    parser.addOption(tab);
     parser.process(app);
 
     fbnet::MainWindow window;
     window.show();
+    if (parser.isSet(tab))
+        window.showTab(parser.value(tab));
     if (parser.isSet(demo)) {
         window.setShowDialogs(!parser.isSet(shot));
         fbnet::SearchRequest r;

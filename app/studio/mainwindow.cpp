@@ -9,10 +9,12 @@
 #include <QProgressBar>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolBar>
 
 #include <cstdio>
 
+#include "devicesview.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
 #include "thetaheatmap.h"
@@ -21,7 +23,7 @@ namespace fbnet {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_controller(new SearchController(this)), m_heatmap(new ThetaHeatmap(this)),
-      m_metrics(new MetricsPlot(this)), m_result(new QPlainTextEdit(this)), m_progress(new QProgressBar(this)),
+      m_metrics(new MetricsPlot(this)), m_devices(new DevicesView(this)), m_tabs(new QTabWidget(this)), m_result(new QPlainTextEdit(this)), m_progress(new QProgressBar(this)),
       m_status(new QLabel(tr("Ready. Start a search with File ▸ New search (Ctrl+N)."), this))
 {
     setWindowTitle(tr("FBNet Studio"));
@@ -52,7 +54,10 @@ MainWindow::MainWindow(QWidget *parent)
     right->setStretchFactor(1, 1);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 4);
-    setCentralWidget(split);
+    m_tabs->addTab(split, tr("Search"));
+    m_tabs->addTab(m_devices, tr("Devices"));
+    m_devices->select(QStringLiteral("fbnet-imagenet"), QStringLiteral("s8"), QStringLiteral("iphonex"));
+    setCentralWidget(m_tabs);
     m_progress->setMaximumWidth(260);
     m_progress->setFormat(tr("%p%"));
     statusBar()->addWidget(m_status, 1);
@@ -69,6 +74,11 @@ MainWindow::MainWindow(QWidget *parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::showTab(const QString &name)
+{
+    m_tabs->setCurrentIndex(name == QLatin1String("devices") ? 1 : 0);
+}
 
 void MainWindow::newSearch()
 {

@@ -13,6 +13,7 @@ namespace fbnet {
 
 class ThetaHeatmap;
 class MetricsPlot;
+class DevicesView;
 
 class MainWindow final : public QMainWindow
 {
@@ -25,6 +26,9 @@ public:
     SearchController *controller() { return m_controller; }
     ThetaHeatmap *heatmap() { return m_heatmap; }
     MetricsPlot *metrics() { return m_metrics; }
+    DevicesView *devices() { return m_devices; }
+    /** Shows the tab with this name ("search", "devices"). */
+    void showTab(const QString &name);
     /** Starts a search without the dialog (used by --run-demo and tests). */
     void startSearch(const SearchRequest &request);
 
@@ -46,6 +50,8 @@ private:
     SearchController *m_controller;
     ThetaHeatmap *m_heatmap;
     MetricsPlot *m_metrics;
+    DevicesView *m_devices;
+    class QTabWidget *m_tabs;
     QPlainTextEdit *m_result;
     QProgressBar *m_progress;
     QLabel *m_status;

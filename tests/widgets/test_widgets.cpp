@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "mainwindow.h"
+#include "devicesview.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
 #include "searchcontroller.h"
@@ -66,6 +67,23 @@ TEST(MetricsPlot, AccumulatesPoints)
     EXPECT_EQ(m.pointCount(), 2);
     m.clear();
     EXPECT_EQ(m.pointCount(), 0);
+}
+
+TEST(DevicesView, ShowsTheCrossDeviceMatrixOfThePaper)
+{
+    DevicesView v;
+    v.select(QStringLiteral("fbnet-imagenet"), QStringLiteral("s8"), QStringLiteral("iphonex"));
+    EXPECT_GT(v.pointCount(), 50);
+    QMap<QString, std::pair<double, double>> rows;
+    for (int r = 0; r < v.matrixRows(); ++r) {
+        // column 0 of the table holds the name; matrixText(row, -1) reads it
+        rows[v.matrixText(r, -1)] = {v.matrixText(r, 0).toDouble(), v.matrixText(r, 1).toDouble()};
+    }
+    ASSERT_TRUE(rows.contains(QStringLiteral("fbnet-s8")));
+    ASSERT_TRUE(rows.contains(QStringLiteral("fbnet-iphonex")));
+    EXPECT_NEAR(rows[QStringLiteral("fbnet-s8")].second / 27.53, 1.0, 0.05);
+    EXPECT_NEAR(rows[QStringLiteral("fbnet-iphonex")].second / 19.84, 1.0, 0.05);
+    EXPECT_LT(rows[QStringLiteral("fbnet-s8")].first, rows[QStringLiteral("fbnet-iphonex")].first);
 }
 
 TEST(NewSearchDialog, RefusesInvalidValuesWithAReason)

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QWidget>
+
+class QComboBox;
+class QCustomPlot;
+class QTableWidget;
+class QLabel;
+
+namespace fbnet {
+
+/**
+ * Compares two devices' latency tables on one space: per-op scatter (log-log, with the diagonal),
+ * the blocks each device favours, the latency of the published architectures on both, and the
+ * provenance of each table (measured / derived / calibrated / modeled).
+ */
+class DevicesView final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit DevicesView(QWidget *parent = nullptr);
+    /** Selects a space and two devices by table name (e.g. "s8", "iphonex"). */
+    void select(const QString &space, const QString &deviceA, const QString &deviceB);
+    int pointCount() const { return m_points; }
+    /** Matrix cell text (row: architecture, column: 0 = device A, 1 = device B). */
+    QString matrixText(int row, int column) const;
+    int matrixRows() const;
+
+private:
+    void refillDevices();
+    void recompute();
+
+    QComboBox *m_space, *m_a, *m_b;
+    QCustomPlot *m_plot;
+    QTableWidget *m_matrix;
+    QLabel *m_favours, *m_provenance;
+    int m_points = 0;
+};
+
+} // namespace fbnet
