@@ -33,6 +33,7 @@ int main(int argc, char **argv)
     fbnet::cli::addSearchCommand(app, run);
     fbnet::cli::addArchCommands(app, run);
     fbnet::cli::addLutCommands(app, run);
+    fbnet::cli::addTrainCommand(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

@@ -89,6 +89,23 @@ TEST(Cli, TinySearchWritesTheArchitecture)
     EXPECT_NE(slurp(d / "out" / "config.json").find("\"mode\": \"hard\""), std::string::npos);
 }
 
+TEST(Cli, TrainWritesResultAndWeights)
+{
+    const auto d = tempDir("train");
+    auto r = fbnet("train --arch fbnet-a --space fbnet-cifar --dataset synthetic:200 --epochs 1 --max-steps 2 --batch-size 16 "
+                   "--threads 1 --out " + (d / "t").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
+    for (const char *f : {"result.json", "architecture.json", "weights.pt"})
+        EXPECT_TRUE(fs::exists(d / "t" / f)) << f;
+    EXPECT_NE(slurp(d / "t" / "result.json").find("\"test_top1\""), std::string::npos);
+    r = fbnet("train --arch no-such-arch");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("no such file or published architecture"), std::string::npos) << r.out;
+    r = fbnet("train --arch fbnet-a --space fbnet-cifar --epochs 0");
+    EXPECT_NE(r.code, 0);
+}
+
 TEST(Cli, LutFitReportsHeldOutError)
 {
     const auto d = tempDir("fit");

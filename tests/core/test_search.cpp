@@ -7,6 +7,9 @@
 
 #include "fbnet/error.h"
 #include "fbnet/search.h"
+#include "fbnet/train.h"
+
+#include <filesystem>
 
 using namespace fbnet;
 
@@ -251,4 +254,35 @@ TEST(Search, BadInputsFailWithAClearError)
     }
     lut.entries.erase(lut.entries.begin());
     EXPECT_THROW(runSearch(space, lut, makeSynthetic(256, 10, 16, 3, 1), c, rec, stop), Error);
+}
+
+// issue 4 (first piece): training a chosen architecture from scratch.
+TEST(Train, TrainingATinyArchitectureImprovesAccuracyAndSavesLoadableWeights)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1", "k3_e3"])", 10);
+    Architecture arch;
+    arch.space = "tiny";
+    arch.blocks = {"k3_e3", "k3_e1"};
+    const auto train = makeSynthetic(640, 10, 16, 3, 5, 1), test = makeSynthetic(200, 10, 16, 3, 5, 2);
+    TrainConfig c;
+    c.epochs = 3;
+    c.batchSize = 32;
+    c.threads = 1;
+    c.augment = false;
+    StopToken stop;
+    const auto weights = (std::filesystem::temp_directory_path() / "fbnet-tiny-weights.pt").string();
+    std::vector<double> seen;
+    const auto r = trainArchitecture(space, arch, train, test, c, [&](const TrainEpoch &e) { seen.push_back(e.testAccuracy); },
+                                     stop, weights);
+    ASSERT_EQ(r.epochs.size(), 3u);
+    EXPECT_EQ(seen.size(), 3u);
+    EXPECT_GT(r.testTop1, 0.5);  // 10 classes: chance is 0.1
+    EXPECT_LT(r.epochs.back().trainLoss, r.epochs.front().trainLoss);
+    const auto shapes = readStateDictShapes(weights);
+    bool stem = false;
+    for (const auto &[name, shape] : shapes)
+        if (name == "stem.conv.weight")
+            stem = shape == std::vector<std::int64_t>{8, 3, 1, 1};
+    EXPECT_TRUE(stem);
+    EXPECT_THROW(readStateDictShapes("/nonexistent.pt"), Error);
 }

@@ -1,0 +1,96 @@
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "fbnet/train.h"
+#include "progress.h"
+
+namespace fbnet::cli {
+
+namespace {
+
+struct TrainOptions
+{
+    std::string arch;
+    std::string space;
+    std::string dataset = "fashion-mnist";
+    std::size_t subset = 10000;
+    std::size_t testSubset = 0;
+    bool noAugment = false;
+    std::string out;
+    TrainConfig config;
+};
+
+int runTrain(TrainOptions &o)
+{
+    Architecture arch = loadArchitecture(resolveArchitecturePath(o.arch));
+    const std::string spaceName = o.space.empty() ? arch.space : o.space;
+    if (!o.space.empty())
+        arch.space = o.space;
+    SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
+    Dataset train = subset(loadDataset(o.dataset, Split::Train, probe.inputSize), o.subset, o.config.seed);
+    Dataset test = subset(loadDataset(o.dataset, Split::Test, probe.inputSize), o.testSubset, o.config.seed);
+    SpaceParams params;
+    params.numClasses = train.numClasses;
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(spaceName), params);
+    o.config.augment = !o.noAugment;
+    const ArchCost cost = computeCost(space, arch);
+    std::fprintf(stderr, "fbnet train: %s on %s (%zu train / %zu test images), %s MACs, %s params, %d epochs\n",
+                 arch.blocksString().c_str(), train.name.c_str(), train.size(), test.size(), formatCount(double(cost.macs)).c_str(),
+                 formatCount(double(cost.params)).c_str(), o.config.epochs);
+    if (!o.out.empty())
+        std::filesystem::create_directories(o.out);
+    StopToken stop;
+    SigintStop sigint(stop);
+    const TrainResult r = trainArchitecture(space, arch, train, test, o.config, [](const TrainEpoch &e) {
+        std::fprintf(stderr, "epoch %d: train loss %.3f acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainLoss,
+                     e.trainAccuracy * 100, e.testAccuracy * 100, e.seconds);
+    }, stop, o.out.empty() ? std::string() : o.out + "/weights.pt");
+    std::printf("test top-1 %.2f%% after %zu epoch(s) in %.0f s%s\n", r.testTop1 * 100, r.epochs.size(), r.seconds,
+                r.stopped ? " (stopped)" : "");
+    if (!o.out.empty()) {
+        nlohmann::json epochs = nlohmann::json::array();
+        for (const auto &e : r.epochs)
+            epochs.push_back({{"epoch", e.epoch + 1}, {"train_loss", e.trainLoss}, {"train_accuracy", e.trainAccuracy},
+                              {"test_top1", e.testAccuracy}, {"seconds", e.seconds}});
+        const nlohmann::json j = {{"architecture", arch.blocks}, {"space", space.name}, {"dataset", train.name},
+                                  {"train_images", train.size()}, {"test_images", test.size()}, {"macs", cost.macs},
+                                  {"params", cost.params}, {"test_top1", r.testTop1}, {"stopped", r.stopped},
+                                  {"config", {{"epochs", o.config.epochs}, {"batch_size", o.config.batchSize}, {"lr", o.config.lr},
+                                              {"momentum", o.config.momentum}, {"weight_decay", o.config.weightDecay},
+                                              {"augment", o.config.augment}, {"seed", o.config.seed}}},
+                                  {"epochs", epochs}, {"weights", "weights.pt (state dict; Python: torch.load)"}};
+        writeTextFileAtomic(o.out + "/result.json", j.dump(2) + "\n");
+        saveArchitecture(arch, o.out + "/architecture.json");
+        std::printf("written %s/ (result.json, architecture.json, weights.pt)\n", o.out.c_str());
+    }
+    return r.stopped ? 130 : 0;
+}
+
+} // namespace
+
+void addTrainCommand(CLI::App &app, Action &run)
+{
+    auto o = std::make_shared<TrainOptions>();
+    auto *cmd = app.add_subcommand("train", "Train an architecture from scratch and evaluate top-1 on the test split");
+    cmd->add_option("--arch", o->arch, "Architecture: published name or JSON file (e.g. a search's architecture.json)")->required();
+    cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");
+    cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
+    cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();
+    cmd->add_option("--test-subset", o->testSubset, "Test images (0: all)")->capture_default_str();
+    cmd->add_option("--epochs", o->config.epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--batch-size", o->config.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));
+    cmd->add_option("--lr", o->config.lr, "SGD learning rate (cosine to 0)")->capture_default_str();
+    cmd->add_flag("--no-augment", o->noAugment, "No random crop / flip");
+    cmd->add_option("--max-steps", o->config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
+    cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
+    cmd->add_option("--threads", o->config.threads, "Compute threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--out", o->out, "Write result.json, architecture.json and weights.pt here");
+    cmd->callback([o, &run] { run = [o] { return runTrain(*o); }; });
+}
+
+} // namespace fbnet::cli

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/dataset.h"
+#include "fbnet/search.h"
+
+namespace fbnet {
+
+struct TrainConfig
+{
+    int epochs = 5;
+    int batchSize = 64;
+    double lr = 0.05;          ///< SGD, cosine to 0 over the epochs
+    double momentum = 0.9;
+    double weightDecay = 5e-4;
+    bool augment = true;       ///< random crop (padding 4) + horizontal flip
+    std::uint64_t seed = 1;
+    int threads = 0;
+    int maxStepsPerEpoch = 0;  ///< 0: the whole training set
+};
+
+struct TrainEpoch
+{
+    int epoch = 0;
+    double trainLoss = 0;
+    double trainAccuracy = 0;
+    double testAccuracy = 0;
+    double seconds = 0;
+};
+
+struct TrainResult
+{
+    std::vector<TrainEpoch> epochs;
+    double testTop1 = 0;  ///< after the last epoch
+    bool stopped = false;
+    double seconds = 0;
+};
+
+/**
+ * Trains `arch` from scratch on `train` and evaluates top-1 on `test` after every epoch. If
+ * `weightsPath` is not empty, the final weights are written there as a state dict (name ->
+ * tensor) with torch::pickle_save, which Python reads with torch.load.
+ */
+TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
+                              const TrainConfig &config, const std::function<void(const TrainEpoch &)> &onEpoch,
+                              const StopToken &stop, const std::string &weightsPath = {});
+
+/** Names and shapes of a saved state dict (to check a file without Python). */
+std::vector<std::pair<std::string, std::vector<std::int64_t>>> readStateDictShapes(const std::string &path);
+
+} // namespace fbnet

@@ -1,0 +1,172 @@
+#include "fbnet/train.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include <torch/serialize.h>
+
+#include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "network.h"
+
+namespace fbnet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/** Normalised float batch; with `augment`, a random crop after 4-pixel zero padding and a random flip. */
+torch::Tensor makeBatch(const Dataset &d, const std::vector<std::size_t> &idx, std::size_t from, std::size_t count,
+                        int channels, bool augment, std::mt19937_64 &rng)
+{
+    const int h = d.height, w = d.width;
+    const std::size_t img = d.imageBytes();
+    auto raw = torch::empty({int64_t(count), d.channels, h, w}, torch::kUInt8);
+    for (std::size_t i = 0; i < count; ++i)
+        std::copy_n(d.pixels.data() + idx[from + i] * img, img, raw.data_ptr<std::uint8_t>() + i * img);
+    std::vector<float> mean(d.mean), stdv(d.std);
+    mean.resize(std::size_t(d.channels), 0.5f);
+    stdv.resize(std::size_t(d.channels), 0.25f);
+    auto x = (raw.to(torch::kFloat).div_(255.f) - torch::tensor(mean).view({1, d.channels, 1, 1}))
+        / torch::tensor(stdv).view({1, d.channels, 1, 1});
+    if (augment) {
+        auto padded = torch::constant_pad_nd(x, {4, 4, 4, 4}, 0);
+        std::uniform_int_distribution<int> shift(0, 8), coin(0, 1);
+        std::vector<torch::Tensor> out;
+        for (std::size_t i = 0; i < count; ++i) {
+            auto crop = padded[int64_t(i)].narrow(1, shift(rng), h).narrow(2, shift(rng), w);
+            out.push_back(coin(rng) ? crop.flip({2}) : crop);
+        }
+        x = torch::stack(out);
+    }
+    if (d.channels != channels)
+        x = x.expand({int64_t(count), channels, h, w});
+    return x.contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+torch::Tensor labels(const Dataset &d, const std::vector<std::size_t> &idx, std::size_t from, std::size_t count)
+{
+    auto y = torch::empty({int64_t(count)}, torch::kLong);
+    for (std::size_t i = 0; i < count; ++i)
+        y[int64_t(i)] = d.labels[idx[from + i]];
+    return y;
+}
+
+double evaluate(detail::Network &net, const Dataset &test, int channels, int batch)
+{
+    torch::NoGradGuard ng;
+    net->eval();
+    std::vector<std::size_t> idx(test.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::mt19937_64 unused(0);
+    double correct = 0;
+    for (std::size_t at = 0; at < idx.size(); at += std::size_t(batch)) {
+        const std::size_t n = std::min<std::size_t>(std::size_t(batch), idx.size() - at);
+        auto x = makeBatch(test, idx, at, n, channels, false, unused);
+        correct += net->forward(x).argmax(1).eq(labels(test, idx, at, n)).sum().item<double>();
+    }
+    net->train();
+    return correct / double(idx.size());
+}
+
+} // namespace
+
+TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
+                              const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
+                              const StopToken &stop, const std::string &weightsPath)
+{
+    if (c.epochs < 1 || c.batchSize < 2 || !(c.lr > 0))
+        throw Error::at("train config", "", "expected epochs >= 1, batch >= 2, lr > 0");
+    if (train.height != space.inputSize || test.height != space.inputSize)
+        throw Error::at("data set " + train.name, "image size",
+                        "expected " + std::to_string(space.inputSize) + "x" + std::to_string(space.inputSize));
+    if (train.size() < std::size_t(c.batchSize) || test.size() == 0)
+        throw Error::at("data set " + train.name, "size", "expected at least one training batch and a test split");
+    const auto t0 = Clock::now();
+    setComputeThreads(c.threads);
+    torch::manual_seed(c.seed);
+    std::mt19937_64 rng(c.seed);
+    NetworkPlan plan = resolve(space, arch);
+    detail::Network net(plan);
+    detail::toChannelsLast(*net);
+    net->train();
+    torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weightDecay));
+    std::vector<std::size_t> idx(train.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::size_t steps = train.size() / std::size_t(c.batchSize);
+    if (c.maxStepsPerEpoch > 0)
+        steps = std::min(steps, std::size_t(c.maxStepsPerEpoch));
+    TrainResult result;
+    for (int e = 0; e < c.epochs && !result.stopped; ++e) {
+        const auto te = Clock::now();
+        for (auto &g : sgd.param_groups())
+            static_cast<torch::optim::SGDOptions &>(g.options()).lr(0.5 * c.lr * (1 + std::cos(M_PI * e / c.epochs)));
+        std::shuffle(idx.begin(), idx.end(), rng);
+        double lossSum = 0, correct = 0, seen = 0;
+        for (std::size_t s = 0; s < steps; ++s) {
+            if (stop.stopRequested()) {
+                result.stopped = true;
+                break;
+            }
+            const std::size_t at = s * std::size_t(c.batchSize);
+            auto x = makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng);
+            auto y = labels(train, idx, at, std::size_t(c.batchSize));
+            sgd.zero_grad();
+            auto logits = net->forward(x);
+            auto loss = torch::nn::functional::cross_entropy(logits, y);
+            loss.backward();
+            sgd.step();
+            lossSum += loss.item<double>() * c.batchSize;
+            correct += logits.argmax(1).eq(y).sum().item<double>();
+            seen += c.batchSize;
+        }
+        if (seen == 0)
+            break;
+        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256),
+                      std::chrono::duration<double>(Clock::now() - te).count()};
+        result.epochs.push_back(ep);
+        result.testTop1 = ep.testAccuracy;
+        if (onEpoch)
+            onEpoch(ep);
+    }
+    if (!weightsPath.empty()) {
+        c10::Dict<std::string, torch::Tensor> dict;
+        for (const auto &p : net->named_parameters())
+            dict.insert(p.key(), p.value().detach().contiguous());
+        for (const auto &b : net->named_buffers())
+            dict.insert(b.key(), b.value().detach().contiguous());
+        const auto bytes = torch::pickle_save(c10::IValue(dict));
+        const std::string tmp = weightsPath + ".tmp";
+        {
+            std::ofstream out(tmp, std::ios::binary);
+            if (!out)
+                throw Error::at(weightsPath, "", "cannot write weights");
+            out.write(bytes.data(), std::streamsize(bytes.size()));
+        }
+        std::filesystem::rename(tmp, weightsPath);
+    }
+    result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return result;
+}
+
+std::vector<std::pair<std::string, std::vector<std::int64_t>>> readStateDictShapes(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw Error::at(path, "", "cannot open file for reading");
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto value = torch::pickle_load(bytes);
+    if (!value.isGenericDict())
+        throw Error::at(path, "", "expected a state dict (name -> tensor)");
+    std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
+    for (const auto &item : value.toGenericDict())
+        out.emplace_back(item.key().toStringRef(), item.value().toTensor().sizes().vec());
+    return out;
+}
+
+} // namespace fbnet
