@@ -60,4 +60,13 @@ int MetricsPlot::pointCount() const
     return m_loss->dataCount();
 }
 
+bool MetricsPlot::save(const QString &path) const
+{
+    if (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive))
+        return m_plot->savePdf(path, 900, 600);
+    if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+        return m_plot->savePng(path, 900, 600);
+    return false;
+}
+
 } // namespace fbnet

@@ -16,6 +16,8 @@ public:
     explicit MetricsPlot(QWidget *parent = nullptr);
     void addPoint(double step, double loss, double accuracy, double latencyMs);
     void clear();
+    /** Writes the plot as PNG or PDF (by the file's extension); false on failure. */
+    bool save(const QString &path) const;
     int pointCount() const;
 
 private:

@@ -99,4 +99,13 @@ double ThetaHeatmap::shownValue(int layer, int candidate) const
     return m_map->data()->cell(candidate, layer);
 }
 
+bool ThetaHeatmap::save(const QString &path) const
+{
+    if (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive))
+        return m_plot->savePdf(path, 900, 600);
+    if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+        return m_plot->savePng(path, 900, 600);
+    return false;
+}
+
 } // namespace fbnet

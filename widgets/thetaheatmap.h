@@ -25,6 +25,8 @@ public:
     void setCandidates(const QStringList &names, int layers);
     void addEpoch(const std::vector<std::vector<double>> &probabilities);
     void clear();
+    /** Writes the plot as PNG or PDF (by the file's extension); false on failure. */
+    bool save(const QString &path) const;
     int epochCount() const { return int(m_epochs.size()); }
     /** The value shown at (layer, candidate) for the selected epoch; -1 if none. */
     double shownValue(int layer, int candidate) const;

@@ -3,6 +3,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QMenuBar>
+#include <QSettings>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -27,6 +31,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_status(new QLabel(tr("Ready. Start a search with File ▸ New search (Ctrl+N)."), this))
 {
     setWindowTitle(tr("FBNet Studio"));
+    auto *file = menuBar()->addMenu(tr("&File"));
     auto *tb = addToolBar(tr("Search"));
     tb->setObjectName(QStringLiteral("searchToolbar"));
     m_newAction = tb->addAction(tr("New search…"), this, &MainWindow::newSearch);
@@ -41,6 +46,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
     m_stopAction = tb->addAction(tr("Stop"), m_controller, &SearchController::stop);
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    file->addAction(m_newAction);
+    file->addSeparator();
+    m_exportArchAction = file->addAction(tr("Export architecture (JSON)…"), this, &MainWindow::exportArchitecture);
+    m_exportArchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportPlotsAction = file->addAction(tr("Export plots (PNG or PDF)…"), this, &MainWindow::exportPlots);
+    m_exportCsvAction = file->addAction(tr("Export metrics (CSV)…"), this, &MainWindow::exportMetrics);
+    file->addSeparator();
+    file->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_metrics);
@@ -69,8 +82,14 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_controller, &SearchController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &SearchController::failed, this, &MainWindow::onFailed);
     connect(m_controller, &SearchController::runningChanged, this, &MainWindow::updateActions);
-    updateActions();
+    connect(m_controller, &SearchController::saved, this, [this](const QString &dir) {
+        m_runDir = dir;
+        m_result->appendPlainText(tr("Saved to %1").arg(dir));
+        updateActions();
+    });
     resize(1280, 760);
+    restoreSettings();
+    updateActions();
 }
 
 MainWindow::~MainWindow() = default;
@@ -95,6 +114,7 @@ void MainWindow::startSearch(const SearchRequest &request)
     m_epochs = request.config.epochs;
     m_metrics->clear();
     m_result->clear();
+    m_runDir.clear();
     m_progress->setValue(0);
     m_status->setText(tr("Loading data and latency table…"));
     m_controller->start(request);
@@ -169,6 +189,68 @@ void MainWindow::updateActions()
     m_pauseAction->setEnabled(running);
     m_pauseAction->setText(m_controller->isPaused() ? tr("Resume") : tr("Pause"));
     m_stopAction->setEnabled(running);
+    const bool haveRun = !running && !m_runDir.isEmpty();
+    m_exportArchAction->setEnabled(haveRun);
+    m_exportCsvAction->setEnabled(haveRun);
+    m_exportPlotsAction->setEnabled(m_metrics->pointCount() > 0);
+}
+
+namespace {
+bool copyReplacing(const QString &from, const QString &to)
+{
+    QFile::remove(to);
+    return QFile::copy(from, to);
+}
+} // namespace
+
+void MainWindow::exportArchitecture()
+{
+    const QString to = QFileDialog::getSaveFileName(this, tr("Export architecture"), QStringLiteral("architecture.json"),
+                                                    tr("Architecture JSON (*.json)"));
+    if (!to.isEmpty() && !copyReplacing(m_runDir + QStringLiteral("/architecture.json"), to))
+        QMessageBox::warning(this, tr("Export failed"), tr("Cannot write %1.").arg(to));
+}
+
+void MainWindow::exportMetrics()
+{
+    const QString to = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("epochs.csv"), tr("CSV (*.csv)"));
+    if (!to.isEmpty() && !copyReplacing(m_runDir + QStringLiteral("/epochs.csv"), to))
+        QMessageBox::warning(this, tr("Export failed"), tr("Cannot write %1.").arg(to));
+}
+
+void MainWindow::exportPlots()
+{
+    const QString to = QFileDialog::getSaveFileName(this, tr("Export plots"), QStringLiteral("fbnet-curves.png"),
+                                                    tr("PNG image (*.png);;PDF document (*.pdf)"));
+    if (to.isEmpty())
+        return;
+    const QString stem = to.left(to.lastIndexOf(QLatin1Char('.')));
+    const QString ext = to.mid(to.lastIndexOf(QLatin1Char('.')));
+    const bool ok = m_metrics->save(stem + ext) && m_heatmap->save(stem + QStringLiteral("-theta") + ext);
+    if (!ok)
+        QMessageBox::warning(this, tr("Export failed"), tr("Cannot write %1 (use .png or .pdf).").arg(to));
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    m_request.space = s.value(QStringLiteral("search/space"), QString::fromStdString(m_request.space)).toString().toStdString();
+    m_request.config.epochs = s.value(QStringLiteral("search/epochs"), m_request.config.epochs).toInt();
+    m_request.config.warmupEpochs = s.value(QStringLiteral("search/warmup"), m_request.config.warmupEpochs).toInt();
+    m_request.config.batchSize = s.value(QStringLiteral("search/batch"), m_request.config.batchSize).toInt();
+    m_request.subset = s.value(QStringLiteral("search/subset"), qulonglong(m_request.subset)).toULongLong();
+}
+
+void MainWindow::saveSettings()
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("search/space"), QString::fromStdString(m_request.space));
+    s.setValue(QStringLiteral("search/epochs"), m_request.config.epochs);
+    s.setValue(QStringLiteral("search/warmup"), m_request.config.warmupEpochs);
+    s.setValue(QStringLiteral("search/batch"), m_request.config.batchSize);
+    s.setValue(QStringLiteral("search/subset"), qulonglong(m_request.subset));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -176,6 +258,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     // Stop cleanly: the controller's destructor waits for the worker to leave the search.
     m_controller->resume();
     m_controller->stop();
+    saveSettings();
     event->accept();
 }
 

@@ -46,6 +46,11 @@ private:
     void onFinished(const SearchResult &r);
     void onFailed(const QString &message);
     void updateActions();
+    void exportArchitecture();
+    void exportPlots();
+    void exportMetrics();
+    void restoreSettings();
+    void saveSettings();
 
     SearchController *m_controller;
     ThetaHeatmap *m_heatmap;
@@ -56,6 +61,8 @@ private:
     QProgressBar *m_progress;
     QLabel *m_status;
     QAction *m_newAction, *m_pauseAction, *m_stopAction;
+    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction;
+    QString m_runDir;
     int m_steps = 0;
     int m_epochs = 0;
     bool m_showDialogs = true;

@@ -5,7 +5,10 @@
 #include "fbnet/dataset.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
+#include "fbnet/report.h"
 #include "fbnet/resources.h"
+
+#include <QDateTime>
 
 namespace fbnet {
 
@@ -47,6 +50,13 @@ public:
                                                   + toString(request.config.mode) + " masks"));
             m_lastStep = {};
             const SearchResult result = runSearch(space, lut, data, request.config, *this, *stop);
+            if (!result.epochs.empty()) {
+                // Every run is kept (until the SQLite run store lands): <data dir>/runs/<time>.
+                const std::string dir = userDataDir() + "/runs/"
+                    + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")).toStdString();
+                writeSearchOutputs(dir, space, lut, data.name, request.config, result);
+                Q_EMIT saved(QString::fromStdString(dir));
+            }
             Q_EMIT finished(result);
         } catch (const std::exception &e) {
             Q_EMIT failed(QString::fromStdString(e.what()));
@@ -69,6 +79,7 @@ Q_SIGNALS:
     void epochEnded(const fbnet::EpochStats &stats);
     void finished(const fbnet::SearchResult &result);
     void failed(const QString &message);
+    void saved(const QString &directory);
 
 private:
     std::chrono::steady_clock::time_point m_lastStep{};
@@ -84,6 +95,7 @@ SearchController::SearchController(QObject *parent)
     connect(m_worker, &SearchWorker::started, this, &SearchController::started);
     connect(m_worker, &SearchWorker::stepped, this, &SearchController::stepped);
     connect(m_worker, &SearchWorker::epochEnded, this, &SearchController::epochEnded);
+    connect(m_worker, &SearchWorker::saved, this, &SearchController::saved);
     connect(m_worker, &SearchWorker::finished, this, [this](const SearchResult &r) {
         setRunning(false);
         Q_EMIT finished(r);

@@ -54,6 +54,8 @@ Q_SIGNALS:
     void finished(const fbnet::SearchResult &result);
     void failed(const QString &message);
     void runningChanged(bool running);
+    /** Where the run's outputs were written (architecture.json, samples.json, epochs.csv, …). */
+    void saved(const QString &directory);
 
 private:
     void setRunning(bool running);

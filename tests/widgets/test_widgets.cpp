@@ -2,6 +2,8 @@
 // the real studio under Xvfb. QApplication runs on the offscreen platform (set by CTest).
 #include <QApplication>
 #include <QDialogButtonBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QPushButton>
 #include <QSet>
@@ -65,6 +67,11 @@ TEST(MetricsPlot, AccumulatesPoints)
     m.addPoint(1, 2.0, 0.1, 10);
     m.addPoint(2, 1.5, 0.2, 9);
     EXPECT_EQ(m.pointCount(), 2);
+    QTemporaryDir dir;
+    EXPECT_TRUE(m.save(dir.filePath(QStringLiteral("curves.png"))));
+    EXPECT_TRUE(m.save(dir.filePath(QStringLiteral("curves.pdf"))));
+    EXPECT_GT(QFileInfo(dir.filePath(QStringLiteral("curves.pdf"))).size(), 1000);
+    EXPECT_FALSE(m.save(dir.filePath(QStringLiteral("curves.gif"))));
     m.clear();
     EXPECT_EQ(m.pointCount(), 0);
 }
@@ -103,7 +110,7 @@ TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)
 {
     SearchController c;
     QSignalSpy started(&c, &SearchController::started), epochs(&c, &SearchController::epochEnded),
-        finished(&c, &SearchController::finished), steps(&c, &SearchController::stepped);
+        finished(&c, &SearchController::finished), steps(&c, &SearchController::stepped), saved(&c, &SearchController::saved);
     c.start(tinyRequest(3, 3));
     EXPECT_TRUE(c.isRunning());
     ASSERT_TRUE(finished.wait(120000));
@@ -114,6 +121,12 @@ TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)
     const auto result = finished.takeFirst().at(0).value<SearchResult>();
     EXPECT_FALSE(result.stopped);
     EXPECT_EQ(result.epochsCompleted, 3);
+    // Every run is saved under the user's data directory (here the test's XDG_DATA_HOME).
+    ASSERT_EQ(saved.count(), 1);
+    const QString dir = saved.takeFirst().at(0).toString();
+    EXPECT_TRUE(dir.startsWith(qEnvironmentVariable("XDG_DATA_HOME"))) << dir.toStdString();
+    EXPECT_TRUE(QFile::exists(dir + QStringLiteral("/architecture.json")));
+    EXPECT_TRUE(QFile::exists(dir + QStringLiteral("/epochs.csv")));
 }
 
 TEST(SearchController, StopEndsTheSearchAndPauseHoldsIt)
