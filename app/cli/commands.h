@@ -13,6 +13,7 @@ void addSearchCommand(CLI::App &app, Action &run);
 void addArchCommands(CLI::App &app, Action &run);
 void addLutCommands(CLI::App &app, Action &run);
 void addTrainCommand(CLI::App &app, Action &run);
+void addParetoCommand(CLI::App &app, Action &run);
 
 std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
 

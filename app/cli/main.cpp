@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     fbnet::cli::addArchCommands(app, run);
     fbnet::cli::addLutCommands(app, run);
     fbnet::cli::addTrainCommand(app, run);
+    fbnet::cli::addParetoCommand(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

@@ -106,6 +106,25 @@ TEST(Cli, TrainWritesResultAndWeights)
     EXPECT_NE(r.code, 0);
 }
 
+TEST(Cli, ParetoTrainsSamplesAndARandomBaseline)
+{
+    const auto d = tempDir("pareto");
+    const std::string out = (d / "run").string();
+    auto r = fbnet("search --dataset synthetic:200 --epochs 2 --warmup-epochs 1 --batch-size 16 --max-steps 1 --samples 1 "
+                   "--threads 1 --mode hard --out " + out);
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = fbnet("pareto --run " + out + " --dataset synthetic:200 --random 1 --epochs 1 --max-steps 2 --batch-size 16 "
+              "--subset 100 --test-subset 50 --threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("argmax (search)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("random1 (random)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("on the front"), std::string::npos) << r.out;
+    EXPECT_NE(slurp(d / "run" / "pareto.csv").find("name,origin,latency_ms,test_top1"), std::string::npos);
+    r = fbnet("pareto --run " + (d / "missing").string());
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("samples.json: cannot open"), std::string::npos) << r.out;
+}
+
 TEST(Cli, LutFitReportsHeldOutError)
 {
     const auto d = tempDir("fit");
