@@ -4,6 +4,8 @@
 
 #include <qcustomplot.h>
 
+#include "plotexport.h"
+
 namespace fbnet {
 
 MetricsPlot::MetricsPlot(QWidget *parent)
@@ -62,11 +64,7 @@ int MetricsPlot::pointCount() const
 
 bool MetricsPlot::save(const QString &path) const
 {
-    if (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive))
-        return m_plot->savePdf(path, 900, 600);
-    if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
-        return m_plot->savePng(path, 900, 600);
-    return false;
+    return savePlot(m_plot, path);
 }
 
 } // namespace fbnet

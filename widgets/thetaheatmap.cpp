@@ -7,6 +7,8 @@
 
 #include <qcustomplot.h>
 
+#include "plotexport.h"
+
 namespace fbnet {
 
 ThetaHeatmap::ThetaHeatmap(QWidget *parent)
@@ -101,11 +103,7 @@ double ThetaHeatmap::shownValue(int layer, int candidate) const
 
 bool ThetaHeatmap::save(const QString &path) const
 {
-    if (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive))
-        return m_plot->savePdf(path, 900, 600);
-    if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
-        return m_plot->savePng(path, 900, 600);
-    return false;
+    return savePlot(m_plot, path);
 }
 
 } // namespace fbnet

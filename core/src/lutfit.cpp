@@ -274,6 +274,21 @@ std::vector<double> leastSquares(const std::vector<std::vector<double>> &x, cons
 /** A model: fitted on some measurements, it becomes a table. */
 using Model = std::function<LatencyTable(const std::vector<Measurement> &)>;
 
+/** Least-squares a, b of measured ~ a * prior + b; throws unless a > 0. */
+std::vector<double> fitScale(const LatencyTable &prior, const std::vector<double> &predicted, const std::vector<Measurement> &rows)
+{
+    std::vector<std::vector<double>> x;
+    std::vector<double> y;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        x.push_back({predicted[i], 1.0});
+        y.push_back(rows[i].latencyMs);
+    }
+    const auto w = leastSquares(x, y, 1e-9);
+    if (w[0] <= 0)
+        throw Error("latency fit: prior " + prior.device + " is not positively related to the measurements");
+    return w;
+}
+
 LatencyTable combine(const std::vector<const LatencyTable *> &tables, const std::vector<double> &w, double bias)
 {
     LatencyTable t;
@@ -307,16 +322,7 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
     for (const auto &prior : priors) {
         const LatencyTable *pt = &prior;
         models.emplace_back("scaled " + prior.device, [&, pt](const std::vector<Measurement> &rows) {
-            const auto p = predictAll(*pt, rows);
-            std::vector<std::vector<double>> x;
-            std::vector<double> y;
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-                x.push_back({p[i], 1.0});
-                y.push_back(rows[i].latencyMs);
-            }
-            const auto w = leastSquares(x, y, 1e-9);
-            if (w[0] <= 0)
-                throw Error("latency fit: prior " + pt->device + " is not positively related to the measurements");
+            const auto w = fitScale(*pt, predictAll(*pt, rows), rows);
             return combine({pt}, {w[0]}, w[1]);
         });
     }
@@ -329,15 +335,7 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
             std::snprintf(name, sizeof name, "scaled %s + per-op residual (ridge %g)", prior.device.c_str(), ridge);
             models.emplace_back(name, [&, pt, ridge](const std::vector<Measurement> &rows) {
                 const auto p = predictAll(*pt, rows);
-                std::vector<std::vector<double>> x;
-                std::vector<double> y;
-                for (std::size_t i = 0; i < rows.size(); ++i) {
-                    x.push_back({p[i], 1.0});
-                    y.push_back(rows[i].latencyMs);
-                }
-                const auto w = leastSquares(x, y, 1e-9);
-                if (w[0] <= 0)
-                    throw Error("latency fit: prior " + pt->device + " is not positively related to the measurements");
+                const auto w = fitScale(*pt, p, rows);
                 std::vector<double> residual, weight;
                 for (std::size_t i = 0; i < rows.size(); ++i) {
                     residual.push_back(rows[i].latencyMs - (w[0] * p[i] + w[1]));
