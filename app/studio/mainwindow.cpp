@@ -82,6 +82,10 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_controller, &SearchController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &SearchController::failed, this, &MainWindow::onFailed);
     connect(m_controller, &SearchController::runningChanged, this, &MainWindow::updateActions);
+    connect(m_controller, &SearchController::lutProgress, this, [this](int done, int total) {
+        m_status->setText(tr("First use of this CPU as target: measuring its latency table, op %1 of %2…").arg(done).arg(total));
+        m_progress->setValue(total > 0 ? 100 * done / total : 0);
+    });
     connect(m_controller, &SearchController::saved, this, [this](const QString &dir) {
         m_runDir = dir;
         m_result->appendPlainText(tr("Saved to %1").arg(dir));

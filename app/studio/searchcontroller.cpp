@@ -39,7 +39,7 @@ public:
             params.numClasses = data.numClasses;
             const SearchSpace space = SearchSpace::load(resolveSpacePath(request.space), params);
             const LatencyTable lut = request.lut == "local"
-                ? localLatencyTable(space, {}, *stop)
+                ? localLatencyTable(space, [this](int done, int total, const std::string &) { Q_EMIT lutProgress(done, total); }, *stop)
                 : LatencyTable::load(resolveLutPath(request.lut, space.name));
             QStringList names;
             for (const auto &c : space.candidates)
@@ -80,6 +80,7 @@ Q_SIGNALS:
     void finished(const fbnet::SearchResult &result);
     void failed(const QString &message);
     void saved(const QString &directory);
+    void lutProgress(int done, int total);
 
 private:
     std::chrono::steady_clock::time_point m_lastStep{};
@@ -96,6 +97,7 @@ SearchController::SearchController(QObject *parent)
     connect(m_worker, &SearchWorker::stepped, this, &SearchController::stepped);
     connect(m_worker, &SearchWorker::epochEnded, this, &SearchController::epochEnded);
     connect(m_worker, &SearchWorker::saved, this, &SearchController::saved);
+    connect(m_worker, &SearchWorker::lutProgress, this, &SearchController::lutProgress);
     connect(m_worker, &SearchWorker::finished, this, [this](const SearchResult &r) {
         setRunning(false);
         Q_EMIT finished(r);

@@ -54,6 +54,8 @@ Q_SIGNALS:
     void finished(const fbnet::SearchResult &result);
     void failed(const QString &message);
     void runningChanged(bool running);
+    /** Measuring this CPU's latency table on first use: done of total ops. */
+    void lutProgress(int done, int total);
     /** Where the run's outputs were written (architecture.json, samples.json, epochs.csv, …). */
     void saved(const QString &directory);
 

@@ -2,6 +2,7 @@
 // the real studio under Xvfb. QApplication runs on the offscreen platform (set by CTest).
 #include <QApplication>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -21,6 +22,7 @@
 #include <thread>
 
 #include "mainwindow.h"
+#include "testenv.h"
 #include "devicesview.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
@@ -124,7 +126,8 @@ TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)
     // Every run is saved under the user's data directory (here the test's XDG_DATA_HOME).
     ASSERT_EQ(saved.count(), 1);
     const QString dir = saved.takeFirst().at(0).toString();
-    EXPECT_TRUE(dir.startsWith(qEnvironmentVariable("XDG_DATA_HOME"))) << dir.toStdString();
+    ASSERT_FALSE(qEnvironmentVariable("XDG_DATA_HOME").isEmpty());
+    EXPECT_TRUE(dir.startsWith(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/runs/"))) << dir.toStdString();
     EXPECT_TRUE(QFile::exists(dir + QStringLiteral("/architecture.json")));
     EXPECT_TRUE(QFile::exists(dir + QStringLiteral("/epochs.csv")));
 }
@@ -144,6 +147,25 @@ TEST(SearchController, StopEndsTheSearchAndPauseHoldsIt)
     c.stop();
     ASSERT_TRUE(finished.wait(60000));
     EXPECT_TRUE(finished.takeFirst().at(0).value<SearchResult>().stopped);
+}
+
+TEST(SearchController, LocalDeviceMeasuresTheTableWithProgressOnFirstUse)
+{
+    QDir(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/luts")).removeRecursively();
+    SearchController c;
+    QSignalSpy progress(&c, &SearchController::lutProgress), finished(&c, &SearchController::finished);
+    SearchRequest r = tinyRequest(2, 1);
+    r.lut = "local";
+    c.start(r);
+    ASSERT_TRUE(finished.wait(180000));
+    ASSERT_GE(progress.count(), 2);
+    EXPECT_EQ(progress.last().at(0).toInt(), progress.last().at(1).toInt());  // ends at total
+    EXPECT_TRUE(QFile::exists(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/luts/local-cpu-fbnet-cifar.json")));
+    // Second use: cached, no measuring.
+    progress.clear();
+    c.start(r);
+    ASSERT_TRUE(finished.wait(180000));
+    EXPECT_EQ(progress.count(), 0);
 }
 
 TEST(SearchController, BadInputFailsWithAMessage)
@@ -204,6 +226,7 @@ TEST(Studio, ScreenshotOfTheDemoUnderXvfbIsNotBlank)
 int main(int argc, char **argv)
 {
     // No display needed (test discovery runs this at build time, outside CTest's environment).
+    fbnet::test::isolateEnvironment();
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
