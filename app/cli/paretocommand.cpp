@@ -40,12 +40,9 @@ int runPareto(ParetoOptions &o)
     if (!doc.contains("space") || !doc["space"].is_string() || !doc.contains("samples") || !doc["samples"].is_array())
         throw Error::at(samplesPath, "/", "expected {\"space\": …, \"samples\": [...]} as written by fbnet search");
     const std::string spaceName = doc["space"].get<std::string>();
-    SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
-    Dataset train = subset(loadDataset(o.dataset, Split::Train, probe.inputSize), o.subset, o.config.seed);
-    Dataset test = subset(loadDataset(o.dataset, Split::Test, probe.inputSize), o.testSubset, o.config.seed);
-    SpaceParams params;
-    params.numClasses = train.numClasses;
-    const SearchSpace space = SearchSpace::load(resolveSpacePath(spaceName), params);
+    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed);
+    const SearchSpace &space = setup.space;
+    const Dataset &train = setup.train, &test = setup.test;
     std::string lutName = o.lut;
     if (lutName.empty()) {
         const auto cfg = nlohmann::json::parse(readTextFile(o.run + "/config.json"));

@@ -11,6 +11,19 @@
 
 namespace fbnet::cli {
 
+TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
+                                std::size_t testSubset, std::uint64_t seed)
+{
+    const SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
+    TrainingSetup s;
+    s.train = subset(loadDataset(dataset, Split::Train, probe.inputSize), trainSubset, seed);
+    s.test = subset(loadDataset(dataset, Split::Test, probe.inputSize), testSubset, seed);
+    SpaceParams params;
+    params.numClasses = s.train.numClasses;
+    s.space = SearchSpace::load(resolveSpacePath(spaceName), params);
+    return s;
+}
+
 namespace {
 
 struct TrainOptions
@@ -31,12 +44,9 @@ int runTrain(TrainOptions &o)
     const std::string spaceName = o.space.empty() ? arch.space : o.space;
     if (!o.space.empty())
         arch.space = o.space;
-    SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
-    Dataset train = subset(loadDataset(o.dataset, Split::Train, probe.inputSize), o.subset, o.config.seed);
-    Dataset test = subset(loadDataset(o.dataset, Split::Test, probe.inputSize), o.testSubset, o.config.seed);
-    SpaceParams params;
-    params.numClasses = train.numClasses;
-    const SearchSpace space = SearchSpace::load(resolveSpacePath(spaceName), params);
+    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed);
+    const SearchSpace &space = setup.space;
+    const Dataset &train = setup.train, &test = setup.test;
     o.config.augment = !o.noAugment;
     const ArchCost cost = computeCost(space, arch);
     std::fprintf(stderr, "fbnet train: %s on %s (%zu train / %zu test images), %s MACs, %s params, %d epochs\n",
