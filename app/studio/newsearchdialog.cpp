@@ -23,6 +23,16 @@ QSpinBox *spin(int lo, int hi, int value, QWidget *parent)
     s->setValue(value);
     return s;
 }
+/** Two fields side by side in one form row. */
+QWidget *pair(QWidget *a, QWidget *b, QWidget *parent)
+{
+    auto *w = new QWidget(parent);
+    auto *h = new QHBoxLayout(w);
+    h->setContentsMargins(0, 0, 0, 0);
+    h->addWidget(a);
+    h->addWidget(b);
+    return w;
+}
 QDoubleSpinBox *dspin(double lo, double hi, double value, int decimals, QWidget *parent)
 {
     auto *s = new QDoubleSpinBox(parent);
@@ -70,32 +80,11 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     form->addRow(tr("Data set"), m_dataset);
     form->addRow(tr("Target device (latency table)"), m_lut);
     form->addRow(tr("Masks"), m_mode);
-    form->addRow(tr("Epochs / warm-up"), [&] {
-        auto *w = new QWidget(this);
-        auto *h = new QHBoxLayout(w);
-        h->setContentsMargins(0, 0, 0, 0);
-        h->addWidget(m_epochs);
-        h->addWidget(m_warmup);
-        return w;
-    }());
+    form->addRow(tr("Epochs / warm-up"), pair(m_epochs, m_warmup, this));
     form->addRow(tr("Batch size"), m_batch);
     form->addRow(tr("Training images (subset)"), m_subset);
-    form->addRow(tr("α / β  (CE·α·(log LAT)^β)"), [&] {
-        auto *w = new QWidget(this);
-        auto *h = new QHBoxLayout(w);
-        h->setContentsMargins(0, 0, 0, 0);
-        h->addWidget(m_alpha);
-        h->addWidget(m_beta);
-        return w;
-    }());
-    form->addRow(tr("Temperature τ₀ / decay"), [&] {
-        auto *w = new QWidget(this);
-        auto *h = new QHBoxLayout(w);
-        h->setContentsMargins(0, 0, 0, 0);
-        h->addWidget(m_tau);
-        h->addWidget(m_decay);
-        return w;
-    }());
+    form->addRow(tr("α / β  (CE·α·(log LAT)^β)"), pair(m_alpha, m_beta, this));
+    form->addRow(tr("Temperature τ₀ / decay"), pair(m_tau, m_decay, this));
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Threads"), m_threads);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);

@@ -8,6 +8,7 @@
 
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
+#include "linalg.h"
 
 namespace fbnet {
 
@@ -112,32 +113,6 @@ std::array<double, DeviceModel::kClasses> msPerUnit()
     return s;
 }
 
-std::vector<double> solveSmall(std::vector<double> a, std::vector<double> b, std::size_t n)
-{
-    for (std::size_t col = 0; col < n; ++col) {
-        std::size_t piv = col;
-        for (std::size_t r = col + 1; r < n; ++r)
-            if (std::abs(a[r * n + col]) > std::abs(a[piv * n + col]))
-                piv = r;
-        for (std::size_t c = 0; c < n; ++c)
-            std::swap(a[col * n + c], a[piv * n + c]);
-        std::swap(b[col], b[piv]);
-        for (std::size_t r = col + 1; r < n; ++r) {
-            const double f = a[r * n + col] / a[col * n + col];
-            for (std::size_t c = col; c < n; ++c)
-                a[r * n + c] -= f * a[col * n + c];
-            b[r] -= f * b[col];
-        }
-    }
-    std::vector<double> x(n);
-    for (std::size_t i = n; i-- > 0;) {
-        double s = b[i];
-        for (std::size_t c = i + 1; c < n; ++c)
-            s -= a[i * n + c] * x[c];
-        x[i] = s / a[i * n + i];
-    }
-    return x;
-}
 
 } // namespace
 
@@ -210,7 +185,7 @@ ModelCalibration calibrateDeviceModel(const SearchSpace &space, const std::vecto
             jtj[c * n + c] += priorWeight;
             jtr[c] += priorWeight * (u[c] - u0[c]);
         }
-        const auto step = solveSmall(jtj, jtr, n);
+        const auto step = detail::solveSpd(jtj, jtr, n, 0.0);  // J'J + w I is positive definite
         double moved = 0;
         for (std::size_t c = 0; c < n; ++c) {
             const double d = std::clamp(step[c], -1.0, 1.0);
