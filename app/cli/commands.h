@@ -5,8 +5,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/runstore.h"
 #include "fbnet/searchspace.h"
+#include "fbnet/storedsearch.h"
+#include "fbnet/train.h"
 
 namespace fbnet::cli {
 
@@ -17,6 +22,31 @@ void addArchCommands(CLI::App &app, Action &run);
 void addLutCommands(CLI::App &app, Action &run);
 void addTrainCommand(CLI::App &app, Action &run);
 void addParetoCommand(CLI::App &app, Action &run);
+void addRunsCommands(CLI::App &app, Action &run);  ///< runs, sample, export, import
+void addRandomCommand(CLI::App &app, Action &run);
+
+/** --runs or the default store. */
+std::string storePath(const std::string &runs);
+
+/** A stored run's space (with its class count) and its latency table. */
+struct SpaceAndTable
+{
+    SearchSpace space;
+    LatencyTable lut;
+    SearchInvocation invocation;
+};
+SpaceAndTable loadRunSpace(const RunInfo &run, const std::string &source);
+/** A shipped table, a file, or "local" (this CPU, measured on first use). */
+LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space);
+
+
+/**
+ * An architecture argument: RUN:ID / RUN:argmax / RUN:NAME (stored; *storedId is set), a
+ * published name, our JSON file or a mobile-vision arch_def (needs `spaceName` if it names none).
+ * *spaceRef gets how to load its space (a stored run's space may be a file).
+ */
+Architecture loadArchitectureArg(const std::string &arg, const std::string &spaceName, const std::string &runs,
+                                 std::int64_t *storedId, std::string *spaceRef = nullptr);
 
 std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
 
@@ -29,5 +59,12 @@ struct TrainingSetup
 };
 TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
                                 std::size_t testSubset, std::uint64_t seed);
+
+/**
+ * Trains a stored architecture, evaluates top-1 (and, with `measure`, its latency on this CPU)
+ * and stores the evaluation unless stopped (then Evaluation::id is 0).
+ */
+Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup, const TrainConfig &config,
+                          const LatencyTable &lut, const StopToken &stop, bool measure, const std::string &weightsPath);
 
 } // namespace fbnet::cli

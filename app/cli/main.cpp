@@ -35,6 +35,8 @@ int main(int argc, char **argv)
     fbnet::cli::addLutCommands(app, run);
     fbnet::cli::addTrainCommand(app, run);
     fbnet::cli::addParetoCommand(app, run);
+    fbnet::cli::addRunsCommands(app, run);
+    fbnet::cli::addRandomCommand(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

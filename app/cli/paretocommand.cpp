@@ -1,11 +1,10 @@
-#include <cstdio>
-#include <random>
+// fbnet pareto: train a run's architectures (and a random baseline's) and print the front.
 
-#include <nlohmann/json.hpp>
+#include <cstdio>
 
 #include "commands.h"
 #include "fbnet/error.h"
-#include "fbnet/latencytable.h"
+#include "fbnet/lutbuild.h"
 #include "fbnet/pareto.h"
 #include "fbnet/resources.h"
 #include "fbnet/train.h"
@@ -13,92 +12,141 @@
 
 namespace fbnet::cli {
 
+Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup, const TrainConfig &config,
+                          const LatencyTable &lut, const StopToken &stop, bool measure, const std::string &weightsPath)
+{
+    const TrainResult r = trainArchitecture(setup.space, a.architecture, setup.train, setup.test, config,
+                                            [](const TrainEpoch &e) {
+                                                std::fprintf(stderr, "  epoch %d: train acc %.1f%% | test top-1 %.2f%% | %.0f s\n",
+                                                             e.epoch + 1, e.trainAccuracy * 100, e.testAccuracy * 100, e.seconds);
+                                            },
+                                            stop, weightsPath);
+    Evaluation e;
+    e.architectureId = a.id;
+    e.dataset = setup.train.name;
+    e.epochs = int(r.epochs.size());
+    e.top1 = r.testTop1;
+    e.device = lut.device;
+    e.lutMs = lut.predict(setup.space, a.architecture);
+    e.seconds = r.seconds;
+    e.weightsPath = weightsPath;
+    if (measure)
+        e.measuredMs = measureArchitectureMs(setup.space, a.architecture, LutBuildOptions{});
+    if (!r.stopped)
+        e.id = store.addEvaluation(e);
+    return e;
+}
+
 namespace {
 
 struct ParetoOptions
 {
+    std::string runs;
     std::string run;
-    std::string dataset = "fashion-mnist";
-    std::string lut;
+    std::string baseline;
+    std::string device;
+    std::string dataset;
+    std::string out;
+    bool measure = false;
     std::size_t subset = 5000;
     std::size_t testSubset = 2000;
-    int random = 0;
     int maxArchitectures = 0;
     TrainConfig config;
 };
 
+struct Point
+{
+    std::string origin;
+    StoredArchitecture arch;
+    Evaluation eval;
+    double ms = 0;
+};
+
 int runPareto(ParetoOptions &o)
 {
-    const std::string samplesPath = o.run + "/samples.json";
-    const auto doc = [&] {
-        try {
-            return nlohmann::json::parse(readTextFile(samplesPath));
-        } catch (const nlohmann::json::exception &e) {
-            throw Error::at(samplesPath, "", std::string("not valid JSON (") + e.what() + ")");
-        }
-    }();
-    if (!doc.contains("space") || !doc["space"].is_string() || !doc.contains("samples") || !doc["samples"].is_array())
-        throw Error::at(samplesPath, "/", "expected {\"space\": …, \"samples\": [...]} as written by fbnet search");
-    const std::string spaceName = doc["space"].get<std::string>();
-    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed);
-    const SearchSpace &space = setup.space;
-    const Dataset &train = setup.train, &test = setup.test;
-    std::string lutName = o.lut;
-    if (lutName.empty()) {
-        const auto cfg = nlohmann::json::parse(readTextFile(o.run + "/config.json"));
-        lutName = cfg.at("lut").at("path").get<std::string>();
-    }
-    const LatencyTable lut = LatencyTable::load(resolveLutPath(lutName, space.name));
+    RunStore store(storePath(o.runs));
+    const RunInfo run = store.run(o.run);
+    const SpaceAndTable st = loadRunSpace(run, store.path());
+    const std::string dataset = o.dataset.empty() ? st.invocation.dataset : o.dataset;
+    const TrainingSetup setup = loadTrainingSetup(st.invocation.space, dataset, o.subset, o.testSubset, o.config.seed);
+    const LatencyTable lut = o.device.empty() ? st.lut : LatencyTable::load(resolveLutPath(o.device, st.space.name));
 
-    std::vector<std::pair<std::string, Architecture>> archs;
-    for (std::size_t i = 0; i < doc["samples"].size(); ++i) {
-        const auto &s = doc["samples"][i];
-        Architecture a;
-        a.space = space.name;
-        a.name = s.value("name", "sample" + std::to_string(i));
-        a.blocks = s.at("blocks").get<std::vector<std::string>>();
-        archs.emplace_back("search", a);
+    std::vector<std::pair<std::string, StoredArchitecture>> todo;
+    auto add = [&](const RunInfo &r, const std::string &origin) {
+        int n = 0;
+        for (const auto &a : store.architectures(r.id)) {
+            if (o.maxArchitectures > 0 && n >= o.maxArchitectures && origin == "search")
+                break;
+            todo.emplace_back(origin, a);
+            ++n;
+        }
+    };
+    add(run, run.kind == "random" ? "random" : "search");
+    if (!o.baseline.empty()) {
+        const RunInfo b = store.run(o.baseline);
+        if (b.space != run.space)
+            throw Error::at(store.path(), "run " + b.name, "is in space " + b.space + ", run " + run.name + " in " + run.space);
+        add(b, "random");
     }
-    if (o.maxArchitectures > 0 && int(archs.size()) > o.maxArchitectures)
-        archs.resize(std::size_t(o.maxArchitectures));
-    // The random baseline: uniformly sampled architectures, trained with the same budget each.
-    std::mt19937_64 rng(o.config.seed + 99);
-    for (int i = 0; i < o.random; ++i) {
-        Architecture a;
-        a.space = space.name;
-        a.name = "random" + std::to_string(i + 1);
-        for (const auto &l : space.layers())
-            a.blocks.push_back(l.candidates[std::uniform_int_distribution<std::size_t>(0, l.candidates.size() - 1)(rng)]);
-        archs.emplace_back("random", a);
-    }
+    if (todo.empty())
+        throw Error::at(store.path(), "run " + run.name, "has no architectures (fbnet sample --run " + run.name + ")");
+
     StopToken stop;
     SigintStop sigint(stop);
-    std::vector<ParetoPoint> points;
-    std::string csv = "name,origin,latency_ms,test_top1,macs,params,arch\n";
-    for (std::size_t i = 0; i < archs.size() && !stop.stopRequested(); ++i) {
-        const auto &[origin, a] = archs[i];
-        std::fprintf(stderr, "[%zu/%zu] training %s (%s)\n", i + 1, archs.size(), a.name.c_str(), origin.c_str());
-        const TrainResult r = trainArchitecture(space, a, train, test, o.config, {}, stop);
-        const double ms = lut.predict(space, a);
-        const ArchCost cost = computeCost(space, a);
-        points.push_back({a.name + " (" + origin + ")", ms, r.testTop1});
-        char buf[128];
-        std::snprintf(buf, sizeof buf, ",%s,%.4f,%.4f,%lld,%lld,", origin.c_str(), ms, r.testTop1, (long long)cost.macs,
-                      (long long)cost.params);
-        csv += a.name + buf + a.blocksString() + "\n";
+    std::vector<Point> points;
+    for (std::size_t i = 0; i < todo.size() && !stop.stopRequested(); ++i) {
+        const auto &[origin, a] = todo[i];
+        Point p{origin, a, {}, 0};
+        // Reuse a stored evaluation with the same data and epochs.
+        bool found = false;
+        for (const auto &e : store.evaluations(a.id))
+            if (e.dataset == setup.train.name && e.epochs == o.config.epochs && (!o.measure || e.measuredMs > 0)) {
+                p.eval = e;
+                found = true;
+            }
+        if (!found) {
+            std::fprintf(stderr, "[%zu/%zu] training %s (%s, id %lld)\n", i + 1, todo.size(), a.architecture.name.c_str(), origin.c_str(),
+                         (long long)a.id);
+            p.eval = evaluateStored(store, a, setup, o.config, lut, stop, o.measure, {});
+            if (stop.stopRequested())
+                break;
+        } else {
+            std::fprintf(stderr, "[%zu/%zu] %s: stored evaluation %.2f%%\n", i + 1, todo.size(), a.architecture.name.c_str(),
+                         p.eval.top1 * 100);
+        }
+        p.ms = o.measure ? p.eval.measuredMs : lut.predict(setup.space, a.architecture);
+        points.push_back(p);
     }
-    const auto front = paretoFront(points);
+    std::vector<ParetoPoint> pp;
+    for (const auto &p : points)
+        pp.push_back({p.arch.architecture.name, p.ms, p.eval.top1});
+    const auto front = paretoFront(pp);
     std::vector<bool> onFront(points.size(), false);
-    for (std::size_t i : front)
+    int fromSearch = 0;
+    for (std::size_t i : front) {
         onFront[i] = true;
-    std::printf("%-24s %12s %10s  %s\n", "architecture", "latency ms", "top-1 %", "front");
-    for (std::size_t i = 0; i < points.size(); ++i)
-        std::printf("%-24s %12.3f %10.2f  %s\n", points[i].name.c_str(), points[i].latencyMs, points[i].accuracy * 100,
-                    onFront[i] ? "*" : "");
-    std::printf("latency from %s (%s); %zu of %zu architectures on the front\n", lut.device.c_str(), lut.provenanceKind.c_str(),
-                front.size(), points.size());
-    writeTextFileAtomic(o.run + "/pareto.csv", csv);
-    std::printf("written %s/pareto.csv\n", o.run.c_str());
+        fromSearch += points[i].origin == "search";
+    }
+    const std::string axis = o.measure ? "measured ms" : "LUT ms";
+    std::printf("%-6s %-12s %-8s %12s %10s %9s  %s\n", "id", "name", "origin", axis.c_str(), "top-1 %", "front", "blocks");
+    std::string csv = "id,name,origin,latency_ms,latency_source,test_top1,macs,params,on_front,blocks\n";
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const auto &p = points[i];
+        std::printf("%-6lld %-12s %-8s %12.3f %10.2f %9s  %s\n", (long long)p.arch.id, p.arch.architecture.name.c_str(), p.origin.c_str(),
+                    p.ms, p.eval.top1 * 100, onFront[i] ? "*" : "", p.arch.architecture.blocksString().c_str());
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "%lld,%s,%s,%.6g,%s,%.6g,%lld,%lld,%d,", (long long)p.arch.id, p.arch.architecture.name.c_str(),
+                      p.origin.c_str(), p.ms, o.measure ? "measured on this CPU" : lut.device.c_str(), p.eval.top1,
+                      (long long)p.arch.macs, (long long)p.arch.params, onFront[i] ? 1 : 0);
+        csv += buf + p.arch.architecture.blocksString() + "\n";
+    }
+    std::printf("latency: %s; %zu of %zu architectures on the front, %d of them from the search\n",
+                o.measure ? "measured on this CPU" : (lut.device + " (" + lut.provenanceKind + ")").c_str(), front.size(), points.size(),
+                fromSearch);
+    if (!o.out.empty()) {
+        writeTextFileAtomic(o.out, csv);
+        std::printf("written %s\n", o.out.c_str());
+    }
     return stop.stopRequested() ? 130 : 0;
 }
 
@@ -109,12 +157,14 @@ void addParetoCommand(CLI::App &app, Action &run)
     auto o = std::make_shared<ParetoOptions>();
     o->config.epochs = 2;
     auto *cmd = app.add_subcommand("pareto",
-                                   "Train a search's argmax and samples (and a random baseline) and print the latency/accuracy front");
-    cmd->add_option("--run", o->run, "Output folder of fbnet search (samples.json, config.json)")->required();
-    cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
-    cmd->add_option("--lut", o->lut, "Latency table for the latency axis (default: the search's)");
-    cmd->add_option("--random", o->random, "Also train this many uniformly random architectures (the baseline)")->capture_default_str();
-    cmd->add_option("--max-archs", o->maxArchitectures, "Train at most this many of the search's architectures (0: all)")->capture_default_str();
+                                   "Train a run's architectures (argmax, samples; and a random baseline run's) and print the latency/accuracy front");
+    cmd->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
+    cmd->add_option("--run", o->run, "Run name or id (fbnet sample adds architectures to it)")->required();
+    cmd->add_option("--baseline", o->baseline, "A random-search run (fbnet random) to show beside it");
+    cmd->add_option("--device", o->device, "Latency table for the latency axis (default: the run's)");
+    cmd->add_flag("--measure", o->measure, "Latency axis measured on this CPU (end to end) instead of a table");
+    cmd->add_option("--dataset", o->dataset, "Data set (default: the run's)");
+    cmd->add_option("--max-archs", o->maxArchitectures, "Train at most this many of the run's architectures (0: all)")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images per architecture")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();
     cmd->add_option("--epochs", o->config.epochs, "Epochs per architecture")->capture_default_str()->check(CLI::PositiveNumber);
@@ -122,6 +172,7 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--max-steps", o->config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
     cmd->add_option("--threads", o->config.threads, "Compute threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--out", o->out, "Also write the points as CSV");
     cmd->callback([o, &run] { run = [o] { return runPareto(*o); }; });
 }
 

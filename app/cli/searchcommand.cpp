@@ -1,11 +1,14 @@
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 
 #include "commands.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/report.h"
 #include "fbnet/resources.h"
+#include "fbnet/runstore.h"
+#include "fbnet/storedsearch.h"
 #include "fbnet/search.h"
 #include "progress.h"
 
@@ -15,14 +18,13 @@ namespace {
 
 struct SearchOptions
 {
-    std::string space = "fbnet-cifar";
-    std::string dataset = "fashion-mnist";
-    std::string lut = "pixel3";
+    SearchInvocation inv;
     std::string out;
     std::string mode = "soft";
     std::string loss;
-    std::size_t subset = 2500;
-    double widthMultiplier = 1.0;
+    std::string runs;
+    std::string name;
+    std::string resume;
     SearchConfig config;
 };
 
@@ -50,84 +52,85 @@ public:
     ProgressLine m_line;
 };
 
-std::string defaultOutDir()
-{
-    char buf[64];
-    const std::time_t t = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "fbnet-search-%Y%m%d-%H%M%S", std::localtime(&t));
-    return buf;
-}
-
 int runSearchCommand(SearchOptions &o)
 {
-    SearchConfig &c = o.config;
-    c.mode = maskModeFromString(o.mode);
-    if (!o.loss.empty())
-        c.lossForm = lossFormFromString(o.loss);
-    else if (c.targetMs > 0)
-        c.lossForm = LossForm::Target;
-    if (c.lossForm == LossForm::Target && !(c.targetMs > 0))
-        throw Error::at("--target-ms", "", "the target loss needs --target-ms T with T > 0");
-    c.validate();
-    setComputeThreads(c.threads);
-
-    // The data set decides the number of classes; the space its input size.
-    SearchSpace probe = SearchSpace::load(resolveSpacePath(o.space));
-    Dataset data = loadDataset(o.dataset, Split::Train, probe.inputSize);
-    data = subset(data, o.subset, c.seed);
-    SpaceParams params;
-    params.widthMultiplier = o.widthMultiplier;
-    params.numClasses = data.numClasses;
-    const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space), params);
-    LatencyTable lut;
-    if (o.lut == "local") {
-        StopToken buildStop;
-        SigintStop sigint(buildStop);
-        ProgressLine line;
-        lut = localLatencyTable(space, [&line](int done, int total, const std::string &) {
-            line.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total),
-                        done == total);
-        }, buildStop);
-        line.finish();
-    } else {
-        lut = LatencyTable::load(resolveLutPath(o.lut, space.name));
+    RunStore store(o.runs.empty() ? RunStore::defaultPath() : o.runs);
+    StoredSearchRequest req;
+    req.invocation = o.inv;
+    req.config = o.config;
+    req.name = o.name;
+    req.resume = o.resume;
+    req.threads = o.config.threads;
+    SearchConfig &c = req.config;
+    if (o.resume.empty()) {
+        c.mode = maskModeFromString(o.mode);
+        if (!o.loss.empty())
+            c.lossForm = lossFormFromString(o.loss);
+        else if (c.targetMs > 0)
+            c.lossForm = LossForm::Target;
+        if (c.lossForm == LossForm::Target && !(c.targetMs > 0))
+            throw Error::at("--target-ms", "", "the target loss needs --target-ms T with T > 0");
+        c.validate();
     }
-    const std::string out = o.out.empty() ? defaultOutDir() : o.out;
-
-    std::fprintf(stderr, "fbnet search: space %s (%d layers, 10^%.1f architectures), data %s (%zu images), LUT %s (%s), %s mode, %d epochs (%d warm-up), batch %d, %d threads\n",
-                 space.name.c_str(), space.layerCount(), space.log10Size(), data.name.c_str(), data.size(),
-                 lut.device.c_str(), lut.provenanceKind.c_str(), o.mode.c_str(), c.epochs, c.warmupEpochs, c.batchSize,
-                 setComputeThreads(c.threads));
 
     StopToken stop;
+    SigintStop sigint(stop);
     CliObserver observer;
-    observer.m_epochs = c.epochs;
-    SearchResult result;
-    {
-        SigintStop sigint(stop);
-        try {
-            result = runSearch(space, lut, data, c, observer, stop);
-        } catch (...) {
-            observer.m_line.finish();
-            throw;
-        }
+    ProgressLine lutLine;
+    const auto lutProgress = [&lutLine](int done, int total, const std::string &) {
+        lutLine.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total),
+                       done == total);
+    };
+    std::string lutDevice;
+    StoredSearchOutcome outcome;
+    SearchInputs inputs;
+    try {
+        outcome = runStoredSearch(store, req, observer, stop, lutProgress,
+                                  [&](const RunInfo &run, const SearchInputs &in, const SearchConfig &cfg) {
+                                      lutLine.finish();
+                                      observer.m_epochs = cfg.epochs;
+                                      std::fprintf(stderr, "fbnet search%s: run '%s' (id %lld) in %s\n",
+                                                   o.resume.empty() ? "" : " --resume", run.name.c_str(), (long long)run.id,
+                                                   store.path().c_str());
+                                      std::fprintf(stderr,
+                                                   "  space %s (%d layers, 10^%.1f architectures), data %s (%zu images), LUT %s (%s), "
+                                                   "%s mode, %d epochs (%d warm-up, %d done), batch %d, %d threads\n",
+                                                   in.space.name.c_str(), in.space.layerCount(), in.space.log10Size(),
+                                                   in.data.name.c_str(), in.data.size(), in.lut.device.c_str(),
+                                                   in.lut.provenanceKind.c_str(), toString(cfg.mode).c_str(), cfg.epochs,
+                                                   cfg.warmupEpochs, run.epochsCompleted, cfg.batchSize, setComputeThreads(cfg.threads));
+                                      if (!o.out.empty())
+                                          inputs = in;
+                                      c = cfg;
+                                  });
+    } catch (...) {
+        lutLine.finish();
+        observer.m_line.finish();
+        throw;
     }
     observer.m_line.finish();
+    const RunInfo &run = outcome.run;
+    const SearchResult &result = outcome.result;
     if (result.epochs.empty()) {
-        std::fprintf(stderr, "fbnet search: stopped before the first epoch ended; nothing written\n");
+        std::fprintf(stderr, "fbnet search: stopped before the first epoch ended; resume with: fbnet search --runs %s --resume %s\n",
+                     store.path().c_str(), run.name.c_str());
         return 130;
     }
-    writeSearchOutputs(out, space, lut, data.name, c, result);
+    if (!o.out.empty())
+        writeSearchOutputs(o.out, inputs.space, inputs.lut, inputs.data.name, c, result);
     const auto &best = result.samples.front();
-    std::printf("%s after %d epoch(s) in %s\n", result.stopped ? "stopped" : "finished", result.epochsCompleted,
-                formatDuration(result.seconds).c_str());
+    std::printf("run '%s' (id %lld) %s after %d epoch(s), %s in this session\n", run.name.c_str(), (long long)run.id,
+                result.stopped ? "stopped" : "finished", result.epochsCompleted, formatDuration(result.seconds).c_str());
+    if (result.stopped)
+        std::printf("resume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), run.name.c_str());
     std::printf("architecture: %s\n", best.architecture.blocksString().c_str());
     std::printf("  MACs %s, params %s, latency %.3f ms on %s\n", formatCount(double(best.macs)).c_str(),
-                formatCount(double(best.params)).c_str(), best.latencyMs, lut.device.c_str());
+                formatCount(double(best.params)).c_str(), best.latencyMs, run.lutDevice.c_str());
     for (std::size_t i = 1; i < result.samples.size(); ++i)
         std::printf("  %s: %.3f ms, %s MACs\n", result.samples[i].architecture.name.c_str(), result.samples[i].latencyMs,
                     formatCount(double(result.samples[i].macs)).c_str());
-    std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", out.c_str());
+    if (!o.out.empty())
+        std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
     return result.stopped ? 130 : 0;
 }
 
@@ -137,15 +140,19 @@ void addSearchCommand(CLI::App &app, Action &run)
 {
     auto o = std::make_shared<SearchOptions>();
     SearchConfig &c = o->config;
+    SearchInvocation &inv = o->inv;
     // Defaults sized for ~10 minutes on 2 cores (README, "Why these defaults").
     c.epochs = 6;
     c.warmupEpochs = 2;
     c.batchSize = 32;
     auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, soft masks)");
-    cmd->add_option("--space", o->space, "Search space name or JSON file")->capture_default_str();
-    cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
-    cmd->add_option("--lut", o->lut, "Latency table: shipped name (pixel3, …), local (this CPU, measured on first use and cached) or a JSON file")->capture_default_str();
-    cmd->add_option("--out", o->out, "Output directory (default: ./fbnet-search-DATE-TIME)");
+    cmd->add_option("--space", inv.space, "Search space name or JSON file")->capture_default_str();
+    cmd->add_option("--dataset", inv.dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
+    cmd->add_option("--lut", inv.lut, "Latency table: shipped name (pixel3, …), local (this CPU, measured on first use and cached) or a JSON file")->capture_default_str();
+    cmd->add_option("--out", o->out, "Also write the result files to this directory (the run is always stored in --runs)");
+    cmd->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
+    cmd->add_option("--name", o->name, "Name of the run (default: run-ID)");
+    cmd->add_option("--resume", o->resume, "Continue a stopped or killed run (name or id) from its last checkpoint; other search flags are taken from the run");
     cmd->add_option("--epochs", c.epochs, "Search epochs")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--warmup-epochs", c.warmupEpochs, "Epochs that train weights only")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--batch-size", c.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));
@@ -160,10 +167,10 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_flag("--anneal-after-warmup", c.tauDecayAfterWarmup, "Decay the temperature only after the warm-up");
     cmd->add_option("--mode", o->mode, "soft (weighted sum, the paper) | hard (one sampled block, straight-through)")
         ->capture_default_str()->check(CLI::IsMember({"soft", "hard"}));
-    cmd->add_option("--subset", o->subset, "Use N training images (0: all)")->capture_default_str();
+    cmd->add_option("--subset", inv.subset, "Use N training images (0: all)")->capture_default_str();
     cmd->add_option("--lr", c.lrWeights, "Weights learning rate (SGD, cosine)")->capture_default_str();
     cmd->add_option("--lr-theta", c.lrTheta, "Theta learning rate (Adam)")->capture_default_str();
-    cmd->add_option("--width-multiplier", o->widthMultiplier, "Scale the space's widths")->capture_default_str();
+    cmd->add_option("--width-multiplier", inv.widthMultiplier, "Scale the space's widths")->capture_default_str();
     cmd->add_option("--samples", c.samples, "Architectures sampled from softmax(theta) at the end")->capture_default_str();
     cmd->add_option("--max-steps", c.maxStepsPerEpoch, "Cap steps per phase and epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", c.seed, "Random seed")->capture_default_str();

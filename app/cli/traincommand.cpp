@@ -35,17 +35,20 @@ struct TrainOptions
     std::size_t testSubset = 0;
     bool noAugment = false;
     std::string out;
+    std::string runs;
+    std::string name;
+    bool noStore = false;
     TrainConfig config;
 };
 
 int runTrain(TrainOptions &o)
 {
-    Architecture arch = loadArchitecture(resolveArchitecturePath(o.arch));
-    const std::string spaceName = o.space.empty() ? arch.space : o.space;
-    if (!o.space.empty())
-        arch.space = o.space;
+    std::int64_t storedId = 0;
+    std::string spaceName;
+    Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);
     const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed);
     const SearchSpace &space = setup.space;
+    arch.space = space.name;
     const Dataset &train = setup.train, &test = setup.test;
     o.config.augment = !o.noAugment;
     const ArchCost cost = computeCost(space, arch);
@@ -62,6 +65,46 @@ int runTrain(TrainOptions &o)
     }, stop, o.out.empty() ? std::string() : o.out + "/weights.pt");
     std::printf("test top-1 %.2f%% after %zu epoch(s) in %.0f s%s\n", r.testTop1 * 100, r.epochs.size(), r.seconds,
                 r.stopped ? " (stopped)" : "");
+    if (!r.stopped && !o.noStore) {
+        // Results go to the store: on the stored architecture, or on a "train" run holding this one.
+        RunStore store(storePath(o.runs));
+        if (!storedId) {
+            RunInfo info;
+            info.name = o.name;
+            info.kind = "train";
+            info.status = "finished";
+            info.space = space.name;
+            info.dataset = train.name;
+            info.seed = o.config.seed;
+            SearchInvocation inv;
+            inv.space = spaceName;
+            inv.dataset = o.dataset;
+            inv.lut = "pixel3";
+            inv.subset = o.subset;
+            inv.numClasses = train.numClasses;
+            info.invocationJson = invocationToJson(inv);
+            info.versions = versionString();
+            info.seconds = r.seconds;
+            const std::int64_t runId = store.createRun(info);
+            StoredArchitecture sa;
+            sa.runId = runId;
+            sa.role = "imported";
+            sa.architecture = arch;
+            sa.macs = cost.macs;
+            sa.params = cost.params;
+            storedId = store.addArchitecture(sa);
+            std::printf("stored as run '%s'\n", store.run(runId).name.c_str());
+        }
+        Evaluation e;
+        e.architectureId = storedId;
+        e.dataset = train.name;
+        e.epochs = int(r.epochs.size());
+        e.top1 = r.testTop1;
+        e.seconds = r.seconds;
+        e.weightsPath = o.out.empty() ? std::string() : std::filesystem::absolute(o.out + "/weights.pt").string();
+        store.addEvaluation(e);
+        std::printf("evaluation stored on architecture %lld in %s\n", (long long)storedId, store.path().c_str());
+    }
     if (!o.out.empty()) {
         nlohmann::json epochs = nlohmann::json::array();
         for (const auto &e : r.epochs)
@@ -87,7 +130,10 @@ void addTrainCommand(CLI::App &app, Action &run)
 {
     auto o = std::make_shared<TrainOptions>();
     auto *cmd = app.add_subcommand("train", "Train an architecture from scratch and evaluate top-1 on the test split");
-    cmd->add_option("--arch", o->arch, "Architecture: published name or JSON file (e.g. a search's architecture.json)")->required();
+    cmd->add_option("--arch", o->arch, "Architecture: RUN:argmax | RUN:ID (stored), a published name, our JSON or a mobile-vision arch_def file")->required();
+    cmd->add_option("--runs", o->runs, "Runs database the result goes to (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
+    cmd->add_option("--name", o->name, "Name of the run that holds a non-stored architecture (default: run-ID)");
+    cmd->add_flag("--no-store", o->noStore, "Do not record the result in the runs database");
     cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");
     cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();

@@ -44,6 +44,41 @@ std::string searchConfigToJson(const SearchConfig &config)
     return configJson(config).dump(2) + "\n";
 }
 
+SearchConfig searchConfigFromJson(const std::string &text, const std::string &source)
+{
+    const detail::json doc = detail::parseJson(text, source);
+    const detail::JsonReader r(doc, source);
+    SearchConfig c;
+    c.epochs = r.getInt("epochs", c.epochs);
+    c.warmupEpochs = r.getInt("warmup_epochs", c.warmupEpochs);
+    c.batchSize = r.getInt("batch_size", c.batchSize);
+    c.weightSplit = r.getDouble("weight_split", c.weightSplit);
+    c.lrWeights = r.getDouble("lr_weights", c.lrWeights);
+    c.momentum = r.getDouble("momentum", c.momentum);
+    c.weightDecay = r.getDouble("weight_decay", c.weightDecay);
+    c.lrTheta = r.getDouble("lr_theta", c.lrTheta);
+    c.thetaWeightDecay = r.getDouble("theta_weight_decay", c.thetaWeightDecay);
+    c.lossForm = lossFormFromString(r.getString("loss", toString(c.lossForm)));
+    c.alpha = r.getDouble("alpha", c.alpha);
+    c.beta = r.getDouble("beta", c.beta);
+    c.targetMs = r.getDouble("target_ms", c.targetMs);
+    c.targetWeight = r.getDouble("target_weight", c.targetWeight);
+    c.tau0 = r.getDouble("temperature", c.tau0);
+    c.tauDecay = r.getDouble("temperature_decay", c.tauDecay);
+    c.tauDecayAfterWarmup = r.getBool("temperature_decay_after_warmup", c.tauDecayAfterWarmup);
+    c.mode = maskModeFromString(r.getString("mode", toString(c.mode)));
+    if (r.has("seed")) {
+        if (!r.node().at("seed").is_number_unsigned())
+            r.fail("seed", "expected a non-negative integer");
+        c.seed = r.node().at("seed").get<std::uint64_t>();
+    }
+    c.threads = r.getInt("threads", c.threads);
+    c.samples = r.getInt("samples", c.samples);
+    c.maxStepsPerEpoch = r.getInt("max_steps_per_epoch", c.maxStepsPerEpoch);
+    c.channelsLast = r.getBool("channels_last", c.channelsLast);
+    return c;
+}
+
 void writeSearchOutputs(const std::string &dir, const SearchSpace &space, const LatencyTable &lut,
                         const std::string &datasetName, const SearchConfig &config, const SearchResult &result)
 {

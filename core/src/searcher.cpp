@@ -3,19 +3,37 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <malloc.h>
 #include <mutex>
 
 #include "fbnet/error.h"
+#include "fbnet/report.h"
+#include "fbnet/resources.h"
 #include "fbnet/search.h"
+#include "jsonutil.h"
 #include "loss.h"
 #include "supernet.h"
 
 namespace fbnet {
 
 SearchObserver::~SearchObserver() = default;
+
+int checkpointEpochs(const std::string &path)
+{
+    torch::serialize::InputArchive a;
+    c10::IValue meta;
+    try {
+        a.load_from(path);
+        a.read("meta", meta);
+    } catch (const c10::Error &e) {
+        throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
+    }
+    return int(detail::parseJson(meta.toStringRef(), path).at("epochs").size());
+}
 
 std::string toString(MaskMode m)
 {
@@ -212,6 +230,56 @@ private:
     torch::Tensor m_mean, m_std;
 };
 
+detail::json epochToJson(const EpochStats &e)
+{
+    return {{"epoch", e.epoch}, {"temperature", e.temperature}, {"weights_loss", e.weightsLoss},
+            {"weights_acc", e.weightsAccuracy}, {"theta_loss", e.thetaLoss}, {"theta_acc", e.thetaAccuracy},
+            {"theta_trained", e.thetaTrained}, {"expected_ms", e.expectedLatencyMs}, {"probabilities", e.probabilities},
+            {"argmax", architectureToJsonText(e.argmax, -1)}, {"argmax_ms", e.argmaxLatencyMs}, {"seconds", e.seconds}};
+}
+
+EpochStats epochFromJson(const detail::json &j)
+{
+    EpochStats e;
+    e.epoch = j.at("epoch").get<int>();
+    e.temperature = j.at("temperature").get<double>();
+    e.weightsLoss = j.at("weights_loss").get<double>();
+    e.weightsAccuracy = j.at("weights_acc").get<double>();
+    e.thetaLoss = j.at("theta_loss").get<double>();
+    e.thetaAccuracy = j.at("theta_acc").get<double>();
+    e.thetaTrained = j.at("theta_trained").get<bool>();
+    e.expectedLatencyMs = j.at("expected_ms").get<double>();
+    e.probabilities = j.at("probabilities").get<std::vector<std::vector<double>>>();
+    e.argmax = architectureFromJsonText(j.at("argmax").get<std::string>(), "checkpoint");
+    e.argmaxLatencyMs = j.at("argmax_ms").get<double>();
+    e.seconds = j.at("seconds").get<double>();
+    return e;
+}
+
+torch::Tensor indexTensor(const std::vector<std::size_t> &v)
+{
+    std::vector<int64_t> w(v.begin(), v.end());
+    return torch::tensor(w, torch::kLong);
+}
+
+std::vector<std::size_t> indexVector(const torch::Tensor &t)
+{
+    std::vector<std::size_t> v(std::size_t(t.numel()));
+    const auto *p = t.data_ptr<int64_t>();
+    for (std::size_t i = 0; i < v.size(); ++i)
+        v[i] = std::size_t(p[i]);
+    return v;
+}
+
+/** What must match for a checkpoint to continue this search. */
+std::string checkpointKey(const SearchSpace &space, const Dataset &data, const SearchConfig &config)
+{
+    SearchConfig c = config;
+    c.threads = 0;  // the thread count may change (results then differ in the last bits)
+    return space.name + "|" + std::to_string(space.layerCount()) + "|" + data.name + "|" + std::to_string(data.size()) + "|"
+        + searchConfigToJson(c);
+}
+
 void setRequiresGrad(const std::vector<torch::Tensor> &params, bool on)
 {
     for (auto p : params)
@@ -221,7 +289,8 @@ void setRequiresGrad(const std::vector<torch::Tensor> &params, bool on)
 } // namespace
 
 SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
-                       const SearchConfig &config, SearchObserver &observer, StopToken &stop)
+                       const SearchConfig &config, SearchObserver &observer, StopToken &stop,
+                       const CheckpointOptions &checkpoint)
 {
     try {
         config.validate();
@@ -266,6 +335,98 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
         std::vector<std::size_t> tIdx(all.begin() + std::ptrdiff_t(nTrain), all.end());
         Batcher batcher(data, space, config.channelsLast);
 
+        SearchResult result;
+        const std::string key = checkpointKey(space, data, config);
+        auto named = [&] {
+            std::vector<std::pair<std::string, torch::Tensor>> v;
+            for (const auto &p : net->named_parameters())
+                v.emplace_back("p/" + p.key(), p.value());
+            for (const auto &b : net->named_buffers())
+                v.emplace_back("b/" + b.key(), b.value());
+            for (std::size_t i = 0; i < thetas.size(); ++i)
+                v.emplace_back("theta/" + std::to_string(i), thetas[i]);
+            return v;
+        };
+        auto saveCheckpoint = [&] {
+            torch::serialize::OutputArchive a;
+            for (const auto &[name, t] : named())
+                a.write(name, t.detach());
+            torch::serialize::OutputArchive so, ao;
+            sgd.save(so);
+            adam.save(ao);
+            a.write("sgd", so);
+            a.write("adam", ao);
+            auto gen = at::detail::getDefaultCPUGenerator();
+            {
+                std::lock_guard<std::mutex> lock(gen.mutex());
+                a.write("torch_rng", gen.get_state());
+            }
+            std::ostringstream rs;
+            rs << rng;
+            detail::json meta = {{"format", "fbnet-search-checkpoint-1"}, {"key", key}, {"rng", rs.str()},
+                                 {"epochs", detail::json::array()}};
+            for (const auto &e : result.epochs)
+                meta["epochs"].push_back(epochToJson(e));
+            a.write("meta", c10::IValue(meta.dump()));
+            a.write("w_order", indexTensor(wIdx));
+            a.write("t_order", indexTensor(tIdx));
+            std::ostringstream bytes;
+            a.save_to(bytes);
+            writeTextFileAtomic(checkpoint.path, bytes.str());
+        };
+        if (checkpoint.resume && !checkpoint.path.empty() && std::ifstream(checkpoint.path).good()) {
+            torch::serialize::InputArchive a;
+            try {
+                a.load_from(checkpoint.path);
+            } catch (const c10::Error &e) {
+                throw Error::at(checkpoint.path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
+            }
+            c10::IValue metaValue;
+            a.read("meta", metaValue);
+            const auto meta = detail::parseJson(metaValue.toStringRef(), checkpoint.path);
+            if (meta.value("key", std::string()) != key)
+                throw Error::at(checkpoint.path, "key", "the checkpoint belongs to a search with another space, data set or configuration");
+            torch::NoGradGuard ng;
+            for (auto &[name, t] : named()) {
+                torch::Tensor v;
+                a.read(name, v);
+                if (!v.sizes().equals(t.sizes()))
+                    throw Error::at(checkpoint.path, name, "tensor shape does not match the supernet");
+                t.copy_(v);
+            }
+            torch::serialize::InputArchive si, ai;
+            a.read("sgd", si);
+            a.read("adam", ai);
+            sgd.load(si);
+            adam.load(ai);
+            // Momentum buffers in the parameters' layout, so the update runs the same kernels.
+            for (auto &g : sgd.param_groups())
+                for (auto &p : g.params()) {
+                    auto it = sgd.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+                    if (it == sgd.state().end())
+                        continue;
+                    auto &st = static_cast<torch::optim::SGDParamState &>(*it->second);
+                    if (st.momentum_buffer().defined())
+                        st.momentum_buffer(st.momentum_buffer().contiguous(p.suggest_memory_format()));
+                }
+            torch::Tensor rngState, wOrder, tOrder;
+            a.read("torch_rng", rngState);
+            auto gen = at::detail::getDefaultCPUGenerator();
+            {
+                std::lock_guard<std::mutex> lock(gen.mutex());
+                gen.set_state(rngState);
+            }
+            std::istringstream rs(meta.at("rng").get<std::string>());
+            rs >> rng;
+            a.read("w_order", wOrder);
+            a.read("t_order", tOrder);
+            wIdx = indexVector(wOrder);
+            tIdx = indexVector(tOrder);
+            for (const auto &e : meta.at("epochs"))
+                result.epochs.push_back(epochFromJson(e));
+            result.epochsCompleted = int(result.epochs.size());
+        }
+
         auto stepsOf = [&](std::size_t n) {
             std::size_t s = n / std::size_t(config.batchSize);  // drop the ragged last batch (BN)
             if (config.maxStepsPerEpoch > 0)
@@ -275,10 +436,12 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
         const int wSteps = stepsOf(nTrain), tSteps = stepsOf(nTheta);
         const double totalSteps = double(config.epochs) * wSteps + double(config.epochs - config.warmupEpochs) * tSteps;
         double doneSteps = 0;
+        for (int e = 0; e < result.epochsCompleted; ++e)
+            doneSteps += wSteps + (e >= config.warmupEpochs ? tSteps : 0);
+        const double resumedSteps = doneSteps;
 
-        SearchResult result;
         bool stopped = false;
-        for (int epoch = 0; epoch < config.epochs && !stopped; ++epoch) {
+        for (int epoch = result.epochsCompleted; epoch < config.epochs && !stopped; ++epoch) {
             const auto te = Clock::now();
             const int annealed = config.tauDecayAfterWarmup ? std::max(0, epoch - config.warmupEpochs) : epoch;
             const double tau = config.tau0 * std::pow(config.tauDecay, annealed);
@@ -332,7 +495,7 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                     st.temperature = tau;
                     st.imagesPerSecond = config.batchSize / std::max(1e-9, secondsSince(ts));
                     st.elapsedSeconds = secondsSince(t0);
-                    st.etaSeconds = st.elapsedSeconds / doneSteps * (totalSteps - doneSteps);
+                    st.etaSeconds = st.elapsedSeconds / (doneSteps - resumedSteps) * (totalSteps - doneSteps);
                     observer.onStep(st);
                 }
                 lossOut = seen > 0 ? lossSum / seen : 0;
@@ -356,6 +519,8 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             result.epochs.push_back(es);
             result.epochsCompleted = epoch + 1;
             observer.onEpoch(es);
+            if (!checkpoint.path.empty())
+                saveCheckpoint();
         }
 
         // Sample the final distribution: the argmax first, then K draws from softmax(theta).

@@ -2,12 +2,24 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 
+#include <random>
+#include <thread>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
+
+#include "fbnet/latencytable.h"
+#include "fbnet/searchspace.h"
+
+extern char **environ;
 
 namespace fs = std::filesystem;
 
@@ -19,7 +31,7 @@ struct Run
     std::string out;  ///< stdout and stderr
 };
 
-Run fbnet(const std::string &args)
+Run runCli(const std::string &args)
 {
     const std::string cmd = std::string(FBNET_CLI) + " " + args + " 2>&1";
     Run r;
@@ -49,11 +61,77 @@ std::string slurp(const fs::path &p)
     return ss.str();
 }
 
+/** A two-layer space and its table as files, so CLI searches take milliseconds per step. */
+struct TinyFiles
+{
+    std::string space, lut;
+};
+
+TinyFiles writeTinySpace(const fs::path &d)
+{
+    const std::string text = R"({
+      "name": "tiny", "input": {"size": 16, "channels": 3}, "num_classes": 10,
+      "stem": {"channels": 8, "kernel": 3, "stride": 1},
+      "stages": [{"channels": 8, "repeats": 1, "stride": 1}, {"channels": 16, "repeats": 1, "stride": 2}],
+      "head": {"channels": 32},
+      "candidates": ["skip", "k3_e1", "k3_e3", "k5_e3"],
+      "blocks": {"k3_e1": {"type": "irf", "kernel": 3, "expansion": 1}, "k3_e3": {"type": "irf", "kernel": 3, "expansion": 3},
+                 "k5_e3": {"type": "irf", "kernel": 5, "expansion": 3}, "skip": {"type": "skip"}}})";
+    TinyFiles f{(d / "tiny-space.json").string(), (d / "tiny-lut.json").string()};
+    std::ofstream(f.space) << text;
+    const auto space = fbnet::SearchSpace::fromJsonText(text, f.space);
+    fbnet::LatencyTable t;
+    t.device = "tinydev";
+    t.provenanceKind = "modeled";
+    t.spaces = {"tiny"};
+    t.fixedMs = 1.0;
+    const std::map<std::string, double> ms = {{"skip", 0.2}, {"k3_e1", 0.6}, {"k3_e3", 1.2}, {"k5_e3", 2.0}};
+    for (const auto &l : space.layers())
+        for (const auto &c : l.candidates)
+            t.entries[fbnet::opSignature(l, space.block(c))] = {ms.at(c)};
+    t.save(f.lut);
+    return f;
+}
+
+std::string queryOne(const fs::path &db, const std::string &sql)
+{
+    sqlite3 *h = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt *st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const auto *p = sqlite3_column_text(st, 0);
+        out = p ? reinterpret_cast<const char *>(p) : "";
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return out;
+}
+
+/** Starts the CLI as a child process (output discarded) and returns its pid. */
+pid_t spawnFbnet(const std::vector<std::string> &args)
+{
+    std::vector<std::string> all = {FBNET_CLI};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (auto &a : all)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    EXPECT_EQ(posix_spawn(&pid, FBNET_CLI, &fa, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
 } // namespace
 
 TEST(Cli, ArchInfoJsonGivesReleasedFigures)
 {
-    const auto r = fbnet("arch info fbnet-a --space fbnet-imagenet --json");
+    const auto r = runCli("arch info fbnet-a --space fbnet-imagenet --json");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("\"macs\": 249369912"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"params\": 4301656"), std::string::npos) << r.out;
@@ -63,14 +141,14 @@ TEST(Cli, ArchInfoWithLutPredictsLatency)
 {
     const auto d = tempDir("arch");
     std::ofstream(d / "a.json") << R"({"space": "fbnet-cifar", "blocks": "k5_e6-skip-k3_e1_g2-skip-k5_e1-skip-skip-skip-k5_e6-k5_e1-k3_e1_g2-k5_e1-k5_e6-k3_e6-k3_e3-k5_e6-k3_e6-k3_e3-k5_e1-k3_e3-k5_e1-k5_e1_g2"})";
-    const auto r = fbnet("arch info " + (d / "a.json").string() + " --lut pixel3 --json");
+    const auto r = runCli("arch info " + (d / "a.json").string() + " --lut pixel3 --json");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("\"ms\": 17.55"), std::string::npos) << r.out;  // row 0 of the Pixel 3 data: 17.5577
 }
 
 TEST(Cli, SpaceInfoPrintsSize)
 {
-    const auto r = fbnet("space info fbnet-imagenet");
+    const auto r = runCli("space info fbnet-imagenet");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("22 searchable layers; search space size 10^20.99"), std::string::npos) << r.out;
 }
@@ -78,13 +156,13 @@ TEST(Cli, SpaceInfoPrintsSize)
 TEST(Cli, TinySearchWritesTheArchitecture)
 {
     const auto d = tempDir("search");
-    const auto r = fbnet("search --dataset synthetic:300 --epochs 2 --warmup-epochs 1 --batch-size 16 --max-steps 2 "
+    const auto r = runCli("search --dataset synthetic:300 --epochs 2 --warmup-epochs 1 --batch-size 16 --max-steps 2 "
                          "--samples 2 --threads 1 --mode hard --out " + (d / "out").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("architecture: "), std::string::npos) << r.out;
     for (const char *f : {"architecture.json", "samples.json", "theta.json", "epochs.csv", "config.json"})
         EXPECT_TRUE(fs::exists(d / "out" / f)) << f;
-    const auto arch = fbnet("arch info " + (d / "out" / "architecture.json").string() + " --lut pixel3 --json");
+    const auto arch = runCli("arch info " + (d / "out" / "architecture.json").string() + " --lut pixel3 --json");
     EXPECT_EQ(arch.code, 0) << arch.out;
     EXPECT_NE(slurp(d / "out" / "config.json").find("\"mode\": \"hard\""), std::string::npos);
 }
@@ -92,72 +170,53 @@ TEST(Cli, TinySearchWritesTheArchitecture)
 TEST(Cli, TrainWritesResultAndWeights)
 {
     const auto d = tempDir("train");
-    auto r = fbnet("train --arch fbnet-a --space fbnet-cifar --dataset synthetic:200 --epochs 1 --max-steps 2 --batch-size 16 "
+    auto r = runCli("train --arch fbnet-a --space fbnet-cifar --dataset synthetic:200 --epochs 1 --max-steps 2 --batch-size 16 "
                    "--threads 1 --out " + (d / "t").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
     for (const char *f : {"result.json", "architecture.json", "weights.pt"})
         EXPECT_TRUE(fs::exists(d / "t" / f)) << f;
     EXPECT_NE(slurp(d / "t" / "result.json").find("\"test_top1\""), std::string::npos);
-    r = fbnet("train --arch no-such-arch");
+    r = runCli("train --arch no-such-arch");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("no such file or published architecture"), std::string::npos) << r.out;
-    r = fbnet("train --arch fbnet-a --space fbnet-cifar --epochs 0");
+    r = runCli("train --arch fbnet-a --space fbnet-cifar --epochs 0");
     EXPECT_NE(r.code, 0);
-}
-
-TEST(Cli, ParetoTrainsSamplesAndARandomBaseline)
-{
-    const auto d = tempDir("pareto");
-    const std::string out = (d / "run").string();
-    auto r = fbnet("search --dataset synthetic:200 --epochs 2 --warmup-epochs 1 --batch-size 16 --max-steps 1 --samples 1 "
-                   "--threads 1 --mode hard --out " + out);
-    ASSERT_EQ(r.code, 0) << r.out;
-    r = fbnet("pareto --run " + out + " --dataset synthetic:200 --random 1 --epochs 1 --max-steps 2 --batch-size 16 "
-              "--subset 100 --test-subset 50 --threads 1");
-    ASSERT_EQ(r.code, 0) << r.out;
-    EXPECT_NE(r.out.find("argmax (search)"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("random1 (random)"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("on the front"), std::string::npos) << r.out;
-    EXPECT_NE(slurp(d / "run" / "pareto.csv").find("name,origin,latency_ms,test_top1"), std::string::npos);
-    r = fbnet("pareto --run " + (d / "missing").string());
-    EXPECT_NE(r.code, 0);
-    EXPECT_NE(r.out.find("samples.json: cannot open"), std::string::npos) << r.out;
 }
 
 TEST(Cli, LutFitReportsHeldOutError)
 {
     const auto d = tempDir("fit");
-    const auto r = fbnet(std::string("lut fit --measurements ") + FBNET_TEST_DATA + "/latency.csv --column pixel3_ms --device p3 "
+    const auto r = runCli(std::string("lut fit --measurements ") + FBNET_TEST_DATA + "/latency.csv --column pixel3_ms --device p3 "
                          "--holdout 1000 --out " + (d / "p3.json").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("held out: 1000 architectures, MAPE 0.00"), std::string::npos) << r.out;
-    const auto show = fbnet("lut show " + (d / "p3.json").string());
+    const auto show = runCli("lut show " + (d / "p3.json").string());
     EXPECT_EQ(show.code, 0);
     EXPECT_NE(show.out.find("provenance: calibrated"), std::string::npos);
 }
 
 TEST(Cli, BadInputGivesMessageAndNonZeroExit)
 {
-    auto r = fbnet("arch info no-such-arch");
+    auto r = runCli("arch info no-such-arch");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("no such file or published architecture"), std::string::npos) << r.out;
-    r = fbnet("search --space no-such-space --max-steps 1");
+    r = runCli("search --space no-such-space --max-steps 1");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("no such space"), std::string::npos) << r.out;
-    r = fbnet("search --dataset synthetic:300 --warmup-epochs 5 --epochs 3");
+    r = runCli("search --dataset synthetic:300 --warmup-epochs 5 --epochs 3");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("warmup_epochs"), std::string::npos) << r.out;
-    r = fbnet("search --dataset fashion-mnist:/nonexistent");
+    r = runCli("search --dataset fashion-mnist:/nonexistent");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("/nonexistent/train-images-idx3-ubyte.gz: file not found"), std::string::npos) << r.out;
     const auto d = tempDir("bad");
     std::ofstream(d / "lut.json") << R"({"schema": 1, "unit": "us"})";
-    r = fbnet("search --dataset synthetic:300 --lut " + (d / "lut.json").string());
+    r = runCli("search --dataset synthetic:300 --lut " + (d / "lut.json").string());
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("lut.json: /unit: expected \"ms\""), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists("fbnet-search-out"));
-    r = fbnet("search --mode medium");
+    r = runCli("search --mode medium");
     EXPECT_NE(r.code, 0);
 }
 
@@ -177,54 +236,192 @@ TEST(Cli, LutBuildValidatePredictCompare)
     const auto d = tempDir("lutbuild");
     std::ofstream(d / "tiny.json") << kTinySpace;
     const std::string space = " --space " + (d / "tiny.json").string();
-    auto r = fbnet("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "a.json").string());
+    auto r = runCli("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "a.json").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("measured 10 ops of tiny"), std::string::npos) << r.out;  // 8 distinct blocks + stem + head
-    auto show = fbnet("lut show " + (d / "a.json").string());
+    auto show = runCli("lut show " + (d / "a.json").string());
     EXPECT_NE(show.out.find("provenance: measured"), std::string::npos) << show.out;
     EXPECT_NE(show.out.find("Skip_H16_W16_Cin8_Cout16_stride2"), std::string::npos) << show.out;
 
-    r = fbnet("lut validate" + space + " --lut " + (d / "a.json").string() + " --count 4 --repeats 5 --csv " + (d / "v.csv").string());
+    r = runCli("lut validate" + space + " --lut " + (d / "a.json").string() + " --count 4 --repeats 5 --csv " + (d / "v.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("4 architectures, MAPE"), std::string::npos) << r.out;
     EXPECT_NE(slurp(d / "v.csv").find("arch,predicted_ms,measured_ms,error_pct"), std::string::npos);
 
     std::ofstream(d / "archs.csv") << "id,arch\n1,k3_e1-skip-k3_e3\n2,skip-skip-skip\n";
-    r = fbnet("lut predict" + space + " --lut " + (d / "a.json").string() + " --archs " + (d / "archs.csv").string());
+    r = runCli("lut predict" + space + " --lut " + (d / "a.json").string() + " --archs " + (d / "archs.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("id,arch,predicted_ms"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("2,skip-skip-skip,"), std::string::npos) << r.out;
     std::ofstream(d / "bad.csv") << "id,arch\n1,k3_e1-nope-k3_e3\n";
-    r = fbnet("lut predict" + space + " --lut " + (d / "a.json").string() + " --archs " + (d / "bad.csv").string());
+    r = runCli("lut predict" + space + " --lut " + (d / "a.json").string() + " --archs " + (d / "bad.csv").string());
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("bad.csv: line 2"), std::string::npos) << r.out;
 
-    r = fbnet("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "b.json").string());
-    r = fbnet("lut compare " + (d / "a.json").string() + " " + (d / "b.json").string() + space);
+    r = runCli("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "b.json").string());
+    r = runCli("lut compare " + (d / "a.json").string() + " " + (d / "b.json").string() + space);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("entries within 5% of each other"), std::string::npos) << r.out;
 }
 
 TEST(Cli, ShippedTablesLoadAndCompare)
 {
-    auto r = fbnet("lut list");
+    auto r = runCli("lut list");
     ASSERT_EQ(r.code, 0) << r.out;
     for (const char *t : {"pixel3-fbnet-cifar", "samsung-a50-fbnet-cifar", "xeon-gold-6226-fbnet-cifar", "titan-rtx-fbnet-cifar"})
         EXPECT_NE(r.out.find(t), std::string::npos) << t;
-    r = fbnet("lut compare pixel3 samsung-a50");
+    r = runCli("lut compare pixel3 samsung-a50");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("favoured by pixel3"), std::string::npos) << r.out;
-    r = fbnet(std::string("lut predict --lut samsung-a50 --archs ") + FBNET_TEST_DATA + "/latency.csv --column samsung_a50_ms --out "
+    r = runCli(std::string("lut predict --lut samsung-a50 --archs ") + FBNET_TEST_DATA + "/latency.csv --column samsung_a50_ms --out "
               + (tempDir("pred") / "p.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("predicted vs samsung_a50_ms: 4000 architectures"), std::string::npos) << r.out;
-    r = fbnet("lut export pixel3");
+    r = runCli("lut export pixel3");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_EQ(r.out.rfind("signature,ms,p10,p90,samples\nfixed_ms,", 0), 0u) << r.out.substr(0, 80);
-    r = fbnet("lut matrix --lut s8 --lut iphonex --arch fbnet-s8 --arch fbnet-iphonex");
+    r = runCli("lut matrix --lut s8 --lut iphonex --arch fbnet-s8 --arch fbnet-iphonex");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("fbnet-iphonex"), std::string::npos) << r.out;
-    r = fbnet("lut import --format nni --file /nonexistent.txt --unit us --device d");
+    r = runCli("lut import --format nni --file /nonexistent.txt --unit us --device d");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("/nonexistent.txt: cannot open"), std::string::npos) << r.out;
+}
+
+TEST(Cli, KilledSearchResumesToTheSameThetaAndAnIntactDatabase)
+{
+    const auto d = tempDir("kill");
+    const auto tiny = writeTinySpace(d);
+    const auto db = d / "runs.sqlite";
+    const std::vector<std::string> common = {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:2400",
+                                             "--subset", "0", "--epochs", "6", "--warmup-epochs", "1", "--batch-size", "16", "--samples", "2",
+                                             "--threads", "1"};
+    std::string flat;
+    for (const auto &a : common)
+        flat += a + " ";
+    const auto ref = runCli("search " + flat + "--name ref");
+    ASSERT_EQ(ref.code, 0) << ref.out;
+    const std::string refTheta = queryOne(db, "SELECT theta FROM runs WHERE name = 'ref'");
+    ASSERT_FALSE(refTheta.empty());
+
+    std::mt19937 rng(std::random_device{}());
+    int killsMidRun = 0;
+    for (int round = 0; round < 3; ++round) {
+        const std::string name = "killed" + std::to_string(round);
+        std::vector<std::string> args = {"search"};
+        args.insert(args.end(), common.begin(), common.end());
+        args.insert(args.end(), {"--name", name});
+        const pid_t pid = spawnFbnet(args);
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 2500)(rng)));
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        const bool killed = WIFSIGNALED(status);
+        std::fprintf(stderr, "round %d: %s\n", round, killed ? "killed" : ("exited " + std::to_string(WEXITSTATUS(status))).c_str());
+        killsMidRun += killed;
+        EXPECT_EQ(queryOne(db, "PRAGMA integrity_check"), "ok");
+        if (!killed)
+            continue;  // finished before the kill (a slow sleep on a fast machine): nothing to resume
+        const std::string status0 = queryOne(db, "SELECT status FROM runs WHERE name = '" + name + "'");
+        if (status0.empty())
+            continue;  // killed before the run was created
+        EXPECT_EQ(status0, "running");
+        const auto resumed = runCli("search --runs " + db.string() + " --resume " + name + " --threads 1");
+        ASSERT_EQ(resumed.code, 0) << resumed.out;
+        EXPECT_EQ(queryOne(db, "SELECT status FROM runs WHERE name = '" + name + "'"), "finished");
+        EXPECT_EQ(queryOne(db, "SELECT theta FROM runs WHERE name = '" + name + "'"), refTheta) << "round " << round;
+        EXPECT_EQ(queryOne(db, "SELECT count(*) FROM epochs e JOIN runs r ON r.id = e.run_id WHERE r.name = '" + name + "'"), "6");
+    }
+    EXPECT_GE(killsMidRun, 1);
+    EXPECT_EQ(queryOne(db, "PRAGMA integrity_check"), "ok");
+    // A finished run does not resume.
+    const auto again = runCli("search --runs " + db.string() + " --resume ref");
+    EXPECT_NE(again.code, 0);
+    EXPECT_NE(again.out.find("finished already; nothing to resume"), std::string::npos) << again.out;
+}
+
+TEST(Cli, RunsSampleExportImportTrainRandomPareto)
+{
+    const auto d = tempDir("runs");
+    const auto tiny = writeTinySpace(d);
+    const std::string db = (d / "runs.sqlite").string();
+    const std::string store = " --runs " + db;
+    const std::string space = " --space " + tiny.space + " --lut " + tiny.lut;
+    auto r = runCli("search" + store + space + " --name s1 --dataset synthetic:400 --subset 0 --epochs 2 --warmup-epochs 1 "
+                   "--batch-size 16 --samples 1 --threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = runCli("search" + store + space + " --name s2 --seed 9 --alpha 2 --dataset synthetic:400 --subset 0 --epochs 2 "
+              "--warmup-epochs 1 --batch-size 16 --samples 1 --threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = runCli("runs list" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("s1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("finished  2/2"), std::string::npos) << r.out;
+    r = runCli("runs show s1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("argmax"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("sample1"), std::string::npos) << r.out;
+
+    r = runCli("sample --run s1 --count 2" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("sample3"), std::string::npos) << r.out;
+
+    r = runCli("export --run s1 --format mobile-vision --out " + (d / "mv.json").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(slurp(d / "mv.json").find("[\"conv_k3\",8,1,1]"), std::string::npos) << slurp(d / "mv.json");
+    r = runCli("export --run s1 --out " + (d / "arch.json").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string ours = slurp(d / "arch.json");
+    EXPECT_NE(ours.find("\"figures\""), std::string::npos) << ours;
+    EXPECT_NE(ours.find("\"provenance\""), std::string::npos) << ours;
+    // Import the arch_def again: the same blocks as our own JSON.
+    r = runCli("import " + (d / "mv.json").string() + " --space " + tiny.space + " --out " + (d / "back.json").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto shown = runCli("runs show s1" + store);
+    const auto line = shown.out.substr(shown.out.find("argmax "));
+    const auto blocks = line.substr(line.rfind(' ', line.find('\n')) + 1, line.find('\n') - line.rfind(' ', line.find('\n')) - 1);
+    EXPECT_NE(r.out.find(blocks), std::string::npos) << r.out << "\nvs " << blocks;
+    std::ofstream(d / "bad-mv.json") << R"({"blocks": [[["conv_k3", 8, 1, 1]], [["ir_k7", 8, 1, 1, {"expansion": 1}]]]})";
+    r = runCli("import " + (d / "bad-mv.json").string() + " --space " + tiny.space);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("bad-mv.json: /blocks"), std::string::npos) << r.out;
+
+    // Training a stored architecture stores its evaluation on it.
+    r = runCli("train --arch s1:argmax" + store + " --dataset synthetic:200 --subset 0 --epochs 1 --batch-size 16 --threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("evaluation stored on architecture"), std::string::npos) << r.out;
+    EXPECT_NE(runCli("export --run s1" + store).out.find("\"top1\""), std::string::npos);
+
+    // Random baseline and the front.
+    r = runCli("random --name rnd --max-archs 2" + store + space + " --dataset synthetic:200 --subset 0 --epochs 1 --batch-size 16 "
+              "--threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("2 random architectures"), std::string::npos) << r.out;
+    r = runCli("pareto --run s1 --baseline rnd" + store + " --dataset synthetic:200 --subset 0 --test-subset 0 --epochs 1 "
+              "--batch-size 16 --threads 1 --out " + (d / "front.csv").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("on the front"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("random"), std::string::npos) << r.out;
+    EXPECT_NE(slurp(d / "front.csv").find("latency_ms,latency_source,test_top1"), std::string::npos);
+
+    r = runCli("runs compare s1 s2" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("config alpha"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("argmax architectures agree in"), std::string::npos) << r.out;
+    r = runCli("runs export s1 --what steps --out " + (d / "steps.csv").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(slurp(d / "steps.csv").rfind("epoch,phase,step,loss", 0), 0u);
+    r = runCli("runs rename s2 second" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = runCli("runs delete second" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(runCli("runs show second" + store).code, 1);
+    EXPECT_EQ(queryOne(db, "PRAGMA integrity_check"), "ok");
+
+    // A file that is not a runs database: named in the error, left as it was.
+    std::ofstream(d / "junk.sqlite") << std::string(2048, 'j');
+    r = runCli("runs list --runs " + (d / "junk.sqlite").string());
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("junk.sqlite"), std::string::npos) << r.out;
+    EXPECT_EQ(slurp(d / "junk.sqlite"), std::string(2048, 'j'));
 }

@@ -1,7 +1,11 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <fstream>
 #include <thread>
+
+#include <unistd.h>
+#include <torch/torch.h>
 
 #include <gtest/gtest.h>
 
@@ -188,6 +192,71 @@ TEST(Search, EventsArriveInOrderAndSeedRepeatsTheta)
     Recorder d;
     StopToken s3;
     EXPECT_NE(runSearch(space, lut, data, c, d, s3).theta, r1.theta);
+}
+
+TEST(Search, ResumedFromACheckpointReachesTheSameThetaBitwise)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1", "k3_e3"])", 10);
+    const auto lut = tableFor(space, {{"skip", 0.5}, {"k3_e1", 1.0}, {"k3_e3", 3.0}});
+    auto c = quickConfig();
+    c.epochs = 4;
+    c.mode = MaskMode::Soft;
+    const auto data = stripes(320, 5);
+    const auto ckpt = (std::filesystem::temp_directory_path() / ("fbnet-resume-" + std::to_string(::getpid()) + ".ckpt")).string();
+    std::filesystem::remove(ckpt);
+
+    Recorder rec;
+    StopToken stop;
+    const auto full = runSearch(space, lut, data, c, rec, stop);
+
+    // Stop after the second epoch: the checkpoint holds two epochs.
+    struct StopAfter : SearchObserver
+    {
+        StopToken *token = nullptr;
+        void onEpoch(const EpochStats &e) override
+        {
+            if (e.epoch == 1)
+                token->requestStop();
+        }
+    } stopper;
+    StopToken stop2;
+    stopper.token = &stop2;
+    CheckpointOptions opts;
+    opts.path = ckpt;
+    const auto first = runSearch(space, lut, data, c, stopper, stop2, opts);
+    EXPECT_TRUE(first.stopped);
+    EXPECT_EQ(first.epochsCompleted, 2);
+    EXPECT_EQ(checkpointEpochs(ckpt), 2);
+
+    // Something else runs in between and moves the global torch RNG.
+    torch::rand({1000});
+    opts.resume = true;
+    Recorder rec3;
+    StopToken stop3;
+    const auto resumed = runSearch(space, lut, data, c, rec3, stop3, opts);
+    EXPECT_FALSE(resumed.stopped);
+    ASSERT_EQ(resumed.epochs.size(), 4u);
+    EXPECT_EQ(std::count(rec3.events.begin(), rec3.events.end(), "epoch0"), 0);  // only the new epochs are reported
+    EXPECT_EQ(resumed.theta, full.theta);  // bitwise: same machine, same thread count
+    EXPECT_EQ(resumed.epochs.back().probabilities, full.epochs.back().probabilities);
+    EXPECT_EQ(resumed.epochs[0].weightsLoss, full.epochs[0].weightsLoss);
+    ASSERT_EQ(resumed.samples.size(), full.samples.size());
+    for (std::size_t i = 0; i < full.samples.size(); ++i)
+        EXPECT_EQ(resumed.samples[i].architecture.blocks, full.samples[i].architecture.blocks);
+
+    // A checkpoint of another configuration is refused, with the file named.
+    auto other = c;
+    other.alpha = 0.7;
+    StopToken stop4;
+    try {
+        runSearch(space, lut, data, other, rec3, stop4, opts);
+        FAIL() << "resumed another configuration";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find(ckpt + ": key: the checkpoint belongs to"), std::string::npos) << e.what();
+    }
+    std::ofstream(ckpt) << "garbage";
+    EXPECT_THROW(checkpointEpochs(ckpt), Error);
+    std::filesystem::remove(ckpt);
 }
 
 TEST(Search, StopFromAnotherThreadReturnsWithinAStep)

@@ -153,6 +153,23 @@ private:
     std::condition_variable m_cv;
 };
 
+/**
+ * Crash-safe checkpoints of a search. At every epoch end the whole state (weights, theta, both
+ * optimizers, BN statistics, the torch and data-order RNGs, the data order, the epochs so far) is
+ * written to `path` atomically (temporary file, fsync, rename) after the observer's onEpoch. With
+ * `resume`, a search whose checkpoint exists continues after its last completed epoch and
+ * reaches bitwise the same theta as an uninterrupted run (same machine and thread count). A stop
+ * or a kill loses at most the epoch in flight.
+ */
+struct CheckpointOptions
+{
+    std::string path;     ///< empty: no checkpoints
+    bool resume = false;  ///< continue from `path` when it exists
+};
+
+/** The number of epochs a checkpoint file holds; throws fbnet::Error if it is not one. */
+int checkpointEpochs(const std::string &path);
+
 /** Probability-weighted latency and the argmax architecture of a set of logits. */
 Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities);
 
@@ -162,7 +179,8 @@ Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std:
  * Throws fbnet::Error on bad input (after calling observer.onFailed).
  */
 SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
-                       const SearchConfig &config, SearchObserver &observer, StopToken &stop);
+                       const SearchConfig &config, SearchObserver &observer, StopToken &stop,
+                       const CheckpointOptions &checkpoint = {});
 
 /**
  * Sets libtorch's intra-op threads (0: all cores) and, once per process, keeps freed memory in

@@ -1,0 +1,477 @@
+// fbnet runs | sample | random | export | import: the run store from the command line.
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <cstdio>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "fbnet/error.h"
+#include "fbnet/lutbuild.h"
+#include "fbnet/mobilevision.h"
+#include "fbnet/resources.h"
+#include "fbnet/runstore.h"
+#include "fbnet/storedsearch.h"
+#include "fbnet/train.h"
+#include "progress.h"
+
+namespace fbnet::cli {
+
+std::string storePath(const std::string &runs)
+{
+    return runs.empty() ? RunStore::defaultPath() : runs;
+}
+
+LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space)
+{
+    if (lut != "local")
+        return LatencyTable::load(resolveLutPath(lut, space.name));
+    StopToken never;
+    ProgressLine line;
+    LatencyTable t = localLatencyTable(space, [&line](int done, int total, const std::string &) {
+        line.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total), done == total);
+    }, never);
+    line.finish();
+    return t;
+}
+
+SpaceAndTable loadRunSpace(const RunInfo &run, const std::string &source)
+{
+    const SearchInvocation inv = invocationFromJson(run.invocationJson, source + ": run " + run.name + ": invocation");
+    SpaceParams params;
+    params.widthMultiplier = inv.widthMultiplier;
+    params.numClasses = inv.numClasses;
+    SpaceAndTable st;
+    st.space = SearchSpace::load(resolveSpacePath(inv.space), params);
+    st.lut = loadTableFor(inv.lut, st.space);
+    st.invocation = inv;
+    return st;
+}
+
+Architecture loadArchitectureArg(const std::string &arg, const std::string &spaceName, const std::string &runs, std::int64_t *storedId,
+                                 std::string *spaceRef)
+{
+    if (storedId)
+        *storedId = 0;
+    if (spaceRef)
+        *spaceRef = spaceName;
+    // RUN:ID or RUN:argmax names an architecture of a stored run.
+    const auto colon = arg.rfind(':');
+    if (colon != std::string::npos && colon > 0 && !std::ifstream(arg).good()) {
+        RunStore store(storePath(runs));
+        const RunInfo run = store.run(arg.substr(0, colon));
+        const std::string which = arg.substr(colon + 1);
+        for (const auto &a : store.architectures(run.id))
+            if (which == std::to_string(a.id) || which == a.role || which == a.architecture.name) {
+                if (storedId)
+                    *storedId = a.id;
+                if (spaceRef && spaceName.empty())
+                    *spaceRef = invocationFromJson(run.invocationJson, store.path()).space;
+                return a.architecture;
+            }
+        throw Error::at(store.path(), "run " + run.name, "has no architecture '" + which + "' (fbnet runs show " + run.name + ")");
+    }
+    const std::string path = resolveArchitecturePath(arg);
+    const std::string text = readTextFile(path);
+    if (isMobileVisionArchDef(text)) {
+        std::string space = spaceName;
+        if (space.empty()) {
+            const auto j = nlohmann::json::parse(text);
+            space = j.value("space", std::string());
+        }
+        if (space.empty())
+            throw Error::at(path, "/space", "a mobile-vision arch_def needs --space (it does not name one)");
+        if (spaceRef)
+            *spaceRef = space;
+        return fromMobileVisionArchDef(SearchSpace::load(resolveSpacePath(space)), text, path);
+    }
+    Architecture a = architectureFromJsonText(text, path);
+    if (spaceRef && spaceRef->empty())
+        *spaceRef = a.space;
+    return a;
+}
+
+namespace {
+
+struct RunsOptions
+{
+    std::string runs;
+    std::string run, other, newName, what = "epochs", out, format = "json", arch, space;
+    int count = 10;
+    std::uint64_t seed = 1;
+};
+
+void printRunsTable(const RunStore &store)
+{
+    const auto runs = store.runs();
+    std::printf("%-4s %-20s %-7s %-9s %-7s %-14s %-10s %-22s %10s %8s\n", "id", "name", "kind", "status", "epochs", "space", "lut",
+                "created", "argmax ms", "time");
+    for (const auto &r : runs) {
+        double argmaxMs = NAN;
+        for (const auto &a : store.architectures(r.id))
+            if (a.role == "argmax")
+                argmaxMs = a.lutMs;
+        char epochs[32];
+        std::snprintf(epochs, sizeof epochs, "%d/%d", r.epochsCompleted, r.epochsPlanned);
+        std::printf("%-4lld %-20s %-7s %-9s %-7s %-14s %-10s %-22s %10s %8s\n", (long long)r.id, r.name.c_str(), r.kind.c_str(),
+                    r.status.c_str(), r.kind == "search" ? epochs : "-", r.space.c_str(), r.lutDevice.c_str(), r.createdAt.c_str(),
+                    std::isnan(argmaxMs) ? "-" : (std::to_string(argmaxMs).substr(0, 6)).c_str(), formatDuration(r.seconds).c_str());
+    }
+    if (runs.empty())
+        std::printf("(no runs in %s)\n", store.path().c_str());
+}
+
+void printArchitectures(const RunStore &store, const RunInfo &r)
+{
+    const auto archs = store.architectures(r.id);
+    if (archs.empty())
+        return;
+    std::printf("\n%-5s %-8s %-12s %10s %9s %9s %9s  %s\n", "id", "role", "name", "LUT ms", "MACs", "params", "top-1 %", "blocks");
+    for (const auto &a : archs) {
+        const auto evals = store.evaluations(a.id);
+        std::string top1 = "-";
+        if (!evals.empty()) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.2f", evals.back().top1 * 100);
+            top1 = buf;
+        }
+        std::printf("%-5lld %-8s %-12s %10.3f %9s %9s %9s  %s\n", (long long)a.id, a.role.c_str(), a.architecture.name.c_str(), a.lutMs,
+                    formatCount(double(a.macs)).c_str(), formatCount(double(a.params)).c_str(), top1.c_str(),
+                    a.architecture.blocksString().c_str());
+    }
+}
+
+int runsShow(const RunsOptions &o)
+{
+    RunStore store(storePath(o.runs));
+    const RunInfo r = store.run(o.run);
+    std::printf("run %lld '%s' (%s, %s)\n", (long long)r.id, r.name.c_str(), r.kind.c_str(), r.status.c_str());
+    std::printf("  space %s, data %s, LUT %s (content %s), seed %llu\n", r.space.c_str(), r.dataset.c_str(), r.lutDevice.c_str(),
+                r.lutHash.c_str(), (unsigned long long)r.seed);
+    std::printf("  created %s, updated %s, %s of compute, %s\n", r.createdAt.c_str(), r.updatedAt.c_str(),
+                formatDuration(r.seconds).c_str(), r.versions.c_str());
+    if (!r.error.empty())
+        std::printf("  error: %s\n", r.error.c_str());
+    if (r.kind == "search") {
+        std::printf("  epochs %d of %d; checkpoint %s\n", r.epochsCompleted, r.epochsPlanned,
+                    r.checkpointPath.empty() ? "none" : r.checkpointPath.c_str());
+        const auto epochs = store.epochs(r.id);
+        if (!epochs.empty()) {
+            std::printf("\n%-6s %6s %10s %9s %10s %9s %10s %10s\n", "epoch", "tau", "w loss", "w acc %", "θ loss", "θ acc %", "E[lat] ms",
+                        "argmax ms");
+            for (const auto &e : epochs)
+                std::printf("%-6d %6.3f %10.4f %9.2f %10.4f %9.2f %10.3f %10.3f\n", e.epoch + 1, e.temperature, e.weightsLoss,
+                            e.weightsAccuracy * 100, e.thetaLoss, e.thetaAccuracy * 100, e.expectedLatencyMs, e.argmaxLatencyMs);
+        }
+        if (r.status != "finished")
+            std::printf("\nresume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), r.name.c_str());
+    }
+    printArchitectures(store, r);
+    return 0;
+}
+
+int runsCompare(const RunsOptions &o)
+{
+    RunStore store(storePath(o.runs));
+    const RunInfo a = store.run(o.run), b = store.run(o.other);
+    std::printf("%-22s %-28s %-28s\n", "", a.name.c_str(), b.name.c_str());
+    auto row = [](const char *k, const std::string &x, const std::string &y) {
+        std::printf("%-22s %-28s %-28s%s\n", k, x.c_str(), y.c_str(), x == y ? "" : "  *");
+    };
+    row("kind / status", a.kind + " / " + a.status, b.kind + " / " + b.status);
+    row("space", a.space, b.space);
+    row("data", a.dataset, b.dataset);
+    row("LUT", a.lutDevice + " " + a.lutHash.substr(0, 8), b.lutDevice + " " + b.lutHash.substr(0, 8));
+    row("seed", std::to_string(a.seed), std::to_string(b.seed));
+    row("epochs", std::to_string(a.epochsCompleted) + "/" + std::to_string(a.epochsPlanned),
+        std::to_string(b.epochsCompleted) + "/" + std::to_string(b.epochsPlanned));
+    row("compute", formatDuration(a.seconds), formatDuration(b.seconds));
+    // Configuration differences, key by key.
+    const auto ca = a.configJson.empty() ? nlohmann::json::object() : nlohmann::json::parse(a.configJson);
+    const auto cb = b.configJson.empty() ? nlohmann::json::object() : nlohmann::json::parse(b.configJson);
+    for (auto it = ca.begin(); it != ca.end(); ++it)
+        if (cb.contains(it.key()) && cb[it.key()] != it.value())
+            row(("config " + it.key()).c_str(), it.value().dump(), cb[it.key()].dump());
+    auto best = [&](const RunInfo &r) {
+        StoredArchitecture out;
+        for (const auto &x : store.architectures(r.id))
+            if (x.role == "argmax")
+                out = x;
+        return out;
+    };
+    const StoredArchitecture xa = best(a), xb = best(b);
+    if (xa.id && xb.id) {
+        char la[64], lb[64];
+        std::snprintf(la, sizeof la, "%.3f ms, %s MACs", xa.lutMs, formatCount(double(xa.macs)).c_str());
+        std::snprintf(lb, sizeof lb, "%.3f ms, %s MACs", xb.lutMs, formatCount(double(xb.macs)).c_str());
+        row("argmax", la, lb);
+        const auto &ba = xa.architecture.blocks, &bb = xb.architecture.blocks;
+        int same = 0;
+        for (std::size_t i = 0; i < ba.size() && i < bb.size(); ++i) {
+            same += ba[i] == bb[i];
+            row(("  L" + std::to_string(i + 1)).c_str(), ba[i], bb[i]);
+        }
+        std::printf("argmax architectures agree in %d of %zu layers\n", same, std::max(ba.size(), bb.size()));
+    }
+    const auto ea = store.epochs(a.id), eb = store.epochs(b.id);
+    if (!ea.empty() && !eb.empty()) {
+        char x[64], y[64];
+        std::snprintf(x, sizeof x, "%.2f%% / %.3f ms", ea.back().thetaAccuracy * 100, ea.back().expectedLatencyMs);
+        std::snprintf(y, sizeof y, "%.2f%% / %.3f ms", eb.back().thetaAccuracy * 100, eb.back().expectedLatencyMs);
+        row("last θ acc / E[lat]", x, y);
+    }
+    return 0;
+}
+
+int runsExport(const RunsOptions &o)
+{
+    RunStore store(storePath(o.runs));
+    const RunInfo r = store.run(o.run);
+    std::string csv;
+    if (o.what == "epochs")
+        csv = store.epochsCsv(r.id);
+    else if (o.what == "steps")
+        csv = store.stepsCsv(r.id);
+    else {
+        csv = "id,role,name,lut_ms,macs,params,log_prob,top1,dataset,train_epochs,blocks\n";
+        for (const auto &a : store.architectures(r.id)) {
+            const auto ev = store.evaluations(a.id);
+            char buf[256];
+            std::snprintf(buf, sizeof buf, "%lld,%s,%s,%.6g,%lld,%lld,%.6g,", (long long)a.id, a.role.c_str(), a.architecture.name.c_str(),
+                          a.lutMs, (long long)a.macs, (long long)a.params, a.logProbability);
+            csv += buf;
+            if (!ev.empty())
+                csv += std::to_string(ev.back().top1) + "," + ev.back().dataset + "," + std::to_string(ev.back().epochs);
+            else
+                csv += ",,";
+            csv += "," + a.architecture.blocksString() + "\n";
+        }
+    }
+    if (o.out.empty() || o.out == "-")
+        std::fputs(csv.c_str(), stdout);
+    else {
+        writeTextFileAtomic(o.out, csv);
+        std::fprintf(stderr, "written %s\n", o.out.c_str());
+    }
+    return 0;
+}
+
+int sampleCommand(const RunsOptions &o)
+{
+    RunStore store(storePath(o.runs));
+    const RunInfo r = store.run(o.run);
+    if (r.thetaJson.empty())
+        throw Error::at(store.path(), "run " + r.name, "has no final theta (status " + r.status + "); resume or finish it first");
+    const SpaceAndTable st = loadRunSpace(r, store.path());
+    const auto theta = nlohmann::json::parse(r.thetaJson).get<std::vector<std::vector<double>>>();
+    const auto layers = st.space.layers();
+    if (theta.size() != layers.size())
+        throw Error::at(store.path(), "run " + r.name + ": theta", "has " + std::to_string(theta.size()) + " layers, the space " +
+                                                                      std::to_string(layers.size()));
+    std::vector<std::vector<double>> probs;
+    for (const auto &t : theta) {
+        const double mx = *std::max_element(t.begin(), t.end());
+        std::vector<double> p;
+        double z = 0;
+        for (double v : t)
+            z += std::exp(v - mx);
+        for (double v : t)
+            p.push_back(std::exp(v - mx) / z);
+        probs.push_back(p);
+    }
+    std::mt19937_64 rng(o.seed);
+    int existing = 0;
+    for (const auto &a : store.architectures(r.id))
+        existing += a.role == "sample";
+    std::printf("%-5s %-12s %10s %9s %9s %9s  %s\n", "id", "name", "LUT ms", "MACs", "params", "log p", "blocks");
+    for (int i = 0; i < o.count; ++i) {
+        StoredArchitecture s;
+        s.runId = r.id;
+        s.role = "sample";
+        Architecture &a = s.architecture;
+        a.space = st.space.name;
+        a.name = "sample" + std::to_string(existing + i + 1);
+        a.source = "fbnet sample (softmax(theta) of run " + r.name + ", seed " + std::to_string(o.seed) + ")";
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
+            const std::size_t k = d(rng);
+            a.blocks.push_back(layers[l].candidates[k]);
+            s.logProbability += std::log(std::max(1e-300, probs[l][k]));
+        }
+        const ArchCost cost = computeCost(st.space, a);
+        s.macs = cost.macs;
+        s.params = cost.params;
+        s.lutMs = st.lut.predict(st.space, a);
+        s.id = store.addArchitecture(s);
+        std::printf("%-5lld %-12s %10.3f %9s %9s %9.2f  %s\n", (long long)s.id, a.name.c_str(), s.lutMs,
+                    formatCount(double(s.macs)).c_str(), formatCount(double(s.params)).c_str(), s.logProbability,
+                    a.blocksString().c_str());
+    }
+    std::printf("stored %d samples in run '%s' (plus its argmax: fbnet runs show %s)\n", o.count, r.name.c_str(), r.name.c_str());
+    return 0;
+}
+
+int exportCommand(const RunsOptions &o)
+{
+    RunStore store(storePath(o.runs));
+    const RunInfo r = store.run(o.run);
+    const auto archs = store.architectures(r.id);
+    const StoredArchitecture *chosen = nullptr;
+    for (const auto &a : archs)
+        if (o.arch.empty() ? a.role == "argmax" : (o.arch == std::to_string(a.id) || o.arch == a.architecture.name))
+            chosen = &a;
+    if (!chosen && o.arch.empty() && !archs.empty())
+        chosen = &archs.front();
+    if (!chosen)
+        throw Error::at(store.path(), "run " + r.name, o.arch.empty() ? "has no architectures yet" : "has no architecture '" + o.arch + "'");
+    const SpaceAndTable st = loadRunSpace(r, store.path());
+    const Architecture &arch = chosen->architecture;
+    std::string text;
+    if (o.format == "mobile-vision") {
+        text = toMobileVisionArchDef(st.space, arch);
+    } else {
+        const NetworkPlan plan = resolve(st.space, arch);
+        const ArchCost cost = computeCost(plan);
+        nlohmann::json j = nlohmann::json::parse(architectureToJsonText(arch));
+        j["input_size"] = plan.inputSize;
+        j["stem_channels"] = plan.stemChannels;
+        j["head_channels"] = plan.headChannels;
+        j["num_classes"] = plan.numClasses;
+        nlohmann::json layers = nlohmann::json::array();
+        for (std::size_t i = 0; i < plan.layers.size(); ++i)
+            layers.push_back({{"layer", i + 1}, {"block", plan.chosen[i].name}, {"cin", plan.layers[i].cin}, {"cout", plan.layers[i].cout},
+                              {"stride", plan.layers[i].stride}, {"input_size", plan.layers[i].inputSize}});
+        j["layers"] = layers;
+        nlohmann::json figures;
+        figures["macs"] = {{"value", cost.macs}, {"provenance", "analytic (conv + FC multiply-accumulates)"}};
+        figures["params"] = {{"value", cost.params}, {"provenance", "analytic (weights + folded-BN biases)"}};
+        nlohmann::json lat = nlohmann::json::object();
+        for (const auto &name : lutNames()) {
+            try {
+                const LatencyTable t = LatencyTable::load(resolveLutPath(name, st.space.name));
+                if (t.missing(st.space).empty())
+                    lat[t.device] = {{"ms", t.predict(plan)}, {"provenance", "LUT " + t.sourcePath + " (" + t.provenanceKind + ")"}};
+            } catch (const Error &) {
+                // a table of another space
+            }
+        }
+        figures["latency"] = lat;
+        nlohmann::json acc = nlohmann::json::array();
+        for (const auto &e : store.evaluations(chosen->id))
+            acc.push_back({{"top1", e.top1}, {"provenance", "fbnet train on " + e.dataset + ", " + std::to_string(e.epochs) +
+                                                             " epochs, " + e.createdAt},
+                           {"weights", e.weightsPath}});
+        figures["accuracy"] = acc;
+        j["figures"] = figures;
+        j["provenance"] = {{"run", r.name}, {"run_id", r.id}, {"role", chosen->role}, {"store", store.path()}, {"versions", r.versions}};
+        text = j.dump(2) + "\n";
+    }
+    if (o.out.empty() || o.out == "-")
+        std::fputs(text.c_str(), stdout);
+    else {
+        writeTextFileAtomic(o.out, text);
+        std::fprintf(stderr, "written %s (%s, architecture %lld '%s' of run '%s')\n", o.out.c_str(), o.format.c_str(),
+                     (long long)chosen->id, arch.name.c_str(), r.name.c_str());
+    }
+    return 0;
+}
+
+int importCommand(const RunsOptions &o)
+{
+    std::string spaceRef;
+    const Architecture a = loadArchitectureArg(o.arch, o.space, o.runs, nullptr, &spaceRef);
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(spaceRef));
+    const ArchCost cost = computeCost(space, a);
+    std::printf("%s: %s in %s, %s MACs, %s params\n", a.name.empty() ? "(unnamed)" : a.name.c_str(), a.blocksString().c_str(),
+                space.name.c_str(), formatCount(double(cost.macs)).c_str(), formatCount(double(cost.params)).c_str());
+    if (!o.out.empty()) {
+        const std::string text = o.format == "mobile-vision" ? toMobileVisionArchDef(space, a) : architectureToJsonText(a);
+        writeTextFileAtomic(o.out, text);
+        std::printf("written %s (%s)\n", o.out.c_str(), o.format.c_str());
+    }
+    return 0;
+}
+
+} // namespace
+
+void addRunsCommands(CLI::App &app, Action &run)
+{
+    auto o = std::make_shared<RunsOptions>();
+    auto *runs = app.add_subcommand("runs", "The run store: list, show, rename, delete, compare, export CSV");
+    runs->require_subcommand(1);
+    auto addStore = [o](CLI::App *c) {
+        c->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
+    };
+    auto *list = runs->add_subcommand("list", "Every run in the store");
+    addStore(list);
+    list->callback([o, &run] { run = [o] { RunStore s(storePath(o->runs)); printRunsTable(s); return 0; }; });
+    auto *show = runs->add_subcommand("show", "A run: configuration, epochs, architectures and their evaluations");
+    addStore(show);
+    show->add_option("run", o->run, "Run name or id")->required();
+    show->callback([o, &run] { run = [o] { return runsShow(*o); }; });
+    auto *rename = runs->add_subcommand("rename", "Rename a run");
+    addStore(rename);
+    rename->add_option("run", o->run, "Run name or id")->required();
+    rename->add_option("name", o->newName, "New name")->required();
+    rename->callback([o, &run] {
+        run = [o] {
+            RunStore s(storePath(o->runs));
+            s.renameRun(s.run(o->run).id, o->newName);
+            std::printf("renamed '%s' to '%s'\n", o->run.c_str(), o->newName.c_str());
+            return 0;
+        };
+    });
+    auto *del = runs->add_subcommand("delete", "Delete a run with its records and checkpoint");
+    addStore(del);
+    del->add_option("run", o->run, "Run name or id")->required();
+    del->callback([o, &run] {
+        run = [o] {
+            RunStore s(storePath(o->runs));
+            const RunInfo r = s.run(o->run);
+            s.deleteRun(r.id);
+            std::printf("deleted run %lld '%s'\n", (long long)r.id, r.name.c_str());
+            return 0;
+        };
+    });
+    auto *cmp = runs->add_subcommand("compare", "Two runs side by side (configuration, argmax per layer, final metrics)");
+    addStore(cmp);
+    cmp->add_option("a", o->run, "First run")->required();
+    cmp->add_option("b", o->other, "Second run")->required();
+    cmp->callback([o, &run] { run = [o] { return runsCompare(*o); }; });
+    auto *exp = runs->add_subcommand("export", "Metrics of a run as CSV");
+    addStore(exp);
+    exp->add_option("run", o->run, "Run name or id")->required();
+    exp->add_option("--what", o->what, "epochs | steps | architectures")->capture_default_str()
+        ->check(CLI::IsMember({"epochs", "steps", "architectures"}));
+    exp->add_option("--out", o->out, "CSV file (default: stdout)");
+    exp->callback([o, &run] { run = [o] { return runsExport(*o); }; });
+
+    auto *sample = app.add_subcommand("sample", "Sample architectures from a run's final softmax(theta) and store them");
+    addStore(sample);
+    sample->add_option("--run", o->run, "Run name or id")->required();
+    sample->add_option("--count", o->count, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
+    sample->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+    sample->callback([o, &run] { run = [o] { return sampleCommand(*o); }; });
+
+    auto *ex = app.add_subcommand("export", "Export a stored architecture: our JSON (with figures and provenance) or mobile-vision's arch_def");
+    addStore(ex);
+    ex->add_option("--run", o->run, "Run name or id")->required();
+    ex->add_option("--arch", o->arch, "Architecture id or name in the run (default: the argmax)");
+    ex->add_option("--format", o->format, "json | mobile-vision")->capture_default_str()->check(CLI::IsMember({"json", "mobile-vision"}));
+    ex->add_option("--out", o->out, "File (default: stdout)");
+    ex->callback([o, &run] { run = [o] { return exportCommand(*o); }; });
+
+    auto *im = app.add_subcommand("import", "Read and validate an architecture (our JSON or a mobile-vision arch_def); convert it with --out");
+    addStore(im);
+    im->add_option("file", o->arch, "Architecture file")->required();
+    im->add_option("--space", o->space, "Search space (required for an arch_def that names none)");
+    im->add_option("--format", o->format, "Format of --out: json | mobile-vision")->capture_default_str()
+        ->check(CLI::IsMember({"json", "mobile-vision"}));
+    im->add_option("--out", o->out, "Write the converted architecture here");
+    im->callback([o, &run] { run = [o] { return importCommand(*o); }; });
+}
+
+} // namespace fbnet::cli

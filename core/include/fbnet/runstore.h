@@ -1,0 +1,162 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/search.h"
+
+namespace fbnet {
+
+/** One row of the runs table. */
+struct RunInfo
+{
+    std::int64_t id = 0;
+    std::string name;
+    std::string kind = "search";     ///< search | random
+    std::string status = "running";  ///< running | stopped | finished | failed
+    std::string space;
+    std::string dataset;
+    std::string lutDevice;
+    std::string lutHash;             ///< FNV-1a 64 of the table's JSON text
+    std::uint64_t seed = 0;
+    std::string configJson;          ///< SearchConfig as JSON
+    std::string invocationJson;      ///< what the CLI/studio needs to rebuild the inputs (space, data, LUT, subset)
+    std::string versions;            ///< fbnet-studio, libtorch, SQLite
+    std::string createdAt, updatedAt;  ///< ISO 8601 UTC
+    int epochsPlanned = 0;
+    int epochsCompleted = 0;
+    double seconds = 0;              ///< compute time over all sessions of the run
+    std::string checkpointPath;      ///< empty: not resumable
+    std::string thetaJson;           ///< final logits per layer (set when the run ends)
+    std::string error;               ///< why it failed
+};
+
+/** An architecture attached to a run (argmax, sample, random draw, imported). */
+struct StoredArchitecture
+{
+    std::int64_t id = 0;
+    std::int64_t runId = 0;
+    std::string role;                ///< argmax | sample | random | imported
+    Architecture architecture;
+    std::int64_t macs = 0;
+    std::int64_t params = 0;
+    double lutMs = 0;                ///< on the run's table
+    double logProbability = 0;       ///< under softmax(theta); 0 for random/imported
+};
+
+/** A trained and evaluated architecture. */
+struct Evaluation
+{
+    std::int64_t id = 0;
+    std::int64_t architectureId = 0;
+    std::string dataset;
+    int epochs = 0;
+    double top1 = 0;                 ///< test split
+    std::string device;              ///< table the latency comes from
+    double lutMs = 0;
+    double measuredMs = -1;          ///< on this machine, -1: not measured
+    std::string weightsPath;         ///< torch.load-able state dict, empty: not kept
+    double seconds = 0;              ///< training time
+    std::string createdAt;
+};
+
+/**
+ * The SQLite store of runs. One object is one connection: use one per thread (the search thread
+ * writes, the GUI reads with its own). WAL mode, so readers never block the writer. The schema
+ * version lives in `PRAGMA user_version` and is migrated forward on open; a database from a newer
+ * version, a file that is not a database, or an unwritable location throws fbnet::Error and
+ * changes nothing.
+ */
+class RunStore
+{
+public:
+    static constexpr int kSchemaVersion = 2;
+
+    explicit RunStore(const std::string &path);
+    ~RunStore();
+    RunStore(const RunStore &) = delete;
+    RunStore &operator=(const RunStore &) = delete;
+
+    /** $XDG_DATA_HOME/fbnet-studio/runs.sqlite */
+    static std::string defaultPath();
+    const std::string &path() const { return m_path; }
+    int schemaVersion() const;
+
+    /** Inserts a run; an empty name becomes "run-ID". Throws if the name is taken. */
+    std::int64_t createRun(RunInfo info);
+    /** By name or numeric id; throws fbnet::Error naming the store if there is none. */
+    RunInfo run(const std::string &nameOrId) const;
+    RunInfo run(std::int64_t id) const;
+    std::vector<RunInfo> runs() const;
+    void renameRun(std::int64_t id, const std::string &name);
+    /** Deletes the run, its records and its checkpoint file. */
+    void deleteRun(std::int64_t id);
+    void setStatus(std::int64_t id, const std::string &status, const std::string &error = {});
+    void setCheckpointPath(std::int64_t id, const std::string &path);
+    /** Compute seconds of a run (random baselines add their training time). */
+    void setSeconds(std::int64_t id, double seconds);
+
+    /** One transaction: the epoch's summary, its steps, the theta snapshot; updates the run. */
+    void recordEpoch(std::int64_t runId, const EpochStats &epoch, const std::vector<StepStats> &steps, double runSeconds);
+    /** Drops epochs >= keep (and their steps and snapshots): used when resuming from an older checkpoint. */
+    void truncateEpochs(std::int64_t runId, int keep);
+    /** Status, final theta and the sampled architectures, in one transaction. */
+    void finishRun(std::int64_t runId, const SearchResult &result);
+
+    std::vector<EpochStats> epochs(std::int64_t runId) const;
+    std::vector<StepStats> steps(std::int64_t runId) const;
+
+    std::int64_t addArchitecture(const StoredArchitecture &a);
+    std::vector<StoredArchitecture> architectures(std::int64_t runId) const;
+    StoredArchitecture architecture(std::int64_t id) const;
+
+    std::int64_t addEvaluation(const Evaluation &e);
+    std::vector<Evaluation> evaluations(std::int64_t architectureId) const;
+
+    /** CSV of the per-epoch or per-step metrics. */
+    std::string epochsCsv(std::int64_t runId) const;
+    std::string stepsCsv(std::int64_t runId) const;
+
+    /** "ok" or SQLite's list of problems. */
+    std::string integrityCheck() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+    std::string m_path;
+};
+
+/**
+ * Records a search in a store as it runs: steps are buffered and written with their epoch in one
+ * transaction (a killed search loses at most the epoch in flight), then forwards every event to
+ * `next` (may be null).
+ */
+class RunRecorder final : public SearchObserver
+{
+public:
+    RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds = 0);
+    void onStep(const StepStats &s) override;
+    void onEpoch(const EpochStats &e) override;
+    void onSample(const SampledArchitecture &s) override;
+    void onFinished(const SearchResult &r) override;
+    void onFailed(const std::string &message) override;
+
+private:
+    RunStore &m_store;
+    std::int64_t m_runId;
+    SearchObserver *m_next;
+    double m_priorSeconds;
+    double m_sessionSeconds = 0;
+    std::vector<StepStats> m_steps;
+};
+
+/** FNV-1a 64 as 16 hex digits (identifies a latency table's content). */
+std::string contentHash(const std::string &text);
+/** Current time as ISO 8601 UTC. */
+std::string isoNow();
+
+} // namespace fbnet

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "fbnet/dataset.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/lutbuild.h"
+#include "fbnet/runstore.h"
+#include "fbnet/search.h"
+
+namespace fbnet {
+
+/** What names a search's inputs: enough to load them again when the run is resumed. */
+struct SearchInvocation
+{
+    std::string space = "fbnet-cifar";
+    std::string dataset = "fashion-mnist";
+    std::string lut = "pixel3";     ///< shipped name, "local" or a file
+    std::size_t subset = 2500;      ///< 0: all
+    double widthMultiplier = 1.0;
+    int numClasses = 0;             ///< 0: from the data set (stored runs record the count used)
+};
+
+std::string invocationToJson(const SearchInvocation &inv);
+SearchInvocation invocationFromJson(const std::string &text, const std::string &source);
+
+/** The loaded inputs: the space (with the data set's class count), the subset, the table. */
+struct SearchInputs
+{
+    SearchSpace space;
+    Dataset data;
+    LatencyTable lut;
+};
+
+/** Loads them; "local" measures this CPU's table on first use (progress, stop). */
+SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, const ProgressFn &lutProgress = {},
+                              const StopToken *stop = nullptr);
+
+/** "fbnet-studio 0.1.0, libtorch X, SQLite Y". */
+std::string versionString();
+
+/** A search recorded in a store, new or resumed. */
+struct StoredSearchRequest
+{
+    SearchInvocation invocation;
+    SearchConfig config;
+    std::string name;    ///< new runs; empty: run-ID
+    std::string resume;  ///< name or id of a run to continue; invocation and config then come from the run
+    int threads = 0;     ///< resume: override the run's thread count (0: keep)
+};
+
+struct StoredSearchOutcome
+{
+    RunInfo run;
+    SearchResult result;
+};
+
+/** Where a run's checkpoint lives: next to the database. */
+std::string checkpointPathFor(const RunStore &store, std::int64_t runId);
+
+/**
+ * Creates the run (or reopens it for resume: the database is cut back to the checkpoint's epoch,
+ * so a kill between the two writes loses nothing twice), runs the search with checkpoints and
+ * records it. `onReady` is called once the inputs are loaded, before the first step.
+ */
+StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
+                                    const ProgressFn &lutProgress = {},
+                                    const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady = {});
+
+} // namespace fbnet

@@ -1,0 +1,212 @@
+#include "fbnet/mobilevision.h"
+
+#include <cmath>
+
+#include "fbnet/error.h"
+#include "jsonutil.h"
+
+namespace fbnet {
+
+using detail::json;
+
+namespace {
+
+json blockEntry(const BlockSpec &b, int cout, int stride)
+{
+    if (b.kind == BlockSpec::Kind::Skip)
+        return json::array({"skip", cout, stride, 1});
+    std::string op = b.doubleDw ? "ir_k3_sep" : "ir_k" + std::to_string(b.kernel);
+    json kw = {{"expansion", b.expansion}};
+    if (b.groups == 2) {
+        op += "_g2";
+        kw["pwl_groups"] = 2;
+    } else if (b.groups != 1) {
+        throw Error::at("mobile-vision export", b.name, "groups other than 1 and 2 have no mobile-vision block");
+    }
+    if (std::abs(b.expansion - 1.0) < 1e-9)
+        kw["always_pw"] = true;
+    return json::array({op, cout, stride, 1, kw});
+}
+
+std::string pathOf(std::size_t stage, std::size_t entry, int field = -1)
+{
+    std::string p = "/blocks/" + std::to_string(stage) + "/" + std::to_string(entry);
+    if (field >= 0)
+        p += "/" + std::to_string(field);
+    return p;
+}
+
+} // namespace
+
+std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &arch, int indent)
+{
+    const NetworkPlan plan = resolve(space, arch);
+    json blocks = json::array();
+    blocks.push_back(json::array({json::array({"conv_k" + std::to_string(plan.stemKernel), plan.stemChannels, plan.stemStride, 1})}));
+    int stage = -1;
+    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+        const auto &l = plan.layers[i];
+        if (l.stage != stage) {
+            blocks.push_back(json::array());
+            stage = l.stage;
+        }
+        blocks.back().push_back(blockEntry(plan.chosen[i], l.cout, l.stride));
+    }
+    blocks.push_back(json::array({json::array({"conv_k1", plan.headChannels, 1, 1})}));
+    json head = {{"format", "mobile-vision arch_def (mobile_cv.arch.fbnet_v2)"},
+                 {"name", arch.name},
+                 {"space", space.name},
+                 {"input_size", plan.inputSize},
+                 {"num_classes", plan.numClasses},
+                 {"basic_args", json::object()}};
+    if (indent < 0) {
+        head["blocks"] = blocks;
+        return head.dump() + "\n";
+    }
+    // One block entry per line, one stage per group: the layout of mobile-vision's model defs.
+    std::string text = head.dump(indent);
+    text.pop_back();  // the closing brace
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+    const std::string pad(std::size_t(indent), ' ');
+    text += ",\n" + pad + "\"blocks\": [\n";
+    for (std::size_t s = 0; s < blocks.size(); ++s) {
+        text += pad + pad + "[\n";
+        for (std::size_t e = 0; e < blocks[s].size(); ++e)
+            text += pad + pad + pad + blocks[s][e].dump() + (e + 1 < blocks[s].size() ? ",\n" : "\n");
+        text += pad + pad + "]" + (s + 1 < blocks.size() ? ",\n" : "\n");
+    }
+    text += pad + "]\n}\n";
+    return text;
+}
+
+bool isMobileVisionArchDef(const std::string &text)
+{
+    try {
+        const auto j = json::parse(text);
+        return j.is_object() && j.contains("blocks") && j["blocks"].is_array() && !j["blocks"].empty() && j["blocks"][0].is_array();
+    } catch (const json::exception &) {
+        return false;
+    }
+}
+
+Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string &text, const std::string &source)
+{
+    const json doc = detail::parseJson(text, source);
+    auto fail = [&](const std::string &path, const std::string &msg) -> void { throw Error::at(source, path, msg); };
+    if (!doc.is_object() || !doc.contains("blocks") || !doc["blocks"].is_array())
+        fail("/blocks", "expected an object with \"blocks\": a list of stages, each a list of [op, c, s, n, {kwargs}]");
+    const json &stages = doc["blocks"];
+    // Flatten to (path, entry) with n expanded.
+    struct Entry
+    {
+        std::string path;
+        std::string op;
+        int c = 0, s = 1;
+        json kw;
+    };
+    std::vector<Entry> flat;
+    for (std::size_t si = 0; si < stages.size(); ++si) {
+        if (!stages[si].is_array())
+            fail("/blocks/" + std::to_string(si), "expected a list of block entries");
+        for (std::size_t ei = 0; ei < stages[si].size(); ++ei) {
+            const json &e = stages[si][ei];
+            if (!e.is_array() || e.size() < 4 || !e[0].is_string())
+                fail(pathOf(si, ei), "expected [op, channels, stride, repeats, {kwargs}...]");
+            for (int f = 1; f <= 3; ++f)
+                if (!e[std::size_t(f)].is_number_integer() || e[std::size_t(f)].get<int>() < (f == 2 ? 1 : 1))
+                    fail(pathOf(si, ei, f), "expected a positive integer");
+            json kw = json::object();
+            for (std::size_t k = 4; k < e.size(); ++k) {
+                if (!e[k].is_object())
+                    fail(pathOf(si, ei, int(k)), "expected a kwargs object");
+                kw.update(e[k]);
+            }
+            const int n = e[3].get<int>();
+            for (int r = 0; r < n; ++r)
+                flat.push_back({pathOf(si, ei), e[0].get<std::string>(), e[1].get<int>(), r == 0 ? e[2].get<int>() : 1, kw});
+        }
+    }
+    const auto layers = space.layers();
+    if (flat.size() != layers.size() + 2)
+        fail("/blocks", "expected a stem, " + std::to_string(layers.size()) + " searchable layers of space " + space.name
+                            + " and a head (" + std::to_string(layers.size() + 2) + " blocks), got " + std::to_string(flat.size()));
+    Architecture a;
+    a.space = space.name;
+    a.name = doc.value("name", std::string());
+    a.source = "imported from " + source + " (mobile-vision arch_def)";
+    const Entry &stem = flat.front();
+    if (stem.op != "conv_k" + std::to_string(space.stemKernel))
+        fail(stem.path + "/0", "expected the stem conv_k" + std::to_string(space.stemKernel) + ", got " + stem.op);
+    if (stem.s != space.stemStride)
+        fail(stem.path + "/2", "stem stride " + std::to_string(stem.s) + " differs from space " + space.name + "'s "
+                                   + std::to_string(space.stemStride));
+    if (stem.c != space.stemChannels)
+        a.stemChannels = stem.c;
+    const Entry &head = flat.back();
+    if (head.op != "conv_k1")
+        fail(head.path + "/0", "expected the head conv_k1, got " + head.op);
+    if (head.c != space.headChannels)
+        a.headChannels = head.c;
+    if (doc.contains("input_size")) {
+        if (!doc["input_size"].is_number_integer())
+            fail("/input_size", "expected an integer");
+        if (doc["input_size"].get<int>() != space.inputSize)
+            a.inputSize = doc["input_size"].get<int>();
+    }
+    std::vector<int> widths(space.stages.size(), 0);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const Entry &e = flat[i + 1];
+        const LayerSpec &l = layers[i];
+        if (e.s != l.stride)
+            fail(e.path + "/2", "layer " + std::to_string(i + 1) + " of space " + space.name + " has stride " + std::to_string(l.stride)
+                                    + ", got " + std::to_string(e.s));
+        int &w = widths[std::size_t(l.stage)];
+        if (w == 0)
+            w = e.c;
+        else if (w != e.c)
+            fail(e.path + "/1", "layers of one stage must share their width (" + std::to_string(w) + "), got " + std::to_string(e.c));
+        std::string name;
+        if (e.op == "skip") {
+            name = "skip";
+        } else {
+            const bool sep = e.op == "ir_k3_sep";
+            int kernel = 0, groups = 1;
+            if (sep)
+                kernel = 3;
+            else if (e.op == "ir_k3" || e.op == "ir_k5")
+                kernel = e.op[4] - '0';
+            else if (e.op == "ir_k3_g2" || e.op == "ir_k5_g2") {
+                kernel = e.op[4] - '0';
+                groups = 2;
+            } else
+                fail(e.path + "/0", "unknown op '" + e.op + "' (expected skip, ir_k3, ir_k5, ir_k3_g2, ir_k5_g2 or ir_k3_sep)");
+            if (!e.kw.contains("expansion") || !e.kw["expansion"].is_number())
+                fail(e.path + "/4/expansion", "expected the expansion (e.g. {\"expansion\": 6})");
+            const double ex = e.kw["expansion"].get<double>();
+            if (std::abs(ex - 1.0) < 1e-9 && !e.kw.value("always_pw", false))
+                fail(e.path + "/4/always_pw",
+                     "an expansion-1 block without always_pw has no first 1x1 conv in mobile-vision; FBNet's blocks keep it");
+            if (groups == 2 && e.kw.value("pwl_groups", 1) != 2)
+                fail(e.path + "/4/pwl_groups", "FBNet's g2 blocks group both 1x1 convs: expected \"pwl_groups\": 2");
+            char buf[32];
+            if (sep)
+                std::snprintf(buf, sizeof buf, "k33_e%g", ex);
+            else
+                std::snprintf(buf, sizeof buf, "k%d_e%g%s", kernel, ex, groups == 2 ? "_g2" : "");
+            name = buf;
+        }
+        if (!space.hasBlock(name))
+            fail(e.path, "block " + name + " is not a block of space " + space.name);
+        a.blocks.push_back(name);
+    }
+    bool sameWidths = true;
+    for (std::size_t s = 0; s < widths.size(); ++s)
+        sameWidths = sameWidths && widths[s] == space.stages[s].channels;
+    if (!sameWidths)
+        a.stageWidths = widths;
+    resolve(space, a);  // the final check (the space's own rules)
+    return a;
+}
+
+} // namespace fbnet

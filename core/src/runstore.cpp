@@ -1,0 +1,673 @@
+#include "fbnet/runstore.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "jsonutil.h"
+
+namespace fbnet {
+
+using detail::json;
+namespace fs = std::filesystem;
+
+std::string contentHash(const std::string &text)
+{
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
+    return buf;
+}
+
+std::string isoNow()
+{
+    char buf[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+namespace {
+
+// Schema history. Each entry takes a database from version i to i + 1; never edit a released
+// entry, append a new one. tests/core/data/runs-v1.sql is a database as version 1 wrote it.
+const char *const kMigrations[] = {
+    // 0 -> 1: searches and what they produced
+    R"sql(
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+  space TEXT, dataset TEXT, lut_device TEXT, lut_hash TEXT, seed INTEGER, config TEXT, invocation TEXT,
+  versions TEXT, created_at TEXT, updated_at TEXT, epochs_planned INTEGER, epochs_completed INTEGER DEFAULT 0,
+  seconds REAL DEFAULT 0, theta TEXT, error TEXT);
+CREATE TABLE epochs(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, temperature REAL,
+  weights_loss REAL, weights_acc REAL, theta_loss REAL, theta_acc REAL, theta_trained INTEGER,
+  expected_ms REAL, argmax TEXT, argmax_ms REAL, seconds REAL, PRIMARY KEY(run_id, epoch));
+CREATE TABLE steps(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER, phase TEXT, step INTEGER,
+  loss REAL, ce REAL, acc REAL, expected_ms REAL, temperature REAL, images_per_s REAL);
+CREATE INDEX steps_by_run ON steps(run_id, epoch);
+CREATE TABLE theta_snapshots(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, probabilities TEXT,
+  PRIMARY KEY(run_id, epoch));
+CREATE TABLE architectures(
+  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, role TEXT, name TEXT,
+  arch TEXT, macs INTEGER, params INTEGER, lut_ms REAL, log_prob REAL);
+)sql",
+    // 1 -> 2: resumable runs and trained architectures
+    R"sql(
+ALTER TABLE runs ADD COLUMN checkpoint TEXT;
+CREATE TABLE evaluations(
+  id INTEGER PRIMARY KEY, arch_id INTEGER NOT NULL REFERENCES architectures(id) ON DELETE CASCADE,
+  dataset TEXT, epochs INTEGER, top1 REAL, device TEXT, lut_ms REAL, measured_ms REAL, weights TEXT,
+  seconds REAL, created_at TEXT);
+CREATE INDEX evaluations_by_arch ON evaluations(arch_id);
+)sql",
+};
+static_assert(sizeof kMigrations / sizeof *kMigrations == RunStore::kSchemaVersion);
+
+const char *kRunColumns = "id, name, kind, status, space, dataset, lut_device, lut_hash, seed, config, invocation, versions, "
+                          "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint, theta, error";
+
+} // namespace
+
+struct RunStore::Impl
+{
+    sqlite3 *db = nullptr;
+    std::string path;
+
+    [[noreturn]] void fail(const std::string &what) const
+    {
+        throw Error::at(path, what, sqlite3_errmsg(db));
+    }
+
+    void exec(const std::string &sql) const
+    {
+        char *err = nullptr;
+        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+            const std::string msg = err ? err : "unknown error";
+            sqlite3_free(err);
+            throw Error::at(path, "sql", msg);
+        }
+    }
+
+    /** A prepared statement with positional binding. */
+    class Stmt
+    {
+    public:
+        Stmt(const Impl &impl, const char *sql) : m_impl(impl)
+        {
+            if (sqlite3_prepare_v2(impl.db, sql, -1, &m_stmt, nullptr) != SQLITE_OK)
+                impl.fail("prepare");
+        }
+        ~Stmt() { sqlite3_finalize(m_stmt); }
+        Stmt &bind(int i, std::int64_t v) { check(sqlite3_bind_int64(m_stmt, i, v)); return *this; }
+        Stmt &bind(int i, int v) { return bind(i, std::int64_t(v)); }
+        Stmt &bind(int i, double v) { check(sqlite3_bind_double(m_stmt, i, v)); return *this; }
+        Stmt &bind(int i, const std::string &v)
+        {
+            check(sqlite3_bind_text(m_stmt, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT));
+            return *this;
+        }
+        /** true: a row is ready. */
+        bool step()
+        {
+            const int rc = sqlite3_step(m_stmt);
+            if (rc == SQLITE_ROW)
+                return true;
+            if (rc == SQLITE_DONE)
+                return false;
+            m_impl.fail("write");
+        }
+        void run()
+        {
+            step();
+            sqlite3_reset(m_stmt);
+        }
+        std::int64_t i64(int c) const { return sqlite3_column_int64(m_stmt, c); }
+        double dbl(int c) const { return sqlite3_column_double(m_stmt, c); }
+        std::string text(int c) const
+        {
+            const auto *p = sqlite3_column_text(m_stmt, c);
+            return p ? reinterpret_cast<const char *>(p) : std::string();
+        }
+
+    private:
+        void check(int rc)
+        {
+            if (rc != SQLITE_OK)
+                m_impl.fail("bind");
+        }
+        const Impl &m_impl;
+        sqlite3_stmt *m_stmt = nullptr;
+    };
+
+    /** BEGIN IMMEDIATE … COMMIT, rolled back if the scope is left by an exception. */
+    class Transaction
+    {
+    public:
+        explicit Transaction(const Impl &impl) : m_impl(impl) { impl.exec("BEGIN IMMEDIATE"); }
+        ~Transaction()
+        {
+            if (!m_done)
+                sqlite3_exec(m_impl.db, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+        void commit()
+        {
+            m_impl.exec("COMMIT");
+            m_done = true;
+        }
+
+    private:
+        const Impl &m_impl;
+        bool m_done = false;
+    };
+
+    int userVersion() const
+    {
+        Stmt s(*this, "PRAGMA user_version");
+        return s.step() ? int(s.i64(0)) : 0;
+    }
+
+    RunInfo readRun(Stmt &s) const
+    {
+        RunInfo r;
+        r.id = s.i64(0);
+        r.name = s.text(1);
+        r.kind = s.text(2);
+        r.status = s.text(3);
+        r.space = s.text(4);
+        r.dataset = s.text(5);
+        r.lutDevice = s.text(6);
+        r.lutHash = s.text(7);
+        r.seed = std::uint64_t(s.i64(8));
+        r.configJson = s.text(9);
+        r.invocationJson = s.text(10);
+        r.versions = s.text(11);
+        r.createdAt = s.text(12);
+        r.updatedAt = s.text(13);
+        r.epochsPlanned = int(s.i64(14));
+        r.epochsCompleted = int(s.i64(15));
+        r.seconds = s.dbl(16);
+        r.checkpointPath = s.text(17);
+        r.thetaJson = s.text(18);
+        r.error = s.text(19);
+        return r;
+    }
+    StoredArchitecture readArchitecture(Stmt &s) const;
+};
+
+RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_path(path)
+{
+    d->path = path;
+    std::error_code ec;
+    const fs::path p(path);
+    const bool existed = fs::exists(p, ec);
+    if (existed && fs::is_directory(p, ec))
+        throw Error::at(path, "", "expected a runs database file, found a directory");
+    if (!existed && p.has_parent_path()) {
+        fs::create_directories(p.parent_path(), ec);
+        if (ec)
+            throw Error::at(path, "", "cannot create the directory for the runs database (" + ec.message() + ")");
+    }
+    const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+    if (::access(dir.c_str(), W_OK) != 0 || (existed && ::access(path.c_str(), W_OK) != 0))
+        throw Error::at(path, "", "the runs database must be writable (and its directory, for the WAL journal); use --runs FILE elsewhere");
+    if (sqlite3_open_v2(path.c_str(), &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        const std::string msg = d->db ? sqlite3_errmsg(d->db) : "out of memory";
+        sqlite3_close(d->db);
+        d->db = nullptr;
+        throw Error::at(path, "", "cannot open the runs database: " + msg);
+    }
+    try {
+        sqlite3_busy_timeout(d->db, 10000);
+        int version = 0;
+        try {
+            version = d->userVersion();
+        } catch (const Error &) {
+            throw Error::at(path, "", std::string("not an fbnet-studio runs database (SQLite says: ") + sqlite3_errmsg(d->db) + "); nothing was changed");
+        }
+        if (version > kSchemaVersion)
+            throw Error::at(path, "user_version",
+                            "schema version " + std::to_string(version) + " was written by a newer fbnet-studio; this build reads versions up to "
+                                + std::to_string(kSchemaVersion) + ". Nothing was changed.");
+        if (version == 0) {
+            // A non-empty file without our version must not be taken over.
+            Impl::Stmt s(*d, "SELECT count(*) FROM sqlite_master");
+            if (s.step() && s.i64(0) > 0)
+                throw Error::at(path, "user_version", "an SQLite database that is not an fbnet-studio runs store; nothing was changed");
+        }
+        d->exec("PRAGMA journal_mode=WAL");
+        d->exec("PRAGMA synchronous=NORMAL");
+        d->exec("PRAGMA foreign_keys=ON");
+        if (version < kSchemaVersion) {
+            Impl::Transaction t(*d);
+            for (int v = version; v < kSchemaVersion; ++v)
+                d->exec(kMigrations[v]);
+            d->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+            t.commit();
+        }
+    } catch (...) {
+        sqlite3_close(d->db);
+        d->db = nullptr;
+        throw;
+    }
+}
+
+RunStore::~RunStore()
+{
+    if (d && d->db)
+        sqlite3_close(d->db);
+}
+
+std::string RunStore::defaultPath()
+{
+    return userDataDir() + "/runs.sqlite";
+}
+
+int RunStore::schemaVersion() const
+{
+    return d->userVersion();
+}
+
+std::int64_t RunStore::createRun(RunInfo info)
+{
+    Impl::Transaction t(*d);
+    const bool autoName = info.name.empty();
+    if (autoName)
+        info.name = "run-pending-" + contentHash(isoNow() + std::to_string(::getpid()) + std::to_string(std::rand()));
+    else {
+        Impl::Stmt q(*d, "SELECT id FROM runs WHERE name = ?");
+        q.bind(1, info.name);
+        if (q.step())
+            throw Error::at(m_path, "name", "a run named '" + info.name + "' exists already (id " + std::to_string(q.i64(0)) + ")");
+    }
+    if (info.createdAt.empty())
+        info.createdAt = isoNow();
+    Impl::Stmt s(*d, "INSERT INTO runs(name, kind, status, space, dataset, lut_device, lut_hash, seed, config, invocation, versions, "
+                     "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, info.name).bind(2, info.kind).bind(3, info.status).bind(4, info.space).bind(5, info.dataset);
+    s.bind(6, info.lutDevice).bind(7, info.lutHash).bind(8, std::int64_t(info.seed)).bind(9, info.configJson);
+    s.bind(10, info.invocationJson).bind(11, info.versions).bind(12, info.createdAt).bind(13, info.createdAt);
+    s.bind(14, info.epochsPlanned).bind(15, info.epochsCompleted).bind(16, info.seconds).bind(17, info.checkpointPath);
+    s.run();
+    const std::int64_t id = sqlite3_last_insert_rowid(d->db);
+    if (autoName) {
+        Impl::Stmt u(*d, "UPDATE runs SET name = ? WHERE id = ?");
+        u.bind(1, "run-" + std::to_string(id)).bind(2, id).run();
+    }
+    t.commit();
+    return id;
+}
+
+RunInfo RunStore::run(std::int64_t id) const
+{
+    Impl::Stmt s(*d, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?").c_str());
+    s.bind(1, id);
+    if (!s.step())
+        throw Error::at(m_path, "run", "no run with id " + std::to_string(id));
+    return d->readRun(s);
+}
+
+RunInfo RunStore::run(const std::string &nameOrId) const
+{
+    {
+        Impl::Stmt s(*d, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE name = ?").c_str());
+        s.bind(1, nameOrId);
+        if (s.step())
+            return d->readRun(s);
+    }
+    char *end = nullptr;
+    const long long id = std::strtoll(nameOrId.c_str(), &end, 10);
+    if (!nameOrId.empty() && end && *end == '\0') {
+        Impl::Stmt s(*d, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?").c_str());
+        s.bind(1, std::int64_t(id));
+        if (s.step())
+            return d->readRun(s);
+    }
+    throw Error::at(m_path, "run", "no run named or numbered '" + nameOrId + "' (fbnet runs list shows them)");
+}
+
+std::vector<RunInfo> RunStore::runs() const
+{
+    Impl::Stmt s(*d, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id").c_str());
+    std::vector<RunInfo> out;
+    while (s.step())
+        out.push_back(d->readRun(s));
+    return out;
+}
+
+void RunStore::renameRun(std::int64_t id, const std::string &name)
+{
+    if (name.empty())
+        throw Error::at(m_path, "name", "expected a non-empty run name");
+    run(id);
+    Impl::Stmt q(*d, "SELECT id FROM runs WHERE name = ? AND id != ?");
+    q.bind(1, name).bind(2, id);
+    if (q.step())
+        throw Error::at(m_path, "name", "a run named '" + name + "' exists already (id " + std::to_string(q.i64(0)) + ")");
+    Impl::Stmt s(*d, "UPDATE runs SET name = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, name).bind(2, isoNow()).bind(3, id).run();
+}
+
+void RunStore::deleteRun(std::int64_t id)
+{
+    const RunInfo r = run(id);
+    Impl::Stmt s(*d, "DELETE FROM runs WHERE id = ?");
+    s.bind(1, id).run();
+    if (!r.checkpointPath.empty()) {
+        std::error_code ec;
+        fs::remove(r.checkpointPath, ec);
+    }
+}
+
+void RunStore::setStatus(std::int64_t id, const std::string &status, const std::string &error)
+{
+    Impl::Stmt s(*d, "UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, status).bind(2, error).bind(3, isoNow()).bind(4, id).run();
+}
+
+void RunStore::setCheckpointPath(std::int64_t id, const std::string &path)
+{
+    Impl::Stmt s(*d, "UPDATE runs SET checkpoint = ? WHERE id = ?");
+    s.bind(1, path).bind(2, id).run();
+}
+
+void RunStore::setSeconds(std::int64_t id, double seconds)
+{
+    Impl::Stmt s(*d, "UPDATE runs SET seconds = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, seconds).bind(2, isoNow()).bind(3, id).run();
+}
+
+static json probabilitiesJson(const std::vector<std::vector<double>> &p)
+{
+    return json(p);
+}
+
+void RunStore::recordEpoch(std::int64_t runId, const EpochStats &e, const std::vector<StepStats> &steps, double runSeconds)
+{
+    Impl::Transaction t(*d);
+    {
+        Impl::Stmt s(*d, "INSERT OR REPLACE INTO epochs(run_id, epoch, temperature, weights_loss, weights_acc, theta_loss, theta_acc, "
+                         "theta_trained, expected_ms, argmax, argmax_ms, seconds) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+        s.bind(1, runId).bind(2, e.epoch).bind(3, e.temperature).bind(4, e.weightsLoss).bind(5, e.weightsAccuracy);
+        s.bind(6, e.thetaLoss).bind(7, e.thetaAccuracy).bind(8, e.thetaTrained ? 1 : 0).bind(9, e.expectedLatencyMs);
+        s.bind(10, architectureToJsonText(e.argmax, -1)).bind(11, e.argmaxLatencyMs).bind(12, e.seconds).run();
+    }
+    {
+        Impl::Stmt del(*d, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
+        del.bind(1, runId).bind(2, e.epoch).run();
+        Impl::Stmt s(*d, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
+                         "VALUES(?,?,?,?,?,?,?,?,?,?)");
+        for (const auto &st : steps) {
+            s.bind(1, runId).bind(2, e.epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
+            s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
+            s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
+        }
+    }
+    {
+        Impl::Stmt s(*d, "INSERT OR REPLACE INTO theta_snapshots(run_id, epoch, probabilities) VALUES(?,?,?)");
+        s.bind(1, runId).bind(2, e.epoch).bind(3, probabilitiesJson(e.probabilities).dump()).run();
+    }
+    {
+        Impl::Stmt s(*d, "UPDATE runs SET epochs_completed = ?, seconds = ?, updated_at = ? WHERE id = ?");
+        s.bind(1, e.epoch + 1).bind(2, runSeconds).bind(3, isoNow()).bind(4, runId).run();
+    }
+    t.commit();
+}
+
+void RunStore::truncateEpochs(std::int64_t runId, int keep)
+{
+    Impl::Transaction t(*d);
+    for (const char *sql : {"DELETE FROM epochs WHERE run_id = ? AND epoch >= ?", "DELETE FROM steps WHERE run_id = ? AND epoch >= ?",
+                            "DELETE FROM theta_snapshots WHERE run_id = ? AND epoch >= ?"}) {
+        Impl::Stmt s(*d, sql);
+        s.bind(1, runId).bind(2, keep).run();
+    }
+    Impl::Stmt s(*d, "UPDATE runs SET epochs_completed = ? WHERE id = ?");
+    s.bind(1, keep).bind(2, runId).run();
+    t.commit();
+}
+
+void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
+{
+    Impl::Transaction t(*d);
+    {
+        Impl::Stmt del(*d, "DELETE FROM architectures WHERE run_id = ? AND role IN ('argmax', 'sample')");
+        del.bind(1, runId).run();
+    }
+    for (const auto &s : result.samples) {
+        StoredArchitecture a;
+        a.runId = runId;
+        a.role = s.isArgmax ? "argmax" : "sample";
+        a.architecture = s.architecture;
+        a.macs = s.macs;
+        a.params = s.params;
+        a.lutMs = s.latencyMs;
+        a.logProbability = s.logProbability;
+        addArchitecture(a);
+    }
+    Impl::Stmt s(*d, "UPDATE runs SET status = ?, theta = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, std::string(result.stopped ? "stopped" : "finished")).bind(2, json(result.theta).dump()).bind(3, isoNow()).bind(4, runId).run();
+    t.commit();
+}
+
+std::vector<EpochStats> RunStore::epochs(std::int64_t runId) const
+{
+    Impl::Stmt s(*d, "SELECT e.epoch, temperature, weights_loss, weights_acc, theta_loss, theta_acc, theta_trained, expected_ms, argmax, "
+                     "argmax_ms, seconds, t.probabilities FROM epochs e LEFT JOIN theta_snapshots t ON t.run_id = e.run_id AND "
+                     "t.epoch = e.epoch WHERE e.run_id = ? ORDER BY e.epoch");
+    s.bind(1, runId);
+    std::vector<EpochStats> out;
+    while (s.step()) {
+        EpochStats e;
+        e.epoch = int(s.i64(0));
+        e.temperature = s.dbl(1);
+        e.weightsLoss = s.dbl(2);
+        e.weightsAccuracy = s.dbl(3);
+        e.thetaLoss = s.dbl(4);
+        e.thetaAccuracy = s.dbl(5);
+        e.thetaTrained = s.i64(6) != 0;
+        e.expectedLatencyMs = s.dbl(7);
+        e.argmax = architectureFromJsonText(s.text(8), m_path + ": epoch " + std::to_string(e.epoch) + " argmax");
+        e.argmaxLatencyMs = s.dbl(9);
+        e.seconds = s.dbl(10);
+        const std::string p = s.text(11);
+        if (!p.empty())
+            e.probabilities = detail::parseJson(p, m_path + ": theta_snapshots").get<std::vector<std::vector<double>>>();
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::vector<StepStats> RunStore::steps(std::int64_t runId) const
+{
+    Impl::Stmt s(*d, "SELECT epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s FROM steps WHERE run_id = ? "
+                     "ORDER BY rowid");
+    s.bind(1, runId);
+    std::vector<StepStats> out;
+    while (s.step()) {
+        StepStats st;
+        st.epoch = int(s.i64(0));
+        st.phase = s.text(1) == "theta" ? Phase::Theta : Phase::Weights;
+        st.step = int(s.i64(2));
+        st.loss = s.dbl(3);
+        st.crossEntropy = s.dbl(4);
+        st.accuracy = s.dbl(5);
+        st.expectedLatencyMs = s.dbl(6);
+        st.temperature = s.dbl(7);
+        st.imagesPerSecond = s.dbl(8);
+        out.push_back(st);
+    }
+    return out;
+}
+
+std::int64_t RunStore::addArchitecture(const StoredArchitecture &a)
+{
+    Impl::Stmt s(*d, "INSERT INTO architectures(run_id, role, name, arch, macs, params, lut_ms, log_prob) VALUES(?,?,?,?,?,?,?,?)");
+    s.bind(1, a.runId).bind(2, a.role).bind(3, a.architecture.name).bind(4, architectureToJsonText(a.architecture, -1));
+    s.bind(5, a.macs).bind(6, a.params).bind(7, a.lutMs).bind(8, a.logProbability).run();
+    return sqlite3_last_insert_rowid(d->db);
+}
+
+static const char *kArchColumns = "id, run_id, role, name, arch, macs, params, lut_ms, log_prob";
+
+StoredArchitecture RunStore::Impl::readArchitecture(Stmt &s) const
+{
+    StoredArchitecture a;
+    a.id = s.i64(0);
+    a.runId = s.i64(1);
+    a.role = s.text(2);
+    a.architecture = architectureFromJsonText(s.text(4), this->path + ": architecture " + std::to_string(a.id));
+    a.macs = s.i64(5);
+    a.params = s.i64(6);
+    a.lutMs = s.dbl(7);
+    a.logProbability = s.dbl(8);
+    return a;
+}
+
+std::vector<StoredArchitecture> RunStore::architectures(std::int64_t runId) const
+{
+    Impl::Stmt s(*d, (std::string("SELECT ") + kArchColumns + " FROM architectures WHERE run_id = ? ORDER BY id").c_str());
+    s.bind(1, runId);
+    std::vector<StoredArchitecture> out;
+    while (s.step())
+        out.push_back(d->readArchitecture(s));
+    return out;
+}
+
+StoredArchitecture RunStore::architecture(std::int64_t id) const
+{
+    Impl::Stmt s(*d, (std::string("SELECT ") + kArchColumns + " FROM architectures WHERE id = ?").c_str());
+    s.bind(1, id);
+    if (!s.step())
+        throw Error::at(m_path, "architecture", "no architecture with id " + std::to_string(id));
+    return d->readArchitecture(s);
+}
+
+std::int64_t RunStore::addEvaluation(const Evaluation &e)
+{
+    architecture(e.architectureId);
+    Impl::Stmt s(*d, "INSERT INTO evaluations(arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, seconds, created_at) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, e.architectureId).bind(2, e.dataset).bind(3, e.epochs).bind(4, e.top1).bind(5, e.device).bind(6, e.lutMs);
+    s.bind(7, e.measuredMs).bind(8, e.weightsPath).bind(9, e.seconds).bind(10, e.createdAt.empty() ? isoNow() : e.createdAt).run();
+    return sqlite3_last_insert_rowid(d->db);
+}
+
+std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
+{
+    Impl::Stmt s(*d, "SELECT id, arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, created_at, seconds FROM evaluations "
+                     "WHERE arch_id = ? ORDER BY id");
+    s.bind(1, architectureId);
+    std::vector<Evaluation> out;
+    while (s.step()) {
+        Evaluation e;
+        e.id = s.i64(0);
+        e.architectureId = s.i64(1);
+        e.dataset = s.text(2);
+        e.epochs = int(s.i64(3));
+        e.top1 = s.dbl(4);
+        e.device = s.text(5);
+        e.lutMs = s.dbl(6);
+        e.measuredMs = s.dbl(7);
+        e.weightsPath = s.text(8);
+        e.createdAt = s.text(9);
+        e.seconds = s.dbl(10);
+        out.push_back(e);
+    }
+    return out;
+}
+
+std::string RunStore::epochsCsv(std::int64_t runId) const
+{
+    std::ostringstream o;
+    o.precision(8);
+    o << "epoch,temperature,weights_loss,weights_acc,theta_loss,theta_acc,theta_trained,expected_ms,argmax_ms,seconds,argmax\n";
+    for (const auto &e : epochs(runId))
+        o << e.epoch << ',' << e.temperature << ',' << e.weightsLoss << ',' << e.weightsAccuracy << ',' << e.thetaLoss << ','
+          << e.thetaAccuracy << ',' << (e.thetaTrained ? 1 : 0) << ',' << e.expectedLatencyMs << ',' << e.argmaxLatencyMs << ','
+          << e.seconds << ',' << e.argmax.blocksString() << '\n';
+    return o.str();
+}
+
+std::string RunStore::stepsCsv(std::int64_t runId) const
+{
+    std::ostringstream o;
+    o.precision(8);
+    o << "epoch,phase,step,loss,cross_entropy,accuracy,expected_ms,temperature,images_per_s\n";
+    for (const auto &s : steps(runId))
+        o << s.epoch << ',' << (s.phase == Phase::Weights ? "weights" : "theta") << ',' << s.step << ',' << s.loss << ','
+          << s.crossEntropy << ',' << s.accuracy << ',' << s.expectedLatencyMs << ',' << s.temperature << ',' << s.imagesPerSecond
+          << '\n';
+    return o.str();
+}
+
+std::string RunStore::integrityCheck() const
+{
+    Impl::Stmt s(*d, "PRAGMA integrity_check");
+    std::string out;
+    while (s.step())
+        out += (out.empty() ? "" : "\n") + s.text(0);
+    return out;
+}
+
+RunRecorder::RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds)
+    : m_store(store), m_runId(runId), m_next(next), m_priorSeconds(priorSeconds)
+{
+}
+
+void RunRecorder::onStep(const StepStats &s)
+{
+    m_steps.push_back(s);
+    m_sessionSeconds = s.elapsedSeconds;
+    if (m_next)
+        m_next->onStep(s);
+}
+
+void RunRecorder::onEpoch(const EpochStats &e)
+{
+    m_store.recordEpoch(m_runId, e, m_steps, m_priorSeconds + m_sessionSeconds);
+    m_steps.clear();
+    if (m_next)
+        m_next->onEpoch(e);
+}
+
+void RunRecorder::onSample(const SampledArchitecture &s)
+{
+    if (m_next)
+        m_next->onSample(s);
+}
+
+void RunRecorder::onFinished(const SearchResult &r)
+{
+    m_store.finishRun(m_runId, r);
+    if (m_next)
+        m_next->onFinished(r);
+}
+
+void RunRecorder::onFailed(const std::string &message)
+{
+    try {
+        m_store.setStatus(m_runId, "failed", message);
+    } catch (...) {
+    }
+    if (m_next)
+        m_next->onFailed(message);
+}
+
+} // namespace fbnet

@@ -1,0 +1,135 @@
+#include "fbnet/storedsearch.h"
+
+#include <fstream>
+
+#include <sqlite3.h>
+#include <torch/version.h>
+
+#include "fbnet/error.h"
+#include "fbnet/report.h"
+#include "fbnet/resources.h"
+#include "jsonutil.h"
+
+namespace fbnet {
+
+std::string invocationToJson(const SearchInvocation &inv)
+{
+    return detail::json{{"space", inv.space}, {"dataset", inv.dataset}, {"lut", inv.lut}, {"subset", inv.subset},
+                        {"width_multiplier", inv.widthMultiplier}, {"num_classes", inv.numClasses}}
+        .dump();
+}
+
+SearchInvocation invocationFromJson(const std::string &text, const std::string &source)
+{
+    const detail::json doc = detail::parseJson(text, source);
+    const detail::JsonReader r(doc, source);
+    SearchInvocation inv;
+    inv.space = r.getString("space");
+    inv.dataset = r.getString("dataset");
+    inv.lut = r.getString("lut");
+    const int subset = r.getInt("subset", 0);
+    if (subset < 0)
+        r.fail("subset", "expected >= 0");
+    inv.subset = std::size_t(subset);
+    inv.widthMultiplier = r.getDouble("width_multiplier", 1.0);
+    inv.numClasses = r.getInt("num_classes", 0);
+    return inv;
+}
+
+SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, const ProgressFn &lutProgress, const StopToken *stop)
+{
+    const SearchSpace probe = SearchSpace::load(resolveSpacePath(inv.space));
+    SearchInputs in;
+    in.data = subset(loadDataset(inv.dataset, Split::Train, probe.inputSize), inv.subset, seed);
+    SpaceParams params;
+    params.widthMultiplier = inv.widthMultiplier;
+    params.numClasses = in.data.numClasses;
+    in.space = SearchSpace::load(resolveSpacePath(inv.space), params);
+    if (inv.lut == "local") {
+        StopToken never;
+        in.lut = localLatencyTable(in.space, lutProgress ? lutProgress : ProgressFn([](int, int, const std::string &) {}),
+                                   stop ? *stop : never);
+    } else {
+        in.lut = LatencyTable::load(resolveLutPath(inv.lut, in.space.name));
+    }
+    return in;
+}
+
+std::string versionString()
+{
+    return std::string("fbnet-studio 0.1.0, libtorch ") + TORCH_VERSION + ", SQLite " + sqlite3_libversion();
+}
+
+std::string checkpointPathFor(const RunStore &store, std::int64_t runId)
+{
+    return store.path() + "-checkpoints/run-" + std::to_string(runId) + ".ckpt";
+}
+
+StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
+                                    const ProgressFn &lutProgress,
+                                    const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
+{
+    SearchConfig c = request.config;
+    SearchInvocation inv = request.invocation;
+    RunInfo info;
+    const bool resuming = !request.resume.empty();
+    if (resuming) {
+        info = store.run(request.resume);
+        const std::string where = "run " + info.name;
+        if (info.kind != "search")
+            throw Error::at(store.path(), where, "is a " + info.kind + " run, not a search; only searches resume");
+        if (info.status == "finished")
+            throw Error::at(store.path(), where, "finished already; nothing to resume");
+        c = searchConfigFromJson(info.configJson, store.path() + ": " + where + ": config");
+        if (request.threads > 0)
+            c.threads = request.threads;
+        inv = invocationFromJson(info.invocationJson, store.path() + ": " + where + ": invocation");
+    }
+    c.validate();
+    setComputeThreads(c.threads);
+    SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
+    const std::string lutHash = contentHash(in.lut.toJsonText());
+    in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
+
+    if (!resuming) {
+        info.name = request.name;
+        info.kind = "search";
+        info.space = in.space.name;
+        info.dataset = in.data.name;
+        info.lutDevice = in.lut.device;
+        info.lutHash = lutHash;
+        info.seed = c.seed;
+        info.configJson = searchConfigToJson(c);
+        SearchInvocation recorded = inv;
+        recorded.numClasses = in.data.numClasses;
+        info.invocationJson = invocationToJson(recorded);
+        info.versions = versionString();
+        info.epochsPlanned = c.epochs;
+        const std::int64_t id = store.createRun(info);
+        store.setCheckpointPath(id, checkpointPathFor(store, id));
+        info = store.run(id);
+    } else {
+        if (lutHash != info.lutHash)
+            throw Error::at(inv.lut, "", "the latency table changed since run " + info.name + " started (content hash " + info.lutHash
+                                             + ", now " + lutHash + "); a resumed run must use the same table");
+        const bool haveCheckpoint = !info.checkpointPath.empty() && std::ifstream(info.checkpointPath).good();
+        store.truncateEpochs(info.id, haveCheckpoint ? checkpointEpochs(info.checkpointPath) : 0);
+        store.setStatus(info.id, "running");
+        info = store.run(info.id);
+    }
+    if (onReady)
+        onReady(info, in, c);
+
+    RunRecorder recorder(store, info.id, &observer, resuming ? info.seconds : 0);
+    CheckpointOptions ckpt;
+    ckpt.path = info.checkpointPath;
+    ckpt.resume = resuming;
+    StoredSearchOutcome out;
+    out.result = runSearch(in.space, in.lut, in.data, c, recorder, stop, ckpt);
+    if (out.result.epochs.empty())
+        store.setStatus(info.id, "stopped");
+    out.run = store.run(info.id);
+    return out;
+}
+
+} // namespace fbnet
