@@ -14,6 +14,8 @@
 
 #include <qcustomplot.h>
 
+#include "plotexport.h"
+
 #include "fbnet/error.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/resources.h"
@@ -222,6 +224,15 @@ void DevicesView::recompute()
         }
     } catch (const Error &e) {
         m_provenance->setText(tr("<span style='color:#c0392b'>%1</span>").arg(QString::fromStdString(e.what()).toHtmlEscaped()));
+    }
+}
+
+void DevicesView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPlotPalette(m_plot, palette());
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
 }
 

@@ -27,6 +27,9 @@ public:
     QString matrixText(int row, int column) const;
     int matrixRows() const;
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void refillDevices();
     void recompute();

@@ -37,6 +37,7 @@ MetricsPlot::MetricsPlot(QWidget *parent)
     legendRow->setMargins(QMargins(5, 0, 5, 5));
     legendRow->addElement(0, 0, m_plot->legend);
     m_plot->plotLayout()->setRowStretchFactor(2, 0.001);
+    applyPlotPalette(m_plot, palette());
 }
 
 void MetricsPlot::addPoint(double step, double loss, double accuracy, double latencyMs)
@@ -65,6 +66,25 @@ int MetricsPlot::pointCount() const
 bool MetricsPlot::save(const QString &path) const
 {
     return savePlot(m_plot, path);
+}
+
+} // namespace fbnet
+
+namespace fbnet {
+
+void MetricsPlot::setXLabel(const QString &label)
+{
+    m_plot->xAxis->setLabel(label);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void MetricsPlot::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPlotPalette(m_plot, palette());
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 } // namespace fbnet

@@ -19,6 +19,10 @@ public:
     /** Writes the plot as PNG or PDF (by the file's extension); false on failure. */
     bool save(const QString &path) const;
     int pointCount() const;
+    void setXLabel(const QString &label);
+
+protected:
+    void changeEvent(QEvent *event) override;
 
 private:
     QCustomPlot *m_plot;

@@ -1,5 +1,9 @@
 #include "plotexport.h"
 
+#include <QPainter>
+#include <QPalette>
+#include <QSvgGenerator>
+
 #include <qcustomplot.h>
 
 namespace fbnet {
@@ -10,7 +14,43 @@ bool savePlot(QCustomPlot *plot, const QString &path)
         return plot->savePdf(path, 900, 600);
     if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
         return plot->savePng(path, 900, 600);
+    if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {
+        QSvgGenerator gen;
+        gen.setFileName(path);
+        gen.setSize(QSize(900, 600));
+        gen.setViewBox(QRect(0, 0, 900, 600));
+        QCPPainter painter;
+        if (!painter.begin(&gen))
+            return false;
+        plot->toPainter(&painter, 900, 600);
+        return painter.end();
+    }
     return false;
+}
+
+void applyPlotPalette(QCustomPlot *plot, const QPalette &pal)
+{
+    const QColor text = pal.color(QPalette::WindowText), base = pal.color(QPalette::Base), mid = pal.color(QPalette::Mid);
+    plot->setBackground(base);
+    for (auto *ax : plot->axisRect()->axes()) {
+        ax->setBasePen(QPen(text));
+        ax->setTickPen(QPen(text));
+        ax->setSubTickPen(QPen(text));
+        ax->setTickLabelColor(text);
+        ax->setLabelColor(text);
+        QColor g = mid;
+        g.setAlpha(110);
+        ax->grid()->setPen(QPen(g, 1, Qt::DotLine));
+    }
+    plot->legend->setBrush(base);
+    plot->legend->setTextColor(text);
+    plot->legend->setBorderPen(QPen(mid));
+    for (int i = 0; i < plot->plotLayout()->elementCount(); ++i)
+        if (auto *t = qobject_cast<QCPTextElement *>(plot->plotLayout()->elementAt(i)))
+            t->setTextColor(text);
+    for (int i = 0; i < plot->itemCount(); ++i)
+        if (auto *t = qobject_cast<QCPItemText *>(plot->item(i)))
+            t->setColor(text);
 }
 
 } // namespace fbnet

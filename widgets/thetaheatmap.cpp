@@ -106,4 +106,13 @@ bool ThetaHeatmap::save(const QString &path) const
     return savePlot(m_plot, path);
 }
 
+void ThetaHeatmap::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPlotPalette(m_plot, palette());
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
 } // namespace fbnet

@@ -31,6 +31,9 @@ public:
     /** The value shown at (layer, candidate) for the selected epoch; -1 if none. */
     double shownValue(int layer, int candidate) const;
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void showEpoch(int index);
 

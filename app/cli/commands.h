@@ -37,7 +37,7 @@ struct SpaceAndTable
 };
 SpaceAndTable loadRunSpace(const RunInfo &run, const std::string &source);
 /** A shipped table, a file, or "local" (this CPU, measured on first use). */
-LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space);
+LatencyTable loadTableWithProgress(const std::string &lut, const SearchSpace &space);
 
 
 /**

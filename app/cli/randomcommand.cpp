@@ -46,7 +46,7 @@ int runRandom(RandomOptions &o)
         throw Error::at("fbnet random", "--budget", "expected --budget SECONDS, --budget-of RUN or --max-archs N");
     setComputeThreads(o.config.threads);
     const TrainingSetup setup = loadTrainingSetup(inv.space, inv.dataset, inv.subset, o.testSubset, o.config.seed);
-    const LatencyTable lut = loadTableFor(inv.lut, setup.space);
+    const LatencyTable lut = loadTableWithProgress(inv.lut, setup.space);
 
     RunInfo info;
     info.name = o.name;

@@ -25,30 +25,24 @@ std::string storePath(const std::string &runs)
     return runs.empty() ? RunStore::defaultPath() : runs;
 }
 
-LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space)
+LatencyTable loadTableWithProgress(const std::string &lut, const SearchSpace &space)
 {
-    if (lut != "local")
-        return LatencyTable::load(resolveLutPath(lut, space.name));
-    StopToken never;
     ProgressLine line;
-    LatencyTable t = localLatencyTable(space, [&line](int done, int total, const std::string &) {
+    LatencyTable t = fbnet::loadTableFor(lut, space, [&line](int done, int total, const std::string &) {
         line.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total), done == total);
-    }, never);
+    });
     line.finish();
     return t;
 }
 
 SpaceAndTable loadRunSpace(const RunInfo &run, const std::string &source)
 {
-    const SearchInvocation inv = invocationFromJson(run.invocationJson, source + ": run " + run.name + ": invocation");
-    SpaceParams params;
-    params.widthMultiplier = inv.widthMultiplier;
-    params.numClasses = inv.numClasses;
-    SpaceAndTable st;
-    st.space = SearchSpace::load(resolveSpacePath(inv.space), params);
-    st.lut = loadTableFor(inv.lut, st.space);
-    st.invocation = inv;
-    return st;
+    ProgressLine line;
+    RunContext c = loadRunContext(run, source, [&line](int done, int total, const std::string &) {
+        line.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total), done == total);
+    });
+    line.finish();
+    return {std::move(c.space), std::move(c.lut), std::move(c.invocation)};
 }
 
 Architecture loadArchitectureArg(const std::string &arg, const std::string &spaceName, const std::string &runs, std::int64_t *storedId,

@@ -20,16 +20,42 @@ int main(int argc, char **argv)
     QCommandLineOption demo(QStringLiteral("run-demo"), QStringLiteral("Run a short demo search on synthetic data at start."));
     QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Save the window to FILE when the demo ends, then quit."),
                             QStringLiteral("FILE"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Show this tab: search or devices."), QStringLiteral("NAME"));
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Show this tab: search, runs, pareto, architecture or devices."),
+                           QStringLiteral("NAME"));
+    QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Runs database (default: the user's data directory)."),
+                            QStringLiteral("FILE"));
+    QCommandLineOption open(QStringLiteral("open"), QStringLiteral("Open this stored run (name or id) at start."), QStringLiteral("RUN"));
+    QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("With --open: compare its argmax with this published architecture."),
+                               QStringLiteral("NAME"));
     parser.addOption(demo);
     parser.addOption(shot);
     parser.addOption(tab);
+    parser.addOption(runs);
+    parser.addOption(open);
+    parser.addOption(compare);
     parser.process(app);
 
     fbnet::MainWindow window;
+    if (parser.isSet(runs))
+        window.setStorePath(parser.value(runs));
     window.show();
     if (parser.isSet(tab))
         window.showTab(parser.value(tab));
+    if (parser.isSet(open)) {
+        if (!window.openRunByName(parser.value(open), parser.value(compare)))
+            return 1;
+        if (parser.isSet(tab))
+            window.showTab(parser.value(tab));
+        if (parser.isSet(shot) && !parser.isSet(demo)) {
+            const QString file = parser.value(shot);
+            QTimer::singleShot(600, &window, [&window, file] {
+                const bool saved = window.grab().save(file);
+                if (!saved)
+                    std::fprintf(stderr, "fbnet-studio: cannot write %s\n", file.toUtf8().constData());
+                QApplication::exit(saved ? 0 : 1);
+            });
+        }
+    }
     if (parser.isSet(demo)) {
         window.setShowDialogs(!parser.isSet(shot));
         fbnet::SearchRequest r;
@@ -45,7 +71,10 @@ int main(int argc, char **argv)
         QTimer::singleShot(0, &window, [&window, r] { window.startSearch(r); });
         if (parser.isSet(shot)) {
             const QString file = parser.value(shot);
-            QObject::connect(&window, &fbnet::MainWindow::searchDone, &window, [&window, file](bool ok) {
+            const QString tabName = parser.value(tab);
+            QObject::connect(&window, &fbnet::MainWindow::searchDone, &window, [&window, file, tabName](bool ok) {
+                if (!tabName.isEmpty())
+                    window.showTab(tabName);
                 QTimer::singleShot(400, &window, [&window, file, ok] {
                     const bool saved = window.grab().save(file);
                     if (!saved)

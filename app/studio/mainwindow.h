@@ -2,18 +2,28 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 #include "searchcontroller.h"
 
 class QAction;
+class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPlainTextEdit;
+class QPushButton;
+class QTableView;
+class QSortFilterProxyModel;
 
 namespace fbnet {
 
 class ThetaHeatmap;
 class MetricsPlot;
 class DevicesView;
+class RunsModel;
+class ParetoView;
+class ArchitectureDiagram;
+class RunStore;
 
 class MainWindow final : public QMainWindow
 {
@@ -27,10 +37,23 @@ public:
     ThetaHeatmap *heatmap() { return m_heatmap; }
     MetricsPlot *metrics() { return m_metrics; }
     DevicesView *devices() { return m_devices; }
-    /** Shows the tab with this name ("search", "devices"). */
+    RunsModel *runsModel() { return m_runsModel; }
+    ParetoView *pareto() { return m_pareto; }
+    ArchitectureDiagram *diagram() { return m_diagram; }
+    /** Shows the tab with this name (search, runs, pareto, architecture, devices). */
     void showTab(const QString &name);
     /** Starts a search without the dialog (used by --run-demo and tests). */
     void startSearch(const SearchRequest &request);
+    /** The store the studio reads and writes (default: the user's data directory). */
+    void setStorePath(const QString &path);
+    QString storePath() const { return m_storePath; }
+    /** Re-reads the run list. */
+    void refreshRuns();
+    /** Shows a stored run in every view (curves, theta replay, architecture, Pareto); false if it cannot be read. */
+    bool openRun(qint64 runId);
+    qint64 currentRun() const { return m_runId; }
+    /** openRun by name or id, optionally comparing with a published architecture; errors go to a dialog (or stderr). */
+    bool openRunByName(const QString &nameOrId, const QString &compareWith = {});
 
 Q_SIGNALS:
     void searchDone(bool ok);
@@ -51,6 +74,17 @@ private:
     void exportMetrics();
     void restoreSettings();
     void saveSettings();
+    RunStore *store();
+    QList<qint64> selectedRuns() const;
+    void resumeSelected();
+    void renameSelected();
+    void deleteSelected();
+    void compareSelected();
+    void refreshPareto();
+    void fillRunChoices(const struct RunInfo &run);
+    void openRunViewsAfterSearch();
+    void refreshDiagram();
+    void showError(const QString &title, const QString &message);
 
     SearchController *m_controller;
     ThetaHeatmap *m_heatmap;
@@ -62,7 +96,20 @@ private:
     QLabel *m_status;
     QAction *m_newAction, *m_pauseAction, *m_stopAction;
     QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction;
-    QString m_runDir;
+    QAction *m_exportMvAction;
+    RunsModel *m_runsModel;
+    QSortFilterProxyModel *m_runsProxy;
+    QTableView *m_runsView;
+    QPlainTextEdit *m_runDetail;
+    QPushButton *m_openButton, *m_resumeButton, *m_renameButton, *m_deleteButton, *m_compareButton;
+    ParetoView *m_pareto;
+    QComboBox *m_paretoDevice;
+    ArchitectureDiagram *m_diagram;
+    QComboBox *m_compareWith;
+    std::unique_ptr<RunStore> m_store;
+    QString m_storePath;
+    qint64 m_runId = 0;
+    qint64 m_compareRunId = 0;
     int m_steps = 0;
     int m_epochs = 0;
     bool m_showDialogs = true;

@@ -7,6 +7,8 @@
 #include "fbnet/lutbuild.h"
 #include "fbnet/report.h"
 #include "fbnet/resources.h"
+#include "fbnet/runstore.h"
+#include "fbnet/storedsearch.h"
 
 #include <QDateTime>
 
@@ -32,32 +34,33 @@ public:
     void run(const SearchRequest &request, std::shared_ptr<StopToken> stop)
     {
         try {
-            SearchSpace probe = SearchSpace::load(resolveSpacePath(request.space));
-            Dataset data = subset(loadDataset(request.dataset, Split::Train, probe.inputSize), request.subset,
-                                  request.config.seed);
-            SpaceParams params;
-            params.numClasses = data.numClasses;
-            const SearchSpace space = SearchSpace::load(resolveSpacePath(request.space), params);
-            const LatencyTable lut = request.lut == "local"
-                ? localLatencyTable(space, [this](int done, int total, const std::string &) { Q_EMIT lutProgress(done, total); }, *stop)
-                : LatencyTable::load(resolveLutPath(request.lut, space.name));
-            QStringList names;
-            for (const auto &c : space.candidates)
-                names << QString::fromStdString(c);
-            Q_EMIT started(names, space.layerCount(),
-                           QString::fromStdString(space.name + " · " + data.name + " (" + std::to_string(data.size())
-                                                  + " images) · " + lut.device + " (" + lut.provenanceKind + ") · "
-                                                  + toString(request.config.mode) + " masks"));
+            // This thread's own connection: the GUI reads the store with another one (WAL).
+            RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
+            StoredSearchRequest req;
+            req.invocation.space = request.space;
+            req.invocation.dataset = request.dataset;
+            req.invocation.lut = request.lut;
+            req.invocation.subset = request.subset;
+            req.config = request.config;
+            req.name = request.name;
+            req.resume = request.resume;
             m_lastStep = {};
-            const SearchResult result = runSearch(space, lut, data, request.config, *this, *stop);
-            if (!result.epochs.empty()) {
-                // Every run is kept (until the SQLite run store lands): <data dir>/runs/<time>.
-                const std::string dir = userDataDir() + "/runs/"
-                    + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")).toStdString();
-                writeSearchOutputs(dir, space, lut, data.name, request.config, result);
-                Q_EMIT saved(QString::fromStdString(dir));
-            }
-            Q_EMIT finished(result);
+            const auto outcome = runStoredSearch(
+                store, req, *this, *stop, [this](int done, int total, const std::string &) { Q_EMIT lutProgress(done, total); },
+                [this, &store](const RunInfo &run, const SearchInputs &in, const SearchConfig &cfg) {
+                    QStringList names;
+                    for (const auto &c : in.space.candidates)
+                        names << QString::fromStdString(c);
+                    Q_EMIT runStored(run.id, QString::fromStdString(run.name), QString::fromStdString(store.path()));
+                    Q_EMIT started(names, in.space.layerCount(),
+                                   QString::fromStdString(run.name + " · " + in.space.name + " · " + in.data.name + " ("
+                                                          + std::to_string(in.data.size()) + " images) · " + in.lut.device + " ("
+                                                          + in.lut.provenanceKind + ") · " + toString(cfg.mode) + " masks"));
+                    // A resumed run replays its stored epochs first.
+                    for (const auto &e : store.epochs(run.id))
+                        Q_EMIT epochEnded(e);
+                });
+            Q_EMIT finished(outcome.result);
         } catch (const std::exception &e) {
             Q_EMIT failed(QString::fromStdString(e.what()));
         }
@@ -79,7 +82,7 @@ Q_SIGNALS:
     void epochEnded(const fbnet::EpochStats &stats);
     void finished(const fbnet::SearchResult &result);
     void failed(const QString &message);
-    void saved(const QString &directory);
+    void runStored(qint64 runId, const QString &name, const QString &storePath);
     void lutProgress(int done, int total);
 
 private:
@@ -96,7 +99,7 @@ SearchController::SearchController(QObject *parent)
     connect(m_worker, &SearchWorker::started, this, &SearchController::started);
     connect(m_worker, &SearchWorker::stepped, this, &SearchController::stepped);
     connect(m_worker, &SearchWorker::epochEnded, this, &SearchController::epochEnded);
-    connect(m_worker, &SearchWorker::saved, this, &SearchController::saved);
+    connect(m_worker, &SearchWorker::runStored, this, &SearchController::runStored);
     connect(m_worker, &SearchWorker::lutProgress, this, &SearchController::lutProgress);
     connect(m_worker, &SearchWorker::finished, this, [this](const SearchResult &r) {
         setRunning(false);

@@ -12,7 +12,7 @@
 
 namespace fbnet {
 
-/** What the user chose in the New Search dialog. */
+/** What the user chose in the New Search dialog (or a run to resume). */
 struct SearchRequest
 {
     std::string space = "fbnet-cifar";
@@ -20,6 +20,9 @@ struct SearchRequest
     std::string lut = "pixel3";
     std::size_t subset = 2500;
     SearchConfig config;
+    std::string name;      ///< of the new run; empty: run-ID
+    std::string resume;    ///< name or id of a stopped run to continue (the rest is then taken from the run)
+    std::string runsPath;  ///< empty: the default store
 };
 
 class SearchWorker;
@@ -56,8 +59,8 @@ Q_SIGNALS:
     void runningChanged(bool running);
     /** Measuring this CPU's latency table on first use: done of total ops. */
     void lutProgress(int done, int total);
-    /** Where the run's outputs were written (architecture.json, samples.json, epochs.csv, …). */
-    void saved(const QString &directory);
+    /** The run is in the store (emitted when it is created or reopened, before the first step). */
+    void runStored(qint64 runId, const QString &name, const QString &storePath);
 
 private:
     void setRunning(bool running);

@@ -55,6 +55,26 @@ SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, c
     return in;
 }
 
+LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space, const ProgressFn &progress)
+{
+    if (lut != "local")
+        return LatencyTable::load(resolveLutPath(lut, space.name));
+    StopToken never;
+    return localLatencyTable(space, progress ? progress : ProgressFn([](int, int, const std::string &) {}), never);
+}
+
+RunContext loadRunContext(const RunInfo &run, const std::string &storePath, const ProgressFn &lutProgress)
+{
+    RunContext c;
+    c.invocation = invocationFromJson(run.invocationJson, storePath + ": run " + run.name + ": invocation");
+    SpaceParams params;
+    params.widthMultiplier = c.invocation.widthMultiplier;
+    params.numClasses = c.invocation.numClasses;
+    c.space = SearchSpace::load(resolveSpacePath(c.invocation.space), params);
+    c.lut = loadTableFor(c.invocation.lut, c.space, lutProgress);
+    return c;
+}
+
 std::string versionString()
 {
     return std::string("fbnet-studio 0.1.0, libtorch ") + TORCH_VERSION + ", SQLite " + sqlite3_libversion();

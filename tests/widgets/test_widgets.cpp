@@ -28,6 +28,13 @@
 #include "newsearchdialog.h"
 #include "searchcontroller.h"
 #include "thetaheatmap.h"
+#include "archdiagram.h"
+#include "paretoview.h"
+#include "runsmodel.h"
+#include "fbnet/resources.h"
+#include "fbnet/runstore.h"
+
+#include <QAbstractItemModelTester>
 
 using namespace fbnet;
 
@@ -112,7 +119,7 @@ TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)
 {
     SearchController c;
     QSignalSpy started(&c, &SearchController::started), epochs(&c, &SearchController::epochEnded),
-        finished(&c, &SearchController::finished), steps(&c, &SearchController::stepped), saved(&c, &SearchController::saved);
+        finished(&c, &SearchController::finished), steps(&c, &SearchController::stepped), stored(&c, &SearchController::runStored);
     c.start(tinyRequest(3, 3));
     EXPECT_TRUE(c.isRunning());
     ASSERT_TRUE(finished.wait(120000));
@@ -123,13 +130,173 @@ TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)
     const auto result = finished.takeFirst().at(0).value<SearchResult>();
     EXPECT_FALSE(result.stopped);
     EXPECT_EQ(result.epochsCompleted, 3);
-    // Every run is saved under the user's data directory (here the test's XDG_DATA_HOME).
-    ASSERT_EQ(saved.count(), 1);
-    const QString dir = saved.takeFirst().at(0).toString();
+    // Every run is recorded in the store under the user's data directory (here the test's XDG_DATA_HOME).
+    ASSERT_EQ(stored.count(), 1);
+    const auto args = stored.takeFirst();
+    const QString path = args.at(2).toString();
     ASSERT_FALSE(qEnvironmentVariable("XDG_DATA_HOME").isEmpty());
-    EXPECT_TRUE(dir.startsWith(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/runs/"))) << dir.toStdString();
-    EXPECT_TRUE(QFile::exists(dir + QStringLiteral("/architecture.json")));
-    EXPECT_TRUE(QFile::exists(dir + QStringLiteral("/epochs.csv")));
+    EXPECT_EQ(path, qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/runs.sqlite"));
+    RunStore store(path.toStdString());
+    const RunInfo run = store.run(args.at(0).toLongLong());
+    EXPECT_EQ(run.status, "finished");
+    EXPECT_EQ(store.epochs(run.id).size(), 3u);
+    EXPECT_EQ(store.architectures(run.id).size(), 2u);  // argmax + 1 sample
+}
+
+TEST(SearchController, AStoppedRunResumesToTheEnd)
+{
+    QTemporaryDir dir;
+    SearchController c;
+    QSignalSpy finished(&c, &SearchController::finished), epochs(&c, &SearchController::epochEnded),
+        stored(&c, &SearchController::runStored);
+    SearchRequest r = tinyRequest(4, 2);
+    r.runsPath = dir.filePath(QStringLiteral("runs.sqlite")).toStdString();
+    r.name = "to-resume";
+    QObject::connect(&c, &SearchController::epochEnded, &c, [&c](const EpochStats &e) {
+        if (e.epoch == 1)
+            c.stop();
+    });
+    c.start(r);
+    ASSERT_TRUE(finished.wait(120000));
+    EXPECT_TRUE(finished.takeFirst().at(0).value<SearchResult>().stopped);
+    {
+        RunStore store(r.runsPath);
+        EXPECT_EQ(store.run("to-resume").status, "stopped");
+        EXPECT_EQ(store.run("to-resume").epochsCompleted, 2);
+    }
+    QObject::disconnect(&c, &SearchController::epochEnded, &c, nullptr);
+    epochs.clear();
+    SearchRequest again;
+    again.runsPath = r.runsPath;
+    again.resume = "to-resume";
+    c.start(again);
+    ASSERT_TRUE(finished.wait(120000));
+    const auto result = finished.takeFirst().at(0).value<SearchResult>();
+    EXPECT_FALSE(result.stopped);
+    EXPECT_EQ(result.epochsCompleted, 4);
+    EXPECT_EQ(epochs.count(), 4);  // the two stored epochs are replayed, then two new ones
+    RunStore store(r.runsPath);
+    EXPECT_EQ(store.run("to-resume").status, "finished");
+    EXPECT_EQ(store.epochs(store.run("to-resume").id).size(), 4u);
+}
+
+TEST(RunsModel, PassesTheModelTesterAndMapsRuns)
+{
+    RunsModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    std::vector<RunRow> rows(2);
+    rows[0].run.id = 7;
+    rows[0].run.name = "alpha";
+    rows[0].run.kind = "search";
+    rows[0].run.status = "stopped";
+    rows[0].run.epochsCompleted = 2;
+    rows[0].run.epochsPlanned = 6;
+    rows[0].argmaxMs = 15.25;
+    rows[1].run.id = 9;
+    rows[1].run.name = "beta";
+    rows[1].run.kind = "random";
+    rows[1].bestTop1 = 0.8125;
+    m.setRows(rows);
+    EXPECT_EQ(m.rowCount(), 2);
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Name)).toString(), QStringLiteral("alpha"));
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Epochs)).toString(), QStringLiteral("2/6"));
+    EXPECT_EQ(m.data(m.index(0, RunsModel::ArgmaxMs)).toString(), QStringLiteral("15.250"));
+    EXPECT_EQ(m.data(m.index(1, RunsModel::Epochs)).toString(), QString());
+    EXPECT_EQ(m.data(m.index(1, RunsModel::BestTop1)).toString(), QStringLiteral("81.25"));
+    EXPECT_EQ(m.data(m.index(1, RunsModel::Name), Qt::UserRole).toLongLong(), 9);
+    EXPECT_EQ(m.rowOf(9), 1);
+    m.setRows({});
+    EXPECT_EQ(m.rowCount(), 0);
+}
+
+TEST(ParetoView, DrawsTheFrontAndFindsPointsUnderTheMouse)
+{
+    ParetoView v;
+    v.resize(800, 600);
+    v.show();
+    std::vector<ParetoItem> items = {{1, QStringLiteral("fast"), QStringLiteral("search"), 5.0, 0.70, {}},
+                                     {2, QStringLiteral("slow-good"), QStringLiteral("search"), 12.0, 0.85, {}},
+                                     {3, QStringLiteral("dominated"), QStringLiteral("random"), 13.0, 0.60, {}},
+                                     {4, QStringLiteral("mid"), QStringLiteral("random"), 8.0, 0.80, {}}};
+    v.setItems(items, QStringLiteral("ms"), QStringLiteral("%"));
+    QTest::qWait(50);
+    ASSERT_EQ(v.front().size(), 3u);
+    EXPECT_EQ(v.items()[v.front()[0]].name, QStringLiteral("fast"));
+    EXPECT_EQ(v.items()[v.front()[1]].name, QStringLiteral("mid"));
+    EXPECT_EQ(v.items()[v.front()[2]].name, QStringLiteral("slow-good"));
+    QSignalSpy selected(&v, &ParetoView::selected);
+    for (std::size_t i = 0; i < items.size(); ++i)
+        EXPECT_EQ(v.itemAt(v.pixelOf(i) - v.plotWidget()->pos()), int(i));
+    QTest::mouseClick(v.plotWidget(), Qt::LeftButton, {}, (v.pixelOf(2) - v.plotWidget()->pos()).toPoint());
+    ASSERT_EQ(selected.count(), 1);
+    EXPECT_EQ(selected.takeFirst().at(0).toLongLong(), 3);
+    QTemporaryDir dir;
+    EXPECT_TRUE(v.save(dir.filePath(QStringLiteral("front.svg"))));
+    EXPECT_GT(QFileInfo(dir.filePath(QStringLiteral("front.svg"))).size(), 1000);
+}
+
+TEST(ArchitectureDiagram, ColoursBlocksAndMarksDifferences)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-imagenet"));
+    const Architecture s8 = loadArchitecture(resolveArchitecturePath("fbnet-s8"));
+    const Architecture ix = loadArchitecture(resolveArchitecturePath("fbnet-iphonex"));
+    ArchitectureDiagram d;
+    d.resize(1000, 400);
+    d.setRows({{QStringLiteral("S8"), resolve(space, s8), {}}, {QStringLiteral("iPhone X"), resolve(space, ix), {}}});
+    int differ = 0;
+    for (std::size_t i = 0; i < s8.blocks.size(); ++i)
+        differ += s8.blocks[i] != ix.blocks[i];
+    EXPECT_EQ(int(d.differingLayers().size()), differ);
+    EXPECT_GT(differ, 0);
+    // Distinct candidate blocks get distinct colours.
+    QSet<QRgb> colours;
+    for (const auto &name : space.candidates)
+        colours.insert(blockColor(space.block(name)).rgb());
+    EXPECT_EQ(colours.size(), 7);  // the g2 variants share their e=1 colour and are hatched instead
+    QTemporaryDir dir;
+    for (const char *ext : {"png", "svg", "pdf"}) {
+        const QString f = dir.filePath(QStringLiteral("arch.") + QLatin1String(ext));
+        EXPECT_TRUE(d.save(f)) << ext;
+        EXPECT_GT(QFileInfo(f).size(), 1000) << ext;
+    }
+    QImage img(d.size(), QImage::Format_ARGB32);
+    d.render(&img);
+    QSet<QRgb> seen;
+    for (int y = 0; y < img.height(); y += 3)
+        for (int x = 0; x < img.width(); x += 3)
+            seen.insert(img.pixel(x, y));
+    EXPECT_GT(seen.size(), 10);
+}
+
+TEST(Studio, RunBrowserOpensAStoredRunInEveryView)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setShowDialogs(false);
+    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
+    QSignalSpy done(&w, &MainWindow::searchDone);
+    SearchRequest r = tinyRequest(2, 2);
+    r.name = "browse-me";
+    w.startSearch(r);
+    ASSERT_TRUE(done.wait(120000));
+    ASSERT_EQ(w.runsModel()->rowCount(), 1);
+    const qint64 id = w.runsModel()->row(0).run.id;
+    // Train the argmax into the store: the Pareto view shows evaluated architectures.
+    {
+        RunStore store(w.storePath().toStdString());
+        Evaluation e;
+        e.architectureId = store.architectures(id).front().id;
+        e.dataset = "synthetic";
+        e.top1 = 0.5;
+        store.addEvaluation(e);
+    }
+    ASSERT_TRUE(w.openRun(id));
+    EXPECT_EQ(w.currentRun(), id);
+    EXPECT_EQ(w.heatmap()->epochCount(), 2);
+    EXPECT_GT(w.metrics()->pointCount(), 0);
+    EXPECT_EQ(w.diagram()->rowCount(), 1);
+    EXPECT_EQ(w.pareto()->items().size(), 1u);
+    EXPECT_FALSE(w.openRun(id + 100));
 }
 
 TEST(SearchController, StopEndsTheSearchAndPauseHoldsIt)

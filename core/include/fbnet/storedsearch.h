@@ -38,6 +38,18 @@ struct SearchInputs
 SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, const ProgressFn &lutProgress = {},
                               const StopToken *stop = nullptr);
 
+/** A stored run's space (with the class count it was searched with), its table and invocation. */
+struct RunContext
+{
+    SearchSpace space;
+    LatencyTable lut;
+    SearchInvocation invocation;
+};
+RunContext loadRunContext(const RunInfo &run, const std::string &storePath, const ProgressFn &lutProgress = {});
+
+/** A shipped table by name, a file, or "local" (this CPU, measured on first use and cached). */
+LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space, const ProgressFn &progress = {});
+
 /** "fbnet-studio 0.1.0, libtorch X, SQLite Y". */
 std::string versionString();
 

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+#include <vector>
+
+class QCustomPlot;
+class QLabel;
+
+namespace fbnet {
+
+/** A point of the Pareto view: an evaluated architecture. */
+struct ParetoItem
+{
+    qint64 id = 0;            ///< stored architecture id (0: not stored, e.g. published)
+    QString name;
+    QString origin;           ///< search | random | published
+    double latencyMs = 0;
+    double accuracy = 0;      ///< 0..1
+    QString detail;           ///< shown in the tooltip (blocks, run)
+};
+
+/**
+ * Latency versus accuracy of evaluated architectures: the search's points, the random baseline's
+ * and published ones for reference; the non-dominated front over all of them as a step line;
+ * tooltips on hover, click to select.
+ */
+class ParetoView final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit ParetoView(QWidget *parent = nullptr);
+
+    void setItems(std::vector<ParetoItem> items, const QString &latencyLabel, const QString &accuracyLabel);
+    const std::vector<ParetoItem> &items() const { return m_items; }
+    /** Indices into items() of the front, by latency. */
+    const std::vector<std::size_t> &front() const { return m_front; }
+    /** Index of the item nearest to a pixel position within `radius` px, or -1. */
+    int itemAt(const QPointF &pixel, double radius = 10) const;
+    /** The item's position in widget pixels (for tests). */
+    QPointF pixelOf(std::size_t index) const;
+    bool save(const QString &path) const;
+    /** The plot widget (for tests: mouse events go there). */
+    QWidget *plotWidget() const;
+
+Q_SIGNALS:
+    void selected(qint64 architectureId, const QString &name);
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
+    void applyPalette();
+
+    QCustomPlot *m_plot;
+    QLabel *m_summary;
+    std::vector<ParetoItem> m_items;
+    std::vector<std::size_t> m_front;
+};
+
+} // namespace fbnet

@@ -1,0 +1,107 @@
+#include "runsmodel.h"
+
+#include <QColor>
+#include <QGuiApplication>
+#include <QPalette>
+
+namespace fbnet {
+
+std::vector<RunRow> loadRunRows(const RunStore &store)
+{
+    std::vector<RunRow> rows;
+    for (const auto &r : store.runs()) {
+        RunRow row;
+        row.run = r;
+        for (const auto &a : store.architectures(r.id)) {
+            ++row.architectures;
+            if (a.role == "argmax")
+                row.argmaxMs = a.lutMs;
+            for (const auto &e : store.evaluations(a.id))
+                row.bestTop1 = std::max(row.bestTop1, e.top1);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+void RunsModel::setRows(std::vector<RunRow> rows)
+{
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+int RunsModel::rowOf(qint64 runId) const
+{
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].run.id == runId)
+            return int(i);
+    return -1;
+}
+
+int RunsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int RunsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RunsModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_rows.size()) || index.column() >= ColumnCount)
+        return {};
+    const RunRow &row = m_rows[std::size_t(index.row())];
+    const RunInfo &r = row.run;
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case Name: return QString::fromStdString(r.name);
+        case Kind: return QString::fromStdString(r.kind);
+        case Status: return QString::fromStdString(r.status);
+        case Epochs: return r.kind == "search" ? QStringLiteral("%1/%2").arg(r.epochsCompleted).arg(r.epochsPlanned) : QString();
+        case Space: return QString::fromStdString(r.space);
+        case Device: return QString::fromStdString(r.lutDevice);
+        case ArgmaxMs: return row.argmaxMs >= 0 ? QString::number(row.argmaxMs, 'f', 3) : QString();
+        case BestTop1: return row.bestTop1 >= 0 ? QString::number(row.bestTop1 * 100, 'f', 2) : QString();
+        case Created: return QString::fromStdString(r.createdAt).replace(QLatin1Char('T'), QLatin1Char(' '));
+        }
+    } else if (role == Qt::ToolTipRole) {
+        QString tip = QStringLiteral("%1 (id %2)\n%3").arg(QString::fromStdString(r.name)).arg(r.id).arg(QString::fromStdString(r.versions));
+        if (!r.error.empty())
+            tip += QStringLiteral("\n") + QString::fromStdString(r.error);
+        return tip;
+    } else if (role == Qt::TextAlignmentRole) {
+        if (index.column() == ArgmaxMs || index.column() == BestTop1 || index.column() == Epochs)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+    } else if (role == Qt::ForegroundRole && index.column() == Status) {
+        if (r.status == "failed")
+            return QColor(200, 40, 40);
+        if (r.status == "running" || r.status == "stopped")
+            return QColor(200, 120, 0);
+    } else if (role == Qt::UserRole) {
+        return qint64(r.id);
+    }
+    return {};
+}
+
+QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case Name: return tr("Run");
+    case Kind: return tr("Kind");
+    case Status: return tr("Status");
+    case Epochs: return tr("Epochs");
+    case Space: return tr("Space");
+    case Device: return tr("Device");
+    case ArgmaxMs: return tr("Argmax ms");
+    case BestTop1: return tr("Best top-1 %");
+    case Created: return tr("Created (UTC)");
+    }
+    return {};
+}
+
+} // namespace fbnet

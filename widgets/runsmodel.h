@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QAbstractTableModel>
+
+#include <vector>
+
+#include "fbnet/runstore.h"
+
+namespace fbnet {
+
+/** One line of the run browser: the run and its argmax (if any). */
+struct RunRow
+{
+    RunInfo run;
+    double argmaxMs = -1;    ///< on the run's table, -1: none yet
+    double bestTop1 = -1;    ///< best evaluated top-1 of the run's architectures, -1: none
+    int architectures = 0;
+};
+
+/** Rows of the run store for the run browser (read with the GUI thread's own connection). */
+std::vector<RunRow> loadRunRows(const RunStore &store);
+
+/** The run browser's table: one row per run, sortable columns. */
+class RunsModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { Name, Kind, Status, Epochs, Space, Device, ArgmaxMs, BestTop1, Created, ColumnCount };
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void setRows(std::vector<RunRow> rows);
+    const RunRow &row(int r) const { return m_rows.at(std::size_t(r)); }
+    int rowOf(qint64 runId) const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    std::vector<RunRow> m_rows;
+};
+
+} // namespace fbnet
