@@ -47,7 +47,13 @@ int archInfo(const ArchInfoOptions &o)
                             {"macs", cost.macs},
                             {"params", cost.params},
                             {"weights", cost.weights},
+                            {"pool_reads", cost.poolReads},
+                            {"mobile_vision_flops", cost.macs + cost.poolReads},
                             {"latency_ms", latency}};
+        if (!a.layerWidths.empty())
+            j["widths"] = a.layerWidths;
+        if (!a.layerExpansions.empty())
+            j["expansions"] = a.layerExpansions;
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
@@ -55,11 +61,16 @@ int archInfo(const ArchInfoOptions &o)
                 space.name.c_str(), plan.inputSize, plan.inputSize, plan.headChannels, plan.numClasses);
     for (std::size_t i = 0; i < plan.layers.size(); ++i) {
         const auto &l = plan.layers[i];
-        std::printf("  L%-2zu %4d -> %-4d s%d  %3dx%-3d  %s\n", i + 1, l.cin, l.cout, l.stride, l.inputSize, l.inputSize,
-                    a.blocks[i].c_str());
+        const BlockSpec &b = plan.chosen[i];
+        std::string mid;
+        if (b.kind == BlockSpec::Kind::Irf)
+            mid = "  mid " + std::to_string(midChannels(l.cin, b)) + (b.se ? " +SE" : "");
+        std::printf("  L%-2zu %4d -> %-4d s%d  %3dx%-3d  %s%s\n", i + 1, l.cin, l.cout, l.stride, l.inputSize, l.inputSize,
+                    a.blocks[i].c_str(), mid.c_str());
     }
-    std::printf("MACs   %s (%lld)\nparams %s (%lld; %s weights without the folded BN biases)\n",
-                formatCount(double(cost.macs)).c_str(), (long long)cost.macs, formatCount(double(cost.params)).c_str(),
+    std::printf("MACs   %s (%lld; mobile-vision's FLOP count, which adds %lld average-pool reads: %s)\nparams %s (%lld; %s weights without the folded BN biases)\n",
+                formatCount(double(cost.macs)).c_str(), (long long)cost.macs, (long long)cost.poolReads,
+                formatCount(double(cost.macs + cost.poolReads)).c_str(), formatCount(double(cost.params)).c_str(),
                 (long long)cost.params, formatCount(double(cost.weights)).c_str());
     for (const auto &[device, v] : latency.items())
         std::printf("latency on %s: %.3f ms (%s)\n", device.c_str(), v["ms"].get<double>(),

@@ -63,7 +63,25 @@ NetworkPlan resolve(const SearchSpace &space, const Architecture &arch)
     plan.stemStride = s.stemStride;
     plan.headChannels = s.headChannels;
     plan.numClasses = s.numClasses;
+    plan.headType = s.headType;
+    plan.headExpansion = s.headExpansion;
+    plan.stemHswish = s.stemHswish;
     plan.layers = s.layers();
+    if (!arch.layerWidths.empty()) {
+        if (arch.layerWidths.size() != plan.layers.size())
+            throw Error::at(where, "widths", "expected " + std::to_string(plan.layers.size()) + " widths (one per layer), got "
+                                                 + std::to_string(arch.layerWidths.size()));
+        int cin = plan.stemChannels;
+        for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+            if (arch.layerWidths[i] < 1)
+                throw Error::at(where, "widths/" + std::to_string(i), "expected a positive width");
+            plan.layers[i].cin = cin;
+            plan.layers[i].cout = cin = arch.layerWidths[i];
+        }
+    }
+    if (!arch.layerExpansions.empty() && arch.layerExpansions.size() != plan.layers.size())
+        throw Error::at(where, "expansions", "expected " + std::to_string(plan.layers.size()) + " expansions (one per layer), got "
+                                                 + std::to_string(arch.layerExpansions.size()));
     if (arch.blocks.size() != plan.layers.size())
         throw Error::at(where, "blocks",
                         "expected " + std::to_string(plan.layers.size()) + " blocks (one per searchable layer of "
@@ -73,10 +91,12 @@ NetworkPlan resolve(const SearchSpace &space, const Architecture &arch)
         if (!s.hasBlock(b))
             throw Error::at(where, "blocks/" + std::to_string(i),
                             "unknown block \"" + b + "\" (space " + space.name + " defines no such block)");
-        const BlockSpec &spec = s.block(b);
+        BlockSpec spec = s.block(b);
+        if (!arch.layerExpansions.empty() && arch.layerExpansions[i] > 0)
+            spec.expansion = arch.layerExpansions[i];
         if (spec.kind == BlockSpec::Kind::Irf) {
             const auto &l = plan.layers[i];
-            const int mid = int(std::lround(l.cin * spec.expansion));
+            const int mid = midChannels(l.cin, spec);
             if (l.cin % spec.groups || l.cout % spec.groups || mid % spec.groups)
                 throw Error::at(where, "blocks/" + std::to_string(i),
                                 "block \"" + b + "\" has groups that do not divide the layer's widths");
@@ -106,15 +126,36 @@ ArchCost computeCost(const NetworkPlan &plan)
                 conv(l.cin, l.cout, 1, 1, out);
             continue;
         }
-        const int mid = int(std::lround(l.cin * b.expansion));
-        conv(l.cin, mid, 1, b.groups, l.inputSize);
+        const int mid = midChannels(l.cin, b);
+        if (hasPointwise(l.cin, b))
+            conv(l.cin, mid, 1, b.groups, l.inputSize);
         conv(mid, mid, b.kernel, mid, out);
         if (b.doubleDw)
             conv(mid, mid, 3, mid, out);
+        if (b.se) {
+            // pool, 1x1 conv mid -> se (bias), ReLU, 1x1 conv se -> mid (bias), hard sigmoid, scale
+            const std::int64_t se = seChannels(mid);
+            c.poolReads += std::int64_t(mid) * out * out;
+            c.macs += 2 * se * mid;
+            c.weights += 2 * se * mid;
+            c.params += 2 * se * mid + se + mid;
+        }
         conv(mid, l.cout, 1, b.groups, out);
     }
     const int lastC = plan.layers.empty() ? plan.stemChannels : plan.layers.back().cout;
-    conv(lastC, plan.headChannels, 1, 1, plan.headInputSize());
+    const int headIn = plan.headInputSize();
+    if (plan.headType == "ir_pool") {
+        // 1x1 expand + BN + h-swish, pool, 1x1 conv to the head width (no BN, no bias) + h-swish, pool (1x1), FC
+        const int mid = roundWidth(lastC * plan.headExpansion, 8);
+        conv(lastC, mid, 1, 1, headIn);
+        c.poolReads += std::int64_t(mid) * headIn * headIn;
+        conv(mid, plan.headChannels, 1, 1, 1);
+        c.params -= plan.headChannels;  // no bias: the head conv has neither BN nor bias
+        c.poolReads += plan.headChannels;
+    } else {
+        conv(lastC, plan.headChannels, 1, 1, headIn);
+        c.poolReads += std::int64_t(plan.headChannels) * headIn * headIn;
+    }
     c.macs += std::int64_t(plan.headChannels) * plan.numClasses;
     c.params += std::int64_t(plan.headChannels) * plan.numClasses + plan.numClasses;
     c.weights += std::int64_t(plan.headChannels) * plan.numClasses;
@@ -147,6 +188,17 @@ Architecture architectureFromJsonText(const std::string &text, const std::string
         a.headChannels = r.getInt("head_channels");
     if (r.has("stage_widths"))
         a.stageWidths = r.getIntArray("stage_widths");
+    if (r.has("widths"))
+        a.layerWidths = r.getIntArray("widths");
+    if (r.has("expansions")) {
+        if (!r.node().at("expansions").is_array())
+            r.fail("expansions", "expected an array of numbers (0: the block's own)");
+        for (const auto &e : r.node().at("expansions")) {
+            if (!e.is_number() || e.get<double>() < 0)
+                r.fail("expansions", "expected an array of numbers >= 0 (0: the block's own)");
+            a.layerExpansions.push_back(e.get<double>());
+        }
+    }
     a.source = r.getString("source", "");
     return a;
 }
@@ -172,6 +224,10 @@ std::string architectureToJsonText(const Architecture &a, int indent)
         j["head_channels"] = *a.headChannels;
     if (!a.stageWidths.empty())
         j["stage_widths"] = a.stageWidths;
+    if (!a.layerWidths.empty())
+        j["widths"] = a.layerWidths;
+    if (!a.layerExpansions.empty())
+        j["expansions"] = a.layerExpansions;
     if (!a.source.empty())
         j["source"] = a.source;
     return j.dump(indent) + "\n";

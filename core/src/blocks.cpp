@@ -20,20 +20,42 @@ static nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64
     return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(k / 2).groups(groups).bias(false));
 }
 
+torch::Tensor activate(torch::Tensor x, bool hswish)
+{
+    return hswish ? torch::hardswish_(x) : x.relu_();
+}
+
+SqueezeExciteImpl::SqueezeExciteImpl(int64_t channels, int64_t squeeze)
+{
+    reduce = register_module("reduce", nn::Conv2d(nn::Conv2dOptions(channels, squeeze, 1).bias(true)));
+    expand = register_module("expand", nn::Conv2d(nn::Conv2dOptions(squeeze, channels, 1).bias(true)));
+}
+
+torch::Tensor SqueezeExciteImpl::forward(const torch::Tensor &x)
+{
+    auto g = torch::adaptive_avg_pool2d(x, {1, 1});
+    g = torch::hardsigmoid(expand(reduce(g).relu_()));
+    return x * g;
+}
+
 IrfBlockImpl::IrfBlockImpl(const IrfBlockOptions &o)
     : options(o)
 {
-    const int64_t mid = std::lround(o.in_channels() * o.expansion());
+    const int64_t mid = o.mid() > 0 ? o.mid() : std::lround(o.in_channels() * o.expansion());
     TORCH_CHECK(o.in_channels() % o.groups() == 0 && mid % o.groups() == 0 && o.out_channels() % o.groups() == 0,
                 "groups must divide the block's widths");
-    pw = register_module("pw", conv(o.in_channels(), mid, 1, 1, o.groups()));
-    pwBn = register_module("pw_bn", nn::BatchNorm2d(mid));
+    if (o.always_pw() || mid != o.in_channels()) {
+        pw = register_module("pw", conv(o.in_channels(), mid, 1, 1, o.groups()));
+        pwBn = register_module("pw_bn", nn::BatchNorm2d(mid));
+    }
     dw = register_module("dw", conv(mid, mid, o.kernel(), o.stride(), mid));
     dwBn = register_module("dw_bn", nn::BatchNorm2d(mid));
     if (o.double_dw()) {
         dw2 = register_module("dw2", conv(mid, mid, 3, 1, mid));
         dw2Bn = register_module("dw2_bn", nn::BatchNorm2d(mid));
     }
+    if (o.se())
+        se = register_module("se", SqueezeExcite(mid, seChannels(int(mid))));
     pwl = register_module("pwl", conv(mid, o.out_channels(), 1, 1, o.groups()));
     pwlBn = register_module("pwl_bn", nn::BatchNorm2d(o.out_channels()));
     m_residual = o.stride() == 1 && o.in_channels() == o.out_channels();
@@ -48,12 +70,15 @@ IrfBlockImpl::IrfBlockImpl(const IrfBlockOptions &o)
 torch::Tensor IrfBlockImpl::forward(const torch::Tensor &x)
 {
     // ReLU in place on the BN outputs: one less pass over the largest tensors of the block.
-    auto y = pwBn(pw(x)).relu_();
+    const bool hs = options.hswish();
+    auto y = pw.is_empty() ? x : activate(pwBn(pw(x)), hs);
     if (options.groups() > 1)
         y = channelShuffle(y, options.groups());
-    y = dwBn(dw(y)).relu_();
+    y = activate(dwBn(dw(y)), hs);
     if (options.double_dw())
-        y = dw2Bn(dw2(y)).relu_();
+        y = activate(dw2Bn(dw2(y)), hs);
+    if (!se.is_empty())
+        y = se(y);
     y = pwlBn(pwl(y));
     return m_residual ? y + x : y;
 }
@@ -71,7 +96,7 @@ torch::Tensor SkipBlockImpl::forward(const torch::Tensor &x)
     return conv.is_empty() ? x : bn(conv(x)).relu_();
 }
 
-ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride)
+ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool hs) : hswish(hs)
 {
     conv = register_module("conv", fbnet::detail::conv(in, out, kernel, stride, 1));
     bn = register_module("bn", nn::BatchNorm2d(out));
@@ -79,7 +104,7 @@ ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t 
 
 torch::Tensor ConvBnReluImpl::forward(const torch::Tensor &x)
 {
-    return bn(conv(x)).relu_();
+    return activate(bn(conv(x)), hswish);
 }
 
 std::shared_ptr<CandidateImpl> makeCandidate(const BlockSpec &b, int64_t in, int64_t out, int64_t stride)
@@ -91,7 +116,11 @@ std::shared_ptr<CandidateImpl> makeCandidate(const BlockSpec &b, int64_t in, int
                                               .kernel(b.kernel)
                                               .stride(stride)
                                               .groups(b.groups)
-                                              .double_dw(b.doubleDw));
+                                              .double_dw(b.doubleDw)
+                                              .se(b.se)
+                                              .hswish(b.hswish)
+                                              .always_pw(b.alwaysPw)
+                                              .mid(midChannels(int(in), b)));
 }
 
 } // namespace fbnet::detail

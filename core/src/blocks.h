@@ -29,7 +29,24 @@ struct IrfBlockOptions
     TORCH_ARG(int64_t, stride) = 1;
     TORCH_ARG(int64_t, groups) = 1;
     TORCH_ARG(bool, double_dw) = false;
+    TORCH_ARG(bool, se) = false;
+    TORCH_ARG(bool, hswish) = false;
+    TORCH_ARG(bool, always_pw) = true;
+    TORCH_ARG(int64_t, mid) = 0;  ///< hidden width (0: round(in * expansion))
 };
+
+/** Squeeze-excite: pool, 1x1 conv (bias) + ReLU, 1x1 conv (bias) + hard sigmoid, scale. */
+class SqueezeExciteImpl : public torch::nn::Module
+{
+public:
+    SqueezeExciteImpl(int64_t channels, int64_t squeeze);
+    torch::Tensor forward(const torch::Tensor &x);
+    torch::nn::Conv2d reduce{nullptr}, expand{nullptr};
+};
+TORCH_MODULE(SqueezeExcite);
+
+/** ReLU or h-swish, in place. */
+torch::Tensor activate(torch::Tensor x, bool hswish);
 
 /**
  * FBNet inverted-residual block: 1x1 group conv + BN + ReLU, channel shuffle (g > 1), KxK
@@ -47,6 +64,7 @@ public:
     IrfBlockOptions options;
     torch::nn::Conv2d pw{nullptr}, dw{nullptr}, dw2{nullptr}, pwl{nullptr};
     torch::nn::BatchNorm2d pwBn{nullptr}, dwBn{nullptr}, dw2Bn{nullptr}, pwlBn{nullptr};
+    SqueezeExcite se{nullptr};
 
 private:
     bool m_residual = false;
@@ -64,15 +82,16 @@ public:
     torch::nn::BatchNorm2d bn{nullptr};
 };
 
-/** Conv + BN + ReLU (stem and head). */
+/** Conv + BN + ReLU or h-swish (stem and head). */
 class ConvBnReluImpl : public torch::nn::Module
 {
 public:
-    ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride);
+    ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool hswish = false);
     torch::Tensor forward(const torch::Tensor &x);
 
     torch::nn::Conv2d conv{nullptr};
     torch::nn::BatchNorm2d bn{nullptr};
+    bool hswish = false;
 };
 TORCH_MODULE(ConvBnRelu);
 

@@ -21,7 +21,8 @@ public:
 
     ConvBnRelu stem{nullptr};
     std::vector<std::shared_ptr<CandidateImpl>> blocks;
-    ConvBnRelu head{nullptr};
+    ConvBnRelu head{nullptr};          ///< conv head; ir_pool: the 1x1 expansion (BN + h-swish)
+    torch::nn::Conv2d headPwl{nullptr};  ///< ir_pool: 1x1 conv after the pool (no BN, no bias) + h-swish
     torch::nn::Linear fc{nullptr};
 };
 TORCH_MODULE(Network);

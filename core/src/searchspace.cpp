@@ -19,6 +19,21 @@ int roundWidth(double width, int divisor)
     return rounded;
 }
 
+int midChannels(int cin, const BlockSpec &b)
+{
+    return b.widthDivisor > 0 ? roundWidth(cin * b.expansion, b.widthDivisor) : int(std::lround(cin * b.expansion));
+}
+
+bool hasPointwise(int cin, const BlockSpec &b)
+{
+    return b.alwaysPw || midChannels(cin, b) != cin;
+}
+
+int seChannels(int mid)
+{
+    return roundWidth(double(mid / 4), 8);
+}
+
 const std::vector<std::string> &fbnetCandidateNames()
 {
     static const std::vector<std::string> names = {"k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1",
@@ -53,6 +68,12 @@ static BlockSpec readBlock(const JsonReader &r, const std::string &name)
     if (b.groups < 1)
         r.fail("groups", "expected an integer >= 1");
     b.doubleDw = r.getBool("double_dw", false);
+    b.se = r.getBool("se", false);
+    b.hswish = r.getBool("hswish", false);
+    b.alwaysPw = r.getBool("always_pw", true);
+    b.widthDivisor = r.getInt("width_divisor", 0);
+    if (b.widthDivisor < 0)
+        r.fail("width_divisor", "expected 0 (exact) or a positive divisor");
     return b;
 }
 
@@ -88,14 +109,33 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
         s.stemChannels = st.getInt("channels");
         s.stemKernel = st.getInt("kernel", 3);
         s.stemStride = st.getInt("stride");
+        const std::string act = st.getString("activation", "relu");
+        if (act != "relu" && act != "hswish")
+            st.fail("activation", "expected relu or hswish");
+        s.stemHswish = act == "hswish";
         if (s.stemChannels < 1)
             st.fail("channels", "expected a positive width");
         if (s.stemStride != 1 && s.stemStride != 2)
             st.fail("stride", "expected 1 or 2");
     }
-    s.headChannels = r.child("head").getInt("channels");
-    if (s.headChannels < 1)
-        r.child("head").fail("channels", "expected a positive width");
+    {
+        JsonReader hd = r.child("head");
+        s.headChannels = hd.getInt("channels");
+        if (s.headChannels < 1)
+            hd.fail("channels", "expected a positive width");
+        s.headType = hd.getString("type", "conv");
+        if (s.headType != "conv" && s.headType != "ir_pool")
+            hd.fail("type", "expected conv or ir_pool");
+        s.headExpansion = hd.getDouble("expansion", 6);
+        if (!(s.headExpansion > 0))
+            hd.fail("expansion", "expected a positive number");
+    }
+    if (r.has("resolutions")) {
+        s.resolutions = r.getIntArray("resolutions");
+        for (std::size_t i = 0; i < s.resolutions.size(); ++i)
+            if (s.resolutions[i] < 8)
+                r.fail("resolutions/" + std::to_string(i), "expected a resolution >= 8");
+    }
 
     if (!r.has("blocks") || !r.node().at("blocks").is_object())
         r.fail("blocks", "expected an object mapping block names to definitions");
@@ -133,6 +173,21 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
                     sr.fail("candidates/" + std::to_string(c),
                             "\"" + st.candidates[c] + "\" is not defined under /blocks");
         }
+        if (sr.has("width_options")) {
+            st.widthOptions = sr.getIntArray("width_options");
+            for (std::size_t w = 0; w < st.widthOptions.size(); ++w)
+                if (st.widthOptions[w] < 1 || st.widthOptions[w] > st.channels)
+                    sr.fail("width_options/" + std::to_string(w), "expected 1 <= width <= the stage's channels " + std::to_string(st.channels));
+        }
+        if (sr.has("expansion_options")) {
+            if (!sr.node().at("expansion_options").is_array())
+                sr.fail("expansion_options", "expected an array of positive numbers");
+            for (const auto &e : sr.node().at("expansion_options")) {
+                if (!e.is_number() || !(e.get<double>() > 0))
+                    sr.fail("expansion_options", "expected an array of positive numbers");
+                st.expansionOptions.push_back(e.get<double>());
+            }
+        }
         s.stages.push_back(st);
     }
 
@@ -150,7 +205,7 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
             const BlockSpec &b = s.blocks.at(c);
             if (b.kind != BlockSpec::Kind::Irf)
                 continue;
-            const int mid = int(std::lround(layer.cin * b.expansion));
+            const int mid = midChannels(layer.cin, b);
             if (layer.cin % b.groups || layer.cout % b.groups || mid % b.groups)
                 throw Error::at(source, "/blocks/" + c + "/groups",
                                 "groups=" + std::to_string(b.groups) + " does not divide the widths of layer "
@@ -206,9 +261,18 @@ const BlockSpec &SearchSpace::block(const std::string &n) const
 
 double SearchSpace::log10Size() const
 {
-    double s = 0;
-    for (const auto &l : layers())
-        s += std::log10(double(l.candidates.size()));
+    // Per layer: (IRF candidates x expansion options + other candidates) x width options; times
+    // the input resolutions. For FBNet spaces this is the product of the candidate counts.
+    double s = resolutions.size() > 1 ? std::log10(double(resolutions.size())) : 0.0;
+    for (const auto &l : layers()) {
+        const StageSpec &st = stages[std::size_t(l.stage)];
+        const double widths = st.widthOptions.empty() ? 1.0 : double(st.widthOptions.size());
+        const double expansions = st.expansionOptions.empty() ? 1.0 : double(st.expansionOptions.size());
+        double choices = 0;
+        for (const auto &c : l.candidates)
+            choices += block(c).kind == BlockSpec::Kind::Irf ? expansions : 1.0;
+        s += std::log10(choices * widths);
+    }
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
 #include "loss.h"
+#include "network.h"
 #include "supernet.h"
 
 using namespace fbnet;
@@ -145,4 +146,25 @@ TEST_F(Blocks, LossFormsFollowTheirDefinitions)
     c.lossForm = LossForm::Target;
     c.targetMs = 10;
     EXPECT_NEAR(latencyAwareLoss(logits, labels, lat, c).loss.item<double>(), ce + 1.0, 1e-4);
+}
+
+TEST_F(Blocks, ReleasedFbnetV2NetworksHaveTheCountedWeights)
+{
+    // The torch network of FBNetV2-F1 (SE with hard sigmoid, h-swish, pw dropped at mid == Cin,
+    // ir_pool head) has exactly the conv/FC weights computeCost counts: 5,999,408 (mobile-vision's figure).
+    const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnetv2-imagenet"));
+    const Architecture a = loadArchitecture(resolveArchitecturePath("fbnetv2-f1"));
+    const NetworkPlan plan = resolve(space, a);
+    Network net(plan);
+    std::int64_t weights = 0;
+    for (const auto &p : net->named_parameters())
+        if (p.key().find("bn") == std::string::npos && p.key().find(".bias") == std::string::npos)
+            weights += p.value().numel();
+    EXPECT_EQ(weights, computeCost(plan).weights);
+    EXPECT_EQ(weights, 5999408);
+    net->eval();
+    torch::NoGradGuard ng;
+    const auto y = net->forward(torch::randn({2, 3, 128, 128}));
+    EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 1000}));
+    EXPECT_TRUE(torch::isfinite(y).all().item<bool>());
 }

@@ -197,3 +197,66 @@ TEST(Pareto, FrontOfKnownPoints)
     EXPECT_EQ(names, (std::vector<std::string>{"g", "b", "c", "f"}));
     EXPECT_TRUE(paretoFront({}).empty());
 }
+
+// FBNetV2's released models against mobile-vision's own figures (fbnet_modeldef_cls_fbnetv2.py
+// comments "nparams ... nflops ..." and the model zoo's model_info). mobile-vision counts
+// conv/FC weights only (no BN, no biases) and adds the input elements of every average pool to
+// its FLOPs; both conventions reproduce the figures to the unit.
+struct PublishedV2
+{
+    const char *name;
+    std::int64_t flops;    ///< mobile-vision's FLOP count
+    std::int64_t weights;  ///< mobile-vision's parameter count
+    int input;
+};
+
+class PublishedV2Architectures : public ::testing::TestWithParam<PublishedV2>
+{
+};
+
+TEST_P(PublishedV2Architectures, ReproduceModelZooFlopsAndParamsExactly)
+{
+    const auto &p = GetParam();
+    const Architecture a = loadArchitecture(resolveArchitecturePath(p.name));
+    const SearchSpace s = space("fbnetv2-imagenet");
+    const NetworkPlan plan = resolve(s, a);
+    EXPECT_EQ(plan.inputSize, p.input);
+    const ArchCost c = computeCost(plan);
+    if (p.flops % 10000 == 0) {  // only rounded figures published (L1: 326.02M, 8.50M)
+        EXPECT_NEAR(double(c.macs + c.poolReads), double(p.flops), 5000.0) << p.name;
+        EXPECT_NEAR(double(c.weights), double(p.weights), 5000.0) << p.name;
+    } else {
+        EXPECT_EQ(c.macs + c.poolReads, p.flops) << p.name;
+        EXPECT_EQ(c.weights, p.weights) << p.name;
+    }
+    // Released F1: the first block (8 -> 8, e1) has no first 1x1 conv; SE squeeze widths follow round8(mid / 4).
+    EXPECT_FALSE(hasPointwise(plan.layers[0].cin, plan.chosen[0]));
+}
+
+INSTANTIATE_TEST_SUITE_P(FbnetV2, PublishedV2Architectures,
+                         ::testing::Values(PublishedV2{"fbnetv2-f1", 56410560, 5999408, 128},
+                                           PublishedV2{"fbnetv2-f2", 85441392, 5999408, 160},
+                                           PublishedV2{"fbnetv2-f3", 121824000, 6899504, 192},
+                                           PublishedV2{"fbnetv2-f4", 238351984, 6994824, 224},
+                                           PublishedV2{"fbnetv2-l1", 326020000, 8500000, 224},
+                                           PublishedV2{"fbnetv2-l2", 423912768, 8496520, 256}),
+                         [](const auto &info) {
+                             std::string n = info.param.name;
+                             for (auto &ch : n)
+                                 if (!std::isalnum(static_cast<unsigned char>(ch)))
+                                     ch = '_';
+                             return n;
+                         });
+
+TEST(SearchSpace, FbnetV2SpaceSizeCountsWidthsExpansionsAndResolutions)
+{
+    const SearchSpace s = space("fbnetv2-imagenet");
+    // per layer: (8 IRF blocks x expansions + skip) x widths; x 5 resolutions
+    double expected = std::log10(5.0);
+    for (const auto &l : s.layers()) {
+        const auto &st = s.stages[std::size_t(l.stage)];
+        expected += std::log10((8.0 * double(st.expansionOptions.size()) + 1.0) * double(st.widthOptions.size()));
+    }
+    EXPECT_NEAR(s.log10Size(), expected, 1e-9);
+    EXPECT_NEAR(space("fbnet-imagenet").log10Size(), 22 * std::log10(9.0), 1e-9);
+}

@@ -22,6 +22,8 @@ struct Architecture
     std::optional<int> stemChannels;
     std::optional<int> headChannels;
     std::vector<int> stageWidths;      ///< empty: the space's widths
+    std::vector<int> layerWidths;      ///< FBNetV2: output width per searchable layer (empty: the stage's)
+    std::vector<double> layerExpansions;  ///< FBNetV2: expansion per layer (empty or 0: the block's own)
     std::string source;                ///< provenance (paper, released graph, search run)
 
     /** Blocks joined by '-', the form used in CSV files. */
@@ -39,14 +41,18 @@ struct NetworkPlan
     int stemStride = 1;
     int headChannels = 0;
     int numClasses = 0;
+    std::string headType = "conv";
+    double headExpansion = 6;
+    bool stemHswish = false;
     std::vector<LayerSpec> layers;    ///< candidates hold exactly the chosen block
-    std::vector<BlockSpec> chosen;    ///< one per layer
+    std::vector<BlockSpec> chosen;    ///< one per layer (expansion as resolved for this layer)
     int headInputSize() const;
 };
 
 struct ArchCost
 {
-    std::int64_t macs = 0;    ///< multiply-accumulates of conv + FC layers (FBNet's "FLOPs")
+    std::int64_t macs = 0;    ///< multiply-accumulates of conv + FC layers, SE included (FBNet's "FLOPs")
+    std::int64_t poolReads = 0;  ///< input elements of average pools (mobile-vision's FLOP counter adds these)
     std::int64_t params = 0;  ///< conv/FC weights + one bias per output channel (folded BN) + FC bias
     std::int64_t weights = 0; ///< conv/FC weights only (how the FBNet paper's Table 4 counts)
 };

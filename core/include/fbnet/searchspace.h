@@ -17,7 +17,19 @@ struct BlockSpec
     double expansion = 1.0;  ///< mid = round(Cin * expansion)
     int groups = 1;          ///< groups of both 1x1 convolutions (2 adds a channel shuffle)
     bool doubleDw = false;   ///< the released FBNet-B/C "k33_e6": two depthwise 3x3 convs
+    // FBNetV2 / mobile-vision IRF options
+    bool se = false;         ///< squeeze-excite after the depthwise conv (squeeze round8(mid/4), hard-sigmoid gate)
+    bool hswish = false;     ///< h-swish instead of ReLU
+    bool alwaysPw = true;    ///< keep the first 1x1 conv when mid == Cin (FBNet); mobile-vision drops it
+    int widthDivisor = 0;    ///< 0: mid = round(Cin * e); > 0: roundWidth(Cin * e, divisor)
 };
+
+/** The block's hidden width in a layer with `cin` input channels. */
+int midChannels(int cin, const BlockSpec &block);
+/** Whether the block has its first 1x1 conv at this width. */
+bool hasPointwise(int cin, const BlockSpec &block);
+/** Squeeze width of the block's SE: roundWidth(floor(mid / 4), 8). */
+int seChannels(int mid);
 
 /** A stage of the macro architecture: `repeats` searchable layers of width `channels`. */
 struct StageSpec
@@ -26,6 +38,8 @@ struct StageSpec
     int repeats = 1;
     int stride = 1;                       ///< stride of the stage's first layer
     std::vector<std::string> candidates;  ///< empty: the space's default candidates
+    std::vector<int> widthOptions;        ///< FBNetV2: output widths a layer may take (empty: `channels` only)
+    std::vector<double> expansionOptions; ///< FBNetV2: hidden-width factors (empty: the block's own)
 };
 
 /** One searchable layer with its concrete shapes, as resolved from a space (and architecture). */
@@ -67,6 +81,10 @@ public:
     int stemKernel = 3;
     int stemStride = 2;
     int headChannels = 1984;
+    std::string headType = "conv";  ///< conv: 1x1 conv+BN+ReLU, pool, FC | ir_pool: 1x1 expand+BN+h-swish, pool, 1x1 conv+h-swish, FC
+    double headExpansion = 6;       ///< ir_pool only
+    bool stemHswish = false;
+    std::vector<int> resolutions;   ///< FBNetV2: searchable input sizes (empty: inputSize only)
     std::vector<StageSpec> stages;
     std::vector<std::string> candidates;          ///< default candidates, in index order
     std::map<std::string, BlockSpec> blocks;      ///< every block an architecture may use
