@@ -34,9 +34,9 @@ public:
     void onStep(const StepStats &s) override
     {
         char buf[256];
-        std::snprintf(buf, sizeof buf, "epoch %d/%d %s step %d/%d  loss %.3f  acc %.1f%%  E[lat] %.2f ms  tau %.2f  %.0f img/s  ETA %s",
+        std::snprintf(buf, sizeof buf, "epoch %d/%d %s step %d/%d  loss %.3f  acc %.1f%%  E[cost] %.2f %s  tau %.2f  %.0f img/s  ETA %s",
                       s.epoch + 1, m_epochs, s.phase == Phase::Weights ? "weights" : "theta  ", s.step + 1,
-                      s.stepsInPhase, s.loss, s.accuracy * 100, s.expectedLatencyMs, s.temperature, s.imagesPerSecond,
+                      s.stepsInPhase, s.loss, s.accuracy * 100, s.expectedLatencyMs, m_unit.c_str(), s.temperature, s.imagesPerSecond,
                       formatDuration(s.etaSeconds).c_str());
         m_line.update(buf);
     }
@@ -46,9 +46,11 @@ public:
         std::fprintf(stderr, "epoch %d: weights loss %.3f acc %.1f%%", e.epoch + 1, e.weightsLoss, e.weightsAccuracy * 100);
         if (e.thetaTrained)
             std::fprintf(stderr, " | theta loss %.3f acc %.1f%%", e.thetaLoss, e.thetaAccuracy * 100);
-        std::fprintf(stderr, " | E[lat] %.2f ms, argmax %.2f ms | %.0f s\n", e.expectedLatencyMs, e.argmaxLatencyMs, e.seconds);
+        std::fprintf(stderr, " | E[cost] %.2f %s, argmax %.2f %s | %.0f s\n", e.expectedLatencyMs, m_unit.c_str(), e.argmaxLatencyMs,
+                     m_unit.c_str(), e.seconds);
     }
     int m_epochs = 0;
+    std::string m_unit = "ms";
     ProgressLine m_line;
 };
 
@@ -57,6 +59,10 @@ int runSearchCommand(SearchOptions &o)
     RunStore store(o.runs.empty() ? RunStore::defaultPath() : o.runs);
     StoredSearchRequest req;
     req.invocation = o.inv;
+    if (req.invocation.lut.empty()) {
+        // The default cost: the Pixel 3 table for FBNet spaces, FLOPs for FBNetV2 spaces.
+        req.invocation.lut = SearchSpace::load(resolveSpacePath(req.invocation.space)).searchesShapes() ? "flops" : "pixel3";
+    }
     req.config = o.config;
     req.name = o.name;
     req.resume = o.resume;
@@ -81,7 +87,7 @@ int runSearchCommand(SearchOptions &o)
         lutLine.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total),
                        done == total);
     };
-    std::string lutDevice;
+    std::string lutDevice, unit = "ms";
     StoredSearchOutcome outcome;
     SearchInputs inputs;
     try {
@@ -89,6 +95,8 @@ int runSearchCommand(SearchOptions &o)
                                   [&](const RunInfo &run, const SearchInputs &in, const SearchConfig &cfg) {
                                       lutLine.finish();
                                       observer.m_epochs = cfg.epochs;
+                                      observer.m_unit = in.lut.unit();
+                                      unit = in.lut.unit();
                                       std::fprintf(stderr, "fbnet search%s: run '%s' (id %lld) in %s\n",
                                                    o.resume.empty() ? "" : " --resume", run.name.c_str(), (long long)run.id,
                                                    store.path().c_str());
@@ -124,10 +132,16 @@ int runSearchCommand(SearchOptions &o)
     if (result.stopped)
         std::printf("resume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), run.name.c_str());
     std::printf("architecture: %s\n", best.architecture.blocksString().c_str());
-    std::printf("  MACs %s, params %s, latency %.3f ms on %s\n", formatCount(double(best.macs)).c_str(),
-                formatCount(double(best.params)).c_str(), best.latencyMs, run.lutDevice.c_str());
+    if (!best.architecture.layerWidths.empty()) {
+        std::string w;
+        for (std::size_t i = 0; i < best.architecture.layerWidths.size(); ++i)
+            w += (i ? "-" : "") + std::to_string(best.architecture.layerWidths[i]);
+        std::printf("  widths %s, input %d\n", w.c_str(), best.architecture.inputSize.value_or(0));
+    }
+    std::printf("  MACs %s, params %s, cost %.3f %s (%s)\n", formatCount(double(best.macs)).c_str(),
+                formatCount(double(best.params)).c_str(), best.latencyMs, unit.c_str(), run.lutDevice.c_str());
     for (std::size_t i = 1; i < result.samples.size(); ++i)
-        std::printf("  %s: %.3f ms, %s MACs\n", result.samples[i].architecture.name.c_str(), result.samples[i].latencyMs,
+        std::printf("  %s: %.3f %s, %s MACs\n", result.samples[i].architecture.name.c_str(), result.samples[i].latencyMs, unit.c_str(),
                     formatCount(double(result.samples[i].macs)).c_str());
     if (!o.out.empty())
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
@@ -141,6 +155,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     auto o = std::make_shared<SearchOptions>();
     SearchConfig &c = o->config;
     SearchInvocation &inv = o->inv;
+    inv.lut.clear();
     // Defaults sized for ~10 minutes on 2 cores (README, "Why these defaults").
     c.epochs = 6;
     c.warmupEpochs = 2;
@@ -148,7 +163,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, soft masks)");
     cmd->add_option("--space", inv.space, "Search space name or JSON file")->capture_default_str();
     cmd->add_option("--dataset", inv.dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
-    cmd->add_option("--lut", inv.lut, "Latency table: shipped name (pixel3, …), local (this CPU, measured on first use and cached) or a JSON file")->capture_default_str();
+    cmd->add_option("--lut", inv.lut, "Cost: a latency table (shipped name such as pixel3, local = this CPU measured on first use, or a JSON file) or flops / params (analytic; FBNetV2 spaces). Default: pixel3, or flops for FBNetV2 spaces");
     cmd->add_option("--out", o->out, "Also write the result files to this directory (the run is always stored in --runs)");
     cmd->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     cmd->add_option("--name", o->name, "Name of the run (default: run-ID)");

@@ -107,58 +107,85 @@ NetworkPlan resolve(const SearchSpace &space, const Architecture &arch)
     return plan;
 }
 
-ArchCost computeCost(const NetworkPlan &plan)
+namespace {
+
+struct CostAcc
 {
-    ArchCost c;
-    auto conv = [&c](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t groups, std::int64_t outSize) {
+    ArchCost &c;
+    void conv(std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t groups, std::int64_t outSize)
+    {
         c.macs += cin / groups * cout * k * k * outSize * outSize;
         c.params += cin / groups * cout * k * k + cout;
         c.weights += cin / groups * cout * k * k;
-    };
-    const int stemOut = (plan.inputSize + plan.stemStride - 1) / plan.stemStride;
-    conv(plan.inputChannels, plan.stemChannels, plan.stemKernel, 1, stemOut);
-    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
-        const LayerSpec &l = plan.layers[i];
-        const BlockSpec &b = plan.chosen[i];
-        const int out = (l.inputSize + l.stride - 1) / l.stride;
-        if (b.kind == BlockSpec::Kind::Skip) {
-            if (l.stride != 1 || l.cin != l.cout)
-                conv(l.cin, l.cout, 1, 1, out);
-            continue;
-        }
-        const int mid = midChannels(l.cin, b);
-        if (hasPointwise(l.cin, b))
-            conv(l.cin, mid, 1, b.groups, l.inputSize);
-        conv(mid, mid, b.kernel, mid, out);
-        if (b.doubleDw)
-            conv(mid, mid, 3, mid, out);
-        if (b.se) {
-            // pool, 1x1 conv mid -> se (bias), ReLU, 1x1 conv se -> mid (bias), hard sigmoid, scale
-            const std::int64_t se = seChannels(mid);
-            c.poolReads += std::int64_t(mid) * out * out;
-            c.macs += 2 * se * mid;
-            c.weights += 2 * se * mid;
-            c.params += 2 * se * mid + se + mid;
-        }
-        conv(mid, l.cout, 1, b.groups, out);
     }
+};
+
+} // namespace
+
+ArchCost layerCost(const LayerSpec &l, const BlockSpec &b)
+{
+    ArchCost c;
+    CostAcc acc{c};
+    const int out = (l.inputSize + l.stride - 1) / l.stride;
+    if (b.kind == BlockSpec::Kind::Skip) {
+        if (l.stride != 1 || l.cin != l.cout)
+            acc.conv(l.cin, l.cout, 1, 1, out);
+        return c;
+    }
+    const int mid = midChannels(l.cin, b);
+    if (hasPointwise(l.cin, b))
+        acc.conv(l.cin, mid, 1, b.groups, l.inputSize);
+    acc.conv(mid, mid, b.kernel, mid, out);
+    if (b.doubleDw)
+        acc.conv(mid, mid, 3, mid, out);
+    if (b.se) {
+        // pool, 1x1 conv mid -> se (bias), ReLU, 1x1 conv se -> mid (bias), hard sigmoid, scale
+        const std::int64_t se = seChannels(mid);
+        c.poolReads += std::int64_t(mid) * out * out;
+        c.macs += 2 * se * mid;
+        c.weights += 2 * se * mid;
+        c.params += 2 * se * mid + se + mid;
+    }
+    acc.conv(mid, l.cout, 1, b.groups, out);
+    return c;
+}
+
+ArchCost fixedCost(const NetworkPlan &plan)
+{
+    ArchCost c;
+    CostAcc acc{c};
+    const int stemOut = (plan.inputSize + plan.stemStride - 1) / plan.stemStride;
+    acc.conv(plan.inputChannels, plan.stemChannels, plan.stemKernel, 1, stemOut);
     const int lastC = plan.layers.empty() ? plan.stemChannels : plan.layers.back().cout;
     const int headIn = plan.headInputSize();
     if (plan.headType == "ir_pool") {
         // 1x1 expand + BN + h-swish, pool, 1x1 conv to the head width (no BN, no bias) + h-swish, pool (1x1), FC
         const int mid = roundWidth(lastC * plan.headExpansion, 8);
-        conv(lastC, mid, 1, 1, headIn);
+        acc.conv(lastC, mid, 1, 1, headIn);
         c.poolReads += std::int64_t(mid) * headIn * headIn;
-        conv(mid, plan.headChannels, 1, 1, 1);
-        c.params -= plan.headChannels;  // no bias: the head conv has neither BN nor bias
+        acc.conv(mid, plan.headChannels, 1, 1, 1);
+        c.params -= plan.headChannels;  // the head conv has neither BN nor bias
         c.poolReads += plan.headChannels;
     } else {
-        conv(lastC, plan.headChannels, 1, 1, headIn);
+        acc.conv(lastC, plan.headChannels, 1, 1, headIn);
         c.poolReads += std::int64_t(plan.headChannels) * headIn * headIn;
     }
     c.macs += std::int64_t(plan.headChannels) * plan.numClasses;
     c.params += std::int64_t(plan.headChannels) * plan.numClasses + plan.numClasses;
     c.weights += std::int64_t(plan.headChannels) * plan.numClasses;
+    return c;
+}
+
+ArchCost computeCost(const NetworkPlan &plan)
+{
+    ArchCost c = fixedCost(plan);
+    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+        const ArchCost l = layerCost(plan.layers[i], plan.chosen[i]);
+        c.macs += l.macs;
+        c.params += l.params;
+        c.weights += l.weights;
+        c.poolReads += l.poolReads;
+    }
     return c;
 }
 

@@ -142,6 +142,8 @@ std::optional<double> LatencyTable::lookup(const std::string &signature) const
 
 std::vector<std::string> LatencyTable::missing(const SearchSpace &space) const
 {
+    if (!metric.empty())
+        return {};
     std::set<std::string> out;
     for (const auto &l : space.layers())
         for (const auto &c : l.candidates) {
@@ -163,8 +165,42 @@ static Error missingError(const std::string &source, const std::string &what, co
                      "missing " + std::to_string(miss.size()) + " op signature(s) needed by " + what + ":" + list);
 }
 
+LatencyTable LatencyTable::costModel(const std::string &metric)
+{
+    if (metric != "flops" && metric != "params")
+        throw Error::at("cost model", metric, "expected flops or params");
+    LatencyTable t;
+    t.metric = metric;
+    t.device = metric;
+    t.description = metric == "flops" ? "analytic multiply-accumulates (millions)" : "analytic parameters (millions)";
+    t.provenanceKind = "analytic";
+    return t;
+}
+
+LatencyTable LatencyTable::byName(const std::string &nameOrPath, const std::string &spaceName)
+{
+    if (nameOrPath == "flops" || nameOrPath == "params")
+        return costModel(nameOrPath);
+    return load(resolveLutPath(nameOrPath, spaceName));
+}
+
+static double metricOf(const ArchCost &c, const std::string &metric)
+{
+    return double(metric == "flops" ? c.macs : c.weights) / 1e6;
+}
+
 std::vector<std::vector<double>> LatencyTable::layerTable(const SearchSpace &space) const
 {
+    if (!metric.empty()) {
+        std::vector<std::vector<double>> out;
+        for (const auto &l : space.layers()) {
+            std::vector<double> row;
+            for (const auto &c : l.candidates)
+                row.push_back(metricOf(layerCost(l, space.block(c)), metric));
+            out.push_back(row);
+        }
+        return out;
+    }
     const auto miss = missing(space);
     if (!miss.empty())
         throw missingError(sourcePath.empty() ? "latency table " + device : sourcePath, "space " + space.name, miss);
@@ -180,6 +216,8 @@ std::vector<std::vector<double>> LatencyTable::layerTable(const SearchSpace &spa
 
 double LatencyTable::predict(const NetworkPlan &plan) const
 {
+    if (!metric.empty())
+        return metricOf(computeCost(plan), metric);
     const auto stem = lookup(stemSignature(plan)), head = lookup(headSignature(plan));
     double total = stem && head ? *stem + *head : fixedMs;
     std::vector<std::string> miss;
@@ -193,6 +231,18 @@ double LatencyTable::predict(const NetworkPlan &plan) const
     if (!miss.empty())
         throw missingError(sourcePath.empty() ? "latency table " + device : sourcePath, "the architecture", miss);
     return total;
+}
+
+double LatencyTable::fixedPart(const SearchSpace &space) const
+{
+    if (metric.empty())
+        return fixedMs;
+    Architecture probe;  // any architecture: the fixed part does not depend on the blocks
+    probe.space = space.name;
+    for (const auto &l : space.layers())
+        probe.blocks.push_back(l.candidates.front());
+    const NetworkPlan plan = resolve(space, probe);
+    return metricOf(fixedCost(plan), metric);
 }
 
 double LatencyTable::predict(const SearchSpace &space, const Architecture &arch) const

@@ -16,6 +16,7 @@
 #include "fbnet/search.h"
 #include "jsonutil.h"
 #include "loss.h"
+#include "dmasking.h"
 #include "supernet.h"
 
 namespace fbnet {
@@ -298,7 +299,10 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             throw Error::at("data set " + data.name, "classes",
                             "has " + std::to_string(data.numClasses) + " classes but space " + space.name + " outputs "
                                 + std::to_string(space.numClasses) + " (load the space with num_classes)");
-        const auto latency = lut.layerTable(space);
+        const bool dmasking = detail::isDMaskingSpace(space);
+        if (dmasking && lut.metric.empty())
+            throw Error::at("search", "--lut " + lut.device,
+                            "space " + space.name + " searches widths, expansions or resolutions: its cost is analytic, use --lut flops or --lut params");
         const std::size_t nTrain = std::size_t(std::floor(data.size() * config.weightSplit));
         const std::size_t nTheta = data.size() - nTrain;
         if (nTrain < std::size_t(config.batchSize) || nTheta < std::size_t(config.batchSize))
@@ -313,7 +317,11 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
         std::mt19937_64 rng(config.seed);
         torch::autograd::GradMode::set_enabled(true);
 
-        detail::Supernet net(space, latency, lut.fixedMs);
+        std::shared_ptr<detail::SearchableNet> net;
+        if (dmasking)
+            net = std::make_shared<detail::DMaskingSupernetImpl>(space, lut.metric);
+        else
+            net = std::make_shared<detail::SupernetImpl>(space, lut.layerTable(space), lut.fixedPart(space));
         if (config.channelsLast) {
             torch::NoGradGuard ng;
             for (auto &p : net->parameters())
@@ -512,7 +520,7 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                 break;
             es.probabilities = net->probabilities();
             es.expectedLatencyMs = net->expectedLatencyMs();
-            es.argmax = argmaxArchitecture(space, es.probabilities);
+            es.argmax = net->argmax();
             es.argmax.name = "epoch" + std::to_string(epoch) + "-argmax";
             es.argmaxLatencyMs = lut.predict(space, es.argmax);
             es.seconds = secondsSince(te);
@@ -526,16 +534,10 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
         // Sample the final distribution: the argmax first, then K draws from softmax(theta).
         result.stopped = stopped;
         result.theta = net->thetaValues();
-        const auto probs = net->probabilities();
-        const auto layers = space.layers();
-        auto describe = [&](Architecture a, bool isArgmax) {
+        auto describe = [&](Architecture a, bool isArgmax, double logProbability) {
             SampledArchitecture s;
             s.isArgmax = isArgmax;
-            for (std::size_t l = 0; l < layers.size(); ++l) {
-                const auto &c = layers[l].candidates;
-                const auto k = std::size_t(std::find(c.begin(), c.end(), a.blocks[l]) - c.begin());
-                s.logProbability += std::log(std::max(1e-300, probs[l][k]));
-            }
+            s.logProbability = logProbability;
             const auto cost = computeCost(space, a);
             s.macs = cost.macs;
             s.params = cost.params;
@@ -544,20 +546,16 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             result.samples.push_back(s);
             observer.onSample(result.samples.back());
         };
-        Architecture best = argmaxArchitecture(space, probs);
+        Architecture best = net->argmax();
         best.name = "argmax";
         best.source = "fbnet search (argmax of softmax(theta))";
-        describe(best, true);
+        describe(best, true, net->argmaxLogProbability());
         for (int i = 0; i < config.samples; ++i) {
-            Architecture a;
-            a.space = space.name;
+            double lp = 0;
+            Architecture a = net->sample(rng, lp);
             a.name = "sample" + std::to_string(i + 1);
             a.source = "fbnet search (sampled from softmax(theta))";
-            for (std::size_t l = 0; l < layers.size(); ++l) {
-                std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
-                a.blocks.push_back(layers[l].candidates[d(rng)]);
-            }
-            describe(a, false);
+            describe(a, false, lp);
         }
         result.seconds = secondsSince(t0);
         observer.onFinished(result);

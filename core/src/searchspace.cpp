@@ -259,6 +259,16 @@ const BlockSpec &SearchSpace::block(const std::string &n) const
     return it->second;
 }
 
+bool SearchSpace::searchesShapes() const
+{
+    if (resolutions.size() > 1)
+        return true;
+    for (const auto &st : stages)
+        if (st.widthOptions.size() > 1 || st.expansionOptions.size() > 1)
+            return true;
+    return false;
+}
+
 double SearchSpace::log10Size() const
 {
     // Per layer: (IRF candidates x expansion options + other candidates) x width options; times

@@ -45,12 +45,15 @@ SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, c
     params.widthMultiplier = inv.widthMultiplier;
     params.numClasses = in.data.numClasses;
     in.space = SearchSpace::load(resolveSpacePath(inv.space), params);
+    if (in.space.searchesShapes() && inv.lut != "flops" && inv.lut != "params")
+        throw Error::at("--lut " + inv.lut, "", "space " + in.space.name
+                            + " searches widths, expansions or resolutions: its cost is analytic, use --lut flops or --lut params");
     if (inv.lut == "local") {
         StopToken never;
         in.lut = localLatencyTable(in.space, lutProgress ? lutProgress : ProgressFn([](int, int, const std::string &) {}),
                                    stop ? *stop : never);
     } else {
-        in.lut = LatencyTable::load(resolveLutPath(inv.lut, in.space.name));
+        in.lut = LatencyTable::byName(inv.lut, in.space.name);
     }
     return in;
 }
@@ -58,7 +61,7 @@ SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, c
 LatencyTable loadTableFor(const std::string &lut, const SearchSpace &space, const ProgressFn &progress)
 {
     if (lut != "local")
-        return LatencyTable::load(resolveLutPath(lut, space.name));
+        return LatencyTable::byName(lut, space.name);
     StopToken never;
     return localLatencyTable(space, progress ? progress : ProgressFn([](int, int, const std::string &) {}), never);
 }

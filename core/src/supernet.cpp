@@ -38,7 +38,7 @@ torch::Tensor MixedOpImpl::forwardHard(const torch::Tensor &x, int64_t index, co
 }
 
 SupernetImpl::SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixed)
-    : fixedMs(fixed)
+    : fixedMs(fixed), m_space(space)
 {
     stem = register_module("stem", ConvBnRelu(space.inputChannels, space.stemChannels, space.stemKernel, space.stemStride));
     const auto specs = space.layers();
@@ -82,7 +82,35 @@ SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, Mas
     return {fc(x), lat + fixedMs};
 }
 
-std::vector<torch::Tensor> SupernetImpl::weightParameters()
+Architecture SupernetImpl::argmax() const
+{
+    return argmaxArchitecture(m_space, probabilities());
+}
+
+double SupernetImpl::argmaxLogProbability() const
+{
+    double lp = 0;
+    for (const auto &p : probabilities())
+        lp += std::log(std::max(1e-300, *std::max_element(p.begin(), p.end())));
+    return lp;
+}
+
+Architecture SupernetImpl::sample(std::mt19937_64 &rng, double &logProbability) const
+{
+    const auto probs = probabilities();
+    const auto layers = m_space.layers();
+    Architecture a;
+    a.space = m_space.name;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
+        const std::size_t k = d(rng);
+        a.blocks.push_back(layers[l].candidates[k]);
+        logProbability += std::log(std::max(1e-300, probs[l][k]));
+    }
+    return a;
+}
+
+std::vector<torch::Tensor> SearchableNet::weightParameters()
 {
     std::vector<torch::Tensor> out;
     for (const auto &p : named_parameters())

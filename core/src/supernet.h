@@ -1,11 +1,13 @@
 #pragma once
 // The stochastic FBNet supernet (private to core).
 
+#include <random>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "blocks.h"
+#include "fbnet/architecture.h"
 #include "fbnet/search.h"
 #include "fbnet/searchspace.h"
 
@@ -31,10 +33,31 @@ TORCH_MODULE(MixedOp);
 struct SupernetOutput
 {
     torch::Tensor logits;     ///< [N, classes]
-    torch::Tensor latencyMs;  ///< [N] (soft, per-sample masks) or [1] (hard)
+    torch::Tensor latencyMs;  ///< [N] (soft, per-sample masks) or [1] (hard); a resource cost for DMasking
 };
 
-class SupernetImpl : public torch::nn::Module
+/** What the search loop needs of a supernet (FBNet's or DMasking's). */
+class SearchableNet : public torch::nn::Module
+{
+public:
+    virtual SupernetOutput forward(const torch::Tensor &x, double tau, MaskMode mode) = 0;
+    /** Everything but the architecture logits. */
+    std::vector<torch::Tensor> weightParameters();
+    virtual std::vector<torch::Tensor> thetaParameters() = 0;
+    /** softmax(theta) of each layer's block choice (the heatmap rows). */
+    virtual std::vector<std::vector<double>> probabilities() const = 0;
+    /** Every logit vector (all decisions), for the record and for sampling later. */
+    virtual std::vector<std::vector<double>> thetaValues() const = 0;
+    /** Expected latency (or cost) under softmax(theta), no noise. */
+    virtual double expectedLatencyMs() const = 0;
+    virtual Architecture argmax() const = 0;
+    /** One architecture drawn from softmax(theta); adds its log-probability. */
+    virtual Architecture sample(std::mt19937_64 &rng, double &logProbability) const = 0;
+    /** log-probability of argmax() under softmax(theta). */
+    virtual double argmaxLogProbability() const = 0;
+};
+
+class SupernetImpl : public SearchableNet
 {
 public:
     SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixedMs);
@@ -44,15 +67,15 @@ public:
      * once per batch (hard). The expected latency is sum_l mask_l . LAT_l + fixed, differentiable
      * in theta.
      */
-    SupernetOutput forward(const torch::Tensor &x, double tau, MaskMode mode);
+    SupernetOutput forward(const torch::Tensor &x, double tau, MaskMode mode) override;
 
-    std::vector<torch::Tensor> weightParameters();
-    std::vector<torch::Tensor> thetaParameters() { return thetas; }
-    /** softmax(theta) per layer. */
-    std::vector<std::vector<double>> probabilities() const;
-    std::vector<std::vector<double>> thetaValues() const;
-    /** Expected latency under softmax(theta) (no noise). */
-    double expectedLatencyMs() const;
+    std::vector<torch::Tensor> thetaParameters() override { return thetas; }
+    std::vector<std::vector<double>> probabilities() const override;
+    std::vector<std::vector<double>> thetaValues() const override;
+    double expectedLatencyMs() const override;
+    Architecture argmax() const override;
+    Architecture sample(std::mt19937_64 &rng, double &logProbability) const override;
+    double argmaxLogProbability() const override;
 
     ConvBnRelu stem{nullptr};
     std::vector<MixedOp> layers;
@@ -61,6 +84,9 @@ public:
     std::vector<torch::Tensor> thetas;    ///< [K_l] logits per layer
     std::vector<torch::Tensor> latencies; ///< [K_l] ms per layer (buffers)
     double fixedMs = 0;
+
+private:
+    SearchSpace m_space;
 };
 TORCH_MODULE(Supernet);
 

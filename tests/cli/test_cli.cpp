@@ -425,3 +425,33 @@ TEST(Cli, RunsSampleExportImportTrainRandomPareto)
     EXPECT_NE(r.out.find("junk.sqlite"), std::string::npos) << r.out;
     EXPECT_EQ(slurp(d / "junk.sqlite"), std::string(2048, 'j'));
 }
+
+TEST(Cli, FbnetV2SearchTrainsItsArgmaxAndReportsTheSpaceSize)
+{
+    const auto d = tempDir("v2");
+    const std::string store = " --runs " + (d / "runs.sqlite").string();
+    auto r = runCli("search --space fbnetv2-cifar --lut flops --name v2 --dataset synthetic:300 --subset 0 --epochs 2 "
+                    "--warmup-epochs 1 --batch-size 16 --max-steps 2 --samples 1 --threads 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("widths "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("MFLOPs"), std::string::npos) << r.out;
+    // The argmax has concrete widths, expansions and resolution; train, export and import accept it.
+    r = runCli("train --arch v2:argmax --dataset synthetic:200 --subset 0 --epochs 1 --max-steps 2 --batch-size 16 --threads 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
+    r = runCli("export --run v2 --out " + (d / "v2.json").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(slurp(d / "v2.json").find("\"widths\""), std::string::npos);
+    r = runCli("arch info " + (d / "v2.json").string() + " --space fbnetv2-cifar --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = runCli("search --space fbnetv2-cifar --lut pixel3 --dataset synthetic:300 --max-steps 1" + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("use --lut flops or --lut params"), std::string::npos) << r.out;
+    r = runCli("space info fbnetv2-imagenet");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("25 searchable layers; search space size 10^63.25"), std::string::npos) << r.out;
+    r = runCli("arch info fbnetv2-f1 --space fbnetv2-imagenet --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("\"mobile_vision_flops\": 56410560"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"weights\": 5999408"), std::string::npos) << r.out;
+}

@@ -60,6 +60,10 @@ struct ArchCost
 /** Validates `arch` against `space` (layer count, block names); throws fbnet::Error. */
 NetworkPlan resolve(const SearchSpace &space, const Architecture &arch);
 ArchCost computeCost(const NetworkPlan &plan);
+/** One searchable layer holding `block`. */
+ArchCost layerCost(const LayerSpec &layer, const BlockSpec &block);
+/** What no searchable layer changes: stem, head, classifier. */
+ArchCost fixedCost(const NetworkPlan &plan);
 ArchCost computeCost(const SearchSpace &space, const Architecture &arch);
 
 Architecture loadArchitecture(const std::string &path);

@@ -29,6 +29,14 @@ class LatencyTable
 {
 public:
     static LatencyTable load(const std::string &path);
+    /**
+     * An analytic cost model in place of a device table: "flops" (millions of multiply-accumulates)
+     * or "params" (millions of parameters), computed from the architecture (FBNetV2's resource
+     * terms). Its "ms" are then MFLOPs or Mparams.
+     */
+    static LatencyTable costModel(const std::string &metric);
+    /** A shipped table by name, a file, "flops" or "params". */
+    static LatencyTable byName(const std::string &nameOrPath, const std::string &spaceName);
     static LatencyTable fromJsonText(const std::string &text, const std::string &source);
     std::string toJsonText() const;
     void save(const std::string &path) const;
@@ -44,6 +52,8 @@ public:
     double fixedMs = 0;
     std::map<std::string, LatencyEntry> entries;
     std::string sourcePath;    ///< where it was loaded from (for messages)
+    std::string metric;        ///< empty: a latency table; "flops" / "params": an analytic cost model
+    std::string unit() const { return metric == "flops" ? "MFLOPs" : metric == "params" ? "Mparams" : "ms"; }
 
     std::optional<double> lookup(const std::string &signature) const;
     /** Signatures `space` needs that this table lacks, sorted. */
@@ -57,6 +67,8 @@ public:
      */
     double predict(const NetworkPlan &plan) const;
     double predict(const SearchSpace &space, const Architecture &arch) const;
+    /** What the searchable layers do not change, at the space's default shapes (fixedMs for a table). */
+    double fixedPart(const SearchSpace &space) const;
 };
 
 /** HW-NAS-Bench-style key of a block placed in a layer. */

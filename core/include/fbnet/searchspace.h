@@ -95,6 +95,8 @@ public:
     /** Throws fbnet::Error if `name` is not a block of this space. */
     const BlockSpec &block(const std::string &name) const;
     bool hasBlock(const std::string &name) const;
+    /** FBNetV2: the space has width, expansion or resolution options (searched by DMasking, analytic cost). */
+    bool searchesShapes() const;
     /** log10 of the number of distinct architectures (product of candidate counts). */
     double log10Size() const;
 };

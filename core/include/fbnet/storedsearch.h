@@ -17,7 +17,7 @@ struct SearchInvocation
 {
     std::string space = "fbnet-cifar";
     std::string dataset = "fashion-mnist";
-    std::string lut = "pixel3";     ///< shipped name, "local" or a file
+    std::string lut = "pixel3";     ///< shipped name, "local", a file, or "flops" / "params" (analytic cost)
     std::size_t subset = 2500;      ///< 0: all
     double widthMultiplier = 1.0;
     int numClasses = 0;             ///< 0: from the data set (stored runs record the count used)
