@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -131,6 +132,8 @@ int runSearchCommand(SearchOptions &o)
                 result.stopped ? "stopped" : "finished", result.epochsCompleted, formatDuration(result.seconds).c_str());
     if (result.stopped)
         std::printf("resume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), run.name.c_str());
+    std::fprintf(stderr, "checkpoints: %.1f s of %.1f s (%.2f%%)\n", result.checkpointSeconds, result.seconds,
+                 100 * result.checkpointSeconds / std::max(1e-9, result.seconds));
     std::printf("architecture: %s\n", best.architecture.blocksString().c_str());
     if (!best.architecture.layerWidths.empty()) {
         std::string w;

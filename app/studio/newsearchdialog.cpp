@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 
 #include "fbnet/resources.h"
+#include "fbnet/searchspace.h"
 
 #include <cmath>
 
@@ -106,6 +107,18 @@ void NewSearchDialog::refreshLuts()
 {
     const QString space = m_space->currentText();
     m_lut->clear();
+    bool shapes = false;
+    try {
+        shapes = SearchSpace::load(resolveSpacePath(space.toStdString())).searchesShapes();
+    } catch (const std::exception &) {
+    }
+    if (shapes) {
+        // FBNetV2 spaces search widths and resolutions: no device table covers them, the cost is analytic.
+        m_lut->addItem(tr("FLOPs (analytic)"), QStringLiteral("flops"));
+        m_lut->addItem(tr("parameters (analytic)"), QStringLiteral("params"));
+        return;
+    }
+    m_lut->addItem(tr("FLOPs (analytic)"), QStringLiteral("flops"));
     for (const auto &n : lutNames()) {
         const QString name = QString::fromStdString(n);
         if (name.endsWith(QLatin1Char('-') + space))
@@ -126,6 +139,8 @@ QString NewSearchDialog::validationError() const
         return tr("Warm-up epochs must be fewer than epochs: θ has to train for at least one epoch.");
     if (m_subset->value() != 0 && m_subset->value() < 5 * m_batch->value())
         return tr("The subset is too small for this batch size: each of the weight (80%) and θ (20%) splits needs at least one batch.");
+    if (m_lut->count() == 0)
+        return tr("No latency table or cost model covers this space.");
     return {};
 }
 

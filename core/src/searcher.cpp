@@ -527,8 +527,11 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             result.epochs.push_back(es);
             result.epochsCompleted = epoch + 1;
             observer.onEpoch(es);
-            if (!checkpoint.path.empty())
+            if (!checkpoint.path.empty()) {
+                const auto tc = Clock::now();
                 saveCheckpoint();
+                result.checkpointSeconds += secondsSince(tc);
+            }
         }
 
         // Sample the final distribution: the argmax first, then K draws from softmax(theta).

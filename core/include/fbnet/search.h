@@ -115,6 +115,7 @@ struct SearchResult
     std::vector<std::vector<double>> theta;  ///< final logits per layer
     std::vector<SampledArchitecture> samples;  ///< argmax first
     double seconds = 0;
+    double checkpointSeconds = 0;  ///< spent writing checkpoints (included in seconds)
 };
 
 /**
