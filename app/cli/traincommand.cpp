@@ -38,6 +38,7 @@ struct TrainOptions
     std::string runs;
     std::string name;
     bool noStore = false;
+    bool initFromSupernet = false;
     TrainConfig config;
 };
 
@@ -49,6 +50,18 @@ int runTrain(TrainOptions &o)
     const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed);
     const SearchSpace &space = setup.space;
     arch.space = space.name;
+    if (o.initFromSupernet) {
+        if (!storedId)
+            throw Error::at("--init-from-supernet", "", "needs --arch RUN:argmax or RUN:ID (an architecture of a stored search)");
+        RunStore store(storePath(o.runs));
+        const RunInfo run = store.run(store.architecture(storedId).runId);
+        if (run.checkpointPath.empty() || !std::filesystem::exists(run.checkpointPath))
+            throw Error::at(store.path(), "run " + run.name, "has no checkpoint to take supernet weights from");
+        if (space.searchesShapes())
+            throw Error::at("--init-from-supernet", "", "FBNetV2 (masked) supernets are not supported yet; train from scratch");
+        o.config.initFromCheckpoint = run.checkpointPath;
+        std::fprintf(stderr, "fbnet train: initialised from the supernet of run '%s' (%s)\n", run.name.c_str(), run.checkpointPath.c_str());
+    }
     const Dataset &train = setup.train, &test = setup.test;
     o.config.augment = !o.noAugment;
     const ArchCost cost = computeCost(space, arch);
@@ -134,6 +147,8 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--runs", o->runs, "Runs database the result goes to (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     cmd->add_option("--name", o->name, "Name of the run that holds a non-stored architecture (default: run-ID)");
     cmd->add_flag("--no-store", o->noStore, "Do not record the result in the runs database");
+    cmd->add_flag("--init-from-supernet", o->initFromSupernet,
+                  "Start from the search's supernet weights of the chosen blocks (needs --arch RUN:ID; FBNet spaces)");
     cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");
     cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();

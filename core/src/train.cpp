@@ -76,6 +76,42 @@ double evaluate(detail::Network &net, const Dataset &test, int channels, int bat
 
 } // namespace
 
+/** Copies the supernet's weights of the chosen candidates into the network (names: layerI.X <- layerI.BLOCK.X). */
+static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch, const std::string &path)
+{
+    torch::serialize::InputArchive a;
+    try {
+        a.load_from(path);
+    } catch (const c10::Error &e) {
+        throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
+    }
+    torch::NoGradGuard ng;
+    int copied = 0;
+    auto copyFrom = [&](const std::string &key, torch::Tensor &t, const std::string &name) {
+        torch::Tensor v;
+        if (!a.try_read(key, v))
+            throw Error::at(path, key, "the checkpoint has no " + name + " (is the architecture from this run's space?)");
+        if (!v.sizes().equals(t.sizes()))
+            throw Error::at(path, key, "shape differs from the architecture's " + name);
+        t.copy_(v);
+        ++copied;
+    };
+    auto supernetName = [&](const std::string &name) {
+        // layerI.rest -> layerI.BLOCK.rest
+        if (name.rfind("layer", 0) == 0) {
+            const auto dot = name.find('.');
+            const int i = std::stoi(name.substr(5, dot - 5));
+            return name.substr(0, dot) + "." + arch.blocks.at(std::size_t(i)) + name.substr(dot);
+        }
+        return name;
+    };
+    for (auto &p : net.named_parameters())
+        copyFrom("p/" + supernetName(p.key()), p.value(), p.key());
+    for (auto &b : net.named_buffers())
+        copyFrom("b/" + supernetName(b.key()), b.value(), b.key());
+    (void)copied;
+}
+
 TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
                               const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
                               const StopToken &stop, const std::string &weightsPath)
@@ -93,6 +129,8 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
     std::mt19937_64 rng(c.seed);
     NetworkPlan plan = resolve(space, arch);
     detail::Network net(plan);
+    if (!c.initFromCheckpoint.empty())
+        initFromSupernet(*net, arch, c.initFromCheckpoint);
     detail::toChannelsLast(*net);
     net->train();
     torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weightDecay));

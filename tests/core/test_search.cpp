@@ -355,3 +355,44 @@ TEST(Train, TrainingATinyArchitectureImprovesAccuracyAndSavesLoadableWeights)
     EXPECT_TRUE(stem);
     EXPECT_THROW(readStateDictShapes("/nonexistent.pt"), Error);
 }
+
+TEST(Train, InitialisingFromTheSupernetStartsFromWhatTheSearchLearned)
+{
+    // The stripes task is solved by the supernet; its argmax initialised from the supernet's
+    // weights is accurate before any real training (lr ~ 0), a fresh network is at chance.
+    const auto space = tinySpace(R"(["skip", "k3_e1"])");
+    const auto lut = tableFor(space, {{"skip", 1.0}, {"k3_e1", 1.0}});
+    auto c = quickConfig();
+    c.lossForm = LossForm::Additive;
+    c.alpha = 0;
+    const auto ckpt = (std::filesystem::temp_directory_path() / ("fbnet-init-" + std::to_string(::getpid()) + ".ckpt")).string();
+    CheckpointOptions opts;
+    opts.path = ckpt;
+    Recorder rec;
+    StopToken stop;
+    const auto r = runSearch(space, lut, stripes(640, 1), c, rec, stop, opts);
+    const Architecture arch = r.samples.front().architecture;
+    ASSERT_EQ(arch.blocks, (std::vector<std::string>{"k3_e1", "k3_e1"}));
+    TrainConfig t;
+    t.epochs = 1;
+    t.batchSize = 32;
+    t.lr = 1e-9;
+    t.threads = 1;
+    t.augment = false;
+    const auto test = stripes(256, 9);
+    const auto fresh = trainArchitecture(space, arch, stripes(128, 8), test, t, {}, stop);
+    t.initFromCheckpoint = ckpt;
+    const auto init = trainArchitecture(space, arch, stripes(128, 8), test, t, {}, stop);
+    EXPECT_LT(fresh.testTop1, 0.7);
+    EXPECT_GT(init.testTop1, 0.85);
+    // An architecture the supernet cannot hold is refused with the key named.
+    Architecture other = arch;
+    other.stageWidths = {16, 8};
+    try {
+        trainArchitecture(space, other, stripes(64, 8), test, t, {}, stop);
+        FAIL() << "mismatched shapes were accepted";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(ckpt);
+}

@@ -21,6 +21,12 @@ struct TrainConfig
     std::uint64_t seed = 1;
     int threads = 0;
     int maxStepsPerEpoch = 0;  ///< 0: the whole training set
+    /**
+     * A search checkpoint (fbnet search writes one per run) to initialise from: stem, head,
+     * classifier and, per layer, the chosen candidate's weights and BN statistics from the
+     * supernet. FBNet spaces only; the architecture must be one of the run's space.
+     */
+    std::string initFromCheckpoint;
 };
 
 struct TrainEpoch
