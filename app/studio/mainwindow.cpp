@@ -343,6 +343,12 @@ bool MainWindow::openRun(qint64 runId)
         fillRunChoices(r);
         refreshPareto();
         refreshDiagram();
+        // Select it in the run browser, so its details show there too.
+        const int row = m_runsModel->rowOf(runId);
+        if (row >= 0)
+            m_runsView->selectRow(m_runsProxy->mapFromSource(m_runsModel->index(row, 0)).row());
+        m_status->setText(tr("Opened run '%1' (%2, %3).").arg(QString::fromStdString(r.name), QString::fromStdString(r.kind),
+                                                              QString::fromStdString(r.status)));
         updateActions();
         return true;
     } catch (const std::exception &e) {
