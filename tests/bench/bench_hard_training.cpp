@@ -2,9 +2,11 @@
 // (fbnet-cifar, batch 64, 2 threads, lr as given) when every step uses
 //   fixed  - one fixed network (all k3_e6), i.e. ordinary training;
 //   hard   - a uniformly random path per batch (hard masks at theta = 0);
-//   soft   - the weighted sum of all candidates (soft masks, tau = 5).
+//   soft   - the weighted sum of all candidates (soft masks, tau = 5);
+//   warm   - soft for the first fifth of the steps, then hard (the search's hard mode: its
+//            warm-up epochs use soft masks).
 // Prints the training accuracy over the last 20 of STEPS steps.
-// Usage: bench_hard_training [lr=0.05] [steps=200] [fixed|hard|soft|all]
+// Usage: bench_hard_training [lr=0.05] [steps=200] [fixed|hard|soft|warm|all]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -33,7 +35,7 @@ int main(int argc, char **argv)
                  .to(torch::kFloat).div(255).sub(d.mean[0]).div(d.std[0]).expand({6400, 3, 32, 32})
                  .contiguous(at::MemoryFormat::ChannelsLast);
     auto y = torch::tensor(d.labels);
-    for (const std::string mode : {"fixed", "hard", "soft"}) {
+    for (const std::string mode : {"fixed", "hard", "soft", "warm"}) {
         if (which != "all" && which != mode)
             continue;
         torch::manual_seed(0);
@@ -53,7 +55,8 @@ int main(int argc, char **argv)
             auto xb = x.narrow(0, (s % 100) * 64, 64), yb = y.narrow(0, (s % 100) * 64, 64);
             for (auto &w : net->weightParameters())
                 w.mutable_grad().reset();
-            auto logits = net->forward(xb, 5.0, mode == "soft" ? MaskMode::Soft : MaskMode::Hard).logits;
+            const bool soft = mode == "soft" || (mode == "warm" && s < steps / 5);
+            auto logits = net->forward(xb, 5.0, soft ? MaskMode::Soft : MaskMode::Hard).logits;
             torch::nn::functional::cross_entropy(logits, yb).backward();
             sgd.step();
             if (s >= steps - 20) {
