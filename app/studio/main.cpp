@@ -36,17 +36,18 @@ int main(int argc, char **argv)
     parser.process(app);
 
     fbnet::MainWindow window;
+    window.setShowDialogs(!parser.isSet(shot));  // unattended: errors go to stderr
     if (parser.isSet(runs))
         window.setStorePath(parser.value(runs));
     window.show();
     if (parser.isSet(tab))
         window.showTab(parser.value(tab));
-    if (parser.isSet(open)) {
-        if (!window.openRunByName(parser.value(open), parser.value(compare)))
-            return 1;
+    if (parser.isSet(open) && !window.openRunByName(parser.value(open), parser.value(compare)))
+        return 1;
+    if (!parser.isSet(demo)) {
         if (parser.isSet(tab))
             window.showTab(parser.value(tab));
-        if (parser.isSet(shot) && !parser.isSet(demo)) {
+        if (parser.isSet(shot)) {
             const QString file = parser.value(shot);
             QTimer::singleShot(600, &window, [&window, file] {
                 const bool saved = window.grab().save(file);

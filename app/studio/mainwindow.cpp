@@ -226,6 +226,18 @@ MainWindow::MainWindow(QWidget *parent)
         refreshDiagram();
     });
     m_tabs->addTab(m_devices, tr("Devices"));
+    {
+        const QSignalBlocker block(m_compareWith);
+        for (const auto &name : publishedArchitectureNames()) {
+            try {
+                if (loadArchitecture(resolveArchitecturePath(name)).space == "fbnet-imagenet" && name != "fbnet-s8")
+                    m_compareWith->addItem(QString::fromStdString(name), QString::fromStdString(name));
+            } catch (const std::exception &) {
+            }
+        }
+        m_compareWith->setCurrentIndex(std::max(0, m_compareWith->findData(QStringLiteral("fbnet-iphonex"))));
+    }
+    showPublishedComparison();
     m_devices->select(QStringLiteral("fbnet-imagenet"), QStringLiteral("s8"), QStringLiteral("iphonex"));
     setCentralWidget(m_tabs);
     m_progress->setMaximumWidth(260);
@@ -453,9 +465,41 @@ void MainWindow::refreshPareto()
     }
 }
 
+void MainWindow::showPublishedComparison()
+{
+    // Before a run is open: the paper's two device-specific architectures side by side, each with
+    // its latency on both devices' (modeled) tables.
+    try {
+        const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-imagenet"));
+        std::vector<LatencyTable> tables;
+        for (const char *d : {"s8", "iphonex"})
+            tables.push_back(LatencyTable::load(resolveLutPath(d, space.name)));
+        std::vector<ArchitectureDiagram::Row> rows;
+        QString second = m_compareWith->currentData().toString();
+        if (second.isEmpty())
+            second = QStringLiteral("fbnet-iphonex");
+        for (const QString &name : {QStringLiteral("fbnet-s8"), second}) {
+            const Architecture a = loadArchitecture(resolveArchitecturePath(name.toStdString()));
+            const NetworkPlan plan = resolve(space, a);
+            const ArchCost cost = computeCost(plan);
+            QString sub = tr("%1M MACs · %2M params").arg(cost.macs / 1e6, 0, 'f', 1).arg(cost.params / 1e6, 0, 'f', 2);
+            for (const auto &t : tables)
+                sub += tr(" · %1 ms on %2").arg(t.predict(plan), 0, 'f', 2).arg(QString::fromStdString(t.device));
+            rows.push_back({name, plan, sub});
+        }
+        m_diagram->setRows(std::move(rows));
+    } catch (const std::exception &e) {
+        m_status->setText(tr("Architecture view: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
 void MainWindow::refreshDiagram()
 {
-    if (!store() || !m_runId)
+    if (!m_runId) {
+        showPublishedComparison();
+        return;
+    }
+    if (!store())
         return;
     try {
         const RunInfo r = store()->run(m_runId);

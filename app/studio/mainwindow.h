@@ -84,6 +84,7 @@ private:
     void fillRunChoices(const struct RunInfo &run);
     void openRunViewsAfterSearch();
     void refreshDiagram();
+    void showPublishedComparison();
     void showError(const QString &title, const QString &message);
 
     SearchController *m_controller;
