@@ -260,6 +260,9 @@ int sampleCommand(const RunsOptions &o)
     if (r.thetaJson.empty())
         throw Error::at(store.path(), "run " + r.name, "has no final theta (status " + r.status + "); resume or finish it first");
     const SpaceAndTable st = loadRunSpace(r, store.path());
+    if (st.space.searchesShapes())
+        throw Error::at(store.path(), "run " + r.name, "is an FBNetV2 (DMasking) search: its samples are drawn when it ends "
+                                                       "(fbnet search --samples K); fbnet sample covers FBNet runs");
     const auto theta = nlohmann::json::parse(r.thetaJson).get<std::vector<std::vector<double>>>();
     const auto layers = st.space.layers();
     if (theta.size() != layers.size())

@@ -104,6 +104,15 @@ struct Published
     double paramTolM = 0.005;
 };
 
+/** A gtest parameter name from an architecture name (fbnet-96-0.35-1 -> fbnet_96_0_35_1). */
+std::string testName(std::string n)
+{
+    for (auto &ch : n)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+            ch = '_';
+    return n;
+}
+
 void PrintTo(const Published &p, std::ostream *os)
 {
     *os << p.name;
@@ -132,13 +141,7 @@ INSTANTIATE_TEST_SUITE_P(Fbnet, PublishedArchitectures,
                                            Published{"fbnet-96-0.35-1", 12.94, 1.84, 0.005},
                                            Published{"fbnet-s8", 292.9, 4.43, 0.05, true},
                                            Published{"fbnet-iphonex", 321.8, 4.47, 0.05, true}),
-                         [](const auto &info) {
-                             std::string n = info.param.name;
-                             for (auto &ch : n)
-                                 if (!std::isalnum(static_cast<unsigned char>(ch)))
-                                     ch = '_';
-                             return n;
-                         });
+                         [](const auto &info) { return testName(info.param.name); });
 
 TEST(Architecture, JsonRoundTrip)
 {
@@ -210,6 +213,11 @@ struct PublishedV2
     int input;
 };
 
+void PrintTo(const PublishedV2 &p, std::ostream *os)
+{
+    *os << p.name;
+}
+
 class PublishedV2Architectures : public ::testing::TestWithParam<PublishedV2>
 {
 };
@@ -240,13 +248,7 @@ INSTANTIATE_TEST_SUITE_P(FbnetV2, PublishedV2Architectures,
                                            PublishedV2{"fbnetv2-f4", 238351984, 6994824, 224},
                                            PublishedV2{"fbnetv2-l1", 326020000, 8500000, 224},
                                            PublishedV2{"fbnetv2-l2", 423912768, 8496520, 256}),
-                         [](const auto &info) {
-                             std::string n = info.param.name;
-                             for (auto &ch : n)
-                                 if (!std::isalnum(static_cast<unsigned char>(ch)))
-                                     ch = '_';
-                             return n;
-                         });
+                         [](const auto &info) { return testName(info.param.name); });
 
 TEST(SearchSpace, FbnetV2SpaceSizeCountsWidthsExpansionsAndResolutions)
 {
