@@ -371,6 +371,44 @@ TEST(Studio, GuiThreadStaysResponsiveDuringASearch)
     EXPECT_LT(worst, 50) << "the GUI thread was blocked for " << worst << " ms";
 }
 
+TEST(Studio, ClosingTheWindowMidSearchKeepsTheRunResumable)
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
+    qint64 id = 0;
+    {
+        MainWindow w;
+        w.setShowDialogs(false);
+        w.setStorePath(path);
+        w.show();
+        QSignalSpy epochs(w.controller(), &SearchController::epochEnded), stored(w.controller(), &SearchController::runStored);
+        SearchRequest r = tinyRequest(50, 2);
+        r.name = "closed";
+        w.startSearch(r);
+        ASSERT_TRUE(epochs.wait(60000));  // at least one epoch (and its checkpoint) done
+        ASSERT_EQ(stored.count(), 1);
+        id = stored.first().at(0).toLongLong();
+        w.close();
+    }  // the window (and its controller) are gone: the worker has left the search
+    RunStore store(path.toStdString());
+    const RunInfo run = store.run(id);
+    EXPECT_EQ(run.status, "stopped");
+    EXPECT_GE(run.epochsCompleted, 1);
+    EXPECT_TRUE(QFile::exists(QString::fromStdString(run.checkpointPath)));
+    // ... and it resumes from there.
+    SearchController c;
+    QSignalSpy finished(&c, &SearchController::finished);
+    SearchRequest again;
+    again.runsPath = path.toStdString();
+    again.resume = "closed";
+    again.config.threads = 1;
+    c.start(again);
+    QTest::qWait(200);
+    c.stop();
+    ASSERT_TRUE(finished.wait(60000));
+    EXPECT_GE(store.run(id).epochsCompleted, run.epochsCompleted);
+}
+
 TEST(Studio, ScreenshotOfTheDemoUnderXvfbIsNotBlank)
 {
     if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0)
