@@ -355,7 +355,17 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                 v.emplace_back("theta/" + std::to_string(i), thetas[i]);
             return v;
         };
-        auto saveCheckpoint = [&] {
+        // Where a stopped search stood inside an epoch (a stop checkpoint resumes from there).
+        struct Position
+        {
+            bool active = false;
+            int epoch = 0;
+            Phase phase = Phase::Weights;
+            int step = 0;  ///< the next step to run
+            double lossSum = 0, correct = 0, seen = 0;
+            double weightsLoss = 0, weightsAccuracy = 0;  ///< the epoch's weight phase, when stopped in theta
+        } resumeAt, stopAt;
+        auto saveCheckpoint = [&](const Position *pos) {
             torch::serialize::OutputArchive a;
             for (const auto &[name, t] : named())
                 a.write(name, t.detach());
@@ -375,6 +385,10 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                                  {"epochs", detail::json::array()}};
             for (const auto &e : result.epochs)
                 meta["epochs"].push_back(epochToJson(e));
+            if (pos)
+                meta["position"] = {{"epoch", pos->epoch}, {"phase", pos->phase == Phase::Weights ? "weights" : "theta"},
+                                    {"step", pos->step}, {"loss_sum", pos->lossSum}, {"correct", pos->correct},
+                                    {"seen", pos->seen}, {"weights_loss", pos->weightsLoss}, {"weights_acc", pos->weightsAccuracy}};
             a.write("meta", c10::IValue(meta.dump()));
             a.write("w_order", indexTensor(wIdx));
             a.write("t_order", indexTensor(tIdx));
@@ -433,6 +447,18 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             for (const auto &e : meta.at("epochs"))
                 result.epochs.push_back(epochFromJson(e));
             result.epochsCompleted = int(result.epochs.size());
+            if (meta.contains("position")) {
+                const auto &p = meta.at("position");
+                resumeAt.active = true;
+                resumeAt.epoch = p.at("epoch").get<int>();
+                resumeAt.phase = p.at("phase").get<std::string>() == "theta" ? Phase::Theta : Phase::Weights;
+                resumeAt.step = p.at("step").get<int>();
+                resumeAt.lossSum = p.at("loss_sum").get<double>();
+                resumeAt.correct = p.at("correct").get<double>();
+                resumeAt.seen = p.at("seen").get<double>();
+                resumeAt.weightsLoss = p.at("weights_loss").get<double>();
+                resumeAt.weightsAccuracy = p.at("weights_acc").get<double>();
+            }
         }
 
         auto stepsOf = [&](std::size_t n) {
@@ -446,6 +472,8 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
         double doneSteps = 0;
         for (int e = 0; e < result.epochsCompleted; ++e)
             doneSteps += wSteps + (e >= config.warmupEpochs ? tSteps : 0);
+        if (resumeAt.active)
+            doneSteps += (resumeAt.phase == Phase::Theta ? wSteps : 0) + resumeAt.step;
         const double resumedSteps = doneSteps;
 
         bool stopped = false;
@@ -460,16 +488,22 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             EpochStats es;
             es.epoch = epoch;
             es.temperature = tau;
+            // A stop checkpoint inside this epoch: continue its phase where it stopped (the data
+            // order of the phase was shuffled before the stop and is restored as it was).
+            const bool continuing = resumeAt.active && resumeAt.epoch == epoch;
             auto runPhase = [&](Phase phase, std::vector<std::size_t> &idx, int steps, double &lossOut, double &accOut) {
-                std::shuffle(idx.begin(), idx.end(), rng);
+                const bool here = continuing && resumeAt.phase == phase;
+                if (!here)
+                    std::shuffle(idx.begin(), idx.end(), rng);
                 const bool w = phase == Phase::Weights;
                 setRequiresGrad(weights, w);
                 setRequiresGrad(thetas, !w);
                 net->train();
-                double lossSum = 0, correct = 0, seen = 0;
-                for (int s = 0; s < steps; ++s) {
+                double lossSum = here ? resumeAt.lossSum : 0, correct = here ? resumeAt.correct : 0, seen = here ? resumeAt.seen : 0;
+                for (int s = here ? resumeAt.step : 0; s < steps; ++s) {
                     if (!stop.checkpoint()) {
                         stopped = true;
+                        stopAt = {true, epoch, phase, s, lossSum, correct, seen, es.weightsLoss, es.weightsAccuracy};
                         break;
                     }
                     const auto ts = Clock::now();
@@ -509,7 +543,12 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                 lossOut = seen > 0 ? lossSum / seen : 0;
                 accOut = seen > 0 ? correct / seen : 0;
             };
-            runPhase(Phase::Weights, wIdx, wSteps, es.weightsLoss, es.weightsAccuracy);
+            if (continuing && resumeAt.phase == Phase::Theta) {
+                es.weightsLoss = resumeAt.weightsLoss;
+                es.weightsAccuracy = resumeAt.weightsAccuracy;
+            } else {
+                runPhase(Phase::Weights, wIdx, wSteps, es.weightsLoss, es.weightsAccuracy);
+            }
             if (!stopped && epoch >= config.warmupEpochs) {
                 runPhase(Phase::Theta, tIdx, tSteps, es.thetaLoss, es.thetaAccuracy);
                 es.thetaTrained = true;
@@ -529,9 +568,15 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             observer.onEpoch(es);
             if (!checkpoint.path.empty()) {
                 const auto tc = Clock::now();
-                saveCheckpoint();
+                saveCheckpoint(nullptr);
                 result.checkpointSeconds += secondsSince(tc);
             }
+        }
+        if (stopped && !checkpoint.path.empty()) {
+            // On stop: the state inside the epoch, so a resume loses nothing of it.
+            const auto tc = Clock::now();
+            saveCheckpoint(&stopAt);
+            result.checkpointSeconds += secondsSince(tc);
         }
 
         // Sample the final distribution: the argmax first, then K draws from softmax(theta).

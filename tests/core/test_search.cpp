@@ -244,6 +244,40 @@ TEST(Search, ResumedFromACheckpointReachesTheSameThetaBitwise)
     for (std::size_t i = 0; i < full.samples.size(); ++i)
         EXPECT_EQ(resumed.samples[i].architecture.blocks, full.samples[i].architecture.blocks);
 
+    // A stop inside an epoch checkpoints the position too: weights phase or theta phase, a resume
+    // continues from that step and still ends at the same theta.
+    for (const Phase where : {Phase::Weights, Phase::Theta}) {
+        std::filesystem::remove(ckpt);
+        struct StopAtStep : SearchObserver
+        {
+            StopToken *token = nullptr;
+            Phase phase = Phase::Weights;
+            void onStep(const StepStats &s) override
+            {
+                // stop polled before the next step: weights step 2 of 8, theta step 1 of 2
+                if (s.epoch == 2 && s.phase == phase && s.step == (phase == Phase::Weights ? 1 : 0))
+                    token->requestStop();
+            }
+        } stepper;
+        StopToken stop5;
+        stepper.token = &stop5;
+        stepper.phase = where;
+        CheckpointOptions fresh;
+        fresh.path = ckpt;
+        const auto part = runSearch(space, lut, data, c, stepper, stop5, fresh);
+        EXPECT_TRUE(part.stopped);
+        EXPECT_EQ(part.epochsCompleted, 2);
+        torch::rand({77});
+        fresh.resume = true;
+        Recorder rec6;
+        StopToken stop6;
+        const auto rest = runSearch(space, lut, data, c, rec6, stop6, fresh);
+        EXPECT_EQ(rest.theta, full.theta) << (where == Phase::Weights ? "weights" : "theta");
+        ASSERT_EQ(rest.epochs.size(), 4u);
+        EXPECT_EQ(rest.epochs[2].weightsAccuracy, full.epochs[2].weightsAccuracy);
+        EXPECT_EQ(rest.epochs[2].thetaLoss, full.epochs[2].thetaLoss);
+    }
+
     // A checkpoint of another configuration is refused, with the file named.
     auto other = c;
     other.alpha = 0.7;
