@@ -101,6 +101,11 @@ int main(int argc, char **argv)
                 step();
             const int n = mode == MaskMode::Soft ? steps : steps * 4;
             const auto t = Clock::now();
+            if (const char *trace = std::getenv("FBNET_PROFILE")) {
+                // One profiled step as a Chrome trace (chrome://tracing, or aggregate the "dur" by "name").
+                torch::autograd::profiler::RecordProfile guard(std::string(trace) + "-" + toString(mode) + ".json");
+                step();
+            }
             for (int i = 0; i < n; ++i)
                 step();
             const double s = std::chrono::duration<double>(Clock::now() - t).count() / n;
