@@ -430,16 +430,33 @@ void RunStore::recordEpoch(std::int64_t runId, const EpochStats &e, const std::v
     t.commit();
 }
 
-void RunStore::truncateEpochs(std::int64_t runId, int keep)
+void RunStore::truncateEpochs(std::int64_t runId, int keep, bool keepPartialSteps)
 {
     Impl::Transaction t(*d);
-    for (const char *sql : {"DELETE FROM epochs WHERE run_id = ? AND epoch >= ?", "DELETE FROM steps WHERE run_id = ? AND epoch >= ?",
-                            "DELETE FROM theta_snapshots WHERE run_id = ? AND epoch >= ?"}) {
+    auto drop = [&](const char *sql, int from) {
         Impl::Stmt s(*d, sql);
-        s.bind(1, runId).bind(2, keep).run();
-    }
+        s.bind(1, runId).bind(2, from).run();
+    };
+    drop("DELETE FROM epochs WHERE run_id = ? AND epoch >= ?", keep);
+    drop("DELETE FROM theta_snapshots WHERE run_id = ? AND epoch >= ?", keep);
+    drop("DELETE FROM steps WHERE run_id = ? AND epoch >= ?", keepPartialSteps ? keep + 1 : keep);
     Impl::Stmt s(*d, "UPDATE runs SET epochs_completed = ? WHERE id = ?");
     s.bind(1, keep).bind(2, runId).run();
+    t.commit();
+}
+
+void RunStore::recordPartialSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps)
+{
+    Impl::Transaction t(*d);
+    Impl::Stmt del(*d, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
+    del.bind(1, runId).bind(2, epoch).run();
+    Impl::Stmt s(*d, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?)");
+    for (const auto &st : steps) {
+        s.bind(1, runId).bind(2, epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
+        s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
+        s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
+    }
     t.commit();
 }
 
@@ -626,8 +643,9 @@ std::string RunStore::integrityCheck() const
     return out;
 }
 
-RunRecorder::RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds)
-    : m_store(store), m_runId(runId), m_next(next), m_priorSeconds(priorSeconds)
+RunRecorder::RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds,
+                         std::vector<StepStats> pendingSteps)
+    : m_store(store), m_runId(runId), m_next(next), m_priorSeconds(priorSeconds), m_steps(std::move(pendingSteps))
 {
 }
 
@@ -655,6 +673,9 @@ void RunRecorder::onSample(const SampledArchitecture &s)
 
 void RunRecorder::onFinished(const SearchResult &r)
 {
+    // Stopped inside an epoch: keep its steps; a resumed search continues that epoch.
+    if (r.stopped && !m_steps.empty())
+        m_store.recordPartialSteps(m_runId, m_steps.front().epoch, m_steps);
     m_store.finishRun(m_runId, r);
     if (m_next)
         m_next->onFinished(r);

@@ -23,7 +23,7 @@ namespace fbnet {
 
 SearchObserver::~SearchObserver() = default;
 
-int checkpointEpochs(const std::string &path)
+static detail::json checkpointMeta(const std::string &path)
 {
     torch::serialize::InputArchive a;
     c10::IValue meta;
@@ -33,7 +33,17 @@ int checkpointEpochs(const std::string &path)
     } catch (const c10::Error &e) {
         throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
     }
-    return int(detail::parseJson(meta.toStringRef(), path).at("epochs").size());
+    return detail::parseJson(meta.toStringRef(), path);
+}
+
+int checkpointEpochs(const std::string &path)
+{
+    return int(checkpointMeta(path).at("epochs").size());
+}
+
+bool checkpointHasPosition(const std::string &path)
+{
+    return checkpointMeta(path).contains("position");
 }
 
 std::string toString(MaskMode m)

@@ -112,6 +112,7 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
     setComputeThreads(c.threads);
     SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
     const std::string lutHash = contentHash(in.lut.toJsonText());
+    std::vector<StepStats> pendingSteps;  // steps of the epoch a stopped search continues
     in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
 
     if (!resuming) {
@@ -136,14 +137,20 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
             throw Error::at(inv.lut, "", "the latency table changed since run " + info.name + " started (content hash " + info.lutHash
                                              + ", now " + lutHash + "); a resumed run must use the same table");
         const bool haveCheckpoint = !info.checkpointPath.empty() && std::ifstream(info.checkpointPath).good();
-        store.truncateEpochs(info.id, haveCheckpoint ? checkpointEpochs(info.checkpointPath) : 0);
+        const int keep = haveCheckpoint ? checkpointEpochs(info.checkpointPath) : 0;
+        const bool partial = haveCheckpoint && checkpointHasPosition(info.checkpointPath);
+        store.truncateEpochs(info.id, keep, partial);
+        if (partial)
+            for (const auto &st : store.steps(info.id))
+                if (st.epoch == keep)
+                    pendingSteps.push_back(st);
         store.setStatus(info.id, "running");
         info = store.run(info.id);
     }
     if (onReady)
         onReady(info, in, c);
 
-    RunRecorder recorder(store, info.id, &observer, resuming ? info.seconds : 0);
+    RunRecorder recorder(store, info.id, &observer, resuming ? info.seconds : 0, pendingSteps);
     CheckpointOptions ckpt;
     ckpt.path = info.checkpointPath;
     ckpt.resume = resuming;

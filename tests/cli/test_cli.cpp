@@ -455,3 +455,37 @@ TEST(Cli, FbnetV2SearchTrainsItsArgmaxAndReportsTheSpaceSize)
     EXPECT_NE(r.out.find("\"mobile_vision_flops\": 56410560"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"weights\": 5999408"), std::string::npos) << r.out;
 }
+
+TEST(Cli, CtrlCInsideAnEpochResumesWithNothingLost)
+{
+    const auto d = tempDir("sigint");
+    const auto tiny = writeTinySpace(d);
+    const auto db = d / "runs.sqlite";
+    const std::vector<std::string> common = {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:2400",
+                                             "--subset", "0", "--epochs", "4", "--warmup-epochs", "1", "--batch-size", "16", "--samples", "1",
+                                             "--threads", "1"};
+    std::string flat;
+    for (const auto &a : common)
+        flat += a + " ";
+    ASSERT_EQ(runCli("search " + flat + "--name ref").code, 0);
+    const std::string refTheta = queryOne(db, "SELECT theta FROM runs WHERE name = 'ref'");
+    std::vector<std::string> args = {"search"};
+    args.insert(args.end(), common.begin(), common.end());
+    args.insert(args.end(), {"--name", "interrupted"});
+    const pid_t pid = spawnFbnet(args);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 0)
+        GTEST_SKIP() << "the search finished before the interrupt";
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    EXPECT_EQ(queryOne(db, "SELECT status FROM runs WHERE name = 'interrupted'"), "stopped");
+    const auto r = runCli("search --runs " + db.string() + " --resume interrupted --threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(queryOne(db, "SELECT theta FROM runs WHERE name = 'interrupted'"), refTheta);
+    // Every epoch has all its steps, the interrupted one included.
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.name = 'interrupted'"),
+              queryOne(db, "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.name = 'ref'"));
+}

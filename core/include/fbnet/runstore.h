@@ -102,8 +102,14 @@ public:
 
     /** One transaction: the epoch's summary, its steps, the theta snapshot; updates the run. */
     void recordEpoch(std::int64_t runId, const EpochStats &epoch, const std::vector<StepStats> &steps, double runSeconds);
-    /** Drops epochs >= keep (and their steps and snapshots): used when resuming from an older checkpoint. */
-    void truncateEpochs(std::int64_t runId, int keep);
+    /**
+     * Drops epochs >= keep (and their steps and snapshots): used when resuming from an older
+     * checkpoint. With keepPartialSteps, the steps of epoch `keep` stay: a stop inside that epoch
+     * wrote them and the resumed search continues it.
+     */
+    void truncateEpochs(std::int64_t runId, int keep, bool keepPartialSteps = false);
+    /** The steps of an epoch a stop interrupted (replacing any earlier record of that epoch's steps). */
+    void recordPartialSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps);
     /** Status, final theta and the sampled architectures, in one transaction. */
     void finishRun(std::int64_t runId, const SearchResult &result);
 
@@ -138,7 +144,9 @@ private:
 class RunRecorder final : public SearchObserver
 {
 public:
-    RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds = 0);
+    /** `pendingSteps`: the recorded steps of the epoch a resumed search continues. */
+    RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds = 0,
+                std::vector<StepStats> pendingSteps = {});
     void onStep(const StepStats &s) override;
     void onEpoch(const EpochStats &e) override;
     void onSample(const SampledArchitecture &s) override;

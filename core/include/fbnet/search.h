@@ -170,6 +170,8 @@ struct CheckpointOptions
 
 /** The number of epochs a checkpoint file holds; throws fbnet::Error if it is not one. */
 int checkpointEpochs(const std::string &path);
+/** Whether the checkpoint was written by a stop inside an epoch (it then resumes at that step). */
+bool checkpointHasPosition(const std::string &path);
 
 /** Probability-weighted latency and the argmax architecture of a set of logits. */
 Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities);
