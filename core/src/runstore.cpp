@@ -208,6 +208,20 @@ struct RunStore::Impl
         return r;
     }
     StoredArchitecture readArchitecture(Stmt &s) const;
+
+    /** The steps of one epoch, replacing what was recorded for it (inside the caller's transaction). */
+    void replaceSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps) const
+    {
+        Stmt del(*this, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
+        del.bind(1, runId).bind(2, epoch).run();
+        Stmt s(*this, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?)");
+        for (const auto &st : steps) {
+            s.bind(1, runId).bind(2, epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
+            s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
+            s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
+        }
+    }
 };
 
 RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_path(path)
@@ -408,17 +422,7 @@ void RunStore::recordEpoch(std::int64_t runId, const EpochStats &e, const std::v
         s.bind(6, e.thetaLoss).bind(7, e.thetaAccuracy).bind(8, e.thetaTrained ? 1 : 0).bind(9, e.expectedLatencyMs);
         s.bind(10, architectureToJsonText(e.argmax, -1)).bind(11, e.argmaxLatencyMs).bind(12, e.seconds).run();
     }
-    {
-        Impl::Stmt del(*d, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
-        del.bind(1, runId).bind(2, e.epoch).run();
-        Impl::Stmt s(*d, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
-                         "VALUES(?,?,?,?,?,?,?,?,?,?)");
-        for (const auto &st : steps) {
-            s.bind(1, runId).bind(2, e.epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
-            s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
-            s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
-        }
-    }
+    d->replaceSteps(runId, e.epoch, steps);
     {
         Impl::Stmt s(*d, "INSERT OR REPLACE INTO theta_snapshots(run_id, epoch, probabilities) VALUES(?,?,?)");
         s.bind(1, runId).bind(2, e.epoch).bind(3, probabilitiesJson(e.probabilities).dump()).run();
@@ -448,15 +452,7 @@ void RunStore::truncateEpochs(std::int64_t runId, int keep, bool keepPartialStep
 void RunStore::recordPartialSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps)
 {
     Impl::Transaction t(*d);
-    Impl::Stmt del(*d, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
-    del.bind(1, runId).bind(2, epoch).run();
-    Impl::Stmt s(*d, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?)");
-    for (const auto &st : steps) {
-        s.bind(1, runId).bind(2, epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
-        s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
-        s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
-    }
+    d->replaceSteps(runId, epoch, steps);
     t.commit();
 }
 

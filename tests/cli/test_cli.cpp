@@ -108,6 +108,24 @@ std::string queryOne(const fs::path &db, const std::string &sql)
     return out;
 }
 
+/** Arguments of a tiny search on the tiny space (2,400 synthetic images, one thread). */
+std::vector<std::string> tinySearchArgs(const fs::path &db, const TinyFiles &tiny, int epochs)
+{
+    return {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:2400", "--subset", "0",
+            "--epochs", std::to_string(epochs), "--warmup-epochs", "1", "--batch-size", "16", "--samples", "2", "--threads", "1"};
+}
+
+/** Runs the search uninterrupted as run "ref" and returns its final theta (empty on failure). */
+std::string referenceTheta(const fs::path &db, const std::vector<std::string> &args)
+{
+    std::string flat;
+    for (const auto &a : args)
+        flat += a + " ";
+    const auto ref = runCli("search " + flat + "--name ref");
+    EXPECT_EQ(ref.code, 0) << ref.out;
+    return queryOne(db, "SELECT theta FROM runs WHERE name = 'ref'");
+}
+
 /** Starts the CLI as a child process (output discarded) and returns its pid. */
 pid_t spawnFbnet(const std::vector<std::string> &args)
 {
@@ -293,15 +311,8 @@ TEST(Cli, KilledSearchResumesToTheSameThetaAndAnIntactDatabase)
     const auto d = tempDir("kill");
     const auto tiny = writeTinySpace(d);
     const auto db = d / "runs.sqlite";
-    const std::vector<std::string> common = {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:2400",
-                                             "--subset", "0", "--epochs", "6", "--warmup-epochs", "1", "--batch-size", "16", "--samples", "2",
-                                             "--threads", "1"};
-    std::string flat;
-    for (const auto &a : common)
-        flat += a + " ";
-    const auto ref = runCli("search " + flat + "--name ref");
-    ASSERT_EQ(ref.code, 0) << ref.out;
-    const std::string refTheta = queryOne(db, "SELECT theta FROM runs WHERE name = 'ref'");
+    const auto common = tinySearchArgs(db, tiny, 6);
+    const std::string refTheta = referenceTheta(db, common);
     ASSERT_FALSE(refTheta.empty());
 
     std::mt19937 rng(std::random_device{}());
@@ -461,14 +472,9 @@ TEST(Cli, CtrlCInsideAnEpochResumesWithNothingLost)
     const auto d = tempDir("sigint");
     const auto tiny = writeTinySpace(d);
     const auto db = d / "runs.sqlite";
-    const std::vector<std::string> common = {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:2400",
-                                             "--subset", "0", "--epochs", "4", "--warmup-epochs", "1", "--batch-size", "16", "--samples", "1",
-                                             "--threads", "1"};
-    std::string flat;
-    for (const auto &a : common)
-        flat += a + " ";
-    ASSERT_EQ(runCli("search " + flat + "--name ref").code, 0);
-    const std::string refTheta = queryOne(db, "SELECT theta FROM runs WHERE name = 'ref'");
+    const auto common = tinySearchArgs(db, tiny, 4);
+    const std::string refTheta = referenceTheta(db, common);
+    ASSERT_FALSE(refTheta.empty());
     std::vector<std::string> args = {"search"};
     args.insert(args.end(), common.begin(), common.end());
     args.insert(args.end(), {"--name", "interrupted"});
