@@ -60,6 +60,9 @@ struct TrainingSetup
 TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
                                 std::size_t testSubset, std::uint64_t seed);
 
+/** --epochs --batch-size --max-steps --seed --threads: how each architecture is trained (pareto, random). */
+void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config);
+
 /**
  * Trains a stored architecture, evaluates top-1 (and, with `measure`, its latency on this CPU)
  * and stores the evaluation unless stopped (then Evaluation::id is 0).

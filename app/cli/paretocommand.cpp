@@ -37,6 +37,15 @@ Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const Tr
     return e;
 }
 
+void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config)
+{
+    cmd->add_option("--epochs", config.epochs, "Epochs per architecture")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--batch-size", config.batchSize, "Batch size")->capture_default_str();
+    cmd->add_option("--max-steps", config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
+    cmd->add_option("--seed", config.seed, "Random seed")->capture_default_str();
+    cmd->add_option("--threads", config.threads, "Compute threads (0: all cores)")->capture_default_str();
+}
+
 namespace {
 
 struct ParetoOptions
@@ -167,11 +176,7 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--max-archs", o->maxArchitectures, "Train at most this many of the run's architectures (0: all)")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images per architecture")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();
-    cmd->add_option("--epochs", o->config.epochs, "Epochs per architecture")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--batch-size", o->config.batchSize, "Batch size")->capture_default_str();
-    cmd->add_option("--max-steps", o->config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
-    cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
-    cmd->add_option("--threads", o->config.threads, "Compute threads (0: all cores)")->capture_default_str();
+    addPerArchitectureTrainingOptions(cmd, o->config);
     cmd->add_option("--out", o->out, "Also write the points as CSV");
     cmd->callback([o, &run] { run = [o] { return runPareto(*o); }; });
 }

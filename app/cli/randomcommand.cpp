@@ -126,11 +126,7 @@ void addRandomCommand(CLI::App &app, Action &run)
     cmd->add_option("--lut", o->inv.lut, "Latency table for the LUT latency of each architecture")->capture_default_str();
     cmd->add_option("--subset", o->inv.subset, "Training images per architecture")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();
-    cmd->add_option("--epochs", o->config.epochs, "Epochs per architecture")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--batch-size", o->config.batchSize, "Batch size")->capture_default_str();
-    cmd->add_option("--max-steps", o->config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
-    cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
-    cmd->add_option("--threads", o->config.threads, "Compute threads (0: all cores)")->capture_default_str();
+    addPerArchitectureTrainingOptions(cmd, o->config);
     cmd->callback([o, &run] { run = [o] { return runRandom(*o); }; });
 }
 

@@ -78,7 +78,7 @@ MainWindow::MainWindow(QWidget *parent)
         try {
             for (const auto &a : store()->architectures(m_runId))
                 if (a.role == "argmax") {
-                    const RunContext ctx = loadRunContext(store()->run(m_runId), m_storePath.toStdString());
+                    const RunContext &ctx = runContext();
                     writeTextFileAtomic(to.toStdString(), toMobileVisionArchDef(ctx.space, a.architecture));
                     return;
                 }
@@ -257,6 +257,7 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_controller, &SearchController::runStored, this, [this](qint64 id, const QString &name, const QString &path) {
         m_runId = id;
+        m_context.reset();
         m_result->appendPlainText(tr("Run '%1' (id %2) is recorded in %3; a stopped run resumes from the Runs tab.").arg(name).arg(id).arg(path));
         refreshRuns();
     });
@@ -264,6 +265,16 @@ MainWindow::MainWindow(QWidget *parent)
     restoreSettings();
     refreshRuns();
     updateActions();
+}
+
+const RunContext &MainWindow::runContext()
+{
+    // The open run's space and table, read once per run (every view needs them).
+    if (!m_context || m_contextRun != m_runId) {
+        m_context = std::make_shared<RunContext>(loadRunContext(store()->run(m_runId), m_storePath.toStdString()));
+        m_contextRun = m_runId;
+    }
+    return *m_context;
 }
 
 RunStore *MainWindow::store()
@@ -282,6 +293,7 @@ RunStore *MainWindow::store()
 void MainWindow::setStorePath(const QString &path)
 {
     m_store.reset();
+    m_context.reset();
     m_storePath = path;
     m_request.runsPath = path.toStdString();
     if (auto *label = findChild<QLabel *>(QStringLiteral("storeLabel")))
@@ -326,6 +338,7 @@ bool MainWindow::openRun(qint64 runId)
         const RunInfo r = store()->run(runId);
         const auto epochs = store()->epochs(runId);
         m_runId = runId;
+        m_context.reset();
         m_compareRunId = 0;
         m_metrics->clear();
         m_metrics->setXLabel(tr("step"));
@@ -334,7 +347,7 @@ bool MainWindow::openRun(qint64 runId)
             m_metrics->addPoint(++step, s.loss, s.accuracy, s.expectedLatencyMs);
         m_result->clear();
         if (r.kind == "search") {
-            const RunContext ctx = loadRunContext(r, m_storePath.toStdString());
+            const RunContext &ctx = runContext();
             QStringList names;
             for (const auto &c : ctx.space.candidates)
                 names << QString::fromStdString(c);
@@ -434,7 +447,7 @@ void MainWindow::refreshPareto()
         return;
     try {
         const RunInfo r = store()->run(m_runId);
-        RunContext ctx = loadRunContext(r, m_storePath.toStdString());
+        const RunContext &ctx = runContext();
         const QString device = m_paretoDevice->currentData().toString();
         const LatencyTable lut = device.isEmpty() ? ctx.lut : LatencyTable::load(resolveLutPath(device.toStdString(), ctx.space.name));
         std::vector<ParetoItem> items;
@@ -503,7 +516,7 @@ void MainWindow::refreshDiagram()
         return;
     try {
         const RunInfo r = store()->run(m_runId);
-        const RunContext ctx = loadRunContext(r, m_storePath.toStdString());
+        const RunContext &ctx = runContext();
         std::vector<ArchitectureDiagram::Row> rows;
         auto rowOf = [&](const QString &title, const Architecture &a, const SearchSpace &space, const LatencyTable *lut) {
             const NetworkPlan plan = resolve(space, a);

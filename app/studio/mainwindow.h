@@ -24,6 +24,8 @@ class RunsModel;
 class ParetoView;
 class ArchitectureDiagram;
 class RunStore;
+struct RunContext;
+struct RunInfo;
 
 class MainWindow final : public QMainWindow
 {
@@ -75,6 +77,8 @@ private:
     void restoreSettings();
     void saveSettings();
     RunStore *store();
+    /** Space, table and invocation of the open run (loaded once per run). */
+    const RunContext &runContext();
     QList<qint64> selectedRuns() const;
     void resumeSelected();
     void renameSelected();
@@ -111,6 +115,8 @@ private:
     QString m_storePath;
     qint64 m_runId = 0;
     qint64 m_compareRunId = 0;
+    std::shared_ptr<RunContext> m_context;
+    qint64 m_contextRun = 0;
     int m_steps = 0;
     int m_epochs = 0;
     bool m_showDialogs = true;
