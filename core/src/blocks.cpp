@@ -1,4 +1,5 @@
 #include "blocks.h"
+#include "fastops.h"
 
 #include <cmath>
 
@@ -71,15 +72,19 @@ torch::Tensor IrfBlockImpl::forward(const torch::Tensor &x)
 {
     // ReLU in place on the BN outputs: one less pass over the largest tensors of the block.
     const bool hs = options.hswish();
-    auto y = pw.is_empty() ? x : activate(pwBn(pw(x)), hs);
+    // BN + ReLU is one fused operation in training (fastops.h); h-swish keeps the library path.
+    auto bnAct = [hs](const torch::Tensor &t, torch::nn::BatchNorm2d &bn) {
+        return hs ? activate(bn(t), true) : batchNormRelu(t, bn, true);
+    };
+    auto y = pw.is_empty() ? x : bnAct(pw(x), pwBn);
     if (options.groups() > 1)
         y = channelShuffle(y, options.groups());
-    y = activate(dwBn(dw(y)), hs);
+    y = bnAct(depthwiseConv(y, dw), dwBn);
     if (options.double_dw())
-        y = activate(dw2Bn(dw2(y)), hs);
+        y = bnAct(depthwiseConv(y, dw2), dw2Bn);
     if (!se.is_empty())
         y = se(y);
-    y = pwlBn(pwl(y));
+    y = batchNormRelu(pwl(y), pwlBn, false);
     return m_residual ? y + x : y;
 }
 
@@ -93,7 +98,7 @@ SkipBlockImpl::SkipBlockImpl(int64_t in, int64_t out, int64_t stride)
 
 torch::Tensor SkipBlockImpl::forward(const torch::Tensor &x)
 {
-    return conv.is_empty() ? x : bn(conv(x)).relu_();
+    return conv.is_empty() ? x : batchNormRelu(conv(x), bn, true);
 }
 
 ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool hs) : hswish(hs)
@@ -104,7 +109,7 @@ ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t 
 
 torch::Tensor ConvBnReluImpl::forward(const torch::Tensor &x)
 {
-    return activate(bn(conv(x)), hswish);
+    return hswish ? activate(bn(conv(x)), true) : batchNormRelu(conv(x), bn, true);
 }
 
 std::shared_ptr<CandidateImpl> makeCandidate(const BlockSpec &b, int64_t in, int64_t out, int64_t stride)

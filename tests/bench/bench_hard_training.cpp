@@ -57,7 +57,10 @@ int main(int argc, char **argv)
                 w.mutable_grad().reset();
             const bool soft = mode == "soft" || (mode == "warm" && s < steps / 5);
             auto logits = net->forward(xb, 5.0, soft ? MaskMode::Soft : MaskMode::Hard).logits;
-            torch::nn::functional::cross_entropy(logits, yb).backward();
+            auto loss = torch::nn::functional::cross_entropy(logits, yb);
+            loss.backward();
+            if (std::getenv("FBNET_TRACE") && s % 10 == 0)
+                std::printf("step %d loss %.3f |logits| %.3g\n", s, loss.item<double>(), logits.abs().max().item<double>());
             sgd.step();
             if (s >= steps - 20) {
                 correct += logits.argmax(1).eq(yb).sum().template item<double>();
