@@ -78,7 +78,7 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
     } else if (role == Qt::ForegroundRole && index.column() == Status) {
         if (r.status == "failed")
             return QColor(200, 40, 40);
-        if (r.status == "running" || r.status == "stopped")
+        if (r.status == "running" || r.status == "stopped" || r.status == "interrupted")
             return QColor(200, 120, 0);
     } else if (role == Qt::UserRole) {
         return qint64(r.id);

@@ -101,7 +101,7 @@ struct RunsOptions
 void printRunsTable(const RunStore &store)
 {
     const auto runs = store.runs();
-    std::printf("%-4s %-20s %-7s %-9s %-7s %-14s %-10s %-22s %10s %8s\n", "id", "name", "kind", "status", "epochs", "space", "lut",
+    std::printf("%-4s %-20s %-7s %-11s %-7s %-14s %-10s %-22s %10s %8s\n", "id", "name", "kind", "status", "epochs", "space", "lut",
                 "created", "argmax ms", "time");
     for (const auto &r : runs) {
         double argmaxMs = NAN;
@@ -110,7 +110,7 @@ void printRunsTable(const RunStore &store)
                 argmaxMs = a.lutMs;
         char epochs[32];
         std::snprintf(epochs, sizeof epochs, "%d/%d", r.epochsCompleted, r.epochsPlanned);
-        std::printf("%-4lld %-20s %-7s %-9s %-7s %-14s %-10s %-22s %10s %8s\n", (long long)r.id, r.name.c_str(), r.kind.c_str(),
+        std::printf("%-4lld %-20s %-7s %-11s %-7s %-14s %-10s %-22s %10s %8s\n", (long long)r.id, r.name.c_str(), r.kind.c_str(),
                     r.status.c_str(), r.kind == "search" ? epochs : "-", r.space.c_str(), r.lutDevice.c_str(), r.createdAt.c_str(),
                     std::isnan(argmaxMs) ? "-" : (std::to_string(argmaxMs).substr(0, 6)).c_str(), formatDuration(r.seconds).c_str());
     }

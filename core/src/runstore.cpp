@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <sstream>
@@ -76,11 +78,62 @@ CREATE TABLE evaluations(
   seconds REAL, created_at TEXT);
 CREATE INDEX evaluations_by_arch ON evaluations(arch_id);
 )sql",
+    // 2 -> 3: which process runs a run, so that a killed one shows as interrupted
+    R"sql(
+ALTER TABLE runs ADD COLUMN owner TEXT;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == RunStore::kSchemaVersion);
 
 const char *kRunColumns = "id, name, kind, status, space, dataset, lut_device, lut_hash, seed, config, invocation, versions, "
-                          "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint, theta, error";
+                          "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint, theta, error, owner";
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat); empty if gone. */
+std::string processStartTicks(long pid)
+{
+    std::FILE *f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!f)
+        return {};
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+    const char *p = std::strrchr(buf, ')');
+    if (!p)
+        return {};
+    std::istringstream in(p + 1);
+    std::string field;
+    for (int i = 3; i <= 22 && (in >> field); ++i)
+        if (i == 22)
+            return field;
+    return {};
+}
+
+std::string hostName()
+{
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
+}
+
+/** This process as a run's owner: host, pid and start time (the start time tells a reused pid apart). */
+std::string ownerToken()
+{
+    // Not cached: a forked child must not inherit its parent's token.
+    return hostName() + ":" + std::to_string(::getpid()) + ":" + processStartTicks(::getpid());
+}
+
+/** Whether the process an owner token names has surely ended: same host, and no process with that pid and start time. */
+bool ownerGone(const std::string &token)
+{
+    const auto b = token.rfind(':');
+    const auto a = b == std::string::npos || b == 0 ? std::string::npos : token.rfind(':', b - 1);
+    if (a == std::string::npos || token.substr(0, a) != hostName())
+        return false;  // unknown, or another machine's process: cannot tell
+    const long pid = std::atol(token.substr(a + 1, b - a - 1).c_str());
+    return pid <= 0 || processStartTicks(pid) != token.substr(b + 1);
+}
 
 } // namespace
 
@@ -205,6 +258,9 @@ struct RunStore::Impl
         r.checkpointPath = s.text(17);
         r.thetaJson = s.text(18);
         r.error = s.text(19);
+        r.owner = s.text(20);
+        if (r.status == "running" && ownerGone(r.owner))
+            r.status = "interrupted";
         return r;
     }
     StoredArchitecture readArchitecture(Stmt &s) const;
@@ -312,12 +368,13 @@ std::int64_t RunStore::createRun(RunInfo info)
     if (info.createdAt.empty())
         info.createdAt = isoNow();
     Impl::Stmt s(*d, "INSERT INTO runs(name, kind, status, space, dataset, lut_device, lut_hash, seed, config, invocation, versions, "
-                     "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint, owner) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, info.name).bind(2, info.kind).bind(3, info.status).bind(4, info.space).bind(5, info.dataset);
     s.bind(6, info.lutDevice).bind(7, info.lutHash).bind(8, std::int64_t(info.seed)).bind(9, info.configJson);
     s.bind(10, info.invocationJson).bind(11, info.versions).bind(12, info.createdAt).bind(13, info.createdAt);
     s.bind(14, info.epochsPlanned).bind(15, info.epochsCompleted).bind(16, info.seconds).bind(17, info.checkpointPath);
+    s.bind(18, info.status == "running" ? ownerToken() : std::string());
     s.run();
     const std::int64_t id = sqlite3_last_insert_rowid(d->db);
     if (autoName) {
@@ -391,8 +448,9 @@ void RunStore::deleteRun(std::int64_t id)
 
 void RunStore::setStatus(std::int64_t id, const std::string &status, const std::string &error)
 {
-    Impl::Stmt s(*d, "UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE id = ?");
-    s.bind(1, status).bind(2, error).bind(3, isoNow()).bind(4, id).run();
+    // A run set running belongs to this process from now on (a resume in another process takes it over).
+    Impl::Stmt s(*d, "UPDATE runs SET status = ?, error = ?, updated_at = ?, owner = CASE WHEN ? THEN ? ELSE owner END WHERE id = ?");
+    s.bind(1, status).bind(2, error).bind(3, isoNow()).bind(4, status == "running" ? 1 : 0).bind(5, ownerToken()).bind(6, id).run();
 }
 
 void RunStore::setCheckpointPath(std::int64_t id, const std::string &path)

@@ -103,6 +103,10 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
             throw Error::at(store.path(), where, "is a " + info.kind + " run, not a search; only searches resume");
         if (info.status == "finished")
             throw Error::at(store.path(), where, "finished already; nothing to resume");
+        if (info.status == "running" && !info.owner.empty())
+            throw Error::at(store.path(), where,
+                            "is running in process " + info.owner + " (host:pid:start); stop it there first. A run whose process was "
+                            "killed shows as interrupted and resumes");
         c = searchConfigFromJson(info.configJson, store.path() + ": " + where + ": config");
         if (request.threads > 0)
             c.threads = request.threads;

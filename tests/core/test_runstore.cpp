@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fbnet/error.h"
@@ -213,6 +214,9 @@ TEST(RunStore, MigratesEveryEarlierVersion)
         e.top1 = 0.7;
         store.addEvaluation(e);
         EXPECT_EQ(store.evaluations(archs[0].id).size(), 1u);
+        // Version 3's owner: unknown for old rows, whose status is read as recorded.
+        EXPECT_TRUE(r.owner.empty());
+        EXPECT_EQ(r.status, store.run("old-search").status);
         EXPECT_EQ(store.integrityCheck(), "ok");
     }
     // Version 0: an empty file becomes a store.
@@ -220,6 +224,40 @@ TEST(RunStore, MigratesEveryEarlierVersion)
     std::ofstream(empty).close();
     RunStore fresh(empty.string());
     EXPECT_EQ(fresh.schemaVersion(), RunStore::kSchemaVersion);
+}
+
+// A run recorded as running whose process has ended (killed, no chance to say so) reads as
+// interrupted; one whose process lives (this one) still reads as running.
+TEST(RunStore, ARunWhoseProcessIsGoneReadsAsInterrupted)
+{
+    const auto d = freshDir("owner");
+    const auto db = (d / "runs.sqlite").string();
+    RunStore store(db);
+    const auto mine = store.createRun(newRun("mine"));
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        int code = 1;
+        try {
+            RunStore other(db);
+            other.createRun(newRun("orphan"));
+            code = 0;
+        } catch (...) {
+        }
+        ::_exit(code);  // ends without setting a status, like a SIGKILL
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_EQ(store.run(mine).status, "running");
+    const RunInfo orphan = store.run("orphan");
+    EXPECT_EQ(orphan.status, "interrupted");
+    EXPECT_NE(orphan.owner.find(":" + std::to_string(child) + ":"), std::string::npos) << orphan.owner;
+    // Taking it over (a resume sets it running) makes it this process's: running again.
+    store.setStatus(orphan.id, "running");
+    EXPECT_EQ(store.run("orphan").status, "running");
+    store.setStatus(orphan.id, "stopped");
+    EXPECT_EQ(store.run("orphan").status, "stopped");
 }
 
 TEST(RunStore, RefusesWhatItCannotReadAndChangesNothing)

@@ -17,7 +17,9 @@ struct RunInfo
     std::int64_t id = 0;
     std::string name;
     std::string kind = "search";     ///< search | random
-    std::string status = "running";  ///< running | stopped | finished | failed
+    /// running | stopped | finished | failed, or interrupted: recorded as running, but the process
+    /// that ran it (on this host) is gone, e.g. killed. Resumable like a stopped run.
+    std::string status = "running";
     std::string space;
     std::string dataset;
     std::string lutDevice;
@@ -33,6 +35,7 @@ struct RunInfo
     std::string checkpointPath;      ///< empty: not resumable
     std::string thetaJson;           ///< final logits per layer (set when the run ends)
     std::string error;               ///< why it failed
+    std::string owner;               ///< "host:pid:start-ticks" of the process that last ran it
 };
 
 /** An architecture attached to a run (argmax, sample, random draw, imported). */
@@ -74,7 +77,7 @@ struct Evaluation
 class RunStore
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     explicit RunStore(const std::string &path);
     ~RunStore();
