@@ -88,7 +88,7 @@ static_assert(sizeof kMigrations / sizeof *kMigrations == RunStore::kSchemaVersi
 const char *kRunColumns = "id, name, kind, status, space, dataset, lut_device, lut_hash, seed, config, invocation, versions, "
                           "created_at, updated_at, epochs_planned, epochs_completed, seconds, checkpoint, theta, error, owner";
 
-/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat); empty if gone. */
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat); empty if gone or a zombie. */
 std::string processStartTicks(long pid)
 {
     std::FILE *f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
@@ -104,9 +104,12 @@ std::string processStartTicks(long pid)
         return {};
     std::istringstream in(p + 1);
     std::string field;
-    for (int i = 3; i <= 22 && (in >> field); ++i)
+    for (int i = 3; i <= 22 && (in >> field); ++i) {
+        if (i == 3 && (field == "Z" || field == "X"))
+            return {};  // a zombie (dead, not yet reaped by its parent) never runs again
         if (i == 22)
             return field;
+    }
     return {};
 }
 
