@@ -57,8 +57,6 @@ int runTrain(TrainOptions &o)
         const RunInfo run = store.run(store.architecture(storedId).runId);
         if (run.checkpointPath.empty() || !std::filesystem::exists(run.checkpointPath))
             throw Error::at(store.path(), "run " + run.name, "has no checkpoint to take supernet weights from");
-        if (space.searchesShapes())
-            throw Error::at("--init-from-supernet", "", "FBNetV2 (masked) supernets are not supported yet; train from scratch");
         o.config.initFromCheckpoint = run.checkpointPath;
         std::fprintf(stderr, "fbnet train: initialised from the supernet of run '%s' (%s)\n", run.name.c_str(), run.checkpointPath.c_str());
     }
@@ -148,7 +146,7 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--name", o->name, "Name of the run that holds a non-stored architecture (default: run-ID)");
     cmd->add_flag("--no-store", o->noStore, "Do not record the result in the runs database");
     cmd->add_flag("--init-from-supernet", o->initFromSupernet,
-                  "Start from the search's supernet weights of the chosen blocks (needs --arch RUN:ID; FBNet spaces)");
+                  "Start from the search's supernet weights of the chosen blocks (needs --arch RUN:ID; FBNetV2: sliced to the chosen widths)");
     cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");
     cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();

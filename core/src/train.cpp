@@ -49,6 +49,22 @@ torch::Tensor makeBatch(const Dataset &d, const std::vector<std::size_t> &idx, s
     return x.contiguous(at::MemoryFormat::ChannelsLast);
 }
 
+/**
+ * The batch at an architecture's input resolution (FBNetV2 searches it): area-averaged down to
+ * size x size (anti-aliased, as a resized image would be), or unchanged at the data's own size.
+ */
+torch::Tensor atResolution(const torch::Tensor &x, int size)
+{
+    if (size <= 0 || (x.size(2) == size && x.size(3) == size))
+        return x;
+    auto y = size < x.size(2) ? torch::adaptive_avg_pool2d(x, {size, size})
+                              : torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                                          .size(std::vector<int64_t>{size, size})
+                                                                          .mode(torch::kBilinear)
+                                                                          .align_corners(false));
+    return y.contiguous(at::MemoryFormat::ChannelsLast);
+}
+
 torch::Tensor labels(const Dataset &d, const std::vector<std::size_t> &idx, std::size_t from, std::size_t count)
 {
     auto y = torch::empty({int64_t(count)}, torch::kLong);
@@ -57,7 +73,7 @@ torch::Tensor labels(const Dataset &d, const std::vector<std::size_t> &idx, std:
     return y;
 }
 
-double evaluate(detail::Network &net, const Dataset &test, int channels, int batch)
+double evaluate(detail::Network &net, const Dataset &test, int channels, int batch, int size)
 {
     torch::NoGradGuard ng;
     net->eval();
@@ -67,7 +83,7 @@ double evaluate(detail::Network &net, const Dataset &test, int channels, int bat
     double correct = 0;
     for (std::size_t at = 0; at < idx.size(); at += std::size_t(batch)) {
         const std::size_t n = std::min<std::size_t>(std::size_t(batch), idx.size() - at);
-        auto x = makeBatch(test, idx, at, n, channels, false, unused);
+        auto x = atResolution(makeBatch(test, idx, at, n, channels, false, unused), size);
         correct += net->forward(x).argmax(1).eq(labels(test, idx, at, n)).sum().item<double>();
     }
     net->train();
@@ -76,8 +92,14 @@ double evaluate(detail::Network &net, const Dataset &test, int channels, int bat
 
 } // namespace
 
-/** Copies the supernet's weights of the chosen candidates into the network (names: layerI.X <- layerI.BLOCK.X). */
-static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch, const std::string &path)
+/**
+ * Copies the supernet's weights of the chosen candidates into the network.
+ * FBNet supernets hold every candidate at the layer's shape: layerI.X <- layerI.BLOCK.X, shapes equal.
+ * FBNetV2 (masked) supernets hold each candidate once at the largest widths and choose widths by
+ * prefix masks, so the chosen network's tensors are the leading slices: layerI.X <- layerI_BLOCK.X[:c0, :c1, ...].
+ * A skip that needs a projection where the supernet's was the identity (widths differ) keeps its fresh weights.
+ */
+static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch, const std::string &path, bool masked)
 {
     torch::serialize::InputArchive a;
     try {
@@ -86,30 +108,47 @@ static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch,
         throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
     }
     torch::NoGradGuard ng;
-    int copied = 0;
-    auto copyFrom = [&](const std::string &key, torch::Tensor &t, const std::string &name) {
-        torch::Tensor v;
-        if (!a.try_read(key, v))
-            throw Error::at(path, key, "the checkpoint has no " + name + " (is the architecture from this run's space?)");
-        if (!v.sizes().equals(t.sizes()))
-            throw Error::at(path, key, "shape differs from the architecture's " + name);
-        t.copy_(v);
-        ++copied;
-    };
-    auto supernetName = [&](const std::string &name) {
-        // layerI.rest -> layerI.BLOCK.rest
+    auto supernetName = [&](const std::string &name, bool &inSkip) {
+        inSkip = false;
         if (name.rfind("layer", 0) == 0) {
             const auto dot = name.find('.');
             const int i = std::stoi(name.substr(5, dot - 5));
-            return name.substr(0, dot) + "." + arch.blocks.at(std::size_t(i)) + name.substr(dot);
+            const std::string &block = arch.blocks.at(std::size_t(i));
+            inSkip = block == "skip";
+            return name.substr(0, dot) + (masked ? "_" : ".") + block + name.substr(dot);
         }
         return name;
     };
+    auto copyFrom = [&](const std::string &prefix, const std::string &name, torch::Tensor &t, const std::string &what) {
+        bool inSkip = false;
+        const std::string key = prefix + supernetName(name, inSkip);
+        torch::Tensor v;
+        if (!a.try_read(key, v)) {
+            if (masked && inSkip)
+                return;
+            throw Error::at(path, key, "the checkpoint has no " + what + " (is the architecture from this run's space?)");
+        }
+        if (!masked) {
+            if (!v.sizes().equals(t.sizes()))
+                throw Error::at(path, key, "shape differs from the architecture's " + what);
+            t.copy_(v);
+            return;
+        }
+        if (v.dim() != t.dim())
+            throw Error::at(path, key, "rank differs from the architecture's " + what);
+        for (int64_t d = 0; d < t.dim(); ++d) {
+            if (v.size(d) < t.size(d))
+                throw Error::at(path, key, "the supernet's " + what + " is narrower than the architecture's (dimension " +
+                                               std::to_string(d) + ": " + std::to_string(v.size(d)) + " < " +
+                                               std::to_string(t.size(d)) + ")");
+            v = v.narrow(d, 0, t.size(d));
+        }
+        t.copy_(v);
+    };
     for (auto &p : net.named_parameters())
-        copyFrom("p/" + supernetName(p.key()), p.value(), p.key());
+        copyFrom("p/", p.key(), p.value(), p.key());
     for (auto &b : net.named_buffers())
-        copyFrom("b/" + supernetName(b.key()), b.value(), b.key());
-    (void)copied;
+        copyFrom("b/", b.key(), b.value(), b.key());
 }
 
 TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
@@ -130,7 +169,7 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
     NetworkPlan plan = resolve(space, arch);
     detail::Network net(plan);
     if (!c.initFromCheckpoint.empty())
-        initFromSupernet(*net, arch, c.initFromCheckpoint);
+        initFromSupernet(*net, arch, c.initFromCheckpoint, space.searchesShapes());
     detail::toChannelsLast(*net);
     net->train();
     torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weightDecay));
@@ -152,7 +191,8 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
                 break;
             }
             const std::size_t at = s * std::size_t(c.batchSize);
-            auto x = makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng);
+            auto x = atResolution(makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng),
+                                  plan.inputSize);
             auto y = labels(train, idx, at, std::size_t(c.batchSize));
             sgd.zero_grad();
             auto logits = net->forward(x);
@@ -165,7 +205,7 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
         }
         if (seen == 0)
             break;
-        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256),
+        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256, plan.inputSize),
                       std::chrono::duration<double>(Clock::now() - te).count()};
         result.epochs.push_back(ep);
         result.testTop1 = ep.testAccuracy;

@@ -453,6 +453,11 @@ TEST(Cli, FbnetV2SearchTrainsItsArgmaxAndReportsTheSpaceSize)
     r = runCli("train --arch v2:argmax --dataset synthetic:200 --subset 0 --epochs 1 --max-steps 2 --batch-size 16 --threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
+    // ... also from the masked supernet's weights, sliced to the argmax's widths.
+    r = runCli("train --arch v2:argmax --init-from-supernet --dataset synthetic:200 --subset 0 --epochs 1 --max-steps 2 "
+               "--batch-size 16 --threads 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("initialised from the supernet of run 'v2'"), std::string::npos) << r.out;
     r = runCli("export --run v2 --out " + (d / "v2.json").string() + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(slurp(d / "v2.json").find("\"widths\""), std::string::npos);

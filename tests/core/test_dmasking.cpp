@@ -8,6 +8,11 @@
 #include "dmasking.h"
 #include "fbnet/error.h"
 #include "fbnet/search.h"
+#include "fbnet/train.h"
+#include "testutil.h"
+
+#include <filesystem>
+#include <unistd.h>
 
 using namespace fbnet;
 using namespace fbnet::detail;
@@ -15,10 +20,11 @@ using namespace fbnet::detail;
 namespace {
 
 // Two searchable layers with two blocks, two widths and two hidden widths each; resolutions 16 / 8.
-SearchSpace tinyV2(const std::string &widths1 = "[8, 16]", const std::string &widths2 = "[16, 24]")
+SearchSpace tinyV2(const std::string &widths1 = "[8, 16]", const std::string &widths2 = "[16, 24]",
+                   const std::string &resolutions = "[16, 8]")
 {
     const std::string text = R"({
-      "name": "tiny-v2", "input": {"size": 16, "channels": 3}, "num_classes": 4, "resolutions": [16, 8],
+      "name": "tiny-v2", "input": {"size": 16, "channels": 3}, "num_classes": 4, "resolutions": )" + resolutions + R"(,
       "stem": {"channels": 8, "kernel": 3, "stride": 1, "activation": "hswish"},
       "stages": [{"channels": 16, "repeats": 1, "stride": 1, "width_options": )" + widths1 + R"(, "expansion_options": [1, 2]},
                  {"channels": 24, "repeats": 1, "stride": 2, "width_options": )" + widths2 + R"(, "expansion_options": [2, 4]}],
@@ -27,6 +33,54 @@ SearchSpace tinyV2(const std::string &widths1 = "[8, 16]", const std::string &wi
       "blocks": {"ir_k3": {"type": "irf", "kernel": 3, "expansion": 1, "width_divisor": 8},
                  "ir_k5_se": {"type": "irf", "kernel": 5, "expansion": 1, "se": true, "hswish": true, "width_divisor": 8}}})";
     return SearchSpace::fromJsonText(text, "tiny-v2");
+}
+
+/** Labels are a function of the mean colour: a narrow network solves it as well as a wide one. */
+Dataset colours(int n, std::uint64_t seed)
+{
+    Dataset d;
+    d.name = "colours";
+    d.channels = 3;
+    d.height = d.width = 16;
+    d.numClasses = 4;
+    std::mt19937_64 rng(seed);
+    for (int i = 0; i < n; ++i) {
+        const int cls = i % 4;
+        d.labels.push_back(cls);
+        for (int c = 0; c < 3; ++c)
+            for (int p = 0; p < 256; ++p)
+                d.pixels.push_back(std::uint8_t(std::clamp(40 + 60 * cls + int(rng() % 30), 0, 255)));
+    }
+    d.mean = {0.5f, 0.5f, 0.5f};
+    d.std = {0.3f, 0.3f, 0.3f};
+    return d;
+}
+
+/** Stripes in four orientations (horizontal, vertical, two diagonals), random phase, noise: a texture task. */
+// (With period 2 and two classes, rows vs columns of alternating pixels: 2x2 averaging erases them.)
+Dataset orientations(int n, std::uint64_t seed, int period = 4, int classes = 4)
+{
+    Dataset d;
+    d.name = "orientations";
+    d.channels = 3;
+    d.height = d.width = 16;
+    d.numClasses = 4;
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> noise(0, 10);
+    for (int i = 0; i < n; ++i) {
+        const int cls = i % classes, phase = int(rng() % 4);
+        d.labels.push_back(cls);
+        for (int c = 0; c < 3; ++c)
+            for (int y = 0; y < 16; ++y)
+                for (int x = 0; x < 16; ++x) {
+                    const int coord = cls == 0 ? y : cls == 1 ? x : cls == 2 ? x + y : x - y + 16;
+                    const float v = ((coord + phase) / (period / 2)) % 2 ? 200.f : 50.f;
+                    d.pixels.push_back(std::uint8_t(std::clamp(v + noise(rng), 0.f, 255.f)));
+                }
+    }
+    d.mean = {0.49f, 0.49f, 0.49f};
+    d.std = {0.3f, 0.3f, 0.3f};
+    return d;
 }
 
 } // namespace
@@ -120,21 +174,7 @@ TEST(DMasking, FlopsPenaltyDrivesThetaToNarrowWidthsWhenWidthDoesNotHelp)
     // Labels are a function of the mean colour: a narrow network solves it as well as a wide one,
     // so a strong FLOPs term should pull every width choice to the narrowest option.
     const SearchSpace space = tinyV2("[8, 16]", "[8, 24]");
-    Dataset d;
-    d.name = "colours";
-    d.channels = 3;
-    d.height = d.width = 16;
-    d.numClasses = 4;
-    std::mt19937_64 rng(3);
-    for (int i = 0; i < 512; ++i) {
-        const int cls = i % 4;
-        d.labels.push_back(cls);
-        for (int c = 0; c < 3; ++c)
-            for (int p = 0; p < 256; ++p)
-                d.pixels.push_back(std::uint8_t(std::clamp(40 + 60 * cls + int(rng() % 30), 0, 255)));
-    }
-    d.mean = {0.5f, 0.5f, 0.5f};
-    d.std = {0.3f, 0.3f, 0.3f};
+    const Dataset d = colours(512, 3);
     SearchConfig c;
     c.epochs = 8;
     c.warmupEpochs = 1;
@@ -147,9 +187,7 @@ TEST(DMasking, FlopsPenaltyDrivesThetaToNarrowWidthsWhenWidthDoesNotHelp)
     c.threads = 1;
     c.samples = 0;
     c.seed = 5;
-    struct Quiet : SearchObserver
-    {
-    } quiet;
+    test::QuietObserver quiet;
     StopToken stop;
     const auto r = runSearch(space, LatencyTable::costModel("flops"), d, c, quiet, stop);
     ASSERT_EQ(r.epochs.size(), 8u);
@@ -180,9 +218,7 @@ TEST(DMasking, SpacesWithoutAnAnalyticCostAreRefused)
     c.epochs = 2;
     c.warmupEpochs = 1;
     c.batchSize = 16;
-    struct Quiet : SearchObserver
-    {
-    } quiet;
+    test::QuietObserver quiet;
     StopToken stop;
     try {
         runSearch(space, t, d, c, quiet, stop);
@@ -190,4 +226,83 @@ TEST(DMasking, SpacesWithoutAnAnalyticCostAreRefused)
     } catch (const Error &e) {
         EXPECT_NE(std::string(e.what()).find("use --lut flops or --lut params"), std::string::npos) << e.what();
     }
+}
+
+// The argmax of a masked supernet, initialised from the supernet's weights (each tensor the
+// leading slice at the chosen widths), is accurate before any real training (lr ~ 0); the same
+// architecture from scratch is at chance. Architectures train at their searched input resolution.
+TEST(DMasking, InitialisingFromTheMaskedSupernetSlicesTheChosenWidths)
+{
+    const SearchSpace space = tinyV2();
+    SearchConfig c;
+    c.epochs = 8;
+    c.warmupEpochs = 1;
+    c.batchSize = 32;
+    c.lossForm = LossForm::Additive;  // CE alone: this is about the weights, not the cost
+    c.alpha = 0;
+    c.threads = 1;
+    c.samples = 0;
+    c.seed = 11;
+    test::QuietObserver quiet;
+    StopToken stop;
+    const auto ckpt = (std::filesystem::temp_directory_path() / ("fbnet-v2-init-" + std::to_string(::getpid()) + ".ckpt")).string();
+    CheckpointOptions opts;
+    opts.path = ckpt;
+    const auto r = runSearch(space, LatencyTable::costModel("flops"), orientations(512, 3), c, quiet, stop, opts);
+    EXPECT_GT(r.epochs.back().weightsAccuracy, 0.9);
+    const Architecture arch = r.samples.front().architecture;
+    ASSERT_EQ(arch.layerWidths.size(), 2u);
+    TrainConfig t = test::frozenTraining();
+    const Dataset test = orientations(256, 9);
+    const auto fresh = trainArchitecture(space, arch, orientations(128, 8), test, t, {}, stop);
+    t.initFromCheckpoint = ckpt;
+    const auto init = trainArchitecture(space, arch, orientations(128, 8), test, t, {}, stop);
+    const std::string shape = arch.blocksString() + " widths " + std::to_string(arch.layerWidths[0]) + "/" +
+                              std::to_string(arch.layerWidths[1]) + " input " + std::to_string(arch.inputSize.value_or(16));
+    EXPECT_LT(fresh.testTop1, 0.5) << shape;
+    EXPECT_GT(init.testTop1, 0.85) << shape;
+    // Every width choice slices: the narrowest and the widest.
+    for (const auto &widths : {std::vector<int>{8, 16}, std::vector<int>{16, 24}}) {
+        Architecture other = arch;
+        other.layerWidths = widths;
+        other.layerExpansions = {2.0, 64.0 / widths[0]};  // the widest hidden widths: 16 and 64
+        other.inputSize.reset();
+        const auto o = trainArchitecture(space, other, orientations(64, 8), test, t, {}, stop);
+        EXPECT_GT(o.testTop1, 0.5) << widths[0] << "/" << widths[1];
+    }
+    // Wider than the supernet cannot be sliced from it: refused with the tensor named.
+    Architecture wide = arch;
+    wide.layerWidths = {32, 24};
+    try {
+        trainArchitecture(space, wide, orientations(64, 8), test, t, {}, stop);
+        FAIL() << "a wider network was accepted";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("narrower"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(ckpt);
+}
+
+// An architecture with a searched input resolution trains and is tested at it: the batches are
+// area-averaged to that size. Stripes one pixel wide are learnable at 16x16 and vanish at 8x8.
+TEST(DMasking, ArchitecturesTrainAtTheirSearchedResolution)
+{
+    const SearchSpace space = tinyV2();
+    Architecture a;
+    a.space = space.name;
+    a.blocks = {"ir_k3", "ir_k3"};
+    a.layerWidths = {16, 24};
+    a.layerExpansions = {2.0, 4.0};
+    TrainConfig t;
+    t.epochs = 3;
+    t.batchSize = 32;
+    t.lr = 0.1;
+    t.threads = 1;
+    t.augment = false;  // a shifted crop would not matter, a flip would swap nothing: keep it exact
+    StopToken stop;
+    const Dataset train = orientations(512, 1, 2, 2), test = orientations(256, 2, 2, 2);
+    const auto full = trainArchitecture(space, a, train, test, t, {}, stop);
+    a.inputSize = 8;
+    const auto small = trainArchitecture(space, a, train, test, t, {}, stop);
+    EXPECT_GT(full.testTop1, 0.9);
+    EXPECT_LT(small.testTop1, 0.65);
 }

@@ -12,6 +12,7 @@
 #include "fbnet/error.h"
 #include "fbnet/search.h"
 #include "fbnet/train.h"
+#include "testutil.h"
 
 #include <filesystem>
 
@@ -407,12 +408,7 @@ TEST(Train, InitialisingFromTheSupernetStartsFromWhatTheSearchLearned)
     const auto r = runSearch(space, lut, stripes(640, 1), c, rec, stop, opts);
     const Architecture arch = r.samples.front().architecture;
     ASSERT_EQ(arch.blocks, (std::vector<std::string>{"k3_e1", "k3_e1"}));
-    TrainConfig t;
-    t.epochs = 1;
-    t.batchSize = 32;
-    t.lr = 1e-9;
-    t.threads = 1;
-    t.augment = false;
+    TrainConfig t = test::frozenTraining();
     const auto test = stripes(256, 9);
     const auto fresh = trainArchitecture(space, arch, stripes(128, 8), test, t, {}, stop);
     t.initFromCheckpoint = ckpt;

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "fbnet/error.h"
+#include "fbnet/search.h"
+#include "fbnet/train.h"
 
 namespace fbnet::test {
 
@@ -17,6 +19,26 @@ inline std::string errorOf(const std::function<void()> &f)
         return e.what();
     }
     return "(no error)";
+}
+
+/** An observer that ignores every event. */
+struct QuietObserver : SearchObserver
+{
+};
+
+/**
+ * One epoch at a learning rate of ~0: training that leaves the weights as they are, so the test
+ * accuracy is that of the initial weights (fresh, or taken from a supernet).
+ */
+inline TrainConfig frozenTraining()
+{
+    TrainConfig t;
+    t.epochs = 1;
+    t.batchSize = 32;
+    t.lr = 1e-9;
+    t.threads = 1;
+    t.augment = false;
+    return t;
 }
 
 } // namespace fbnet::test
