@@ -196,6 +196,9 @@ torch::Tensor DMaskingSupernetImpl::expectedCost(const std::vector<torch::Tensor
     const int stemOut = (m_space.inputSize + m_space.stemStride - 1) / m_space.stemStride;
     torch::Tensor cost = hw(stemOut) * double(m_space.inputChannels * m_space.stemChannels * m_space.stemKernel * m_space.stemKernel);
     torch::Tensor cin = torch::full_like(spatial, double(m_space.stemChannels));
+    // The previous layer's width options and weights (the stem: one fixed width), for skips.
+    std::vector<int> prevWidths{m_space.stemChannels};
+    torch::Tensor prevW;
     for (std::size_t l = 0; l < m_plan.size(); ++l) {
         const auto &p = m_plan[l];
         const int out = (p.layer.inputSize + p.layer.stride - 1) / p.layer.stride;
@@ -210,7 +213,19 @@ torch::Tensor DMaskingSupernetImpl::expectedCost(const std::vector<torch::Tensor
             const BlockSpec &b = p.ops[k];
             torch::Tensor c;
             if (b.kind == BlockSpec::Kind::Skip) {
-                c = (p.layer.stride != 1 || p.layer.cin != p.layer.cout) ? cin * cout * hw(out) : torch::zeros_like(spatial);
+                // The concrete skip is a 1x1 projection unless stride 1 and equal chosen widths:
+                // E[cin * cout * [projecting]] = E[cin] E[cout] - sum over equal pairs (independent layers).
+                torch::Tensor same = torch::zeros_like(spatial);
+                if (p.layer.stride == 1)
+                    for (std::size_t i = 0; i < prevWidths.size(); ++i)
+                        for (std::size_t j = 0; j < p.widths.size(); ++j)
+                            if (prevWidths[i] == p.widths[j]) {
+                                auto pj = widthW[l].select(1, int64_t(j));
+                                if (prevW.defined())
+                                    pj = pj * prevW.select(1, int64_t(i));
+                                same = same + pj * double(p.widths[j]) * double(p.widths[j]);
+                            }
+                c = (cin * cout - same) * hw(out);
             } else {
                 c = cin * mid * hw(p.layer.inputSize) + mid * double(b.kernel * b.kernel) * hw(out) + mid * cout * hw(out);
                 if (b.se)
@@ -220,6 +235,8 @@ torch::Tensor DMaskingSupernetImpl::expectedCost(const std::vector<torch::Tensor
         }
         cost = cost + layer;
         cin = cout;
+        prevWidths = p.widths;
+        prevW = widthW[l];
     }
     const int headIn = m_plan.back().layer.inputSize / m_plan.back().layer.stride;
     if (m_space.headType == "ir_pool") {

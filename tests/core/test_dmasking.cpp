@@ -21,7 +21,7 @@ namespace {
 
 // Two searchable layers with two blocks, two widths and two hidden widths each; resolutions 16 / 8.
 SearchSpace tinyV2(const std::string &widths1 = "[8, 16]", const std::string &widths2 = "[16, 24]",
-                   const std::string &resolutions = "[16, 8]")
+                   const std::string &resolutions = "[16, 8]", const std::string &candidates = R"(["ir_k3", "ir_k5_se"])")
 {
     const std::string text = R"({
       "name": "tiny-v2", "input": {"size": 16, "channels": 3}, "num_classes": 4, "resolutions": )" + resolutions + R"(,
@@ -29,9 +29,10 @@ SearchSpace tinyV2(const std::string &widths1 = "[8, 16]", const std::string &wi
       "stages": [{"channels": 16, "repeats": 1, "stride": 1, "width_options": )" + widths1 + R"(, "expansion_options": [1, 2]},
                  {"channels": 24, "repeats": 1, "stride": 2, "width_options": )" + widths2 + R"(, "expansion_options": [2, 4]}],
       "head": {"type": "ir_pool", "channels": 32, "expansion": 2},
-      "candidates": ["ir_k3", "ir_k5_se"],
+      "candidates": )" + candidates + R"(,
       "blocks": {"ir_k3": {"type": "irf", "kernel": 3, "expansion": 1, "width_divisor": 8},
-                 "ir_k5_se": {"type": "irf", "kernel": 5, "expansion": 1, "se": true, "hswish": true, "width_divisor": 8}}})";
+                 "ir_k5_se": {"type": "irf", "kernel": 5, "expansion": 1, "se": true, "hswish": true, "width_divisor": 8},
+                 "skip": {"type": "skip"}}})";
     return SearchSpace::fromJsonText(text, "tiny-v2");
 }
 
@@ -129,44 +130,53 @@ TEST(DMasking, InterleavingPutsPixelsBackAndZerosBetween)
 
 TEST(DMasking, EffectiveShapeCostIsTheExpectedCostOfTheConcreteArchitectures)
 {
-    const SearchSpace space = tinyV2();
-    DMaskingSupernet net(space, "flops");
-    const auto &plan = net->plan();
-    ASSERT_EQ(plan.size(), 2u);
-    // Arbitrary option probabilities.
-    torch::manual_seed(7);
-    std::vector<torch::Tensor> o, w, m;
-    for (std::size_t l = 0; l < plan.size(); ++l) {
-        o.push_back(torch::softmax(torch::randn({2}), 0).unsqueeze(0));
-        w.push_back(torch::softmax(torch::randn({2}), 0).unsqueeze(0));
-        m.push_back(torch::softmax(torch::randn({2}), 0).unsqueeze(0));
-    }
-    const auto r = torch::softmax(torch::randn({2}), 0).unsqueeze(0);
-    const double effective = net->expectedCost(o, w, m, r).item<double>();
-    // Enumerate every concrete architecture: 2 resolutions x (2 blocks x 2 widths x 2 mids)^2.
-    double expected = 0;
-    int count = 0;
-    for (int res = 0; res < 2; ++res)
-        for (int code = 0; code < 64; ++code) {
-            double p = r[0][res].item<double>();
-            Architecture a;
-            a.space = space.name;
-            int cin = space.stemChannels;
-            for (std::size_t l = 0; l < 2; ++l) {
-                const int bits = (code >> (3 * l)) & 7, k = bits & 1, wi = (bits >> 1) & 1, mi = (bits >> 2) & 1;
-                p *= o[l][0][k].item<double>() * w[l][0][wi].item<double>() * m[l][0][mi].item<double>();
-                a.blocks.push_back(plan[l].ops[std::size_t(k)].name);
-                a.layerWidths.push_back(plan[l].widths[std::size_t(wi)]);
-                a.layerExpansions.push_back(double(plan[l].mids[std::size_t(mi)]) / cin);
-                cin = plan[l].widths[std::size_t(wi)];
-            }
-            if (res == 1)
-                a.inputSize = 8;
-            expected += p * double(computeCost(space, a).macs) / 1e6;
-            ++count;
+    // With and without a skip candidate: a concrete skip is the identity only at stride 1 with
+    // equal chosen widths (layer 0: stem 8 -> width 8), a 1x1 projection otherwise.
+    for (const std::string candidates : {R"(["ir_k3", "ir_k5_se"])", R"(["ir_k3", "ir_k5_se", "skip"])"}) {
+        SCOPED_TRACE(candidates);
+        const SearchSpace space = tinyV2("[8, 16]", "[16, 24]", "[16, 8]", candidates);
+        DMaskingSupernet net(space, "flops");
+        const auto &plan = net->plan();
+        ASSERT_EQ(plan.size(), 2u);
+        const int ops = int(plan[0].ops.size());
+        // Arbitrary option probabilities.
+        torch::manual_seed(7);
+        std::vector<torch::Tensor> o, w, m;
+        for (std::size_t l = 0; l < plan.size(); ++l) {
+            o.push_back(torch::softmax(torch::randn({ops}), 0).unsqueeze(0));
+            w.push_back(torch::softmax(torch::randn({2}), 0).unsqueeze(0));
+            m.push_back(torch::softmax(torch::randn({2}), 0).unsqueeze(0));
         }
-    EXPECT_EQ(count, 128);
-    EXPECT_NEAR(effective, expected, 1e-6 * expected);
+        const auto r = torch::softmax(torch::randn({2}), 0).unsqueeze(0);
+        const double effective = net->expectedCost(o, w, m, r).item<double>();
+        // Enumerate every concrete architecture: 2 resolutions x (blocks x 2 widths x 2 mids)^2.
+        double expected = 0;
+        int count = 0;
+        const int perLayer = ops * 4;
+        for (int res = 0; res < 2; ++res)
+            for (int code = 0; code < perLayer * perLayer; ++code) {
+                double p = r[0][res].item<double>();
+                Architecture a;
+                a.space = space.name;
+                int cin = space.stemChannels;
+                for (std::size_t l = 0; l < 2; ++l) {
+                    const int digit = l == 0 ? code % perLayer : code / perLayer;
+                    const int k = digit % ops, wi = (digit / ops) & 1, mi = (digit / ops / 2) & 1;
+                    p *= o[l][0][k].item<double>() * w[l][0][wi].item<double>() * m[l][0][mi].item<double>();
+                    const auto &b = plan[l].ops[std::size_t(k)];
+                    a.blocks.push_back(b.name);
+                    a.layerWidths.push_back(plan[l].widths[std::size_t(wi)]);
+                    a.layerExpansions.push_back(b.kind == BlockSpec::Kind::Skip ? 0.0 : double(plan[l].mids[std::size_t(mi)]) / cin);
+                    cin = plan[l].widths[std::size_t(wi)];
+                }
+                if (res == 1)
+                    a.inputSize = 8;
+                expected += p * double(computeCost(space, a).macs) / 1e6;
+                ++count;
+            }
+        EXPECT_EQ(count, 2 * perLayer * perLayer);
+        EXPECT_NEAR(effective, expected, 1e-6 * expected);
+    }
 }
 
 TEST(DMasking, FlopsPenaltyDrivesThetaToNarrowWidthsWhenWidthDoesNotHelp)
