@@ -8,6 +8,7 @@
 #include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
 #include "fbnet/latencytable.h"
+#include "fbnet/evaluate.h"
 #include "fbnet/runstore.h"
 #include "fbnet/searchspace.h"
 #include "fbnet/storedsearch.h"
@@ -50,23 +51,10 @@ Architecture loadArchitectureArg(const std::string &arg, const std::string &spac
 
 std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
 
-/** A space loaded with the data set's class count, and the train/test splits at its input size. */
-struct TrainingSetup
-{
-    SearchSpace space;
-    Dataset train;
-    Dataset test;
-};
-TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
-                                std::size_t testSubset, std::uint64_t seed);
-
 /** --epochs --batch-size --max-steps --seed --threads: how each architecture is trained (pareto, random). */
 void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config);
 
-/**
- * Trains a stored architecture, evaluates top-1 (and, with `measure`, its latency on this CPU)
- * and stores the evaluation unless stopped (then Evaluation::id is 0).
- */
+/** evaluateStoredArchitecture with each epoch printed to stderr. */
 Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup, const TrainConfig &config,
                           const LatencyTable &lut, const StopToken &stop, bool measure, const std::string &weightsPath);
 

@@ -15,26 +15,10 @@ namespace fbnet::cli {
 Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup, const TrainConfig &config,
                           const LatencyTable &lut, const StopToken &stop, bool measure, const std::string &weightsPath)
 {
-    const TrainResult r = trainArchitecture(setup.space, a.architecture, setup.train, setup.test, config,
-                                            [](const TrainEpoch &e) {
-                                                std::fprintf(stderr, "  epoch %d: train acc %.1f%% | test top-1 %.2f%% | %.0f s\n",
-                                                             e.epoch + 1, e.trainAccuracy * 100, e.testAccuracy * 100, e.seconds);
-                                            },
-                                            stop, weightsPath);
-    Evaluation e;
-    e.architectureId = a.id;
-    e.dataset = setup.train.name;
-    e.epochs = int(r.epochs.size());
-    e.top1 = r.testTop1;
-    e.device = lut.device;
-    e.lutMs = lut.predict(setup.space, a.architecture);
-    e.seconds = r.seconds;
-    e.weightsPath = weightsPath;
-    if (measure)
-        e.measuredMs = measureArchitectureMs(setup.space, a.architecture, LutBuildOptions{});
-    if (!r.stopped)
-        e.id = store.addEvaluation(e);
-    return e;
+    return evaluateStoredArchitecture(store, a, setup, config, lut, stop, measure, weightsPath, [](const TrainEpoch &e) {
+        std::fprintf(stderr, "  epoch %d: train acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainAccuracy * 100,
+                     e.testAccuracy * 100, e.seconds);
+    });
 }
 
 void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config)
@@ -107,21 +91,17 @@ int runPareto(ParetoOptions &o)
         const auto &[origin, a] = todo[i];
         Point p{origin, a, {}, 0};
         // Reuse a stored evaluation with the same data and epochs.
-        bool found = false;
-        for (const auto &e : store.evaluations(a.id))
-            if (e.dataset == setup.train.name && e.epochs == o.config.epochs && (!o.measure || e.measuredMs > 0)) {
-                p.eval = e;
-                found = true;
-            }
-        if (!found) {
+        const auto stored = findEvaluation(store, a.id, setup.train.name, o.config.epochs, o.measure);
+        if (stored) {
+            p.eval = *stored;
+            std::fprintf(stderr, "[%zu/%zu] %s: stored evaluation %.2f%%\n", i + 1, todo.size(), a.architecture.name.c_str(),
+                         p.eval.top1 * 100);
+        } else {
             std::fprintf(stderr, "[%zu/%zu] training %s (%s, id %lld)\n", i + 1, todo.size(), a.architecture.name.c_str(), origin.c_str(),
                          (long long)a.id);
             p.eval = evaluateStored(store, a, setup, o.config, lut, stop, o.measure, {});
             if (stop.stopRequested())
                 break;
-        } else {
-            std::fprintf(stderr, "[%zu/%zu] %s: stored evaluation %.2f%%\n", i + 1, todo.size(), a.architecture.name.c_str(),
-                         p.eval.top1 * 100);
         }
         p.ms = o.measure ? p.eval.measuredMs : lut.predict(setup.space, a.architecture);
         points.push_back(p);

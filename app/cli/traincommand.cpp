@@ -11,19 +11,6 @@
 
 namespace fbnet::cli {
 
-TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
-                                std::size_t testSubset, std::uint64_t seed)
-{
-    const SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
-    TrainingSetup s;
-    s.train = subset(loadDataset(dataset, Split::Train, probe.inputSize), trainSubset, seed);
-    s.test = subset(loadDataset(dataset, Split::Test, probe.inputSize), testSubset, seed);
-    SpaceParams params;
-    params.numClasses = s.train.numClasses;
-    s.space = SearchSpace::load(resolveSpacePath(spaceName), params);
-    return s;
-}
-
 namespace {
 
 struct TrainOptions

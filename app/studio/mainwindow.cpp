@@ -17,6 +17,10 @@
 #include <QTableView>
 #include <QToolBar>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -43,11 +47,12 @@
 namespace fbnet {
 
 MainWindow::MainWindow(QWidget *parent)
-    : QMainWindow(parent), m_controller(new SearchController(this)), m_heatmap(new ThetaHeatmap(this)),
+    : QMainWindow(parent), m_controller(new SearchController(this)), m_evaluator(new EvaluateController(this)), m_heatmap(new ThetaHeatmap(this)),
       m_metrics(new MetricsPlot(this)), m_devices(new DevicesView(this)), m_tabs(new QTabWidget(this)), m_result(new QPlainTextEdit(this)), m_progress(new QProgressBar(this)),
       m_status(new QLabel(tr("Ready. Start a search with File ▸ New search (Ctrl+N)."), this)),
       m_runsModel(new RunsModel(this)), m_runsProxy(new QSortFilterProxyModel(this)), m_runsView(new QTableView(this)),
       m_runDetail(new QPlainTextEdit(this)), m_pareto(new ParetoView(this)), m_paretoDevice(new QComboBox(this)),
+      m_trainButton(new QPushButton(tr("Train architectures…"), this)),
       m_diagram(new ArchitectureDiagram(this)), m_compareWith(new QComboBox(this)),
       m_storePath(QString::fromStdString(RunStore::defaultPath()))
 {
@@ -65,7 +70,10 @@ MainWindow::MainWindow(QWidget *parent)
         updateActions();
     });
     m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
-    m_stopAction = tb->addAction(tr("Stop"), m_controller, &SearchController::stop);
+    m_stopAction = tb->addAction(tr("Stop"), this, [this] {
+        m_controller->stop();
+        m_evaluator->stop();
+    });
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     file->addAction(m_newAction);
     file->addSeparator();
@@ -195,7 +203,34 @@ MainWindow::MainWindow(QWidget *parent)
     paretoBar->addWidget(new QLabel(tr("Latency on:"), paretoPage));
     paretoBar->addWidget(m_paretoDevice);
     paretoBar->addStretch(1);
+    m_trainButton->setToolTip(tr("Train the open run's argmax and samples that have no evaluation yet, and plot them"));
+    paretoBar->addWidget(m_trainButton);
     paretoLayout->addLayout(paretoBar);
+    connect(m_trainButton, &QPushButton::clicked, this, &MainWindow::trainOpenRun);
+    connect(m_evaluator, &EvaluateController::runningChanged, this, &MainWindow::updateActions);
+    connect(m_evaluator, &EvaluateController::progress, this,
+            [this](int index, int total, const QString &name, int epoch, int epochs, double top1) {
+                m_progress->setValue(100 * ((index - 1) * epochs + epoch) / std::max(1, total * epochs));
+                m_status->setText(epoch == 0 ? tr("Training %1 (%2 of %3)…").arg(name).arg(index).arg(total)
+                                             : tr("Training %1 (%2 of %3): epoch %4/%5, test top-1 %6%")
+                                                   .arg(name).arg(index).arg(total).arg(epoch).arg(epochs)
+                                                   .arg(top1 * 100, 0, 'f', 2));
+            });
+    connect(m_evaluator, &EvaluateController::evaluated, this, [this] { refreshPareto(); });
+    connect(m_evaluator, &EvaluateController::finished, this, [this](int trained, int reused, bool stopped) {
+        m_progress->setValue(100);
+        m_status->setText((stopped ? tr("Training stopped: %1 architecture(s) trained, %2 already evaluated.")
+                                   : tr("Training finished: %1 architecture(s) trained, %2 already evaluated."))
+                              .arg(trained).arg(reused));
+        refreshPareto();
+        refreshRuns();
+        Q_EMIT trainingDone(!stopped);
+    });
+    connect(m_evaluator, &EvaluateController::failed, this, [this](const QString &message) {
+        m_status->setText(tr("Training failed."));
+        showError(tr("Training failed"), message);
+        Q_EMIT trainingDone(false);
+    });
     paretoLayout->addWidget(m_pareto, 1);
     m_tabs->addTab(paretoPage, tr("Pareto"));
     connect(m_paretoDevice, &QComboBox::currentIndexChanged, this, &MainWindow::refreshPareto);
@@ -721,11 +756,14 @@ void MainWindow::onFailed(const QString &message)
 
 void MainWindow::updateActions()
 {
+    // One job at a time: a search and a training run would share the two cores.
+    const bool training = m_evaluator->isRunning();
     const bool running = m_controller->isRunning();
-    m_newAction->setEnabled(!running);
+    m_newAction->setEnabled(!running && !training);
     m_pauseAction->setEnabled(running);
     m_pauseAction->setText(m_controller->isPaused() ? tr("Resume") : tr("Pause"));
-    m_stopAction->setEnabled(running);
+    m_stopAction->setEnabled(running || training);
+    m_trainButton->setEnabled(!running && !training && m_runId != 0);
     const bool haveRun = !running && m_runId != 0;
     m_exportArchAction->setEnabled(haveRun);
     m_exportMvAction->setEnabled(haveRun);
@@ -737,7 +775,7 @@ void MainWindow::updateActions()
         resumable = row >= 0 && m_runsModel->row(row).run.kind == "search" && m_runsModel->row(row).run.status != "finished";
     }
     m_openButton->setEnabled(ids.size() == 1);
-    m_resumeButton->setEnabled(resumable && !running);
+    m_resumeButton->setEnabled(resumable && !running && !training);
     m_renameButton->setEnabled(ids.size() == 1);
     m_deleteButton->setEnabled(!ids.isEmpty());
     m_compareButton->setEnabled(ids.size() == 2);
@@ -812,11 +850,63 @@ void MainWindow::saveSettings()
     s.setValue(QStringLiteral("search/subset"), qulonglong(m_request.subset));
 }
 
+void MainWindow::trainArchitectures(const EvaluateRequest &request)
+{
+    if (m_controller->isRunning() || m_evaluator->isRunning())
+        return;
+    EvaluateRequest r = request;
+    if (r.runsPath.empty())
+        r.runsPath = m_storePath.toStdString();
+    m_progress->setValue(0);
+    m_status->setText(tr("Loading data for training…"));
+    m_evaluator->start(r);
+    updateActions();
+}
+
+void MainWindow::trainOpenRun()
+{
+    if (m_runId == 0)
+        return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Train architectures"));
+    auto *form = new QFormLayout(&dialog);
+    auto *epochs = new QSpinBox(&dialog);
+    epochs->setRange(1, 200);
+    epochs->setValue(2);
+    auto *images = new QSpinBox(&dialog);
+    images->setRange(100, 1000000);
+    images->setSingleStep(1000);
+    images->setValue(5000);
+    auto *testImages = new QSpinBox(&dialog);
+    testImages->setRange(100, 1000000);
+    testImages->setSingleStep(500);
+    testImages->setValue(2000);
+    form->addRow(new QLabel(tr("Trains the open run's argmax and samples from scratch on its data set and stores\n"
+                               "each top-1; architectures already evaluated with these settings are reused."), &dialog));
+    form->addRow(tr("Epochs per architecture:"), epochs);
+    form->addRow(tr("Training images:"), images);
+    form->addRow(tr("Test images:"), testImages);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Train"));
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    EvaluateRequest r;
+    r.runId = m_runId;
+    r.config.epochs = epochs->value();
+    r.subset = std::size_t(images->value());
+    r.testSubset = std::size_t(testImages->value());
+    trainArchitectures(r);
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    // Stop cleanly: the controller's destructor waits for the worker to leave the search.
+    // Stop cleanly: the controllers' destructors wait for their workers (a stopped training stores nothing half-done).
     m_controller->resume();
     m_controller->stop();
+    m_evaluator->stop();
     saveSettings();
     event->accept();
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "evaluatecontroller.h"
 #include "searchcontroller.h"
 
 class QAction;
@@ -36,6 +37,7 @@ public:
     ~MainWindow() override;
 
     SearchController *controller() { return m_controller; }
+    EvaluateController *evaluator() { return m_evaluator; }
     ThetaHeatmap *heatmap() { return m_heatmap; }
     MetricsPlot *metrics() { return m_metrics; }
     DevicesView *devices() { return m_devices; }
@@ -54,11 +56,17 @@ public:
     /** Shows a stored run in every view (curves, theta replay, architecture, Pareto); false if it cannot be read. */
     bool openRun(qint64 runId);
     qint64 currentRun() const { return m_runId; }
+    /**
+     * Trains and evaluates the run's architectures that have no evaluation yet (like `fbnet pareto`)
+     * on a worker thread; the Pareto view updates as each evaluation is stored.
+     */
+    void trainArchitectures(const EvaluateRequest &request);
     /** openRun by name or id, optionally comparing with a published architecture; errors go to a dialog (or stderr). */
     bool openRunByName(const QString &nameOrId, const QString &compareWith = {});
 
 Q_SIGNALS:
     void searchDone(bool ok);
+    void trainingDone(bool ok);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -85,6 +93,8 @@ private:
     void deleteSelected();
     void compareSelected();
     void refreshPareto();
+    /** The Pareto tab's button: asks for epochs and image counts, then trainArchitectures. */
+    void trainOpenRun();
     void fillRunChoices(const struct RunInfo &run);
     void openRunViewsAfterSearch();
     void refreshDiagram();
@@ -92,6 +102,7 @@ private:
     void showError(const QString &title, const QString &message);
 
     SearchController *m_controller;
+    EvaluateController *m_evaluator;
     ThetaHeatmap *m_heatmap;
     MetricsPlot *m_metrics;
     DevicesView *m_devices;
@@ -109,6 +120,7 @@ private:
     QPushButton *m_openButton, *m_resumeButton, *m_renameButton, *m_deleteButton, *m_compareButton;
     ParetoView *m_pareto;
     QComboBox *m_paretoDevice;
+    QPushButton *m_trainButton;
     ArchitectureDiagram *m_diagram;
     QComboBox *m_compareWith;
     std::unique_ptr<RunStore> m_store;

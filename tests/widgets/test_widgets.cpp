@@ -1,6 +1,7 @@
 // Studio tests: widgets, the dialog's validation, the controller's threading, and a screenshot of
 // the real studio under Xvfb. QApplication runs on the offscreen platform (set by CTest).
 #include <QApplication>
+#include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
@@ -297,6 +298,89 @@ TEST(Studio, RunBrowserOpensAStoredRunInEveryView)
     EXPECT_EQ(w.diagram()->rowCount(), 1);
     EXPECT_EQ(w.pareto()->items().size(), 1u);
     EXPECT_FALSE(w.openRun(id + 100));
+}
+
+TEST(Studio, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setShowDialogs(false);
+    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
+    QSignalSpy done(&w, &MainWindow::searchDone);
+    w.startSearch(tinyRequest(2, 2));  // argmax + 1 sample
+    ASSERT_TRUE(done.wait(120000));
+    const qint64 id = w.runsModel()->row(0).run.id;
+    ASSERT_TRUE(w.openRun(id));
+    EXPECT_EQ(w.pareto()->items().size(), 0u);
+
+    EvaluateRequest r;
+    r.runId = id;
+    r.subset = 200;
+    r.testSubset = 100;
+    r.config.epochs = 1;
+    r.config.batchSize = 16;
+    r.config.maxStepsPerEpoch = 2;
+    r.config.threads = 1;
+    // Stopped before it starts: nothing is stored.
+    QSignalSpy trained(&w, &MainWindow::trainingDone);
+    w.trainArchitectures(r);
+    w.evaluator()->stop();
+    ASSERT_TRUE(trained.wait(60000));
+    EXPECT_FALSE(trained.takeFirst().at(0).toBool());
+    {
+        RunStore store(w.storePath().toStdString());
+        for (const auto &a : store.architectures(id))
+            EXPECT_TRUE(store.evaluations(a.id).empty());
+    }
+    // Trained: both architectures get an evaluation and appear in the Pareto view as they do.
+    QSignalSpy evaluated(w.evaluator(), &EvaluateController::evaluated);
+    w.trainArchitectures(r);
+    ASSERT_TRUE(trained.wait(120000));
+    EXPECT_TRUE(trained.takeFirst().at(0).toBool());
+    EXPECT_EQ(evaluated.count(), 2);
+    EXPECT_EQ(w.pareto()->items().size(), 2u);
+    // Again: both reused, none retrained.
+    QSignalSpy finished(w.evaluator(), &EvaluateController::finished);
+    w.trainArchitectures(r);
+    ASSERT_TRUE(trained.wait(60000));
+    ASSERT_EQ(finished.count(), 1);
+    EXPECT_EQ(finished.at(0).at(0).toInt(), 0);
+    EXPECT_EQ(finished.at(0).at(1).toInt(), 2);
+
+    // The Pareto tab's button: its dialog's values are what gets trained (3 epochs: new evaluations).
+    QPushButton *button = nullptr;
+    for (auto *b : w.findChildren<QPushButton *>())
+        if (b->text().startsWith(QStringLiteral("Train architectures")))
+            button = b;
+    ASSERT_NE(button, nullptr);
+    ASSERT_TRUE(button->isEnabled());
+    bool sawDialog = false;
+    QTimer::singleShot(0, &w, [&] {
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        ASSERT_NE(dialog, nullptr);
+        sawDialog = true;
+        const auto spins = dialog->findChildren<QSpinBox *>();
+        ASSERT_EQ(spins.size(), 3);
+        spins[0]->setValue(3);    // epochs
+        spins[1]->setValue(200);  // training images
+        spins[2]->setValue(100);  // test images
+        if (const char *shot = std::getenv("FBNET_TRAIN_DIALOG_SHOT"))
+            dialog->grab().save(QString::fromLocal8Bit(shot));
+        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+    });
+    finished.clear();
+    button->click();
+    EXPECT_TRUE(sawDialog);
+    ASSERT_TRUE(trained.wait(120000));
+    ASSERT_EQ(finished.count(), 1);
+    EXPECT_EQ(finished.at(0).at(0).toInt(), 2);
+    RunStore store(w.storePath().toStdString());
+    for (const auto &a : store.architectures(id)) {
+        bool threeEpochs = false;
+        for (const auto &e : store.evaluations(a.id))
+            threeEpochs = threeEpochs || e.epochs == 3;
+        EXPECT_TRUE(threeEpochs) << a.architecture.name;
+    }
 }
 
 TEST(SearchController, StopEndsTheSearchAndPauseHoldsIt)

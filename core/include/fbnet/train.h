@@ -24,7 +24,7 @@ struct TrainConfig
     /**
      * A search checkpoint (fbnet search writes one per run) to initialise from: stem, head,
      * classifier and, per layer, the chosen candidate's weights and BN statistics from the
-     * supernet. FBNet spaces only; the architecture must be one of the run's space.
+     * supernet (FBNetV2: each tensor sliced to the chosen widths); the architecture must be one of the run's space.
      */
     std::string initFromCheckpoint;
 };

@@ -1,0 +1,52 @@
+#include "fbnet/evaluate.h"
+
+#include "fbnet/lutbuild.h"
+#include "fbnet/resources.h"
+
+namespace fbnet {
+
+TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
+                                std::size_t testSubset, std::uint64_t seed)
+{
+    const SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
+    TrainingSetup s;
+    s.train = subset(loadDataset(dataset, Split::Train, probe.inputSize), trainSubset, seed);
+    s.test = subset(loadDataset(dataset, Split::Test, probe.inputSize), testSubset, seed);
+    SpaceParams params;
+    params.numClasses = s.train.numClasses;
+    s.space = SearchSpace::load(resolveSpacePath(spaceName), params);
+    return s;
+}
+
+Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup,
+                                      const TrainConfig &config, const LatencyTable &lut, const StopToken &stop, bool measure,
+                                      const std::string &weightsPath, const std::function<void(const TrainEpoch &)> &onEpoch)
+{
+    const TrainResult r = trainArchitecture(setup.space, a.architecture, setup.train, setup.test, config, onEpoch, stop, weightsPath);
+    Evaluation e;
+    e.architectureId = a.id;
+    e.dataset = setup.train.name;
+    e.epochs = int(r.epochs.size());
+    e.top1 = r.testTop1;
+    e.device = lut.device;
+    e.lutMs = lut.predict(setup.space, a.architecture);
+    e.seconds = r.seconds;
+    e.weightsPath = weightsPath;
+    if (measure && !r.stopped)
+        e.measuredMs = measureArchitectureMs(setup.space, a.architecture, LutBuildOptions{});
+    if (!r.stopped)
+        e.id = store.addEvaluation(e);
+    return e;
+}
+
+std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t architectureId, const std::string &dataset, int epochs,
+                                         bool measured)
+{
+    std::optional<Evaluation> found;
+    for (const auto &e : store.evaluations(architectureId))
+        if (e.dataset == dataset && e.epochs == epochs && (!measured || e.measuredMs > 0))
+            found = e;  // the newest
+    return found;
+}
+
+} // namespace fbnet
