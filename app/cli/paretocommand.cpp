@@ -91,7 +91,7 @@ int runPareto(ParetoOptions &o)
         const auto &[origin, a] = todo[i];
         Point p{origin, a, {}, 0};
         // Reuse a stored evaluation with the same data and epochs.
-        const auto stored = findEvaluation(store, a.id, setup.train.name, o.config.epochs, o.measure);
+        const auto stored = findEvaluation(store, a.id, trainingProtocol(setup, o.config), o.measure);
         if (stored) {
             p.eval = *stored;
             std::fprintf(stderr, "[%zu/%zu] %s: stored evaluation %.2f%%\n", i + 1, todo.size(), a.architecture.name.c_str(),

@@ -100,6 +100,7 @@ int runTrain(TrainOptions &o)
         e.top1 = r.testTop1;
         e.seconds = r.seconds;
         e.weightsPath = o.out.empty() ? std::string() : std::filesystem::absolute(o.out + "/weights.pt").string();
+        e.protocol = trainingProtocol(setup, o.config);
         store.addEvaluation(e);
         std::printf("evaluation stored on architecture %lld in %s\n", (long long)storedId, store.path().c_str());
     }

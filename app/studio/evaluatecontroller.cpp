@@ -28,12 +28,13 @@ public:
             const std::string dataset = request.dataset.empty() ? context.invocation.dataset : request.dataset;
             const TrainingSetup setup = loadTrainingSetup(context.invocation.space, dataset, request.subset, request.testSubset,
                                                           request.config.seed);
+            const std::string protocol = trainingProtocol(setup, request.config);
             int trained = 0, reused = 0;
             const int total = int(archs.size());
             for (int i = 0; i < total && !stop->stopRequested(); ++i) {
                 const auto &a = archs[std::size_t(i)];
                 const QString name = QString::fromStdString(a.architecture.name);
-                if (findEvaluation(store, a.id, setup.train.name, request.config.epochs, false)) {
+                if (findEvaluation(store, a.id, protocol, false)) {
                     ++reused;
                     continue;
                 }

@@ -1,5 +1,7 @@
 #include "fbnet/evaluate.h"
 
+#include <nlohmann/json.hpp>
+
 #include "fbnet/lutbuild.h"
 #include "fbnet/resources.h"
 
@@ -18,6 +20,23 @@ TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string 
     return s;
 }
 
+std::string trainingProtocol(const TrainingSetup &setup, const TrainConfig &c)
+{
+    const nlohmann::json j = {{"dataset", setup.train.name},
+                              {"train_images", setup.train.size()},
+                              {"test_images", setup.test.size()},
+                              {"epochs", c.epochs},
+                              {"batch_size", c.batchSize},
+                              {"lr", c.lr},
+                              {"momentum", c.momentum},
+                              {"weight_decay", c.weightDecay},
+                              {"augment", c.augment},
+                              {"seed", c.seed},
+                              {"max_steps_per_epoch", c.maxStepsPerEpoch},
+                              {"init", c.initFromCheckpoint.empty() ? "scratch" : "supernet"}};
+    return j.dump();  // keys sorted: canonical
+}
+
 Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup,
                                       const TrainConfig &config, const LatencyTable &lut, const StopToken &stop, bool measure,
                                       const std::string &weightsPath, const std::function<void(const TrainEpoch &)> &onEpoch)
@@ -32,6 +51,7 @@ Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture 
     e.lutMs = lut.predict(setup.space, a.architecture);
     e.seconds = r.seconds;
     e.weightsPath = weightsPath;
+    e.protocol = trainingProtocol(setup, config);
     if (measure && !r.stopped)
         e.measuredMs = measureArchitectureMs(setup.space, a.architecture, LutBuildOptions{});
     if (!r.stopped)
@@ -39,12 +59,11 @@ Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture 
     return e;
 }
 
-std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t architectureId, const std::string &dataset, int epochs,
-                                         bool measured)
+std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t architectureId, const std::string &protocol, bool measured)
 {
     std::optional<Evaluation> found;
     for (const auto &e : store.evaluations(architectureId))
-        if (e.dataset == dataset && e.epochs == epochs && (!measured || e.measuredMs > 0))
+        if (!e.protocol.empty() && e.protocol == protocol && (!measured || e.measuredMs > 0))
             found = e;  // the newest
     return found;
 }

@@ -82,6 +82,10 @@ CREATE INDEX evaluations_by_arch ON evaluations(arch_id);
     R"sql(
 ALTER TABLE runs ADD COLUMN owner TEXT;
 )sql",
+    // 3 -> 4: how each evaluation was trained, so that reuse compares like with like
+    R"sql(
+ALTER TABLE evaluations ADD COLUMN protocol TEXT;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == RunStore::kSchemaVersion);
 
@@ -636,16 +640,17 @@ StoredArchitecture RunStore::architecture(std::int64_t id) const
 std::int64_t RunStore::addEvaluation(const Evaluation &e)
 {
     architecture(e.architectureId);
-    Impl::Stmt s(*d, "INSERT INTO evaluations(arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, seconds, created_at) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?)");
+    Impl::Stmt s(*d, "INSERT INTO evaluations(arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, seconds, created_at, "
+                     "protocol) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, e.architectureId).bind(2, e.dataset).bind(3, e.epochs).bind(4, e.top1).bind(5, e.device).bind(6, e.lutMs);
-    s.bind(7, e.measuredMs).bind(8, e.weightsPath).bind(9, e.seconds).bind(10, e.createdAt.empty() ? isoNow() : e.createdAt).run();
+    s.bind(7, e.measuredMs).bind(8, e.weightsPath).bind(9, e.seconds).bind(10, e.createdAt.empty() ? isoNow() : e.createdAt);
+    s.bind(11, e.protocol).run();
     return sqlite3_last_insert_rowid(d->db);
 }
 
 std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
 {
-    Impl::Stmt s(*d, "SELECT id, arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, created_at, seconds FROM evaluations "
+    Impl::Stmt s(*d, "SELECT id, arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, created_at, seconds, protocol FROM evaluations "
                      "WHERE arch_id = ? ORDER BY id");
     s.bind(1, architectureId);
     std::vector<Evaluation> out;
@@ -662,6 +667,7 @@ std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
         e.weightsPath = s.text(8);
         e.createdAt = s.text(9);
         e.seconds = s.dbl(10);
+        e.protocol = s.text(11);
         out.push_back(e);
     }
     return out;

@@ -214,6 +214,8 @@ TEST(RunStore, MigratesEveryEarlierVersion)
         e.top1 = 0.7;
         store.addEvaluation(e);
         EXPECT_EQ(store.evaluations(archs[0].id).size(), 1u);
+        // Version 4's protocol: unknown for old evaluations (never reused).
+        EXPECT_TRUE(store.evaluations(archs[0].id).front().protocol.empty());
         // Version 3's owner: unknown for old rows, whose status is read as recorded.
         EXPECT_TRUE(r.owner.empty());
         EXPECT_EQ(r.status, store.run("old-search").status);

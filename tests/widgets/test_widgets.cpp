@@ -346,6 +346,14 @@ TEST(Studio, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
     ASSERT_EQ(finished.count(), 1);
     EXPECT_EQ(finished.at(0).at(0).toInt(), 0);
     EXPECT_EQ(finished.at(0).at(1).toInt(), 2);
+    // Another protocol (fewer training images) is not the same evaluation: both are trained.
+    finished.clear();
+    r.subset = 150;
+    w.trainArchitectures(r);
+    ASSERT_TRUE(trained.wait(60000));
+    ASSERT_EQ(finished.count(), 1);
+    EXPECT_EQ(finished.at(0).at(0).toInt(), 2);
+    EXPECT_EQ(finished.at(0).at(1).toInt(), 0);
 
     // The Pareto tab's button: its dialog's values are what gets trained (3 epochs: new evaluations).
     QPushButton *button = nullptr;

@@ -26,6 +26,13 @@ TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string 
                                 std::size_t testSubset, std::uint64_t seed);
 
 /**
+ * The training protocol as canonical JSON: data set, training and test image counts, input
+ * size and every TrainConfig field that changes the result (epochs, batch, lr, momentum, weight
+ * decay, augmentation, seed, step cap, initialisation: "scratch" or "supernet").
+ */
+std::string trainingProtocol(const TrainingSetup &setup, const TrainConfig &config);
+
+/**
  * Trains a stored architecture, evaluates top-1 (and, with `measure`, its latency on this CPU)
  * and stores the evaluation unless stopped (then Evaluation::id is 0).
  */
@@ -34,8 +41,8 @@ Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture 
                                       const std::string &weightsPath,
                                       const std::function<void(const TrainEpoch &)> &onEpoch = {});
 
-/** A stored evaluation of the architecture on this data set with this many epochs (and a measured latency if asked). */
-std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t architectureId, const std::string &dataset,
-                                         int epochs, bool measured);
+/** The newest stored evaluation of the architecture under this protocol (with a measured latency if asked). */
+std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t architectureId, const std::string &protocol,
+                                         bool measured);
 
 } // namespace fbnet

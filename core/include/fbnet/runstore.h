@@ -65,6 +65,10 @@ struct Evaluation
     std::string weightsPath;         ///< torch.load-able state dict, empty: not kept
     double seconds = 0;              ///< training time
     std::string createdAt;
+    /// How it was trained, as JSON (data set, image counts, epochs, batch, lr, seed, augmentation,
+    /// initialisation): a stored evaluation is reused only for the same protocol. Empty: recorded
+    /// before schema v4 (unknown, never reused).
+    std::string protocol;
 };
 
 /**
@@ -77,7 +81,7 @@ struct Evaluation
 class RunStore
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     explicit RunStore(const std::string &path);
     ~RunStore();
