@@ -24,6 +24,7 @@ struct RandomOptions
     double budget = 0;
     int maxArchitectures = 0;
     SearchInvocation inv;
+    std::size_t trainSubset = 5000;  ///< per architecture; kept when --budget-of takes the search's space and data
     std::size_t testSubset = 2000;
     TrainConfig config;
 };
@@ -45,6 +46,9 @@ int runRandom(RandomOptions &o)
     if (!(budget > 0) && o.maxArchitectures <= 0)
         throw Error::at("fbnet random", "--budget", "expected --budget SECONDS, --budget-of RUN or --max-archs N");
     setComputeThreads(o.config.threads);
+    // Training images per architecture are this command's --subset, never the search's (its
+    // subset sized the supernet's training, not the architectures').
+    inv.subset = o.trainSubset;
     const TrainingSetup setup = loadTrainingSetup(inv.space, inv.dataset, inv.subset, o.testSubset, o.config.seed);
     const LatencyTable lut = loadTableWithProgress(inv.lut, setup.space);
 
@@ -114,7 +118,6 @@ void addRandomCommand(CLI::App &app, Action &run)
 {
     auto o = std::make_shared<RandomOptions>();
     o->config.epochs = 2;
-    o->inv.subset = 5000;
     auto *cmd = app.add_subcommand("random", "Random-search baseline: train uniformly sampled architectures within a compute budget, stored as a run");
     cmd->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     cmd->add_option("--name", o->name, "Name of the run (default: run-ID)");
@@ -124,7 +127,7 @@ void addRandomCommand(CLI::App &app, Action &run)
     cmd->add_option("--space", o->inv.space, "Search space")->capture_default_str();
     cmd->add_option("--dataset", o->inv.dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
     cmd->add_option("--lut", o->inv.lut, "Latency table for the LUT latency of each architecture")->capture_default_str();
-    cmd->add_option("--subset", o->inv.subset, "Training images per architecture")->capture_default_str();
+    cmd->add_option("--subset", o->trainSubset, "Training images per architecture (0: all)")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();
     addPerArchitectureTrainingOptions(cmd, o->config);
     cmd->callback([o, &run] { run = [o] { return runRandom(*o); }; });

@@ -411,6 +411,11 @@ TEST(Cli, RunsSampleExportImportTrainRandomPareto)
               "--threads 1");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("2 random architectures"), std::string::npos) << r.out;
+    // With --budget-of, space and data come from the search, the training images per architecture
+    // from --subset (not the search's subset).
+    r = runCli("random --name rnd2 --max-archs 1 --budget-of s1 --subset 64 --test-subset 32 --epochs 1 --batch-size 16 --threads 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("on 64 images"), std::string::npos) << r.out;
     r = runCli("pareto --run s1 --baseline rnd" + store + " --dataset synthetic:200 --subset 0 --test-subset 0 --epochs 1 "
               "--batch-size 16 --threads 1 --out " + (d / "front.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
