@@ -632,8 +632,8 @@ void MainWindow::deleteSelected()
         return;
     try {
         for (qint64 id : ids) {
-            if (m_controller->isRunning() && id == m_runId)
-                continue;  // never pull a run from under the search
+            if ((m_controller->isRunning() && id == m_runId) || (m_evaluator->isRunning() && id == m_trainingRunId))
+                continue;  // never pull a run from under the search or the training
             store()->deleteRun(id);
             if (id == m_runId)
                 m_runId = 0;
@@ -859,6 +859,7 @@ void MainWindow::trainArchitectures(const EvaluateRequest &request)
         r.runsPath = m_storePath.toStdString();
     m_progress->setValue(0);
     m_status->setText(tr("Loading data for training…"));
+    m_trainingRunId = r.runId;
     m_evaluator->start(r);
     updateActions();
 }

@@ -127,6 +127,7 @@ private:
     QString m_storePath;
     qint64 m_runId = 0;
     qint64 m_compareRunId = 0;
+    qint64 m_trainingRunId = 0;  ///< the run whose architectures are being trained
     std::shared_ptr<RunContext> m_context;
     qint64 m_contextRun = 0;
     int m_steps = 0;

@@ -14,7 +14,7 @@ namespace fbnet::detail {
 
 namespace {
 
-std::atomic<bool> &fusedFlag()
+std::atomic<bool> &fastOpsFlag()
 {
     static std::atomic<bool> on{[] {
         const char *e = std::getenv("FBNET_FAST_OPS");
@@ -32,7 +32,11 @@ namespace avx2 {
 #include "fastops_kernels.inc"
 }
 #pragma GCC pop_options
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+// __builtin_cpu_init: this initialiser may run before libgcc's own CPU detection.
+const bool kHaveAvx2 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}();
 #else
 const bool kHaveAvx2 = false;
 #endif
@@ -170,7 +174,6 @@ struct BatchNormReluFunction : torch::autograd::Function<BatchNormReluFunction>
     }
 };
 
-
 struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction>
 {
     static torch::Tensor forward(AutogradContext *ctx, const torch::Tensor &input, const torch::Tensor &weight,
@@ -227,12 +230,12 @@ struct DepthwiseConvFunction : torch::autograd::Function<DepthwiseConvFunction>
 
 bool fastOpsEnabled()
 {
-    return fusedFlag().load();
+    return fastOpsFlag().load();
 }
 
 void setFastOpsEnabled(bool on)
 {
-    fusedFlag().store(on);
+    fastOpsFlag().store(on);
 }
 
 torch::Tensor batchNormRelu(const torch::Tensor &x, torch::nn::BatchNorm2d &bn, bool relu)
