@@ -56,6 +56,23 @@ SearchRequest tinyRequest(int epochs, int maxSteps)
     return r;
 }
 
+/**
+ * A window on a fresh store in `dir` that has run a tiny 2-epoch search to the end (no dialogs);
+ * the id of its run, the only one in the store, or 0 if it did not finish.
+ */
+qint64 runTinyStoredSearch(MainWindow &w, const QTemporaryDir &dir, const std::string &name = {})
+{
+    w.setShowDialogs(false);
+    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
+    QSignalSpy done(&w, &MainWindow::searchDone);
+    SearchRequest r = tinyRequest(2, 2);
+    r.name = name;
+    w.startSearch(r);
+    if (!done.wait(120000) || w.runsModel()->rowCount() != 1)
+        return 0;
+    return w.runsModel()->row(0).run.id;
+}
+
 } // namespace
 
 TEST(ThetaHeatmap, MapsLayersAndCandidatesAndReplaysEpochs)
@@ -273,15 +290,8 @@ TEST(Studio, RunBrowserOpensAStoredRunInEveryView)
 {
     QTemporaryDir dir;
     MainWindow w;
-    w.setShowDialogs(false);
-    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
-    QSignalSpy done(&w, &MainWindow::searchDone);
-    SearchRequest r = tinyRequest(2, 2);
-    r.name = "browse-me";
-    w.startSearch(r);
-    ASSERT_TRUE(done.wait(120000));
-    ASSERT_EQ(w.runsModel()->rowCount(), 1);
-    const qint64 id = w.runsModel()->row(0).run.id;
+    const qint64 id = runTinyStoredSearch(w, dir, "browse-me");
+    ASSERT_NE(id, 0);
     // Train the argmax into the store: the Pareto view shows evaluated architectures.
     {
         RunStore store(w.storePath().toStdString());
@@ -304,12 +314,8 @@ TEST(Studio, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
 {
     QTemporaryDir dir;
     MainWindow w;
-    w.setShowDialogs(false);
-    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
-    QSignalSpy done(&w, &MainWindow::searchDone);
-    w.startSearch(tinyRequest(2, 2));  // argmax + 1 sample
-    ASSERT_TRUE(done.wait(120000));
-    const qint64 id = w.runsModel()->row(0).run.id;
+    const qint64 id = runTinyStoredSearch(w, dir);  // argmax + 1 sample
+    ASSERT_NE(id, 0);
     ASSERT_TRUE(w.openRun(id));
     EXPECT_EQ(w.pareto()->items().size(), 0u);
 
