@@ -130,26 +130,38 @@ std::string readTextFile(const std::string &path)
 
 void writeTextFileAtomic(const std::string &path, const std::string &text)
 {
+    writeFileAtomic(path, {std::string_view(text)});
+}
+
+void writeFileAtomic(const std::string &path, std::initializer_list<std::string_view> pieces)
+{
     const fs::path target(path);
     if (target.has_parent_path()) {
         std::error_code ec;
         fs::create_directories(target.parent_path(), ec);
     }
+    // A kill between open and rename leaves this file; RunStore removes those of dead processes.
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         throw Error::at(path, "", "cannot write file (directory missing or not writable)");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n <= 0) {
-            ::close(fd);
-            std::remove(tmp.c_str());
-            throw Error::at(path, "", "write failed (disk full?)");
+    for (const std::string_view piece : pieces) {
+        std::size_t done = 0;
+        while (done < piece.size()) {
+            const ssize_t n = ::write(fd, piece.data() + done, piece.size() - done);
+            if (n <= 0) {
+                ::close(fd);
+                std::remove(tmp.c_str());
+                throw Error::at(path, "", "write failed (disk full?)");
+            }
+            done += std::size_t(n);
         }
-        done += std::size_t(n);
     }
-    ::fsync(fd);
+    if (::fsync(fd) != 0) {
+        ::close(fd);
+        std::remove(tmp.c_str());
+        throw Error::at(path, "", "write failed at fsync (disk full?)");
+    }
     ::close(fd);
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         std::remove(tmp.c_str());

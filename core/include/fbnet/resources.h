@@ -1,6 +1,8 @@
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fbnet {
@@ -26,6 +28,8 @@ std::vector<std::string> lutNames();
 std::string readTextFile(const std::string &path);
 /** Writes via a temporary file and rename, so a crash never leaves a half-written file. */
 void writeTextFileAtomic(const std::string &path, const std::string &text);
+/** The same for a file made of several pieces, written one after another. */
+void writeFileAtomic(const std::string &path, std::initializer_list<std::string_view> pieces);
 
 /** $XDG_DATA_HOME/fbnet-studio (fallback ~/.local/share/fbnet-studio). */
 std::string userDataDir();

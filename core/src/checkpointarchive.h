@@ -1,0 +1,13 @@
+#pragma once
+// Private (torch): reading a search checkpoint's libtorch archive after its checksum is verified.
+
+#include <string>
+
+#include <torch/serialize.h>
+
+namespace fbnet {
+
+/** Loads the archive of the checkpoint at `path`; fbnet::Error naming the file if it is damaged or not one. */
+void loadCheckpointArchive(torch::serialize::InputArchive &a, const std::string &path);
+
+} // namespace fbnet
