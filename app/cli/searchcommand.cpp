@@ -26,6 +26,7 @@ struct SearchOptions
     std::string runs;
     std::string name;
     std::string resume;
+    bool forceTakeover = false;
     SearchConfig config;
 };
 
@@ -68,6 +69,7 @@ int runSearchCommand(SearchOptions &o)
     req.name = o.name;
     req.resume = o.resume;
     req.threads = o.config.threads;
+    req.forceTakeover = o.forceTakeover;
     SearchConfig &c = req.config;
     if (o.resume.empty()) {
         c.mode = maskModeFromString(o.mode);
@@ -171,6 +173,8 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     cmd->add_option("--name", o->name, "Name of the run (default: run-ID)");
     cmd->add_option("--resume", o->resume, "Continue a stopped or killed run (name or id) from its last checkpoint; other search flags are taken from the run");
+    cmd->add_flag("--force-takeover", o->forceTakeover,
+                  "With --resume: take over a run recorded as running on another host (whose process cannot be checked from here)");
     cmd->add_option("--epochs", c.epochs, "Search epochs")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--warmup-epochs", c.warmupEpochs, "Epochs that train weights only")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--batch-size", c.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));

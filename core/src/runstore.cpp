@@ -131,6 +131,14 @@ std::string ownerToken()
     return hostName() + ":" + std::to_string(::getpid()) + ":" + processStartTicks(::getpid());
 }
 
+/** The host part of an owner token ("" if it is not one). */
+std::string ownerHost(const std::string &token)
+{
+    const auto b = token.rfind(':');
+    const auto a = b == std::string::npos || b == 0 ? std::string::npos : token.rfind(':', b - 1);
+    return a == std::string::npos ? std::string() : token.substr(0, a);
+}
+
 /** Whether the process an owner token names has surely ended: same host, and no process with that pid and start time. */
 bool ownerGone(const std::string &token)
 {
@@ -140,6 +148,22 @@ bool ownerGone(const std::string &token)
         return false;  // unknown, or another machine's process: cannot tell
     const long pid = std::atol(token.substr(a + 1, b - a - 1).c_str());
     return pid <= 0 || processStartTicks(pid) != token.substr(b + 1);
+}
+
+/** Why a run recorded as running cannot be taken over (empty: it can, e.g. forced and on another host). */
+std::string liveOwnerProblem(const RunInfo &r, bool forceTakeover)
+{
+    if (r.status != "running")
+        return {};
+    const std::string host = ownerHost(r.owner);
+    if (!host.empty() && host != hostName()) {
+        if (forceTakeover)
+            return {};
+        return "is recorded as running on host " + host + " (process " + r.owner + "), which cannot be checked from here; if that "
+               "process is gone, take the run over explicitly (--force-takeover)";
+    }
+    return "is running in process " + r.owner + " (host:pid:start); stop it there first. A run whose process was killed shows as "
+           "interrupted";
 }
 
 } // namespace
@@ -262,7 +286,7 @@ struct RunStore::Impl
         r.epochsPlanned = int(s.i64(14));
         r.epochsCompleted = int(s.i64(15));
         r.seconds = s.dbl(16);
-        r.checkpointPath = s.text(17);
+        r.checkpointPath = resolveCheckpoint(s.text(17));
         r.thetaJson = s.text(18);
         r.error = s.text(19);
         r.owner = s.text(20);
@@ -271,6 +295,19 @@ struct RunStore::Impl
         return r;
     }
     StoredArchitecture readArchitecture(Stmt &s) const;
+
+    /**
+     * A recorded checkpoint, resolved in this store's folder. Only the file name counts: stores
+     * before this rule recorded absolute paths, and a copy of such a store must not reach (or
+     * delete) the original's checkpoint.
+     */
+    std::string resolveCheckpoint(const std::string &recorded) const
+    {
+        if (recorded.empty())
+            return {};
+        const std::string name = fs::path(recorded).filename().string();
+        return name.empty() ? std::string() : path + "-checkpoints/" + name;
+    }
 
     /** The steps of one epoch, replacing what was recorded for it (inside the caller's transaction). */
     void replaceSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps) const
@@ -312,8 +349,15 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
     try {
         sqlite3_busy_timeout(d->db, 10000);
         int version = 0;
+        std::int64_t objects = 0;
         try {
-            version = d->userVersion();
+            // One statement, one snapshot: a store another process is creating right now reads
+            // either as empty or as complete, never as "tables without a version".
+            Impl::Stmt s(*d, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)");
+            if (s.step()) {
+                version = int(s.i64(0));
+                objects = s.i64(1);
+            }
         } catch (const Error &) {
             throw Error::at(path, "", std::string("not an fbnet-studio runs database (SQLite says: ") + sqlite3_errmsg(d->db) + "); nothing was changed");
         }
@@ -321,20 +365,32 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
             throw Error::at(path, "user_version",
                             "schema version " + std::to_string(version) + " was written by a newer fbnet-studio; this build reads versions up to "
                                 + std::to_string(kSchemaVersion) + ". Nothing was changed.");
-        if (version == 0) {
-            // A non-empty file without our version must not be taken over.
-            Impl::Stmt s(*d, "SELECT count(*) FROM sqlite_master");
-            if (s.step() && s.i64(0) > 0)
-                throw Error::at(path, "user_version", "an SQLite database that is not an fbnet-studio runs store; nothing was changed");
+        // A non-empty file without our version must not be taken over.
+        if (version == 0 && objects > 0)
+            throw Error::at(path, "user_version", "an SQLite database that is not an fbnet-studio runs store; nothing was changed");
+        // Switching a new file to WAL needs a lock that SQLite does not wait for (no busy handler,
+        // to avoid deadlocks): several processes opening a new store at once retry here.
+        for (int attempt = 0;; ++attempt) {
+            const int rc = sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+            if (rc == SQLITE_OK)
+                break;
+            if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 1000)
+                d->fail("journal_mode");
+            ::usleep(10000);
         }
-        d->exec("PRAGMA journal_mode=WAL");
         d->exec("PRAGMA synchronous=NORMAL");
         d->exec("PRAGMA foreign_keys=ON");
         if (version < kSchemaVersion) {
+            // Another process may be creating or migrating the same store right now: decide again
+            // under the write lock, so exactly one of them runs the migrations.
             Impl::Transaction t(*d);
+            version = d->userVersion();
+            if (version > kSchemaVersion)
+                throw Error::at(path, "user_version", "schema version " + std::to_string(version) + " was written by a newer fbnet-studio");
             for (int v = version; v < kSchemaVersion; ++v)
                 d->exec(kMigrations[v]);
-            d->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+            if (version < kSchemaVersion)
+                d->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
             t.commit();
         }
     } catch (...) {
@@ -342,6 +398,7 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
         d->db = nullptr;
         throw;
     }
+    removeStaleTemporaries(checkpointDir());
 }
 
 RunStore::~RunStore()
@@ -442,15 +499,33 @@ void RunStore::renameRun(std::int64_t id, const std::string &name)
     s.bind(1, name).bind(2, isoNow()).bind(3, id).run();
 }
 
-void RunStore::deleteRun(std::int64_t id)
+void RunStore::deleteRun(std::int64_t id, bool forceTakeover)
 {
+    Impl::Transaction t(*d);
     const RunInfo r = run(id);
+    if (const std::string why = liveOwnerProblem(r, forceTakeover); !why.empty())
+        throw Error::at(m_path, "run " + r.name, why + "; it was not deleted");
     Impl::Stmt s(*d, "DELETE FROM runs WHERE id = ?");
     s.bind(1, id).run();
+    t.commit();
     if (!r.checkpointPath.empty()) {
         std::error_code ec;
         fs::remove(r.checkpointPath, ec);
     }
+}
+
+RunInfo RunStore::claimRun(std::int64_t id, bool forceTakeover)
+{
+    Impl::Transaction t(*d);
+    const RunInfo r = run(id);
+    if (r.status == "finished")
+        throw Error::at(m_path, "run " + r.name, "finished already; nothing to resume");
+    if (const std::string why = liveOwnerProblem(r, forceTakeover); !why.empty())
+        throw Error::at(m_path, "run " + r.name, why);
+    Impl::Stmt s(*d, "UPDATE runs SET status = 'running', error = '', updated_at = ?, owner = ? WHERE id = ?");
+    s.bind(1, isoNow()).bind(2, ownerToken()).bind(3, id).run();
+    t.commit();
+    return r;
 }
 
 void RunStore::setStatus(std::int64_t id, const std::string &status, const std::string &error)
@@ -463,7 +538,7 @@ void RunStore::setStatus(std::int64_t id, const std::string &status, const std::
 void RunStore::setCheckpointPath(std::int64_t id, const std::string &path)
 {
     Impl::Stmt s(*d, "UPDATE runs SET checkpoint = ? WHERE id = ?");
-    s.bind(1, path).bind(2, id).run();
+    s.bind(1, path.empty() ? std::string() : fs::path(path).filename().string()).bind(2, id).run();
 }
 
 void RunStore::setSeconds(std::int64_t id, double seconds)
@@ -544,7 +619,7 @@ void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
     t.commit();
 }
 
-std::vector<EpochStats> RunStore::epochs(std::int64_t runId) const
+std::vector<EpochStats> RunStore::epochs(std::int64_t runId, std::vector<std::string> *problems) const
 {
     Impl::Stmt s(*d, "SELECT e.epoch, temperature, weights_loss, weights_acc, theta_loss, theta_acc, theta_trained, expected_ms, argmax, "
                      "argmax_ms, seconds, t.probabilities FROM epochs e LEFT JOIN theta_snapshots t ON t.run_id = e.run_id AND "
@@ -561,12 +636,25 @@ std::vector<EpochStats> RunStore::epochs(std::int64_t runId) const
         e.thetaAccuracy = s.dbl(5);
         e.thetaTrained = s.i64(6) != 0;
         e.expectedLatencyMs = s.dbl(7);
-        e.argmax = architectureFromJsonText(s.text(8), m_path + ": epoch " + std::to_string(e.epoch) + " argmax");
         e.argmaxLatencyMs = s.dbl(9);
         e.seconds = s.dbl(10);
-        const std::string p = s.text(11);
-        if (!p.empty())
-            e.probabilities = detail::parseJson(p, m_path + ": theta_snapshots").get<std::vector<std::vector<double>>>();
+        // A damaged row is left out and reported, the other epochs stay readable.
+        try {
+            e.argmax = architectureFromJsonText(s.text(8), m_path + ": epoch " + std::to_string(e.epoch) + " argmax");
+            const std::string p = s.text(11);
+            if (!p.empty()) {
+                const std::string where = m_path + ": theta_snapshots: epoch " + std::to_string(e.epoch);
+                try {
+                    e.probabilities = detail::parseJson(p, where).get<std::vector<std::vector<double>>>();
+                } catch (const detail::json::exception &) {
+                    throw Error::at(where, "", "expected a list of probabilities per layer");
+                }
+            }
+        } catch (const Error &err) {
+            if (problems)
+                problems->push_back(err.what());
+            continue;
+        }
         out.push_back(std::move(e));
     }
     return out;
@@ -618,13 +706,20 @@ StoredArchitecture RunStore::Impl::readArchitecture(Stmt &s) const
     return a;
 }
 
-std::vector<StoredArchitecture> RunStore::architectures(std::int64_t runId) const
+std::vector<StoredArchitecture> RunStore::architectures(std::int64_t runId, std::vector<std::string> *problems) const
 {
     Impl::Stmt s(*d, (std::string("SELECT ") + kArchColumns + " FROM architectures WHERE run_id = ? ORDER BY id").c_str());
     s.bind(1, runId);
     std::vector<StoredArchitecture> out;
-    while (s.step())
-        out.push_back(d->readArchitecture(s));
+    while (s.step()) {
+        // One damaged row must not make the whole run (or store) unreadable: it is left out and reported.
+        try {
+            out.push_back(d->readArchitecture(s));
+        } catch (const Error &e) {
+            if (problems)
+                problems->push_back(e.what());
+        }
+    }
     return out;
 }
 
@@ -704,6 +799,30 @@ std::string RunStore::integrityCheck() const
     while (s.step())
         out += (out.empty() ? "" : "\n") + s.text(0);
     return out;
+}
+
+int removeStaleTemporaries(const std::string &dir)
+{
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        return 0;
+    int removed = 0;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const auto at = name.rfind(".tmp.");
+        if (at == std::string::npos || at + 5 >= name.size())
+            continue;
+        const std::string pidText = name.substr(at + 5);
+        if (pidText.find_first_not_of("0123456789") != std::string::npos || pidText.size() > 9)
+            continue;
+        const long pid = std::atol(pidText.c_str());
+        if (pid > 0 && pid != ::getpid() && processStartTicks(pid).empty()) {
+            std::error_code rmec;
+            if (fs::remove(it->path(), rmec))
+                ++removed;
+        }
+    }
+    return removed;
 }
 
 RunRecorder::RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds,

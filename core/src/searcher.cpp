@@ -10,6 +10,8 @@
 #include <malloc.h>
 #include <mutex>
 
+#include "checkpointarchive.h"
+#include "fbnet/checkpointfile.h"
 #include "fbnet/error.h"
 #include "fbnet/report.h"
 #include "fbnet/resources.h"
@@ -23,17 +25,33 @@ namespace fbnet {
 
 SearchObserver::~SearchObserver() = default;
 
-static detail::json checkpointMeta(const std::string &path)
+/** A checkpoint's archive, verified (checksum) before libtorch reads a byte of it. */
+void loadCheckpointArchive(torch::serialize::InputArchive &a, const std::string &path)
 {
-    torch::serialize::InputArchive a;
-    c10::IValue meta;
+    const std::string bytes = readCheckpointFile(path);
     try {
-        a.load_from(path);
-        a.read("meta", meta);
+        a.load_from(bytes.data(), bytes.size());
     } catch (const c10::Error &e) {
         throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
     }
-    return detail::parseJson(meta.toStringRef(), path);
+}
+
+static detail::json checkpointMeta(const std::string &path)
+{
+    torch::serialize::InputArchive a;
+    loadCheckpointArchive(a, path);
+    c10::IValue meta;
+    try {
+        a.read("meta", meta);
+    } catch (const c10::Error &e) {
+        throw Error::at(path, "meta", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
+    }
+    if (!meta.isString())
+        throw Error::at(path, "meta", "expected a string");
+    const auto j = detail::parseJson(meta.toStringRef(), path + ": meta");
+    if (!j.is_object() || !j.contains("epochs") || !j.at("epochs").is_array())
+        throw Error::at(path, "meta/epochs", "expected an array");
+    return j;
 }
 
 int checkpointEpochs(const std::string &path)
@@ -92,26 +110,31 @@ void SearchConfig::validate() const
         bad("batch_size", "expected >= 2 (batch norm needs more than one sample)");
     if (!(weightSplit > 0 && weightSplit < 1))
         bad("weight_split", "expected a share strictly between 0 and 1");
-    if (!(lrWeights > 0) || !(lrTheta > 0))
-        bad("learning rate", "expected > 0");
-    if (momentum < 0 || momentum >= 1)
+    // Every bound excludes NaN and infinity (comparisons with NaN are false).
+    if (epochs > 100000)
+        bad("epochs", "expected <= 100000");
+    if (batchSize > 65536)
+        bad("batch_size", "expected <= 65536");
+    if (!(lrWeights > 0 && lrWeights <= 100) || !(lrTheta > 0 && lrTheta <= 100))
+        bad("learning rate", "expected 0 < lr <= 100");
+    if (!(momentum >= 0 && momentum < 1))
         bad("momentum", "expected 0 <= momentum < 1");
-    if (weightDecay < 0 || thetaWeightDecay < 0)
-        bad("weight decay", "expected >= 0");
-    if (!(alpha >= 0) || !(beta >= 0))
-        bad("alpha/beta", "expected >= 0");
-    if (lossForm == LossForm::Target && !(targetMs > 0))
-        bad("target_ms", "expected a positive latency target in ms");
-    if (!(targetWeight >= 0))
-        bad("target_weight", "expected >= 0");
-    if (!(tau0 > 0))
-        bad("temperature", "expected > 0");
+    if (!(weightDecay >= 0 && weightDecay <= 1) || !(thetaWeightDecay >= 0 && thetaWeightDecay <= 1))
+        bad("weight decay", "expected 0 <= decay <= 1");
+    if (!(alpha >= 0 && alpha <= 1e3) || !(beta >= 0 && beta <= 100))
+        bad("alpha/beta", "expected 0 <= alpha <= 1000 and 0 <= beta <= 100");
+    if (lossForm == LossForm::Target && !(targetMs > 0 && targetMs <= 1e7))
+        bad("target_ms", "expected a positive latency target in ms (at most 1e7)");
+    if (!(targetWeight >= 0 && targetWeight <= 1e6))
+        bad("target_weight", "expected 0 <= weight <= 1e6");
+    if (!(tau0 > 0 && tau0 <= 1e6))
+        bad("temperature", "expected 0 < temperature <= 1e6");
     if (!(tauDecay > 0 && tauDecay <= 1))
         bad("temperature_decay", "expected 0 < decay <= 1");
-    if (threads < 0)
-        bad("threads", "expected >= 0 (0: all cores)");
-    if (samples < 0)
-        bad("samples", "expected >= 0");
+    if (threads < 0 || threads > 4096)
+        bad("threads", "expected 0..4096 (0: all cores)");
+    if (samples < 0 || samples > 100000)
+        bad("samples", "expected 0..100000");
     if (maxStepsPerEpoch < 0)
         bad("max_steps", "expected >= 0 (0: whole split)");
 }
@@ -404,15 +427,11 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             a.write("t_order", indexTensor(tIdx));
             std::ostringstream bytes;
             a.save_to(bytes);
-            writeTextFileAtomic(checkpoint.path, bytes.str());
+            writeCheckpointFile(checkpoint.path, bytes.str());
         };
         if (checkpoint.resume && !checkpoint.path.empty() && std::ifstream(checkpoint.path).good()) {
             torch::serialize::InputArchive a;
-            try {
-                a.load_from(checkpoint.path);
-            } catch (const c10::Error &e) {
-                throw Error::at(checkpoint.path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
-            }
+            loadCheckpointArchive(a, checkpoint.path);
             c10::IValue metaValue;
             a.read("meta", metaValue);
             const auto meta = detail::parseJson(metaValue.toStringRef(), checkpoint.path);
@@ -522,6 +541,14 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                     auto terms = detail::latencyAwareLoss(out.logits, y, out.latencyMs, config);
                     // Undefined (not zero) gradients: SGD then leaves the candidates this step did
                     // not sample alone, instead of moving them by stale momentum and weight decay.
+                    const double l = terms.loss.item<double>();
+                    if (!std::isfinite(l))
+                        throw Error::at("search", "loss",
+                                        "became " + std::to_string(l) + " at epoch " + std::to_string(epoch) + ", step " + std::to_string(s)
+                                            + " of the " + (w ? "weight" : "theta")
+                                            + " phase (a learning rate, alpha or beta, or the latency table's values too large?). "
+                                              "Stopped before the update: the run keeps its checkpoint of epoch "
+                                            + std::to_string(result.epochsCompleted));
                     for (auto &p : w ? weights : thetas)
                         p.mutable_grad().reset();
                     terms.loss.backward();
@@ -530,7 +557,6 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
                     else
                         adam.step();
                     const double batchCorrect = out.logits.argmax(1).eq(y).sum().item<double>();
-                    const double l = terms.loss.item<double>();
                     lossSum += l * config.batchSize;
                     correct += batchCorrect;
                     seen += config.batchSize;
@@ -568,6 +594,13 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
             if (stopped)
                 break;
             es.probabilities = net->probabilities();
+            for (const auto &layer : es.probabilities)
+                for (double p : layer)
+                    if (!std::isfinite(p))
+                        throw Error::at("search", "theta",
+                                        "became NaN or infinite in epoch " + std::to_string(epoch)
+                                            + " (learning rate of theta too large?); the run keeps its checkpoint of epoch "
+                                            + std::to_string(result.epochsCompleted));
             es.expectedLatencyMs = net->expectedLatencyMs();
             es.argmax = net->argmax();
             es.argmax.name = "epoch" + std::to_string(epoch) + "-argmax";
@@ -621,6 +654,11 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
     } catch (const Error &e) {
         observer.onFailed(e.what());
         throw;
+    } catch (const c10::Error &e) {
+        // libtorch's message without its C++ stack: values that parse but that torch refuses
+        const std::string message = std::string("search failed: ") + e.what_without_backtrace();
+        observer.onFailed(message);
+        throw Error(message);
     } catch (const std::exception &e) {
         observer.onFailed(e.what());
         throw Error(std::string("search failed: ") + e.what());

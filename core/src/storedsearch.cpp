@@ -1,5 +1,6 @@
 #include "fbnet/storedsearch.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include <sqlite3.h>
@@ -88,73 +89,15 @@ std::string checkpointPathFor(const RunStore &store, std::int64_t runId)
     return store.path() + "-checkpoints/run-" + std::to_string(runId) + ".ckpt";
 }
 
-StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
-                                    const ProgressFn &lutProgress,
-                                    const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
-{
-    SearchConfig c = request.config;
-    SearchInvocation inv = request.invocation;
-    RunInfo info;
-    const bool resuming = !request.resume.empty();
-    if (resuming) {
-        info = store.run(request.resume);
-        const std::string where = "run " + info.name;
-        if (info.kind != "search")
-            throw Error::at(store.path(), where, "is a " + info.kind + " run, not a search; only searches resume");
-        if (info.status == "finished")
-            throw Error::at(store.path(), where, "finished already; nothing to resume");
-        if (info.status == "running" && !info.owner.empty())
-            throw Error::at(store.path(), where,
-                            "is running in process " + info.owner + " (host:pid:start); stop it there first. A run whose process was "
-                            "killed shows as interrupted and resumes");
-        c = searchConfigFromJson(info.configJson, store.path() + ": " + where + ": config");
-        if (request.threads > 0)
-            c.threads = request.threads;
-        inv = invocationFromJson(info.invocationJson, store.path() + ": " + where + ": invocation");
-    }
-    c.validate();
-    setComputeThreads(c.threads);
-    SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
-    const std::string lutHash = contentHash(in.lut.toJsonText());
-    std::vector<StepStats> pendingSteps;  // steps of the epoch a stopped search continues
-    in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
+namespace {
 
-    if (!resuming) {
-        info.name = request.name;
-        info.kind = "search";
-        info.space = in.space.name;
-        info.dataset = in.data.name;
-        info.lutDevice = in.lut.device;
-        info.lutHash = lutHash;
-        info.seed = c.seed;
-        info.configJson = searchConfigToJson(c);
-        SearchInvocation recorded = inv;
-        recorded.numClasses = in.data.numClasses;
-        info.invocationJson = invocationToJson(recorded);
-        info.versions = versionString();
-        info.epochsPlanned = c.epochs;
-        const std::int64_t id = store.createRun(info);
-        store.setCheckpointPath(id, checkpointPathFor(store, id));
-        info = store.run(id);
-    } else {
-        if (lutHash != info.lutHash)
-            throw Error::at(inv.lut, "", "the latency table changed since run " + info.name + " started (content hash " + info.lutHash
-                                             + ", now " + lutHash + "); a resumed run must use the same table");
-        const bool haveCheckpoint = !info.checkpointPath.empty() && std::ifstream(info.checkpointPath).good();
-        const int keep = haveCheckpoint ? checkpointEpochs(info.checkpointPath) : 0;
-        const bool partial = haveCheckpoint && checkpointHasPosition(info.checkpointPath);
-        store.truncateEpochs(info.id, keep, partial);
-        if (partial)
-            for (const auto &st : store.steps(info.id))
-                if (st.epoch == keep)
-                    pendingSteps.push_back(st);
-        store.setStatus(info.id, "running");
-        info = store.run(info.id);
-    }
+StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const SearchInputs &in, const SearchConfig &c, bool resuming,
+                                      std::vector<StepStats> pendingSteps, SearchObserver &observer, StopToken &stop,
+                                      const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
+{
     if (onReady)
         onReady(info, in, c);
-
-    RunRecorder recorder(store, info.id, &observer, resuming ? info.seconds : 0, pendingSteps);
+    RunRecorder recorder(store, info.id, &observer, resuming ? info.seconds : 0, std::move(pendingSteps));
     CheckpointOptions ckpt;
     ckpt.path = info.checkpointPath;
     ckpt.resume = resuming;
@@ -164,6 +107,98 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
         store.setStatus(info.id, "stopped");
     out.run = store.run(info.id);
     return out;
+}
+
+StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
+                                       const ProgressFn &lutProgress,
+                                       const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
+{
+    SearchConfig c = request.config;
+    const SearchInvocation &inv = request.invocation;
+    c.validate();
+    setComputeThreads(c.threads);
+    SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
+    const std::string lutHash = contentHash(in.lut.toJsonText());
+    in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
+    RunInfo info;
+    info.name = request.name;
+    info.kind = "search";
+    info.space = in.space.name;
+    info.dataset = in.data.name;
+    info.lutDevice = in.lut.device;
+    info.lutHash = lutHash;
+    info.seed = c.seed;
+    info.configJson = searchConfigToJson(c);
+    SearchInvocation recorded = inv;
+    recorded.numClasses = in.data.numClasses;
+    info.invocationJson = invocationToJson(recorded);
+    info.versions = versionString();
+    info.epochsPlanned = c.epochs;
+    const std::int64_t id = store.createRun(info);
+    store.setCheckpointPath(id, checkpointPathFor(store, id));
+    info = store.run(id);
+    return runRecordedSearch(store, info, in, c, false, {}, observer, stop, onReady);
+}
+
+} // namespace
+
+StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
+                                    const ProgressFn &lutProgress,
+                                    const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
+{
+    SearchConfig c = request.config;
+    SearchInvocation inv = request.invocation;
+    RunInfo info;
+    const bool resuming = !request.resume.empty();
+    if (!resuming)
+        return runNewStoredSearch(store, request, observer, stop, lutProgress, onReady);
+
+    info = store.run(request.resume);
+    const std::string where = "run " + info.name;
+    if (info.kind != "search")
+        throw Error::at(store.path(), where, "is a " + info.kind + " run, not a search; only searches resume");
+    // From here the run is ours: a second resume started at the same moment is refused.
+    const RunInfo before = store.claimRun(info.id, request.forceTakeover);
+    std::vector<StepStats> pendingSteps;  // steps of the epoch a stopped search continues
+    SearchInputs in;
+    try {
+        c = searchConfigFromJson(info.configJson, store.path() + ": " + where + ": config");
+        if (request.threads > 0)
+            c.threads = request.threads;
+        inv = invocationFromJson(info.invocationJson, store.path() + ": " + where + ": invocation");
+        c.validate();
+        setComputeThreads(c.threads);
+        in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
+        const std::string lutHash = contentHash(in.lut.toJsonText());
+        in.lut.layerTable(in.space);
+        if (lutHash != info.lutHash)
+            throw Error::at(inv.lut, "", "the latency table changed since run " + info.name + " started (content hash " + info.lutHash
+                                             + ", now " + lutHash + "); a resumed run must use the same table");
+        std::error_code ec;
+        const bool haveCheckpoint = !info.checkpointPath.empty() && std::filesystem::exists(info.checkpointPath, ec);
+        if (!haveCheckpoint && (before.epochsCompleted > 0 || !store.steps(info.id).empty()))
+            throw Error::at(info.checkpointPath.empty() ? store.path() : info.checkpointPath, "",
+                            "the checkpoint of run " + info.name + " is missing, so its " + std::to_string(before.epochsCompleted)
+                                + " recorded epochs cannot be continued; nothing was changed (put the checkpoint back in "
+                                + store.checkpointDir() + ", or start a new search)");
+        // Verified (checksum) before anything is cut back.
+        const int keep = haveCheckpoint ? checkpointEpochs(info.checkpointPath) : 0;
+        const bool partial = haveCheckpoint && checkpointHasPosition(info.checkpointPath);
+        store.truncateEpochs(info.id, keep, partial);
+        if (partial)
+            for (const auto &st : store.steps(info.id))
+                if (st.epoch == keep)
+                    pendingSteps.push_back(st);
+    } catch (const std::exception &e) {
+        // Not started: the run stays resumable, with the reason on record.
+        try {
+            store.setStatus(info.id, "stopped", e.what());
+        } catch (...) {
+        }
+        throw;
+    }
+    info = store.run(info.id);
+    return runRecordedSearch(store, info, in, c, true, std::move(pendingSteps), observer, stop, onReady);
 }
 
 } // namespace fbnet

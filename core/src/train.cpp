@@ -12,6 +12,7 @@
 
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
+#include "checkpointarchive.h"
 #include "network.h"
 
 namespace fbnet {
@@ -102,11 +103,7 @@ double evaluate(detail::Network &net, const Dataset &test, int channels, int bat
 static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch, const std::string &path, bool masked)
 {
     torch::serialize::InputArchive a;
-    try {
-        a.load_from(path);
-    } catch (const c10::Error &e) {
-        throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
-    }
+    loadCheckpointArchive(a, path);
     torch::NoGradGuard ng;
     auto supernetName = [&](const std::string &name, bool &inSkip) {
         inSkip = false;
@@ -151,12 +148,29 @@ static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch,
         copyFrom("b/", b.key(), b.value(), b.key());
 }
 
+static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
+                                  const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
+                                  const StopToken &stop, const std::string &weightsPath);
+
 TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
                               const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
                               const StopToken &stop, const std::string &weightsPath)
 {
-    if (c.epochs < 1 || c.batchSize < 2 || !(c.lr > 0))
-        throw Error::at("train config", "", "expected epochs >= 1, batch >= 2, lr > 0");
+    if (c.epochs < 1 || c.epochs > 100000 || c.batchSize < 2 || c.batchSize > 65536 || !(c.lr > 0 && c.lr <= 100))
+        throw Error::at("train config", "", "expected 1 <= epochs <= 100000, 2 <= batch <= 65536, 0 < lr <= 100");
+    try {
+        return trainUnchecked(space, arch, train, test, c, onEpoch, stop, weightsPath);
+    } catch (const c10::Error &e) {
+        // libtorch's message without its C++ stack (values that parse but torch refuses)
+        throw Error::at("training " + (arch.name.empty() ? std::string("the architecture") : arch.name), "",
+                        e.what_without_backtrace());
+    }
+}
+
+static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
+                                  const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
+                                  const StopToken &stop, const std::string &weightsPath)
+{
     if (train.height != space.inputSize || test.height != space.inputSize)
         throw Error::at("data set " + train.name, "image size",
                         "expected " + std::to_string(space.inputSize) + "x" + std::to_string(space.inputSize));

@@ -508,3 +508,73 @@ TEST(Cli, CtrlCInsideAnEpochResumesWithNothingLost)
     EXPECT_EQ(queryOne(db, "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.name = 'interrupted'"),
               queryOne(db, "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.name = 'ref'"));
 }
+
+// Issue 18: a resume never discards recorded history. A damaged checkpoint (4 KB of random
+// bytes) or a missing one is refused with its path; a store moved with its checkpoint folder
+// resumes from the new place; a run owned by another host is deleted only with --force-takeover.
+TEST(Cli, ResumeRefusesADamagedOrMissingCheckpointAndKeepsTheHistory)
+{
+    const auto d = tempDir("damaged");
+    const auto tiny = writeTinySpace(d);
+    const auto db = d / "store" / "runs.sqlite";
+    fs::create_directories(db.parent_path());
+    std::string flat;
+    for (const auto &a : tinySearchArgs(db, tiny, 3))
+        flat += a + " ";
+    ASSERT_EQ(runCli("search " + flat + "--max-steps 4 --name r").code, 0);
+    auto sql = [&](const fs::path &file, const std::string &q) {
+        sqlite3 *h = nullptr;
+        ASSERT_EQ(sqlite3_open(file.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, q.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+    };
+    sql(db, "UPDATE runs SET status = 'stopped' WHERE name = 'r'");
+    const std::string epochs0 = queryOne(db, "SELECT count(*) FROM epochs");
+    const std::string steps0 = queryOne(db, "SELECT count(*) FROM steps");
+    ASSERT_EQ(epochs0, "3");
+    const fs::path ckpt = db.string() + "-checkpoints/run-1.ckpt";
+    ASSERT_TRUE(fs::exists(ckpt));
+    EXPECT_EQ(queryOne(db, "SELECT checkpoint FROM runs"), "run-1.ckpt") << "the store records a path relative to itself";
+    const fs::path good = d / "good.ckpt";
+    fs::copy_file(ckpt, good);
+    {
+        std::fstream f(ckpt, std::ios::in | std::ios::out | std::ios::binary);
+        std::mt19937 rng(7);
+        f.seekp(std::streamoff(fs::file_size(ckpt) / 2));
+        for (int i = 0; i < 4096; ++i)
+            f.put(char(rng()));
+    }
+    const std::string resume = "search --runs " + db.string() + " --resume r --threads 1";
+    auto r = runCli(resume);
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find(ckpt.string()), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("damaged"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Exception raised from"), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM epochs"), epochs0);
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM steps"), steps0);
+    EXPECT_EQ(queryOne(db, "SELECT status FROM runs"), "stopped");
+    fs::remove(ckpt);
+    r = runCli(resume);
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("is missing"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(ckpt.string()), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM epochs"), epochs0) << "a missing checkpoint discarded the history";
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM steps"), steps0);
+    // Moved together with its folder: resumes there.
+    fs::copy_file(good, ckpt);
+    fs::rename(d / "store", d / "moved");
+    const auto moved = d / "moved" / "runs.sqlite";
+    r = runCli("search --runs " + moved.string() + " --resume r --threads 1");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(queryOne(moved, "SELECT status FROM runs"), "finished");
+    EXPECT_EQ(queryOne(moved, "SELECT count(*) FROM epochs"), epochs0);
+    // Owned by a process on another host: refused unless forced.
+    sql(moved, "UPDATE runs SET status = 'running', owner = 'elsewhere.example:99:1'");
+    r = runCli("runs delete r --runs " + moved.string());
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("--force-takeover"), std::string::npos) << r.out;
+    r = runCli("runs delete r --force-takeover --runs " + moved.string());
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(queryOne(moved, "SELECT count(*) FROM runs"), "0");
+    EXPECT_FALSE(fs::exists(moved.string() + "-checkpoints/run-1.ckpt"));
+}

@@ -165,7 +165,8 @@ TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
     EXPECT_THROW(store.renameRun(anon, "a"), Error);
     store.renameRun(anon, "b");
     EXPECT_EQ(store.run("b").id, anon);
-    const auto ckpt = d / "run-a.ckpt";
+    fs::create_directories(store.checkpointDir());
+    const auto ckpt = fs::path(store.checkpointDir()) / "run-a.ckpt";
     std::ofstream(ckpt) << "x";
     store.setCheckpointPath(a, ckpt.string());
     store.recordEpoch(a, epoch(0), {StepStats{}}, 1);
@@ -177,6 +178,8 @@ TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
     Evaluation e;
     e.architectureId = archId;
     store.addEvaluation(e);
+    EXPECT_THROW(store.deleteRun(a), Error) << "a run this live process is running was deleted";
+    store.setStatus(a, "stopped");
     store.deleteRun(a);
     EXPECT_THROW(store.run("a"), Error);
     EXPECT_FALSE(fs::exists(ckpt));
@@ -396,7 +399,8 @@ TEST(MobileVision, BadArchDefsNameTheField)
     expectError(replace(R"(["ir_k3",16,1,1,{"always_pw":true,"expansion":1.0}])", R"(["ir_k3",16,2,1,{"always_pw":true,"expansion":1.0}])"),
                 "/blocks/1/0/2: layer 1");
     expectError(replace(R"(["conv_k3",16,2,1])", R"(["conv_k3",16,2])"), "/blocks/0/0: expected [op, channels");
-    expectError(replace(R"(["conv_k1",1984,1,1])", R"(["conv_k1",1984,1,1],["skip",16,1,1])"), "/blocks: expected a stem");
+    // Too many blocks: refused at the first entry past the head, before anything is expanded.
+    expectError(replace(R"(["conv_k1",1984,1,1])", R"(["conv_k1",1984,1,1],["skip",16,1,1])"), "/3: expected a stem");
     expectError("{\"blocks\": 3}", "/blocks");
     expectError("not json", "bad.json");
 }

@@ -32,7 +32,10 @@ struct RunInfo
     int epochsPlanned = 0;
     int epochsCompleted = 0;
     double seconds = 0;              ///< compute time over all sessions of the run
-    std::string checkpointPath;      ///< empty: not resumable
+    /// Where the run's checkpoint lives, resolved against this store: the database records only the
+    /// file name, and the file always lies in `STORE-checkpoints/` (a copied or moved store finds its
+    /// own). Empty: not resumable.
+    std::string checkpointPath;
     std::string thetaJson;           ///< final logits per layer (set when the run ends)
     std::string error;               ///< why it failed
     std::string owner;               ///< "host:pid:start-ticks" of the process that last ran it
@@ -90,6 +93,8 @@ public:
 
     /** $XDG_DATA_HOME/fbnet-studio/runs.sqlite */
     static std::string defaultPath();
+    /** `PATH-checkpoints`: the folder of this store's checkpoints. */
+    std::string checkpointDir() const { return m_path + "-checkpoints"; }
     const std::string &path() const { return m_path; }
     int schemaVersion() const;
 
@@ -100,9 +105,21 @@ public:
     RunInfo run(std::int64_t id) const;
     std::vector<RunInfo> runs() const;
     void renameRun(std::int64_t id, const std::string &name);
-    /** Deletes the run, its records and its checkpoint file. */
-    void deleteRun(std::int64_t id);
+    /**
+     * Deletes the run, its records and its checkpoint file (only ever a file in this store's own
+     * checkpoint folder). A run that a live process is running is refused; so is one owned by a
+     * process on another host (which cannot be checked), unless `forceTakeover`.
+     */
+    void deleteRun(std::int64_t id, bool forceTakeover = false);
+    /**
+     * Claims a stopped, interrupted or failed run for this process in one transaction (status
+     * running, owner this process): of two processes resuming one run at the same moment exactly
+     * one wins, the other gets fbnet::Error. A run owned by a live process is refused; one owned
+     * by another host only with `forceTakeover`. Returns the run as it was before the claim.
+     */
+    RunInfo claimRun(std::int64_t id, bool forceTakeover = false);
     void setStatus(std::int64_t id, const std::string &status, const std::string &error = {});
+    /** Records the checkpoint's file name (a path is reduced to its name inside checkpointDir()). */
     void setCheckpointPath(std::int64_t id, const std::string &path);
     /** Compute seconds of a run (random baselines add their training time). */
     void setSeconds(std::int64_t id, double seconds);
@@ -120,11 +137,13 @@ public:
     /** Status, final theta and the sampled architectures, in one transaction. */
     void finishRun(std::int64_t runId, const SearchResult &result);
 
-    std::vector<EpochStats> epochs(std::int64_t runId) const;
+    /** The recorded epochs; a damaged row is left out and its reason added to `problems` (if given). */
+    std::vector<EpochStats> epochs(std::int64_t runId, std::vector<std::string> *problems = nullptr) const;
     std::vector<StepStats> steps(std::int64_t runId) const;
 
     std::int64_t addArchitecture(const StoredArchitecture &a);
-    std::vector<StoredArchitecture> architectures(std::int64_t runId) const;
+    /** A run's architectures; a damaged row is left out and its reason added to `problems` (if given). */
+    std::vector<StoredArchitecture> architectures(std::int64_t runId, std::vector<std::string> *problems = nullptr) const;
     StoredArchitecture architecture(std::int64_t id) const;
 
     std::int64_t addEvaluation(const Evaluation &e);
@@ -168,6 +187,12 @@ private:
     double m_sessionSeconds = 0;
     std::vector<StepStats> m_steps;
 };
+
+/**
+ * Removes temporary checkpoint files (`*.tmp.PID`) in `dir` left by processes of this host that
+ * are gone (a kill during a checkpoint write). Returns how many were removed.
+ */
+int removeStaleTemporaries(const std::string &dir);
 
 /** FNV-1a 64 as 16 hex digits (identifies a latency table's content). */
 std::string contentHash(const std::string &text);

@@ -61,6 +61,7 @@ struct StoredSearchRequest
     std::string name;    ///< new runs; empty: run-ID
     std::string resume;  ///< name or id of a run to continue; invocation and config then come from the run
     int threads = 0;     ///< resume: override the run's thread count (0: keep)
+    bool forceTakeover = false;  ///< resume a run recorded as running on another host (its process cannot be checked)
 };
 
 struct StoredSearchOutcome
@@ -73,9 +74,11 @@ struct StoredSearchOutcome
 std::string checkpointPathFor(const RunStore &store, std::int64_t runId);
 
 /**
- * Creates the run (or reopens it for resume: the database is cut back to the checkpoint's epoch,
- * so a kill between the two writes loses nothing twice), runs the search with checkpoints and
- * records it. `onReady` is called once the inputs are loaded, before the first step.
+ * Creates the run (or reopens it for resume: the run is claimed for this process atomically, its
+ * checkpoint verified, and the database cut back to the checkpoint's epoch, so a kill between the
+ * two writes loses nothing twice), runs the search with checkpoints and records it. A resume whose
+ * checkpoint is missing or damaged while the run has recorded history is refused and changes
+ * nothing. `onReady` is called once the inputs are loaded, before the first step.
  */
 StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
                                     const ProgressFn &lutProgress = {},
