@@ -1,10 +1,11 @@
 #include "mainwindow.h"
 
+#include "filedialogs.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFile>
-#include <QFileDialog>
 #include <QMenuBar>
 #include <QSettings>
 #include <QLabel>
@@ -80,7 +81,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_exportArchAction = file->addAction(tr("Export architecture (JSON)…"), this, &MainWindow::exportArchitecture);
     m_exportArchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_exportMvAction = file->addAction(tr("Export architecture (mobile-vision arch_def)…"), this, [this] {
-        const QString to = QFileDialog::getSaveFileName(this, tr("Export arch_def"), QStringLiteral("arch_def.json"), tr("JSON (*.json)"));
+        const QString to = studio::getSaveFileName(this, tr("Export arch_def"), QStringLiteral("arch_def.json"), tr("JSON (*.json)"));
         if (to.isEmpty() || !store())
             return;
         try {
@@ -784,7 +785,7 @@ void MainWindow::updateActions()
 
 void MainWindow::exportArchitecture()
 {
-    const QString to = QFileDialog::getSaveFileName(this, tr("Export architecture"), QStringLiteral("architecture.json"),
+    const QString to = studio::getSaveFileName(this, tr("Export architecture"), QStringLiteral("architecture.json"),
                                                     tr("Architecture JSON (*.json)"));
     if (to.isEmpty() || !store())
         return;
@@ -802,7 +803,7 @@ void MainWindow::exportArchitecture()
 
 void MainWindow::exportMetrics()
 {
-    const QString to = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("epochs.csv"), tr("CSV (*.csv)"));
+    const QString to = studio::getSaveFileName(this, tr("Export metrics"), QStringLiteral("epochs.csv"), tr("CSV (*.csv)"));
     if (to.isEmpty() || !store())
         return;
     try {
@@ -816,7 +817,7 @@ void MainWindow::exportMetrics()
 
 void MainWindow::exportPlots()
 {
-    const QString to = QFileDialog::getSaveFileName(this, tr("Export plots"), QStringLiteral("fbnet-curves.png"),
+    const QString to = studio::getSaveFileName(this, tr("Export plots"), QStringLiteral("fbnet-curves.png"),
                                                     tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
     if (to.isEmpty())
         return;
