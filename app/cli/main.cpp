@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "commands.h"
 #include "fbnet/error.h"
@@ -48,7 +49,13 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "fbnet: error: %s\n", e.what());
         return 1;
     } catch (const std::exception &e) {
-        std::fprintf(stderr, "fbnet: unexpected error: %s\n", e.what());
+        // libtorch appends its C++ stack ("Exception raised from …"): the user gets the message.
+        std::string message = e.what();
+        if (const auto at = message.find("Exception raised from"); at != std::string::npos)
+            message = message.substr(0, at);
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+            message.pop_back();
+        std::fprintf(stderr, "fbnet: unexpected error: %s\n", message.c_str());
         return 2;
     }
 }

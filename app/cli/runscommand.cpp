@@ -53,8 +53,11 @@ Architecture loadArchitectureArg(const std::string &arg, const std::string &spac
     if (spaceRef)
         *spaceRef = spaceName;
     // RUN:ID or RUN:argmax names an architecture of a stored run.
+    // A path may hold ':' too: an existing file, anything with a '/' before the colon, or a .json
+    // name is a file (a missing one is reported as a missing file, not as an unknown run).
     const auto colon = arg.rfind(':');
-    if (colon != std::string::npos && colon > 0 && !std::ifstream(arg).good()) {
+    const bool looksLikePath = arg.find('/') < colon || (arg.size() > 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
+    if (colon != std::string::npos && colon > 0 && !looksLikePath && !std::ifstream(arg).good()) {
         RunStore store(storePath(runs));
         const RunInfo run = store.run(arg.substr(0, colon));
         const std::string which = arg.substr(colon + 1);
@@ -96,6 +99,7 @@ struct RunsOptions
     std::string run, other, newName, what = "epochs", out, format = "json", arch, space;
     int count = 10;
     std::uint64_t seed = 1;
+    bool forceTakeover = false;
 };
 
 void printRunsTable(const RunStore &store)
@@ -120,7 +124,10 @@ void printRunsTable(const RunStore &store)
 
 void printArchitectures(const RunStore &store, const RunInfo &r)
 {
-    const auto archs = store.architectures(r.id);
+    std::vector<std::string> problems;
+    const auto archs = store.architectures(r.id, &problems);
+    for (const auto &p : problems)
+        std::fprintf(stderr, "fbnet: warning: an architecture row cannot be read and is left out: %s\n", p.c_str());
     if (archs.empty())
         return;
     std::printf("\n%-5s %-8s %-12s %10s %9s %9s %9s  %s\n", "id", "role", "name", "LUT ms", "MACs", "params", "top-1 %", "blocks");
@@ -152,7 +159,10 @@ int runsShow(const RunsOptions &o)
     if (r.kind == "search") {
         std::printf("  epochs %d of %d; checkpoint %s\n", r.epochsCompleted, r.epochsPlanned,
                     r.checkpointPath.empty() ? "none" : r.checkpointPath.c_str());
-        const auto epochs = store.epochs(r.id);
+        std::vector<std::string> problems;
+        const auto epochs = store.epochs(r.id, &problems);
+        for (const auto &p : problems)
+            std::fprintf(stderr, "fbnet: warning: an epoch row cannot be read and is left out: %s\n", p.c_str());
         if (!epochs.empty()) {
             std::printf("\n%-6s %6s %10s %9s %10s %9s %10s %10s\n", "epoch", "tau", "w loss", "w acc %", "θ loss", "θ acc %", "E[lat] ms",
                         "argmax ms");
@@ -263,11 +273,25 @@ int sampleCommand(const RunsOptions &o)
     if (st.space.searchesShapes())
         throw Error::at(store.path(), "run " + r.name, "is an FBNetV2 (DMasking) search: its samples are drawn when it ends "
                                                        "(fbnet search --samples K); fbnet sample covers FBNet runs");
-    const auto theta = nlohmann::json::parse(r.thetaJson).get<std::vector<std::vector<double>>>();
+    std::vector<std::vector<double>> theta;
+    try {
+        theta = nlohmann::json::parse(r.thetaJson).get<std::vector<std::vector<double>>>();
+    } catch (const nlohmann::json::exception &) {
+        throw Error::at(store.path(), "run " + r.name + ": theta", "expected a list of finite numbers per layer");
+    }
     const auto layers = st.space.layers();
     if (theta.size() != layers.size())
         throw Error::at(store.path(), "run " + r.name + ": theta", "has " + std::to_string(theta.size()) + " layers, the space " +
                                                                       std::to_string(layers.size()));
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        if (theta[l].size() != layers[l].candidates.size())
+            throw Error::at(store.path(), "run " + r.name + ": theta/" + std::to_string(l),
+                            "has " + std::to_string(theta[l].size()) + " entries, layer " + std::to_string(l) + " of space "
+                                + st.space.name + " has " + std::to_string(layers[l].candidates.size()) + " candidates");
+        for (double v : theta[l])
+            if (!std::isfinite(v))
+                throw Error::at(store.path(), "run " + r.name + ": theta/" + std::to_string(l), "holds a value that is not finite");
+    }
     std::vector<std::vector<double>> probs;
     for (const auto &t : theta) {
         const double mx = *std::max_element(t.begin(), t.end());
@@ -424,11 +448,12 @@ void addRunsCommands(CLI::App &app, Action &run)
     auto *del = runs->add_subcommand("delete", "Delete a run with its records and checkpoint");
     addStore(del);
     del->add_option("run", o->run, "Run name or id")->required();
+    del->add_flag("--force-takeover", o->forceTakeover, "Also delete a run recorded as running on another host (its process cannot be checked)");
     del->callback([o, &run] {
         run = [o] {
             RunStore s(storePath(o->runs));
             const RunInfo r = s.run(o->run);
-            s.deleteRun(r.id);
+            s.deleteRun(r.id, o->forceTakeover);
             std::printf("deleted run %lld '%s'\n", (long long)r.id, r.name.c_str());
             return 0;
         };

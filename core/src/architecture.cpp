@@ -207,22 +207,24 @@ Architecture architectureFromJsonText(const std::string &text, const std::string
         a.blocks = r.getStringArray("blocks");
     if (a.blocks.empty())
         r.fail("blocks", "expected at least one block");
+    if (a.blocks.size() > std::size_t(kMaxLayers))
+        r.fail("blocks", "expected at most " + std::to_string(kMaxLayers) + " blocks");
     if (r.has("input_size"))
-        a.inputSize = r.getInt("input_size");
+        a.inputSize = r.getIntIn("input_size", 8, kMaxInputSize);
     if (r.has("stem_channels"))
-        a.stemChannels = r.getInt("stem_channels");
+        a.stemChannels = r.getIntIn("stem_channels", 1, kMaxChannels);
     if (r.has("head_channels"))
-        a.headChannels = r.getInt("head_channels");
+        a.headChannels = r.getIntIn("head_channels", 1, kMaxHeadChannels);
     if (r.has("stage_widths"))
-        a.stageWidths = r.getIntArray("stage_widths");
+        a.stageWidths = r.getIntArrayIn("stage_widths", 1, kMaxChannels, std::size_t(kMaxLayers));
     if (r.has("widths"))
-        a.layerWidths = r.getIntArray("widths");
+        a.layerWidths = r.getIntArrayIn("widths", 1, kMaxChannels, std::size_t(kMaxLayers));
     if (r.has("expansions")) {
-        if (!r.node().at("expansions").is_array())
+        if (!r.node().at("expansions").is_array() || r.node().at("expansions").size() > std::size_t(kMaxLayers))
             r.fail("expansions", "expected an array of numbers (0: the block's own)");
         for (const auto &e : r.node().at("expansions")) {
-            if (!e.is_number() || e.get<double>() < 0)
-                r.fail("expansions", "expected an array of numbers >= 0 (0: the block's own)");
+            if (!e.is_number() || !(e.get<double>() >= 0 && e.get<double>() <= kMaxExpansion))
+                r.fail("expansions", "expected an array of numbers in [0, 64] (0: the block's own), got " + e.dump());
             a.layerExpansions.push_back(e.get<double>());
         }
     }

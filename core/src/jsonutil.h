@@ -34,6 +34,13 @@ public:
     bool getBool(const std::string &key, bool fallback) const;
     std::vector<std::string> getStringArray(const std::string &key) const;
     std::vector<int> getIntArray(const std::string &key) const;
+    /** An integer in [lo, hi] (range errors name the field and the bounds). */
+    int getIntIn(const std::string &key, int lo, int hi) const;
+    int getIntIn(const std::string &key, int lo, int hi, int fallback) const;
+    std::vector<int> getIntArrayIn(const std::string &key, int lo, int hi, std::size_t maxSize) const;
+    /** A number in [lo, hi]. */
+    double getDoubleIn(const std::string &key, double lo, double hi) const;
+    double getDoubleIn(const std::string &key, double lo, double hi, double fallback) const;
 
     [[noreturn]] void fail(const std::string &key, const std::string &message) const;
     const std::string &source() const { return m_source; }
@@ -41,6 +48,7 @@ public:
 
 private:
     const json &require(const std::string &key) const;
+    int checkedInt(const json &n, const std::string &key) const;
 
     const json &m_node;
     std::string m_source;

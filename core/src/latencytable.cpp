@@ -70,7 +70,11 @@ LatencyTable LatencyTable::fromJsonText(const std::string &text, const std::stri
     t.description = dev.getString("description", "");
     t.spaces = r.getStringArray("spaces");
     t.batch = r.getInt("batch", 1);
+    if (t.batch < 1)
+        r.fail("batch", "expected >= 1, got " + std::to_string(t.batch));
     t.threads = r.getInt("threads", 0);
+    if (t.threads < 0)
+        r.fail("threads", "expected >= 0, got " + std::to_string(t.threads));
     t.date = r.getString("date", "");
     JsonReader prov = r.child("provenance");
     t.provenanceKind = prov.getString("kind");
@@ -80,18 +84,25 @@ LatencyTable LatencyTable::fromJsonText(const std::string &text, const std::stri
     for (const auto &item : prov.node().items())
         if (item.key() != "kind")
             t.provenance[item.key()] = item.value().is_string() ? item.value().get<std::string>() : item.value().dump();
-    t.fixedMs = r.getDouble("fixed_ms");
+    // Negative or huge latencies would make the search's cost meaningless (or infinite).
+    auto latency = [](const JsonReader &reader, const std::string &key) {
+        const double v = reader.getDouble(key);
+        if (!(v >= 0 && v <= kMaxLatencyMs))
+            reader.fail(key, "expected a latency between 0 and 1e7 ms, got " + reader.node().at(key).dump());
+        return v;
+    };
+    t.fixedMs = latency(r, "fixed_ms");
     if (!r.has("entries") || !r.node().at("entries").is_object())
         r.fail("entries", "expected an object mapping op signatures to {\"ms\": ...}");
     for (const auto &item : r.node().at("entries").items()) {
         JsonReader er(item.value(), source, "/entries/" + item.key());
         LatencyEntry e;
-        e.ms = er.getDouble("ms");
-        if (!(e.ms >= 0) || !std::isfinite(e.ms))
-            er.fail("ms", "expected a finite latency >= 0");
-        e.p10 = er.getDouble("p10", -1);
-        e.p90 = er.getDouble("p90", -1);
+        e.ms = latency(er, "ms");
+        e.p10 = er.has("p10") ? latency(er, "p10") : -1;
+        e.p90 = er.has("p90") ? latency(er, "p90") : -1;
         e.samples = er.getInt("samples", 0);
+        if (e.samples < 0)
+            er.fail("samples", "expected >= 0, got " + std::to_string(e.samples));
         t.entries[item.key()] = e;
     }
     return t;

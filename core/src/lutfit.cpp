@@ -67,7 +67,7 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
         char *end = nullptr;
         const std::string &v = cells[std::size_t(latCol)];
         m.latencyMs = std::strtod(v.c_str(), &end);
-        if (v.empty() || !end || *end || !std::isfinite(m.latencyMs) || m.latencyMs <= 0)
+        if (v.empty() || !end || *end || !std::isfinite(m.latencyMs) || m.latencyMs <= 0 || m.latencyMs > kMaxLatencyMs)
             throw Error::at(path, where + ": " + latencyColumn, "expected a positive latency in ms, got \"" + v + "\"");
         out.push_back(std::move(m));
     }
@@ -202,6 +202,12 @@ LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measure
             e.ms = 0;
             ++clamped;
         }
+    if (t.fixedMs < 0) {
+        // A table with negative fixed_ms cannot be loaded (and no network costs less than nothing):
+        // an outlier row or too few measurements pulled the intercept below zero.
+        t.provenance["clamped_fixed_ms"] = "fitted fixed_ms " + std::to_string(t.fixedMs) + " ms clamped to 0 (an outlier row?)";
+        t.fixedMs = 0;
+    }
     if (clamped)
         t.provenance["clamped"] = std::to_string(clamped) + " negative entries clamped to 0 ms";
 
@@ -263,6 +269,10 @@ LatencyTable combine(const std::vector<const LatencyTable *> &tables, const std:
         for (const auto &[sig, e] : tables[j]->entries)
             t.entries[sig].ms += w[j] * e.ms;
     }
+    // A negative bias or weight must not produce a table that cannot be loaded.
+    t.fixedMs = std::max(0.0, t.fixedMs);
+    for (auto &[sig, e] : t.entries)
+        e.ms = std::max(0.0, e.ms);
     return t;
 }
 

@@ -61,6 +61,56 @@ NetworkPlan defaultPlan(const SearchSpace &space)
     return resolve(space, a);
 }
 
+/** Longest line a record may take: longer ones are refused before any pattern sees them. */
+constexpr std::size_t kMaxLineLength = 4096;
+
+/** Reads the next line, refusing overlong ones (a 50,000-character line made std::regex recurse to a crash). */
+bool nextLine(std::istream &in, std::string &line, int &lineNo, const std::string &path)
+{
+    if (!std::getline(in, line))
+        return false;
+    ++lineNo;
+    if (line.size() > kMaxLineLength)
+        throw Error::at(path, "line " + std::to_string(lineNo),
+                        "longer than " + std::to_string(kMaxLineLength) + " characters (" + std::to_string(line.size()) + "); not a latency record");
+    return true;
+}
+
+/** A shape field of a record: an integer in [lo, hi]. */
+int shapeField(const std::string &text, int lo, int hi, const std::string &path, int lineNo, const std::string &field)
+{
+    long long v = 0;
+    try {
+        std::size_t used = 0;
+        v = std::stoll(text, &used);
+        if (used != text.size())
+            throw std::invalid_argument(text);
+    } catch (const std::exception &) {
+        throw Error::at(path, "line " + std::to_string(lineNo) + ": " + field, "expected an integer, got '" + text + "'");
+    }
+    if (v < lo || v > hi)
+        throw Error::at(path, "line " + std::to_string(lineNo) + ": " + field,
+                        "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + text);
+    return int(v);
+}
+
+/** A number of a record (expansion, latency): finite. */
+double numberField(const std::string &text, const std::string &path, const std::string &where)
+{
+    double v = 0;
+    try {
+        std::size_t used = 0;
+        v = std::stod(text, &used);
+        if (used != text.size())
+            throw std::invalid_argument(text);
+    } catch (const std::exception &) {
+        throw Error::at(path, where, "expected a finite number, got '" + text + "'");
+    }
+    if (!std::isfinite(v))
+        throw Error::at(path, where, "expected a finite number, got '" + text + "'");
+    return v;
+}
+
 } // namespace
 
 ImportReport importLatencyTable(const std::string &path, LutFormat format, const SearchSpace &space, double unitToMs,
@@ -76,6 +126,12 @@ ImportReport importLatencyTable(const std::string &path, LutFormat format, const
     t.provenance["source"] = path;
     const auto known = spaceSignatures(space);
     const NetworkPlan plan = defaultPlan(space);
+    /** A latency in ms: finite, not negative, under a day per op (anything else is a broken record). */
+    auto checkedMs = [&](double ms, const std::string &where) {
+        if (!std::isfinite(ms) || ms < 0 || ms > kMaxLatencyMs)
+            throw Error::at(path, where, "expected a latency between 0 and " + num(kMaxLatencyMs) + " ms, got " + num(ms) + " ms");
+        return ms;
+    };
     auto use = [&](const std::string &sig, double ms) {
         if (!known.count(sig))
             return;
@@ -103,7 +159,7 @@ ImportReport importLatencyTable(const std::string &path, LutFormat format, const
             ++rep.recordsRead;
             if (!item.value().is_number())
                 throw Error::at(path, "/" + item.key(), "expected a number (the latency)");
-            const double ms = item.value().get<double>() * unitToMs;
+            const double ms = checkedMs(item.value().get<double>() * unitToMs, "/" + item.key());
             const std::string &k = item.key();
             if (k == stemKey)
                 stem = ms, ++rep.recordsUsed;
@@ -133,14 +189,16 @@ ImportReport importLatencyTable(const std::string &path, LutFormat format, const
         static const std::regex meanRe(R"(^\s+mean:\s*([-+0-9.eE]+)\s*$)");
         std::string line, current;
         int lineNo = 0;
-        while (std::getline(in, line)) {
-            ++lineNo;
+        while (nextLine(in, line, lineNo, path)) {
             std::smatch m;
             if (std::regex_match(line, m, keyRe)) {
                 ++rep.recordsRead;
-                const int hIn = std::stoi(m[1]), cin = std::stoi(m[3]), cout = std::stoi(m[6]);
-                const double e = std::stod(m[7]);
-                const int k = std::stoi(m[8]), s = std::stoi(m[9]);
+                const int hIn = shapeField(m[1], 1, 1 << 16, path, lineNo, "input size");
+                const int cin = shapeField(m[3], 1, 1 << 20, path, lineNo, "input channels");
+                const int cout = shapeField(m[6], 1, 1 << 20, path, lineNo, "output channels");
+                const double e = numberField(m[7], path, "line " + std::to_string(lineNo) + ": expand");
+                const int k = shapeField(m[8], 1, 99, path, lineNo, "kernel");
+                const int s = shapeField(m[9], 1, 99, path, lineNo, "stride");
                 const BlockSpec *b = findIrf(space, k, e, 1);
                 if (b) {
                     LayerSpec l;
@@ -156,7 +214,8 @@ ImportReport importLatencyTable(const std::string &path, LutFormat format, const
                 ++rep.recordsRead;  // Conv, Conv_1, Logits, …: not an FBNet block
                 current.clear();
             } else if (std::regex_match(line, m, meanRe) && !current.empty()) {
-                use(current, std::stod(m[1]) * unitToMs);
+                const std::string where = "line " + std::to_string(lineNo) + ": mean";
+                use(current, checkedMs(numberField(m[1], path, where) * unitToMs, where));
                 current.clear();
             }
         }
@@ -170,8 +229,7 @@ ImportReport importLatencyTable(const std::string &path, LutFormat format, const
             R"re('op_name':\s*'([^']+)'.*'op_data_shape':\s*\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\).*'op_dtype':\s*'([^']+)'.*'op_latency':\s*([-+0-9.eE]+))re");
         std::string line;
         int lineNo = 0;
-        while (std::getline(in, line)) {
-            ++lineNo;
+        while (nextLine(in, line, lineNo, path)) {
             if (line.find_first_not_of(" \t\r") == std::string::npos)
                 continue;
             std::smatch m;
@@ -182,11 +240,12 @@ ImportReport importLatencyTable(const std::string &path, LutFormat format, const
             if (m[7] != "float" || !space.hasBlock(m[1]))
                 continue;
             LayerSpec l;
-            l.inputSize = std::stoi(m[3]);
-            l.cin = std::stoi(m[4]);
-            l.cout = std::stoi(m[5]);
-            l.stride = std::stoi(m[6]);
-            use(opSignature(l, space.block(m[1])), std::stod(m[8]) * unitToMs);
+            l.inputSize = shapeField(m[3], 1, 1 << 16, path, lineNo, "op_data_shape height");
+            l.cin = shapeField(m[4], 1, 1 << 20, path, lineNo, "op_data_shape cin");
+            l.cout = shapeField(m[5], 1, 1 << 20, path, lineNo, "op_data_shape cout");
+            l.stride = shapeField(m[6], 1, 99, path, lineNo, "op_data_shape stride");
+            const std::string where = "line " + std::to_string(lineNo) + ": op_latency";
+            use(opSignature(l, space.block(m[1])), checkedMs(numberField(m[8], path, where) * unitToMs, where));
         }
         t.provenance["note"] = "NNI records cover searchable blocks only; fixed_ms is 0";
     }

@@ -97,6 +97,7 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
     if (!doc.is_object() || !doc.contains("blocks") || !doc["blocks"].is_array())
         fail("/blocks", "expected an object with \"blocks\": a list of stages, each a list of [op, c, s, n, {kwargs}]");
     const json &stages = doc["blocks"];
+    const std::size_t layersWanted = space.layers().size() + 2;
     // Flatten to (path, entry) with n expanded.
     struct Entry
     {
@@ -113,9 +114,14 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
             const json &e = stages[si][ei];
             if (!e.is_array() || e.size() < 4 || !e[0].is_string())
                 fail(pathOf(si, ei), "expected [op, channels, stride, repeats, {kwargs}...]");
-            for (int f = 1; f <= 3; ++f)
-                if (!e[std::size_t(f)].is_number_integer() || e[std::size_t(f)].get<int>() < (f == 2 ? 1 : 1))
-                    fail(pathOf(si, ei, f), "expected a positive integer");
+            // channels, stride, repeats: bounded before use (a wrapped int or n = 5e7 must not get through)
+            const std::int64_t maxOf[4] = {0, kMaxArchDefChannels, 2, std::int64_t(layersWanted)};
+            for (int f = 1; f <= 3; ++f) {
+                const json &v = e[std::size_t(f)];
+                if (!v.is_number_integer() || v.get<std::int64_t>() < 1 || (v.is_number_unsigned() && v.get<std::uint64_t>() > 1u << 30)
+                    || v.get<std::int64_t>() > maxOf[f])
+                    fail(pathOf(si, ei, f), "expected an integer in 1.." + std::to_string(maxOf[f]) + ", got " + v.dump());
+            }
             json kw = json::object();
             for (std::size_t k = 4; k < e.size(); ++k) {
                 if (!e[k].is_object())
@@ -123,6 +129,10 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
                 kw.update(e[k]);
             }
             const int n = e[3].get<int>();
+            if (flat.size() + std::size_t(n) > layersWanted)
+                fail(pathOf(si, ei, 3), "expected a stem, " + std::to_string(layersWanted - 2) + " searchable layers of space "
+                                            + space.name + " and a head (" + std::to_string(layersWanted)
+                                            + " blocks); this entry goes past them");
             for (int r = 0; r < n; ++r)
                 flat.push_back({pathOf(si, ei), e[0].get<std::string>(), e[1].get<int>(), r == 0 ? e[2].get<int>() : 1, kw});
         }
@@ -133,6 +143,8 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
                             + " and a head (" + std::to_string(layers.size() + 2) + " blocks), got " + std::to_string(flat.size()));
     Architecture a;
     a.space = space.name;
+    if (doc.contains("name") && !doc["name"].is_string())
+        fail("/name", "expected a string");
     a.name = doc.value("name", std::string());
     a.source = "imported from " + source + " (mobile-vision arch_def)";
     const Entry &stem = flat.front();
@@ -149,8 +161,9 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
     if (head.c != space.headChannels)
         a.headChannels = head.c;
     if (doc.contains("input_size")) {
-        if (!doc["input_size"].is_number_integer())
-            fail("/input_size", "expected an integer");
+        if (!doc["input_size"].is_number_integer() || doc["input_size"].get<std::int64_t>() < 8
+            || doc["input_size"].get<std::int64_t>() > kMaxInputSize || doc["input_size"].is_number_float())
+            fail("/input_size", "expected an integer in 8.." + std::to_string(kMaxInputSize));
         if (doc["input_size"].get<int>() != space.inputSize)
             a.inputSize = doc["input_size"].get<int>();
     }
@@ -181,8 +194,13 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
                 groups = 2;
             } else
                 fail(e.path + "/0", "unknown op '" + e.op + "' (expected skip, ir_k3, ir_k5, ir_k3_g2, ir_k5_g2 or ir_k3_sep)");
-            if (!e.kw.contains("expansion") || !e.kw["expansion"].is_number())
-                fail(e.path + "/4/expansion", "expected the expansion (e.g. {\"expansion\": 6})");
+            if (!e.kw.contains("expansion") || !e.kw["expansion"].is_number() || !(e.kw["expansion"].get<double>() > 0)
+                || !(e.kw["expansion"].get<double>() <= 64))
+                fail(e.path + "/4/expansion", "expected the expansion, a number in (0, 64] (e.g. {\"expansion\": 6})");
+            if (e.kw.contains("always_pw") && !e.kw["always_pw"].is_boolean())
+                fail(e.path + "/4/always_pw", "expected true or false");
+            if (e.kw.contains("pwl_groups") && !e.kw["pwl_groups"].is_number_integer())
+                fail(e.path + "/4/pwl_groups", "expected an integer");
             const double ex = e.kw["expansion"].get<double>();
             if (std::abs(ex - 1.0) < 1e-9 && !e.kw.value("always_pw", false))
                 fail(e.path + "/4/always_pw",

@@ -58,20 +58,20 @@ static BlockSpec readBlock(const JsonReader &r, const std::string &name)
     if (type != "irf")
         r.fail("type", "expected \"irf\" or \"skip\", got \"" + type + "\"");
     b.kind = BlockSpec::Kind::Irf;
-    b.kernel = r.getInt("kernel");
+    b.kernel = r.getIntIn("kernel", 1, kMaxKernel);
     if (b.kernel < 1 || b.kernel % 2 == 0)
         r.fail("kernel", "expected an odd kernel size >= 1");
     b.expansion = r.getDouble("expansion");
-    if (!(b.expansion > 0))
-        r.fail("expansion", "expected a positive number");
-    b.groups = r.getInt("groups", 1);
+    if (!(b.expansion > 0 && b.expansion <= kMaxExpansion))
+        r.fail("expansion", "expected a positive number, at most 64");
+    b.groups = r.getIntIn("groups", 1, 1024, 1);
     if (b.groups < 1)
         r.fail("groups", "expected an integer >= 1");
     b.doubleDw = r.getBool("double_dw", false);
     b.se = r.getBool("se", false);
     b.hswish = r.getBool("hswish", false);
     b.alwaysPw = r.getBool("always_pw", true);
-    b.widthDivisor = r.getInt("width_divisor", 0);
+    b.widthDivisor = r.getIntIn("width_divisor", 0, 1024, 0);
     if (b.widthDivisor < 0)
         r.fail("width_divisor", "expected 0 (exact) or a positive divisor");
     return b;
@@ -92,22 +92,22 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
     s.description = r.getString("description", "");
     {
         JsonReader in = r.child("input");
-        s.inputSize = in.getInt("size");
-        s.inputChannels = in.getInt("channels", 3);
+        s.inputSize = in.getIntIn("size", 1, kMaxInputSize);
+        s.inputChannels = in.getIntIn("channels", 1, 64, 3);
         if (s.inputSize < 8)
             in.fail("size", "expected an input size >= 8");
         if (s.inputChannels < 1)
             in.fail("channels", "expected >= 1 channel");
     }
-    s.numClasses = r.getInt("num_classes");
+    s.numClasses = r.getIntIn("num_classes", 0, 1000000);
     if (s.numClasses < 2)
         r.fail("num_classes", "expected at least 2 classes");
     if (params.numClasses > 0)
         s.numClasses = params.numClasses;
     {
         JsonReader st = r.child("stem");
-        s.stemChannels = st.getInt("channels");
-        s.stemKernel = st.getInt("kernel", 3);
+        s.stemChannels = st.getIntIn("channels", 1, kMaxChannels);
+        s.stemKernel = st.getIntIn("kernel", 1, kMaxKernel, 3);
         s.stemStride = st.getInt("stride");
         const std::string act = st.getString("activation", "relu");
         if (act != "relu" && act != "hswish")
@@ -120,18 +120,18 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
     }
     {
         JsonReader hd = r.child("head");
-        s.headChannels = hd.getInt("channels");
+        s.headChannels = hd.getIntIn("channels", 1, kMaxHeadChannels);
         if (s.headChannels < 1)
             hd.fail("channels", "expected a positive width");
         s.headType = hd.getString("type", "conv");
         if (s.headType != "conv" && s.headType != "ir_pool")
             hd.fail("type", "expected conv or ir_pool");
         s.headExpansion = hd.getDouble("expansion", 6);
-        if (!(s.headExpansion > 0))
-            hd.fail("expansion", "expected a positive number");
+        if (!(s.headExpansion > 0 && s.headExpansion <= kMaxExpansion))
+            hd.fail("expansion", "expected a positive number, at most 64");
     }
     if (r.has("resolutions")) {
-        s.resolutions = r.getIntArray("resolutions");
+        s.resolutions = r.getIntArrayIn("resolutions", 1, kMaxInputSize, 64);
         for (std::size_t i = 0; i < s.resolutions.size(); ++i)
             if (s.resolutions[i] < 8)
                 r.fail("resolutions/" + std::to_string(i), "expected a resolution >= 8");
@@ -154,11 +154,12 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
     if (!r.has("stages") || !r.node().at("stages").is_array() || r.node().at("stages").empty())
         r.fail("stages", "expected a non-empty array of stages");
     const auto &stages = r.node().at("stages");
+    int layerCount = 0;
     for (std::size_t i = 0; i < stages.size(); ++i) {
         JsonReader sr(stages[i], source, "/stages/" + std::to_string(i));
         StageSpec st;
-        st.channels = sr.getInt("channels");
-        st.repeats = sr.getInt("repeats");
+        st.channels = sr.getIntIn("channels", 1, kMaxChannels);
+        st.repeats = sr.getIntIn("repeats", 1, kMaxLayers);
         st.stride = sr.getInt("stride");
         if (st.channels < 1)
             sr.fail("channels", "expected a positive width");
@@ -174,7 +175,7 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
                             "\"" + st.candidates[c] + "\" is not defined under /blocks");
         }
         if (sr.has("width_options")) {
-            st.widthOptions = sr.getIntArray("width_options");
+            st.widthOptions = sr.getIntArrayIn("width_options", 1, kMaxChannels, 64);
             for (std::size_t w = 0; w < st.widthOptions.size(); ++w)
                 if (st.widthOptions[w] < 1 || st.widthOptions[w] > st.channels)
                     sr.fail("width_options/" + std::to_string(w), "expected 1 <= width <= the stage's channels " + std::to_string(st.channels));
@@ -183,20 +184,26 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
             if (!sr.node().at("expansion_options").is_array())
                 sr.fail("expansion_options", "expected an array of positive numbers");
             for (const auto &e : sr.node().at("expansion_options")) {
-                if (!e.is_number() || !(e.get<double>() > 0))
+                if (!e.is_number() || !(e.get<double>() > 0 && e.get<double>() <= kMaxExpansion))
                     sr.fail("expansion_options", "expected an array of positive numbers");
                 st.expansionOptions.push_back(e.get<double>());
             }
         }
         s.stages.push_back(st);
+        layerCount += st.repeats;
+        if (layerCount > kMaxLayers)
+            sr.fail("repeats", "the space would have more than " + std::to_string(kMaxLayers) + " searchable layers");
     }
 
     if (params.widthMultiplier != 1.0) {
-        if (!(params.widthMultiplier > 0))
-            throw Error::at(source, "width multiplier", "expected a positive number");
+        if (!(params.widthMultiplier > 0 && params.widthMultiplier <= 8))
+            throw Error::at(source, "width multiplier", "expected a positive number, at most 8");
         s.stemChannels = roundWidth(s.stemChannels * params.widthMultiplier);
-        for (auto &st : s.stages)
+        for (auto &st : s.stages) {
             st.channels = roundWidth(st.channels * params.widthMultiplier);
+            if (st.channels > kMaxChannels || s.stemChannels > kMaxChannels)
+                throw Error::at(source, "width multiplier", "widths above " + std::to_string(kMaxChannels) + " channels");
+        }
     }
 
     // Every candidate must fit every layer it may occupy (groups divide the widths).

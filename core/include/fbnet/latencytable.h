@@ -10,6 +10,9 @@
 
 namespace fbnet {
 
+/** The largest latency a table may hold for one op or fixed_ms (about 2.8 hours): larger is a broken table. */
+inline constexpr double kMaxLatencyMs = 1e7;
+
 /** One operator's latency in milliseconds. */
 struct LatencyEntry
 {

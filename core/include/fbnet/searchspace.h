@@ -6,6 +6,18 @@
 
 namespace fbnet {
 
+/**
+ * Bounds every parser applies to sizes (search spaces, architectures, arch_defs, imports), so that
+ * shapes, MACs and memory stay bounded: no integer wraps, no bad_alloc from a typo.
+ */
+inline constexpr int kMaxInputSize = 1024;
+inline constexpr int kMaxChannels = 4096;        ///< a stage's or layer's width
+inline constexpr int kMaxHeadChannels = 16384;
+inline constexpr int kMaxArchDefChannels = kMaxHeadChannels;
+inline constexpr double kMaxExpansion = 64;
+inline constexpr int kMaxKernel = 11;
+inline constexpr int kMaxLayers = 256;           ///< searchable layers of a space
+
 /** One kind of block a searchable layer can hold (an FBNet inverted-residual block or skip). */
 struct BlockSpec
 {
