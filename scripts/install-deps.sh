@@ -10,6 +10,7 @@ packages=(
   xvfb xauth fonts-dejavu-core          # the studio's screenshot test runs the real window under Xvfb
   libgtest-dev googletest
   dataset-fashion-mnist                  # the default data set, /usr/share/datasets/fashion-mnist
+  clang libclang-rt-14-dev libomp-dev    # the sanitized build (ASan + UBSan) and the libFuzzer harnesses
 )
 [ "${FBNET_WITH_BENCH_REFERENCE:-0}" = 1 ] && packages+=(python3-torch)
 

@@ -1,0 +1,16 @@
+// CIFAR-10 binary batches (test_batch.bin: 3073-byte records, label then 3x32x32 pixels).
+#include "fuzzutil.h"
+
+#include "fbnet/dataset.h"
+
+using namespace fbnet;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+    FBNET_FUZZ_BODY({
+        const std::string dir = fuzz::scratchDir() + "/cifar";
+        std::filesystem::create_directories(dir);
+        std::ofstream(dir + "/test_batch.bin", std::ios::binary | std::ios::trunc) << fuzz::text(data, size);
+        loadCifar10(dir, Split::Test);
+    });
+}
