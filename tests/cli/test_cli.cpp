@@ -578,3 +578,46 @@ TEST(Cli, ResumeRefusesADamagedOrMissingCheckpointAndKeepsTheHistory)
     EXPECT_EQ(queryOne(moved, "SELECT count(*) FROM runs"), "0");
     EXPECT_FALSE(fs::exists(moved.string() + "-checkpoints/run-1.ckpt"));
 }
+
+// Issue 18: inputs that crashed or misled. A file name with ':' is a file, not RUN:ID; one
+// damaged architecture row is reported and the rest of the run shows; a stored θ wider than the
+// space (signal 11 in `sample`) or not finite is refused with the field.
+TEST(Cli, DamagedRowsAndOddInputsAreReportedNotFatal)
+{
+    const auto d = tempDir("oddinputs");
+    const auto tiny = writeTinySpace(d);
+    const auto db = d / "runs.sqlite";
+    std::string flat;
+    for (const auto &a : tinySearchArgs(db, tiny, 2))
+        flat += a + " ";
+    ASSERT_EQ(runCli("search " + flat + "--max-steps 2 --name r").code, 0);
+    auto sql = [&](const std::string &q) {
+        sqlite3 *h = nullptr;
+        ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, q.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << q;
+        sqlite3_close(h);
+    };
+    const auto odd = d / "odd:name.json";
+    auto r = runCli("export --runs " + db.string() + " --run r --format json --out " + odd.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = runCli("import " + odd.string() + " --space " + tiny.space);
+    EXPECT_EQ(r.code, 0) << r.out;
+
+    sql("INSERT INTO architectures(run_id, role, name, arch) VALUES ((SELECT id FROM runs WHERE name = 'r'), 'sample', 'broken', '{not json')");
+    r = runCli("runs show r --runs " + db.string());
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("cannot be read and is left out"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("argmax"), std::string::npos) << r.out;
+    r = runCli("runs list --runs " + db.string());
+    EXPECT_EQ(r.code, 0) << r.out;
+
+    sql("UPDATE runs SET theta = '[[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [0.1, 0.2, 0.3, 0.4]]' WHERE name = 'r'");
+    r = runCli("sample --runs " + db.string() + " --run r --count 3");
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("theta"), std::string::npos) << r.out;
+    sql("UPDATE runs SET theta = '[[0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.3]]' WHERE name = 'r'");
+    r = runCli("sample --runs " + db.string() + " --run r --count 3");
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("theta"), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(db, "PRAGMA integrity_check"), "ok");
+}

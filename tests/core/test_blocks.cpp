@@ -1,3 +1,5 @@
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "blocks.h"
@@ -211,6 +213,27 @@ TEST(FastOps, MatchesLibraryBatchNormAndRelu)
                 EXPECT_GT((y2 == 0).sum().item<int64_t>(), 0);
             }
         }
+}
+
+// Issue 18: a NaN reaching batch norm stays NaN, as in the library, so the search's loss check
+// sees it (our kernel's ReLU turned it into 0, and into -inf without ReLU).
+TEST(FastOps, NanPropagatesLikeTheLibrary)
+{
+    for (const bool relu : {true, false}) {
+        SCOPED_TRACE("relu=" + std::to_string(relu));
+        torch::manual_seed(5);
+        auto x = torch::randn({4, 3, 5, 5});
+        x[1][2][3][4] = std::numeric_limits<float>::quiet_NaN();
+        x = x.contiguous(at::MemoryFormat::ChannelsLast);
+        torch::nn::BatchNorm2d lib(3), fused(3);
+        setFastOpsEnabled(false);
+        const auto y1 = batchNormRelu(x, lib, relu);
+        setFastOpsEnabled(true);
+        const auto y2 = batchNormRelu(x, fused, relu);
+        EXPECT_EQ(torch::isnan(y1).sum().item<int64_t>(), 100);  // the whole channel: its mean is NaN
+        EXPECT_EQ(torch::isnan(y2).sum().item<int64_t>(), torch::isnan(y1).sum().item<int64_t>());
+        EXPECT_EQ(torch::isinf(y2).sum().item<int64_t>(), 0);
+    }
 }
 
 TEST(FastOps, EvaluationAndNchwTakeTheLibraryPath)

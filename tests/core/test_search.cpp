@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <random>
 #include <fstream>
 #include <thread>
@@ -425,4 +426,30 @@ TEST(Train, InitialisingFromTheSupernetStartsFromWhatTheSearchLearned)
         EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
     }
     std::filesystem::remove(ckpt);
+}
+
+// Issue 18: a loss that stops being a number ends the search with a message, before any update,
+// instead of a θ of NaN stored as "finished". Every value here passes validation on its own
+// (latencies up to 1e7 ms, beta up to 100), but CE + LAT^100 overflows.
+TEST(Search, ANonFiniteLossStopsTheSearchWithAMessage)
+{
+    const auto space = tinySpace(R"(["skip", "k3_e1"])", 2);
+    const auto lut = tableFor(space, {{"skip", 1e6}, {"k3_e1", 1e6}});
+    auto c = quickConfig();
+    c.epochs = 2;
+    c.lossForm = LossForm::Additive;
+    c.alpha = 1;
+    c.beta = 100;
+    Recorder rec;
+    StopToken stop;
+    try {
+        const auto r = runSearch(space, lut, stripes(256, 1), c, rec, stop);
+        FAIL() << "a non-finite loss was accepted: " << r.epochs.size() << " epochs, theta loss "
+               << (r.epochs.empty() ? 0.0 : r.epochs.back().thetaLoss);
+    } catch (const fbnet::Error &e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("loss: became inf"), std::string::npos) << m;
+        EXPECT_NE(m.find("at epoch 0, step 0 of the weight phase"), std::string::npos) << m;
+        EXPECT_NE(m.find("Stopped before the update"), std::string::npos) << m;
+    }
 }
