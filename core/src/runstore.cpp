@@ -365,6 +365,11 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
             throw Error::at(path, "user_version",
                             "schema version " + std::to_string(version) + " was written by a newer fbnet-studio; this build reads versions up to "
                                 + std::to_string(kSchemaVersion) + ". Nothing was changed.");
+        // A damaged header can hold a negative version (it indexed the migrations out of bounds).
+        if (version < 0)
+            throw Error::at(path, "user_version",
+                            "schema version " + std::to_string(version) + " is not one fbnet-studio writes; the file is damaged or not a runs store. "
+                            "Nothing was changed.");
         // A non-empty file without our version must not be taken over.
         if (version == 0 && objects > 0)
             throw Error::at(path, "user_version", "an SQLite database that is not an fbnet-studio runs store; nothing was changed");
@@ -385,8 +390,8 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
             // under the write lock, so exactly one of them runs the migrations.
             Impl::Transaction t(*d);
             version = d->userVersion();
-            if (version > kSchemaVersion)
-                throw Error::at(path, "user_version", "schema version " + std::to_string(version) + " was written by a newer fbnet-studio");
+            if (version > kSchemaVersion || version < 0)
+                throw Error::at(path, "user_version", "schema version " + std::to_string(version) + " is not one this build can migrate");
             for (int v = version; v < kSchemaVersion; ++v)
                 d->exec(kMigrations[v]);
             if (version < kSchemaVersion)

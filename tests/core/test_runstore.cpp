@@ -284,6 +284,21 @@ TEST(RunStore, RefusesWhatItCannotReadAndChangesNothing)
         EXPECT_NE(std::string(e.what()).find(newer.string()), std::string::npos);
     }
     EXPECT_EQ(bytesOf(newer), before);
+    // A negative version, as a damaged header can hold: it indexed the migrations out of bounds
+    // (found by fuzz_store; UBSan: index -N out of bounds in RunStore::RunStore).
+    for (const char *v : {"-1", "-2147483648"}) {
+        const auto negative = d / (std::string("negative") + v + ".sqlite");
+        execSql(negative, std::string("PRAGMA user_version = ") + v + ";");
+        const std::string negativeBefore = bytesOf(negative);
+        try {
+            RunStore s(negative.string());
+            FAIL() << "opened a store of version " << v;
+        } catch (const Error &e) {
+            EXPECT_NE(std::string(e.what()).find(std::string("schema version ") + v + " is not one fbnet-studio writes"), std::string::npos)
+                << e.what();
+        }
+        EXPECT_EQ(bytesOf(negative), negativeBefore);
+    }
     // Not a database.
     const auto junk = d / "junk.sqlite";
     std::ofstream(junk) << std::string(4096, 'x');
