@@ -10,7 +10,8 @@ cd "$(dirname "$0")/../.."
 root="$PWD"
 seconds="${1:-600}"
 shift || true
-all=(space architecture archdef lut measurements lutimport idx cifar checkpoint store config)
+# The harness list has one home, tests/fuzz/CMakeLists.txt (build-sanitized.sh reads it too).
+read -r -a all <<< "$(sed -n 's/^set(FBNET_FUZZ_HARNESSES \(.*\))$/\1/p' tests/fuzz/CMakeLists.txt)"
 harnesses=("$@")
 [ ${#harnesses[@]} -eq 0 ] && harnesses=("${all[@]}")
 [ -x build-sanitize/tests/fuzz/fuzz_store ] || bash scripts/build-sanitized.sh > /dev/null
