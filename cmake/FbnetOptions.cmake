@@ -2,7 +2,7 @@
 add_library(fbnet_options INTERFACE)
 target_compile_features(fbnet_options INTERFACE cxx_std_17)
 target_compile_options(fbnet_options INTERFACE
-  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wno-unused-parameter>)
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic>)
 
 add_library(fbnet_qt_options INTERFACE)
 target_compile_definitions(fbnet_qt_options INTERFACE

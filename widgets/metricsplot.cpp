@@ -51,6 +51,18 @@ void MetricsPlot::addPoint(double step, double loss, double accuracy, double lat
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void MetricsPlot::setSeries(const QVector<double> &keys, const QVector<double> &loss, const QVector<double> &accuracy,
+                            const QVector<double> &latencyMs)
+{
+    m_loss->setData(keys, loss, true);
+    m_accuracy->setData(keys, accuracy, true);
+    m_latency->setData(keys, latencyMs, true);
+    m_loss->rescaleAxes();
+    m_accuracy->rescaleAxes(true);
+    m_latency->rescaleAxes();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void MetricsPlot::clear()
 {
     for (auto *g : {m_loss, m_accuracy, m_latency})

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QVector>
 #include <QWidget>
 
 class QCustomPlot;
@@ -15,6 +16,9 @@ class MetricsPlot final : public QWidget
 public:
     explicit MetricsPlot(QWidget *parent = nullptr);
     void addPoint(double step, double loss, double accuracy, double latencyMs);
+    /** Replaces every point at once (a stored run: one rescale, not one per point). Keys ascending. */
+    void setSeries(const QVector<double> &keys, const QVector<double> &loss, const QVector<double> &accuracy,
+                   const QVector<double> &latencyMs);
     void clear();
     /** Writes the plot as PNG or PDF (by the file's extension); false on failure. */
     bool save(const QString &path) const;

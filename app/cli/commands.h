@@ -7,6 +7,7 @@
 
 #include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
+#include "fbnet/datasetkinds.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/evaluate.h"
 #include "fbnet/runstore.h"
@@ -51,8 +52,17 @@ Architecture loadArchitectureArg(const std::string &arg, const std::string &spac
 
 std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
 
-/** --epochs --batch-size --max-steps --seed --threads: how each architecture is trained (pareto, random). */
-void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config);
+/**
+ * --device --threads --no-channels-last: where a search or a training computes. `deviceFlag`
+ * false leaves --device out (fbnet pareto's --device names its latency table).
+ */
+void addComputeOptions(CLI::App *cmd, ComputeOptions &compute, bool deviceFlag = true);
+
+/** --epochs --batch-size --max-steps --seed and the compute options: how each architecture is trained (pareto, random). */
+void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config, bool deviceFlag = true);
+
+/** One training epoch on stderr, as pareto, random and train print it. */
+void printEpoch(const TrainEpoch &e);
 
 /** evaluateStoredArchitecture with each epoch printed to stderr. */
 Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup, const TrainConfig &config,

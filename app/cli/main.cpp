@@ -23,6 +23,32 @@ std::string formatCount(double v)
     return buf;
 }
 
+/**
+ * The CLI's own wording for a core error: which flag sets the value it names. Core errors name the
+ * file, the field and what was expected, never a flag (the studio shows them in its dialogs).
+ */
+static std::string flagHint(const Error &e)
+{
+    const auto starts = [&](const char *prefix) { return e.source().rfind(prefix, 0) == 0; };
+    if (starts("latency table") && e.field() == "cost")
+        return "use --lut flops or --lut params";
+    if (e.source() == "data set")
+        return "set with --dataset";
+    if (starts("compute options"))
+        return "set with --device, --threads or --no-channels-last";
+    if (starts("lut import") && e.field() == "format")
+        return "set with --format";
+    if (starts("lut import") && e.field() == "unit")
+        return "set with --unit";
+    if (e.field().rfind("owner of run", 0) == 0 && std::string(e.what()).find("cannot be checked") != std::string::npos)
+        return "--force-takeover takes it over";
+    if (starts("latency fit") && e.field() == "model")
+        return "--prior TABLE adds a prior";
+    if (e.field() == "writable")
+        return "--runs FILE puts the runs database elsewhere";
+    return {};
+}
+
 } // namespace fbnet::cli
 
 int main(int argc, char **argv)
@@ -46,7 +72,8 @@ int main(int argc, char **argv)
     try {
         return run ? run() : 0;
     } catch (const fbnet::Error &e) {
-        std::fprintf(stderr, "fbnet: error: %s\n", e.what());
+        const std::string hint = fbnet::cli::flagHint(e);
+        std::fprintf(stderr, "fbnet: error: %s%s\n", e.what(), hint.empty() ? "" : (" (" + hint + ")").c_str());
         return 1;
     } catch (const std::exception &e) {
         // libtorch appends its C++ stack ("Exception raised from …"): the user gets the message.

@@ -1,8 +1,10 @@
 // fbnet pareto: train a run's architectures (and a random baseline's) and print the front.
 
 #include <cstdio>
+#include <map>
 
 #include "commands.h"
+#include "fbnet/jobs.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/pareto.h"
@@ -15,19 +17,30 @@ namespace fbnet::cli {
 Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const TrainingSetup &setup, const TrainConfig &config,
                           const LatencyTable &lut, const StopToken &stop, bool measure, const std::string &weightsPath)
 {
-    return evaluateStoredArchitecture(store, a, setup, config, lut, stop, measure, weightsPath, [](const TrainEpoch &e) {
-        std::fprintf(stderr, "  epoch %d: train acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainAccuracy * 100,
-                     e.testAccuracy * 100, e.seconds);
-    });
+    return evaluateStoredArchitecture(store, a, setup, config, lut, stop, measure, weightsPath, printEpoch);
 }
 
-void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config)
+void printEpoch(const TrainEpoch &e)
+{
+    std::fprintf(stderr, "  epoch %d: train acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainAccuracy * 100,
+                 e.testAccuracy * 100, e.seconds);
+}
+
+void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config, bool deviceFlag)
 {
     cmd->add_option("--epochs", config.epochs, "Epochs per architecture")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--batch-size", config.batchSize, "Batch size")->capture_default_str();
     cmd->add_option("--max-steps", config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", config.seed, "Random seed")->capture_default_str();
-    cmd->add_option("--threads", config.threads, "Compute threads (0: all cores)")->capture_default_str();
+    addComputeOptions(cmd, config.compute, deviceFlag);
+}
+
+void addComputeOptions(CLI::App *cmd, ComputeOptions &compute, bool deviceFlag)
+{
+    if (deviceFlag)
+        cmd->add_option("--device", compute.device, "cpu, cuda or cuda:N (cuda needs a CUDA build of libtorch)")->capture_default_str();
+    cmd->add_option("--threads", compute.threads, "Compute threads (0: all cores)")->capture_default_str();
+    cmd->add_flag("--no-channels-last{false}", compute.channelsLast, "Keep activations in NCHW instead of NHWC");
 }
 
 namespace {
@@ -64,48 +77,44 @@ int runPareto(ParetoOptions &o)
     const TrainingSetup setup = loadTrainingSetup(st.invocation.space, dataset, o.subset, o.testSubset, o.config.seed);
     const LatencyTable lut = o.device.empty() ? st.lut : LatencyTable::load(resolveLutPath(o.device, st.space.name));
 
-    std::vector<std::pair<std::string, StoredArchitecture>> todo;
-    auto add = [&](const RunInfo &r, const std::string &origin) {
-        int n = 0;
+    std::vector<StoredArchitecture> todo;
+    std::map<std::int64_t, std::string> origin;
+    auto add = [&](const RunInfo &r, const std::string &from, int max) {
         for (const auto &a : store.architectures(r.id)) {
-            if (o.maxArchitectures > 0 && n >= o.maxArchitectures && origin == "search")
+            if (max > 0 && int(todo.size()) >= max)
                 break;
-            todo.emplace_back(origin, a);
-            ++n;
+            todo.push_back(a);
+            origin[a.id] = from;
         }
     };
-    add(run, run.kind == "random" ? "random" : "search");
+    add(run, run.kind == "random" ? "random" : "search", run.kind == "random" ? 0 : o.maxArchitectures);
     if (!o.baseline.empty()) {
         const RunInfo b = store.run(o.baseline);
         if (b.space != run.space)
             throw Error::at(store.path(), "run " + b.name, "is in space " + b.space + ", run " + run.name + " in " + run.space);
-        add(b, "random");
+        add(b, "random", 0);
     }
     if (todo.empty())
         throw Error::at(store.path(), "run " + run.name, "has no architectures (fbnet sample --run " + run.name + ")");
 
     StopToken stop;
     SigintStop sigint(stop);
-    std::vector<Point> points;
-    for (std::size_t i = 0; i < todo.size() && !stop.stopRequested(); ++i) {
-        const auto &[origin, a] = todo[i];
-        Point p{origin, a, {}, 0};
-        // Reuse a stored evaluation with the same data and epochs.
-        const auto stored = findEvaluation(store, a.id, trainingProtocol(setup, o.config), o.measure);
-        if (stored) {
-            p.eval = *stored;
-            std::fprintf(stderr, "[%zu/%zu] %s: stored evaluation %.2f%%\n", i + 1, todo.size(), a.architecture.name.c_str(),
-                         p.eval.top1 * 100);
-        } else {
-            std::fprintf(stderr, "[%zu/%zu] training %s (%s, id %lld)\n", i + 1, todo.size(), a.architecture.name.c_str(), origin.c_str(),
+    EvaluationEvents events;
+    events.onArchitecture = [&](int i, int total, const StoredArchitecture &a, bool reused) {
+        if (!reused)
+            std::fprintf(stderr, "[%d/%d] training %s (%s, id %lld)\n", i, total, a.architecture.name.c_str(), origin[a.id].c_str(),
                          (long long)a.id);
-            p.eval = evaluateStored(store, a, setup, o.config, lut, stop, o.measure, {});
-            if (stop.stopRequested())
-                break;
-        }
-        p.ms = o.measure ? p.eval.measuredMs : lut.predict(setup.space, a.architecture);
-        points.push_back(p);
-    }
+    };
+    events.onEpoch = [](int, int, const StoredArchitecture &, const TrainEpoch &e) { printEpoch(e); };
+    events.onEvaluated = [&](int i, int total, const StoredArchitecture &a, const Evaluation &e, bool reused) {
+        if (reused)
+            std::fprintf(stderr, "[%d/%d] %s: stored evaluation %.2f%%\n", i, total, a.architecture.name.c_str(), e.top1 * 100);
+    };
+    const EvaluationOutcome outcome = evaluateArchitectures(store, todo, setup, o.config, lut, o.measure, stop, events);
+    std::vector<Point> points;
+    for (const auto &done : outcome.evaluated)
+        points.push_back({origin[done.architecture.id], done.architecture, done.evaluation,
+                          o.measure ? done.evaluation.measuredMs : lut.predict(setup.space, done.architecture.architecture)});
     std::vector<ParetoPoint> pp;
     for (const auto &p : points)
         pp.push_back({p.arch.architecture.name, p.ms, p.eval.top1});
@@ -156,7 +165,7 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--max-archs", o->maxArchitectures, "Train at most this many of the run's architectures (0: all)")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images per architecture")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();
-    addPerArchitectureTrainingOptions(cmd, o->config);
+    addPerArchitectureTrainingOptions(cmd, o->config, /*deviceFlag=*/false);
     cmd->add_option("--out", o->out, "Also write the points as CSV");
     cmd->callback([o, &run] { run = [o] { return runPareto(*o); }; });
 }

@@ -68,7 +68,7 @@ int runSearchCommand(SearchOptions &o)
     req.config = o.config;
     req.name = o.name;
     req.resume = o.resume;
-    req.threads = o.config.threads;
+    req.threads = o.config.compute.threads;
     req.forceTakeover = o.forceTakeover;
     SearchConfig &c = req.config;
     if (o.resume.empty()) {
@@ -109,7 +109,7 @@ int runSearchCommand(SearchOptions &o)
                                                    in.space.name.c_str(), in.space.layerCount(), in.space.log10Size(),
                                                    in.data.name.c_str(), in.data.size(), in.lut.device.c_str(),
                                                    in.lut.provenanceKind.c_str(), toString(cfg.mode).c_str(), cfg.epochs,
-                                                   cfg.warmupEpochs, run.epochsCompleted, cfg.batchSize, setComputeThreads(cfg.threads));
+                                                   cfg.warmupEpochs, run.epochsCompleted, cfg.batchSize, setComputeThreads(cfg.compute.threads));
                                       if (!o.out.empty())
                                           inputs = in;
                                       c = cfg;
@@ -167,7 +167,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     c.batchSize = 32;
     auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, soft masks)");
     cmd->add_option("--space", inv.space, "Search space name or JSON file")->capture_default_str();
-    cmd->add_option("--dataset", inv.dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
+    cmd->add_option("--dataset", inv.dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();
     cmd->add_option("--lut", inv.lut, "Cost: a latency table (shipped name such as pixel3, local = this CPU measured on first use, or a JSON file) or flops / params (analytic; FBNetV2 spaces). Default: pixel3, or flops for FBNetV2 spaces");
     cmd->add_option("--out", o->out, "Also write the result files to this directory (the run is always stored in --runs)");
     cmd->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
@@ -196,7 +196,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--samples", c.samples, "Architectures sampled from softmax(theta) at the end")->capture_default_str();
     cmd->add_option("--max-steps", c.maxStepsPerEpoch, "Cap steps per phase and epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-    cmd->add_option("--threads", c.threads, "Compute threads (0: all cores)")->capture_default_str();
+    addComputeOptions(cmd, c.compute);
     cmd->callback([o, &run] { run = [o] { return runSearchCommand(*o); }; });
 }
 

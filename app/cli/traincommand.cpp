@@ -136,7 +136,7 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_flag("--init-from-supernet", o->initFromSupernet,
                   "Start from the search's supernet weights of the chosen blocks (needs --arch RUN:ID; FBNetV2: sliced to the chosen widths)");
     cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");
-    cmd->add_option("--dataset", o->dataset, "fashion-mnist[:DIR] | cifar10:DIR | synthetic[:N]")->capture_default_str();
+    cmd->add_option("--dataset", o->dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images (0: all)")->capture_default_str();
     cmd->add_option("--epochs", o->config.epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
@@ -145,7 +145,7 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_flag("--no-augment", o->noAugment, "No random crop / flip");
     cmd->add_option("--max-steps", o->config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
-    cmd->add_option("--threads", o->config.threads, "Compute threads (0: all cores)")->capture_default_str();
+    addComputeOptions(cmd, o->config.compute);
     cmd->add_option("--out", o->out, "Write result.json, architecture.json and weights.pt here");
     cmd->callback([o, &run] { run = [o] { return runTrain(*o); }; });
 }

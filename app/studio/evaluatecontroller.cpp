@@ -1,116 +1,85 @@
 #include "evaluatecontroller.h"
 
-#include "fbnet/error.h"
-#include "fbnet/evaluate.h"
 #include "fbnet/runstore.h"
 #include "fbnet/storedsearch.h"
 
 namespace fbnet {
 
-/** Lives on the worker thread; trains inside run() and reports through signals. */
-class EvaluateWorker final : public QObject
+EvaluateController::EvaluateController(QObject *parent)
+    : QObject(parent), m_job(new studio::JobThread(QStringLiteral("fbnet-evaluate"), this))
 {
-    Q_OBJECT
-
-public:
-    void run(const EvaluateRequest &request, std::shared_ptr<StopToken> stop)
-    {
-        try {
-            // This thread's own connection to the store (WAL: the GUI keeps reading).
-            RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
-            const RunInfo run = store.run(std::int64_t(request.runId));
-            auto archs = store.architectures(run.id);
-            if (archs.empty())
-                throw Error::at(store.path(), "run " + run.name, "has no architectures to train (a search stores its argmax and samples)");
-            if (request.maxArchitectures > 0 && int(archs.size()) > request.maxArchitectures)
-                archs.resize(std::size_t(request.maxArchitectures));
-            const RunContext context = loadRunContext(run, store.path());
-            const std::string dataset = request.dataset.empty() ? context.invocation.dataset : request.dataset;
-            const TrainingSetup setup = loadTrainingSetup(context.invocation.space, dataset, request.subset, request.testSubset,
-                                                          request.config.seed);
-            const std::string protocol = trainingProtocol(setup, request.config);
-            int trained = 0, reused = 0;
-            const int total = int(archs.size());
-            for (int i = 0; i < total && !stop->stopRequested(); ++i) {
-                const auto &a = archs[std::size_t(i)];
-                const QString name = QString::fromStdString(a.architecture.name);
-                if (findEvaluation(store, a.id, protocol, false)) {
-                    ++reused;
-                    continue;
-                }
-                Q_EMIT progress(i + 1, total, name, 0, request.config.epochs, 0.0);
-                const Evaluation e = evaluateStoredArchitecture(
-                    store, a, setup, request.config, context.lut, *stop, false, {}, [&](const TrainEpoch &ep) {
-                        Q_EMIT progress(i + 1, total, name, ep.epoch + 1, request.config.epochs, ep.testAccuracy);
-                    });
-                if (e.id == 0)
-                    break;  // stopped: nothing stored for this one
-                ++trained;
-                Q_EMIT evaluated(a.id, e.top1);
-            }
-            Q_EMIT finished(trained, reused, stop->stopRequested());
-        } catch (const std::exception &e) {
-            Q_EMIT failed(QString::fromStdString(e.what()));
-        }
-    }
-
-Q_SIGNALS:
-    void progress(int index, int total, const QString &name, int epoch, int epochs, double testTop1);
-    void evaluated(qint64 architectureId, double top1);
-    void finished(int trained, int reused, bool stopped);
-    void failed(const QString &message);
-};
-
-EvaluateController::EvaluateController(QObject *parent) : QObject(parent), m_worker(new EvaluateWorker)
-{
-    m_thread.setObjectName(QStringLiteral("fbnet-evaluate"));
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &EvaluateWorker::progress, this, &EvaluateController::progress);
-    connect(m_worker, &EvaluateWorker::evaluated, this, &EvaluateController::evaluated);
-    connect(m_worker, &EvaluateWorker::finished, this, [this](int trained, int reused, bool stopped) {
-        setRunning(false);
-        Q_EMIT finished(trained, reused, stopped);
-    });
-    connect(m_worker, &EvaluateWorker::failed, this, [this](const QString &m) {
-        setRunning(false);
-        Q_EMIT failed(m);
-    });
-    m_thread.start();
-}
-
-EvaluateController::~EvaluateController()
-{
-    if (m_stop)
-        m_stop->requestStop();
-    m_thread.quit();
-    m_thread.wait();
+    connect(m_job, &studio::JobThread::runningChanged, this, &EvaluateController::runningChanged);
 }
 
 void EvaluateController::start(const EvaluateRequest &request)
 {
-    if (m_running)
-        return;
-    m_stop = std::make_shared<StopToken>();
-    setRunning(true);
-    auto stop = m_stop;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, request, stop] { worker->run(request, stop); }, Qt::QueuedConnection);
+    m_job->start([this, request](StopToken &stop) -> std::function<void()> {
+        try {
+            // This thread's own connection to the store (WAL: the GUI keeps reading).
+            RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
+            const RunInfo run = store.run(std::int64_t(request.runId));
+            const auto archs = runArchitectures(store, run, request.maxArchitectures);
+            const RunContext context = loadRunContext(run, store.path());
+            const std::string dataset = request.dataset.empty() ? context.invocation.dataset : request.dataset;
+            const TrainingSetup setup = loadTrainingSetup(context.invocation.space, dataset, request.subset, request.testSubset,
+                                                          request.config.seed);
+            EvaluationEvents events;
+            const int epochs = request.config.epochs;
+            auto report = [this, epochs](int i, int total, const StoredArchitecture &a, int epoch, double top1) {
+                m_job->post([this, i, total, epoch, epochs, top1, name = QString::fromStdString(a.architecture.name)] {
+                    Q_EMIT progress(i, total, name, epoch, epochs, top1);
+                });
+            };
+            events.onArchitecture = [&](int i, int total, const StoredArchitecture &a, bool reused) {
+                if (!reused)
+                    report(i, total, a, 0, 0.0);
+            };
+            events.onEpoch = [&](int i, int total, const StoredArchitecture &a, const TrainEpoch &ep) {
+                report(i, total, a, ep.epoch + 1, ep.testAccuracy);
+            };
+            events.onEvaluated = [this](int, int, const StoredArchitecture &a, const Evaluation &e, bool reused) {
+                if (!reused)
+                    m_job->post([this, id = a.id, top1 = e.top1] { Q_EMIT evaluated(id, top1); });
+            };
+            const EvaluationOutcome out = evaluateArchitectures(store, archs, setup, request.config, context.lut, false, stop, events);
+            return [this, out] { Q_EMIT finished(out.trained, out.reused, out.stopped); };
+        } catch (const std::exception &e) {
+            return [this, message = QString::fromStdString(e.what())] { Q_EMIT failed(message); };
+        }
+    });
 }
 
-void EvaluateController::stop()
+BaselineController::BaselineController(QObject *parent)
+    : QObject(parent), m_job(new studio::JobThread(QStringLiteral("fbnet-baseline"), this))
 {
-    if (m_stop)
-        m_stop->requestStop();
+    connect(m_job, &studio::JobThread::runningChanged, this, &BaselineController::runningChanged);
 }
 
-void EvaluateController::setRunning(bool running)
+void BaselineController::start(const BaselineRequest &request)
 {
-    if (m_running == running)
-        return;
-    m_running = running;
-    Q_EMIT runningChanged(running);
+    m_job->start([this, request](StopToken &stop) -> std::function<void()> {
+        try {
+            RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
+            RandomBaselineEvents events;
+            double budget = 0;
+            events.onStarted = [&](const RunInfo &run, const TrainingSetup &, double b) {
+                budget = b;
+                m_job->post([this, id = run.id, name = QString::fromStdString(run.name), b] { Q_EMIT started(id, name, b); });
+            };
+            events.onArchitecture = [&](int n, const StoredArchitecture &s, double spent) {
+                m_job->post([this, n, spent, budget, name = QString::fromStdString(s.architecture.name)] {
+                    Q_EMIT progress(n, name, spent, budget);
+                });
+            };
+            events.onEvaluated = [this](int, const StoredArchitecture &s, const Evaluation &e) {
+                m_job->post([this, id = s.id, top1 = e.top1] { Q_EMIT evaluated(id, top1); });
+            };
+            const RandomBaselineOutcome out = runRandomBaseline(store, request.request, stop, events);
+            return [this, out] { Q_EMIT finished(out.architectures, out.spentSeconds, out.stopped); };
+        } catch (const std::exception &e) {
+            return [this, message = QString::fromStdString(e.what())] { Q_EMIT failed(message); };
+        }
+    });
 }
 
 } // namespace fbnet
-
-#include "evaluatecontroller.moc"

@@ -2,13 +2,14 @@
 
 #include <QObject>
 #include <QString>
-#include <QThread>
 
 #include <memory>
 #include <string>
 
 #include "fbnet/search.h"
+#include "fbnet/jobs.h"
 #include "fbnet/train.h"
+#include "jobthread.h"
 
 namespace fbnet {
 
@@ -24,11 +25,9 @@ struct EvaluateRequest
     int maxArchitectures = 0;      ///< 0: all of the run's
 };
 
-class EvaluateWorker;
-
 /**
  * Trains the architectures of a run that have no evaluation yet for this data set and epoch
- * count, on a worker thread, storing each evaluation as it completes. Stop is an atomic polled
+ * count, on the studio's job thread, storing each evaluation as it completes. Stop is polled
  * every training step; a stopped architecture stores nothing.
  */
 class EvaluateController final : public QObject
@@ -38,13 +37,12 @@ class EvaluateController final : public QObject
 
 public:
     explicit EvaluateController(QObject *parent = nullptr);
-    ~EvaluateController() override;
 
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_job->isRunning(); }
 
 public Q_SLOTS:
     void start(const fbnet::EvaluateRequest &request);
-    void stop();
+    void stop() { m_job->stop(); }
 
 Q_SIGNALS:
     /** Training architecture `index` of `total` (1-based), after epoch `epoch` of `epochs` (0: starting). */
@@ -56,12 +54,43 @@ Q_SIGNALS:
     void runningChanged(bool running);
 
 private:
-    void setRunning(bool running);
+    studio::JobThread *m_job;
+};
 
-    QThread m_thread;
-    EvaluateWorker *m_worker = nullptr;
-    std::shared_ptr<StopToken> m_stop;
-    bool m_running = false;
+/** The random-search baseline of a search run (what `fbnet random --budget-of RUN` does). */
+struct BaselineRequest
+{
+    std::string runsPath;  ///< empty: the default store
+    RandomBaselineRequest request;
+};
+
+/** Runs a random baseline on the job thread; each trained architecture is stored as it completes. */
+class BaselineController final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BaselineController)
+
+public:
+    explicit BaselineController(QObject *parent = nullptr);
+
+    bool isRunning() const { return m_job->isRunning(); }
+
+public Q_SLOTS:
+    void start(const fbnet::BaselineRequest &request);
+    void stop() { m_job->stop(); }
+
+Q_SIGNALS:
+    /** The baseline's run exists: its id and name, the budget in seconds. */
+    void started(qint64 runId, const QString &name, double budgetSeconds);
+    /** Architecture `index` drawn, `spent` seconds of the budget used before training it. */
+    void progress(int index, const QString &name, double spent, double budget);
+    void evaluated(qint64 architectureId, double top1);
+    void finished(int architectures, double spentSeconds, bool stopped);
+    void failed(const QString &message);
+    void runningChanged(bool running);
+
+private:
+    studio::JobThread *m_job;
 };
 
 } // namespace fbnet

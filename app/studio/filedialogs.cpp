@@ -59,4 +59,16 @@ QString getSaveFileName(QWidget *parent, const QString &caption, const QString &
     return dialog.selectedFiles().constFirst();
 }
 
+QString getExistingDirectory(QWidget *parent, const QString &caption, const QString &start)
+{
+    QFileDialog dialog(parent, caption, start);
+    dialog.setOption(QFileDialog::DontUseNativeDialog);
+    dialog.setOption(QFileDialog::ShowDirsOnly);
+    dialog.setIconProvider(nameOnlyIconProvider());
+    dialog.setFileMode(QFileDialog::Directory);
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty())
+        return {};
+    return dialog.selectedFiles().constFirst();
+}
+
 } // namespace fbnet::studio

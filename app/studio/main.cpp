@@ -60,15 +60,15 @@ int main(int argc, char **argv)
     if (parser.isSet(demo)) {
         window.setShowDialogs(!parser.isSet(shot));
         fbnet::SearchRequest r;
-        r.dataset = "synthetic:800";
-        r.subset = 0;
+        r.invocation.dataset = "synthetic:800";
+        r.invocation.subset = 0;
         r.config.epochs = 4;
         r.config.warmupEpochs = 1;
         r.config.batchSize = 16;
         r.config.maxStepsPerEpoch = 6;
         r.config.mode = fbnet::MaskMode::Soft;
         r.config.lrTheta = 0.1;
-        r.config.threads = 0;
+        r.config.compute.threads = 0;
         QTimer::singleShot(0, &window, [&window, r] { window.startSearch(r); });
         if (parser.isSet(shot)) {
             const QString file = parser.value(shot);

@@ -8,13 +8,9 @@
 #include "searchcontroller.h"
 
 class QAction;
-class QComboBox;
 class QLabel;
 class QProgressBar;
-class QPlainTextEdit;
-class QPushButton;
-class QTableView;
-class QSortFilterProxyModel;
+class QTabWidget;
 
 namespace fbnet {
 
@@ -24,10 +20,21 @@ class DevicesView;
 class RunsModel;
 class ParetoView;
 class ArchitectureDiagram;
-class RunStore;
-struct RunContext;
-struct RunInfo;
 
+namespace studio {
+class RunSession;
+class SearchPage;
+class RunsPage;
+class ParetoPage;
+class ArchitecturePage;
+struct OpenRun;
+}
+
+/**
+ * The studio's window: composes the five pages (Search, Runs, Pareto, Architecture, Devices),
+ * the menus and the status bar, and routes between the pages, the run session and the three
+ * job controllers (search, training, random baseline). Views read the open run from the session.
+ */
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -38,106 +45,87 @@ public:
 
     SearchController *controller() { return m_controller; }
     EvaluateController *evaluator() { return m_evaluator; }
-    ThetaHeatmap *heatmap() { return m_heatmap; }
-    MetricsPlot *metrics() { return m_metrics; }
+    BaselineController *baseline() { return m_baseline; }
+    studio::RunSession *session() { return m_session; }
+    ThetaHeatmap *heatmap();
+    MetricsPlot *metrics();
     DevicesView *devices() { return m_devices; }
-    RunsModel *runsModel() { return m_runsModel; }
-    ParetoView *pareto() { return m_pareto; }
-    ArchitectureDiagram *diagram() { return m_diagram; }
+    RunsModel *runsModel();
+    ParetoView *pareto();
+    ArchitectureDiagram *diagram();
     /** Shows the tab with this name (search, runs, pareto, architecture, devices). */
     void showTab(const QString &name);
     /** Starts a search without the dialog (used by --run-demo and tests). */
     void startSearch(const SearchRequest &request);
     /** The store the studio reads and writes (default: the user's data directory). */
     void setStorePath(const QString &path);
-    QString storePath() const { return m_storePath; }
+    QString storePath() const;
     /** Re-reads the run list. */
     void refreshRuns();
-    /** Shows a stored run in every view (curves, theta replay, architecture, Pareto); false if it cannot be read. */
+    /**
+     * Opens a stored run in every view: false (with a dialog) if the store has no such run. The
+     * run is read off the GUI thread; the views fill when runOpened is emitted.
+     */
     bool openRun(qint64 runId);
-    qint64 currentRun() const { return m_runId; }
+    /** Waits (processing events) until the open run is read; false if that failed or timed out. */
+    bool waitForOpenRun(int timeoutMs = 60000);
+    qint64 currentRun() const;
     /**
      * Trains and evaluates the run's architectures that have no evaluation yet (like `fbnet pareto`)
      * on a worker thread; the Pareto view updates as each evaluation is stored.
      */
     void trainArchitectures(const EvaluateRequest &request);
-    /** openRun by name or id, optionally comparing with a published architecture; errors go to a dialog (or stderr). */
+    /** A random baseline (like `fbnet random --budget-of RUN`) on a worker thread. */
+    void startBaseline(const BaselineRequest &request);
+    /** openRun by name or id and wait for it, optionally comparing with an architecture; errors go to a dialog (or stderr). */
     bool openRunByName(const QString &nameOrId, const QString &compareWith = {});
+    /** Off for unattended runs (--run-demo, tests): errors go to stderr instead of a dialog. */
+    void setShowDialogs(bool on);
 
 Q_SIGNALS:
     void searchDone(bool ok);
     void trainingDone(bool ok);
+    void baselineDone(bool ok);
+    /** The open run was read and every view shows it. */
+    void runOpened(qint64 runId);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void buildActions();
+    void connectSearch();
+    void connectJobs();
+    void connectPages();
     void newSearch();
-    void onStarted(const QStringList &candidates, int layers, const QString &summary);
-    void onStep(const StepStats &s);
-    void onEpoch(const EpochStats &e);
     void onFinished(const SearchResult &r);
-    void onFailed(const QString &message);
+    void onOpened(const std::shared_ptr<const studio::OpenRun> &run);
     void updateActions();
-    void exportArchitecture();
-    void exportPlots();
-    void exportMetrics();
-    void restoreSettings();
-    void saveSettings();
-    RunStore *store();
-    /** Space, table and invocation of the open run (loaded once per run). */
-    const RunContext &runContext();
-    QList<qint64> selectedRuns() const;
-    void resumeSelected();
-    void renameSelected();
-    void deleteSelected();
-    void compareSelected();
-    void refreshPareto();
-    /** The Pareto tab's button: asks for epochs and image counts, then trainArchitectures. */
-    void trainOpenRun();
-    void fillRunChoices(const struct RunInfo &run);
-    void openRunViewsAfterSearch();
-    void refreshDiagram();
-    void showPublishedComparison();
+    void resumeRun(qint64 runId);
+    void compareRuns(qint64 first, qint64 second);
     void showError(const QString &title, const QString &message);
+    void setProgress(int percent, const QString &status);
 
+    studio::RunSession *m_session;
     SearchController *m_controller;
     EvaluateController *m_evaluator;
-    ThetaHeatmap *m_heatmap;
-    MetricsPlot *m_metrics;
+    BaselineController *m_baseline;
+    studio::SearchPage *m_searchPage;
+    studio::RunsPage *m_runsPage;
+    studio::ParetoPage *m_paretoPage;
+    studio::ArchitecturePage *m_archPage;
     DevicesView *m_devices;
-    class QTabWidget *m_tabs;
-    QPlainTextEdit *m_result;
+    QTabWidget *m_tabs;
     QProgressBar *m_progress;
     QLabel *m_status;
     QAction *m_newAction, *m_pauseAction, *m_stopAction;
-    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction;
-    QAction *m_exportMvAction;
-    RunsModel *m_runsModel;
-    QSortFilterProxyModel *m_runsProxy;
-    QTableView *m_runsView;
-    QPlainTextEdit *m_runDetail;
-    QPushButton *m_openButton, *m_resumeButton, *m_renameButton, *m_deleteButton, *m_compareButton;
-    ParetoView *m_pareto;
-    QComboBox *m_paretoDevice;
-    QPushButton *m_trainButton;
-    ArchitectureDiagram *m_diagram;
-    QComboBox *m_compareWith;
-    std::unique_ptr<RunStore> m_store;
-    QString m_storePath;
-    qint64 m_runId = 0;
-    qint64 m_compareRunId = 0;
+    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction, *m_exportMvAction;
     qint64 m_trainingRunId = 0;  ///< the run whose architectures are being trained
-    std::shared_ptr<RunContext> m_context;
-    qint64 m_contextRun = 0;
-    int m_steps = 0;
+    qint64 m_searchRunId = 0;    ///< the run the search records
+    QString m_pendingCompare;    ///< openRunByName: applied once the run is read
     int m_epochs = 0;
     bool m_showDialogs = true;
     SearchRequest m_request;
-
-public:
-    /** Off for unattended runs (--run-demo, tests): errors go to stderr instead of a dialog. */
-    void setShowDialogs(bool on) { m_showDialogs = on; }
 };
 
 } // namespace fbnet

@@ -7,8 +7,11 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
+#include "datasetchooser.h"
+#include "fbnet/compute.h"
 #include "fbnet/resources.h"
 #include "fbnet/searchspace.h"
 
@@ -53,9 +56,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     for (const auto &s : spaceNames())
         m_space->addItem(QString::fromStdString(s));
     m_space->setCurrentText(QStringLiteral("fbnet-cifar"));
-    m_dataset = new QComboBox(this);
-    m_dataset->addItem(tr("Fashion-MNIST (Debian dataset-fashion-mnist)"), QStringLiteral("fashion-mnist"));
-    m_dataset->addItem(tr("Synthetic (2,000 images)"), QStringLiteral("synthetic:2000"));
+    m_dataset = new studio::DatasetChooser(this);
     m_lut = new QComboBox(this);
     m_mode = new QComboBox(this);
     m_mode->addItem(tr("soft — weighted sum of all blocks (the paper)"), QStringLiteral("soft"));
@@ -66,6 +67,15 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_subset = spin(0, 60000, 2500, this);
     m_subset->setSpecialValueText(tr("all"));
     m_seed = spin(0, 1 << 30, 1, this);
+    m_device = new QComboBox(this);
+    m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
+    m_device->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
+    if (const std::string why = deviceUnavailableReason("cuda"); !why.empty()) {
+        // Offered but not selectable: the reason is the tooltip (a CPU-only libtorch, or no GPU).
+        if (auto *model = qobject_cast<QStandardItemModel *>(m_device->model()))
+            model->item(1)->setEnabled(false);
+        m_device->setItemData(1, QString::fromStdString(why), Qt::ToolTipRole);
+    }
     m_threads = spin(0, 256, 0, this);
     m_threads->setSpecialValueText(tr("all cores"));
     m_alpha = dspin(0, 100, 0.2, 3, this);
@@ -87,7 +97,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     form->addRow(tr("α / β  (CE·α·(log LAT)^β)"), pair(m_alpha, m_beta, this));
     form->addRow(tr("Temperature τ₀ / decay"), pair(m_tau, m_decay, this));
     form->addRow(tr("Seed"), m_seed);
-    form->addRow(tr("Threads"), m_threads);
+    form->addRow(tr("Compute device / threads"), pair(m_device, m_threads, this));
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Start search"));
     auto *layout = new QVBoxLayout(this);
@@ -99,6 +109,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     connect(m_space, &QComboBox::currentTextChanged, this, &NewSearchDialog::refreshLuts);
     for (auto *s : {m_epochs, m_warmup, m_batch, m_subset})
         connect(s, &QSpinBox::valueChanged, this, &NewSearchDialog::revalidate);
+    connect(m_dataset, &studio::DatasetChooser::changed, this, &NewSearchDialog::revalidate);
     refreshLuts();
     revalidate();
 }
@@ -141,6 +152,8 @@ QString NewSearchDialog::validationError() const
         return tr("The subset is too small for this batch size: each of the weight (80%) and θ (20%) splits needs at least one batch.");
     if (m_lut->count() == 0)
         return tr("No latency table or cost model covers this space.");
+    if (const QString p = m_dataset->problem(); !p.isEmpty())
+        return p;
     return {};
 }
 
@@ -155,10 +168,10 @@ void NewSearchDialog::revalidate()
 SearchRequest NewSearchDialog::request() const
 {
     SearchRequest r;
-    r.space = m_space->currentText().toStdString();
-    r.dataset = m_dataset->currentData().toString().toStdString();
-    r.lut = m_lut->currentData().toString().toStdString();
-    r.subset = std::size_t(m_subset->value());
+    r.invocation.space = m_space->currentText().toStdString();
+    r.invocation.dataset = m_dataset->spec().toStdString();
+    r.invocation.lut = m_lut->currentData().toString().toStdString();
+    r.invocation.subset = std::size_t(m_subset->value());
     r.config.mode = m_mode->currentData().toString() == QLatin1String("hard") ? MaskMode::Hard : MaskMode::Soft;
     r.config.epochs = m_epochs->value();
     r.config.warmupEpochs = m_warmup->value();
@@ -168,17 +181,19 @@ SearchRequest NewSearchDialog::request() const
     r.config.tau0 = m_tau->value();
     r.config.tauDecay = m_decay->value();
     r.config.seed = std::uint64_t(m_seed->value());
-    r.config.threads = m_threads->value();
+    r.config.compute.threads = m_threads->value();
+    r.config.compute.device = m_device->currentData().toString().toStdString();
     return r;
 }
 
 void NewSearchDialog::setRequest(const SearchRequest &r)
 {
-    m_space->setCurrentText(QString::fromStdString(r.space));
+    m_space->setCurrentText(QString::fromStdString(r.invocation.space));
+    m_dataset->setSpec(QString::fromStdString(r.invocation.dataset));
     m_epochs->setValue(r.config.epochs);
     m_warmup->setValue(r.config.warmupEpochs);
     m_batch->setValue(r.config.batchSize);
-    m_subset->setValue(int(r.subset));
+    m_subset->setValue(int(r.invocation.subset));
 }
 
 } // namespace fbnet

@@ -11,6 +11,9 @@ class QLabel;
 class QDialogButtonBox;
 
 namespace fbnet {
+namespace studio {
+class DatasetChooser;
+}
 
 /** Everything a search needs, with defaults that finish on a 2-core laptop in minutes. */
 class NewSearchDialog final : public QDialog
@@ -28,7 +31,8 @@ private:
     void refreshLuts();
     void revalidate();
 
-    QComboBox *m_space, *m_dataset, *m_lut, *m_mode;
+    QComboBox *m_space, *m_lut, *m_mode, *m_device;
+    studio::DatasetChooser *m_dataset;
     QSpinBox *m_epochs, *m_warmup, *m_batch, *m_subset, *m_seed, *m_threads;
     QDoubleSpinBox *m_alpha, *m_beta, *m_tau, *m_decay;
     QLabel *m_error;

@@ -2,15 +2,7 @@
 
 #include <chrono>
 
-#include "fbnet/dataset.h"
-#include "fbnet/error.h"
-#include "fbnet/lutbuild.h"
-#include "fbnet/report.h"
-#include "fbnet/resources.h"
 #include "fbnet/runstore.h"
-#include "fbnet/storedsearch.h"
-
-#include <QDateTime>
 
 namespace fbnet {
 
@@ -25,46 +17,13 @@ void registerStudioMetaTypes()
     (void)done;
 }
 
-/** Lives on the worker thread; the search runs inside run() and reports through signals. */
-class SearchWorker final : public QObject, public SearchObserver
-{
-    Q_OBJECT
+namespace {
 
+/** The search's observer on the job thread: posts each event to the controller on the GUI thread. */
+class PostingObserver final : public SearchObserver
+{
 public:
-    void run(const SearchRequest &request, std::shared_ptr<StopToken> stop)
-    {
-        try {
-            // This thread's own connection: the GUI reads the store with another one (WAL).
-            RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
-            StoredSearchRequest req;
-            req.invocation.space = request.space;
-            req.invocation.dataset = request.dataset;
-            req.invocation.lut = request.lut;
-            req.invocation.subset = request.subset;
-            req.config = request.config;
-            req.name = request.name;
-            req.resume = request.resume;
-            m_lastStep = {};
-            const auto outcome = runStoredSearch(
-                store, req, *this, *stop, [this](int done, int total, const std::string &) { Q_EMIT lutProgress(done, total); },
-                [this, &store](const RunInfo &run, const SearchInputs &in, const SearchConfig &cfg) {
-                    QStringList names;
-                    for (const auto &c : in.space.candidates)
-                        names << QString::fromStdString(c);
-                    Q_EMIT runStored(run.id, QString::fromStdString(run.name), QString::fromStdString(store.path()));
-                    Q_EMIT started(names, in.space.layerCount(),
-                                   QString::fromStdString(run.name + " · " + in.space.name + " · " + in.data.name + " ("
-                                                          + std::to_string(in.data.size()) + " images) · " + in.lut.device + " ("
-                                                          + in.lut.provenanceKind + ") · " + toString(cfg.mode) + " masks"));
-                    // A resumed run replays its stored epochs first.
-                    for (const auto &e : store.epochs(run.id))
-                        Q_EMIT epochEnded(e);
-                });
-            Q_EMIT finished(outcome.result);
-        } catch (const std::exception &e) {
-            Q_EMIT failed(QString::fromStdString(e.what()));
-        }
-    }
+    PostingObserver(studio::JobThread &job, SearchController &controller) : m_job(job), m_controller(controller) {}
 
     void onStep(const StepStats &s) override
     {
@@ -72,96 +31,64 @@ public:
         if (now - m_lastStep < std::chrono::milliseconds(50) && s.step + 1 != s.stepsInPhase)
             return;  // <= 20 Hz; the last step of a phase always passes
         m_lastStep = now;
-        Q_EMIT stepped(s);
+        m_job.post([c = &m_controller, s] { Q_EMIT c->stepped(s); });
     }
-    void onEpoch(const EpochStats &e) override { Q_EMIT epochEnded(e); }
-
-Q_SIGNALS:
-    void started(const QStringList &candidates, int layers, const QString &summary);
-    void stepped(const fbnet::StepStats &stats);
-    void epochEnded(const fbnet::EpochStats &stats);
-    void finished(const fbnet::SearchResult &result);
-    void failed(const QString &message);
-    void runStored(qint64 runId, const QString &name, const QString &storePath);
-    void lutProgress(int done, int total);
+    void onEpoch(const EpochStats &e) override
+    {
+        m_job.post([c = &m_controller, e] { Q_EMIT c->epochEnded(e); });
+    }
 
 private:
+    studio::JobThread &m_job;
+    SearchController &m_controller;
     std::chrono::steady_clock::time_point m_lastStep{};
 };
 
-SearchController::SearchController(QObject *parent)
-    : QObject(parent), m_worker(new SearchWorker)
+QString summaryOf(const RunInfo &run, const SearchInputs &in, const SearchConfig &cfg)
 {
-    registerStudioMetaTypes();
-    m_thread.setObjectName(QStringLiteral("fbnet-search"));
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &SearchWorker::started, this, &SearchController::started);
-    connect(m_worker, &SearchWorker::stepped, this, &SearchController::stepped);
-    connect(m_worker, &SearchWorker::epochEnded, this, &SearchController::epochEnded);
-    connect(m_worker, &SearchWorker::runStored, this, &SearchController::runStored);
-    connect(m_worker, &SearchWorker::lutProgress, this, &SearchController::lutProgress);
-    connect(m_worker, &SearchWorker::finished, this, [this](const SearchResult &r) {
-        setRunning(false);
-        Q_EMIT finished(r);
-    });
-    connect(m_worker, &SearchWorker::failed, this, [this](const QString &m) {
-        setRunning(false);
-        Q_EMIT failed(m);
-    });
-    m_thread.start();
+    return QString::fromStdString(run.name + " · " + in.space.name + " · " + in.data.name + " (" + std::to_string(in.data.size())
+                                  + " images) · " + in.lut.device + " (" + in.lut.provenanceKind + ") · " + toString(cfg.mode) + " masks");
 }
 
-SearchController::~SearchController()
+} // namespace
+
+SearchController::SearchController(QObject *parent)
+    : QObject(parent), m_job(new studio::JobThread(QStringLiteral("fbnet-search"), this))
 {
-    if (m_stop)
-        m_stop->requestStop();
-    m_thread.quit();
-    m_thread.wait();
+    registerStudioMetaTypes();
+    connect(m_job, &studio::JobThread::runningChanged, this, &SearchController::runningChanged);
 }
 
 void SearchController::start(const SearchRequest &request)
 {
-    if (m_running)
-        return;
-    m_stop = std::make_shared<StopToken>();
-    m_paused = false;
-    setRunning(true);
-    auto stop = m_stop;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, request, stop] { worker->run(request, stop); }, Qt::QueuedConnection);
-}
-
-void SearchController::pause()
-{
-    if (m_running && m_stop) {
-        m_stop->requestPause();
-        m_paused = true;
-    }
-}
-
-void SearchController::resume()
-{
-    if (m_stop) {
-        m_stop->resume();
-        m_paused = false;
-    }
-}
-
-void SearchController::stop()
-{
-    if (m_stop)
-        m_stop->requestStop();
-    m_paused = false;
-}
-
-void SearchController::setRunning(bool running)
-{
-    if (m_running == running)
-        return;
-    m_running = running;
-    Q_EMIT runningChanged(running);
+    m_job->start([this, request](StopToken &stop) -> std::function<void()> {
+        try {
+            // This thread's own connection: the GUI reads the store with another one (WAL).
+            RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
+            PostingObserver observer(*m_job, *this);
+            const auto onLut = [this](int done, int total, const std::string &) {
+                m_job->post([this, done, total] { Q_EMIT lutProgress(done, total); });
+            };
+            const auto onReady = [this, &store](const RunInfo &run, const SearchInputs &in, const SearchConfig &cfg) {
+                QStringList names;
+                for (const auto &c : in.space.candidates)
+                    names << QString::fromStdString(c);
+                const QString path = QString::fromStdString(store.path()), summary = summaryOf(run, in, cfg);
+                const int layers = in.space.layerCount(), epochs = cfg.epochs;
+                const auto replay = store.epochs(run.id);  // a resumed run shows its stored epochs first
+                m_job->post([this, run, names, path, summary, layers, epochs, replay] {
+                    Q_EMIT runStored(run.id, QString::fromStdString(run.name), path);
+                    Q_EMIT started(names, layers, summary, epochs);
+                    for (const auto &e : replay)
+                        Q_EMIT epochEnded(e);
+                });
+            };
+            const StoredSearchOutcome outcome = runStoredSearch(store, request, observer, stop, onLut, onReady);
+            return [this, result = outcome.result] { Q_EMIT finished(result); };
+        } catch (const std::exception &e) {
+            return [this, message = QString::fromStdString(e.what())] { Q_EMIT failed(message); };
+        }
+    });
 }
 
 } // namespace fbnet
-
-#include "searchcontroller.moc"

@@ -2,35 +2,29 @@
 
 #include <QObject>
 #include <QStringList>
-#include <QThread>
 
-#include <memory>
 #include <string>
 
 #include "fbnet/search.h"
+#include "fbnet/storedsearch.h"
+#include "jobthread.h"
 #include "metatypes.h"
 
 namespace fbnet {
 
-/** What the user chose in the New Search dialog (or a run to resume). */
-struct SearchRequest
+/**
+ * A search from the studio: core's request for a stored search (new or resumed; the CLI uses the
+ * same type) and the store it is recorded in.
+ */
+struct SearchRequest : StoredSearchRequest
 {
-    std::string space = "fbnet-cifar";
-    std::string dataset = "fashion-mnist";
-    std::string lut = "pixel3";
-    std::size_t subset = 2500;
-    SearchConfig config;
-    std::string name;      ///< of the new run; empty: run-ID
-    std::string resume;    ///< name or id of a stopped run to continue (the rest is then taken from the run)
     std::string runsPath;  ///< empty: the default store
 };
 
-class SearchWorker;
-
 /**
- * Runs searches on a worker thread. Commands go in (start, pause, resume, stop); only signals
- * come out, queued to the GUI thread. Stop and pause are atomics set directly from the GUI
- * thread; the search polls them every step. Step updates are throttled to <= 20 Hz.
+ * Runs searches on the studio's job thread. Commands go in (start, pause, resume, stop); only
+ * signals come out, on the GUI thread. Stop and pause are atomics the search polls every step.
+ * Step updates are throttled to <= 20 Hz.
  */
 class SearchController final : public QObject
 {
@@ -39,19 +33,19 @@ class SearchController final : public QObject
 
 public:
     explicit SearchController(QObject *parent = nullptr);
-    ~SearchController() override;
 
-    bool isRunning() const { return m_running; }
-    bool isPaused() const { return m_paused; }
+    bool isRunning() const { return m_job->isRunning(); }
+    bool isPaused() const { return m_job->isPaused(); }
 
 public Q_SLOTS:
     void start(const fbnet::SearchRequest &request);
-    void pause();
-    void resume();
-    void stop();
+    void pause() { m_job->pause(); }
+    void resume() { m_job->resume(); }
+    void stop() { m_job->stop(); }
 
 Q_SIGNALS:
-    void started(const QStringList &candidates, int layers, const QString &summary);
+    /** The inputs are loaded: the space's candidates, its layers, a one-line summary, the run's epochs. */
+    void started(const QStringList &candidates, int layers, const QString &summary, int epochs);
     void stepped(const fbnet::StepStats &stats);
     void epochEnded(const fbnet::EpochStats &stats);
     void finished(const fbnet::SearchResult &result);
@@ -63,13 +57,7 @@ Q_SIGNALS:
     void runStored(qint64 runId, const QString &name, const QString &storePath);
 
 private:
-    void setRunning(bool running);
-
-    QThread m_thread;
-    SearchWorker *m_worker = nullptr;
-    std::shared_ptr<StopToken> m_stop;
-    bool m_running = false;
-    bool m_paused = false;
+    studio::JobThread *m_job;
 };
 
 } // namespace fbnet

@@ -53,7 +53,7 @@ static std::string findIdx(const std::string &dir, const std::string &stem)
         if (fs::exists(candidate))
             return candidate;
     throw Error::at(dir + "/" + stem + ".gz", "",
-                    "file not found (install Debian package dataset-fashion-mnist, or point --data-dir at the IDX files)");
+                    "file not found (install Debian package dataset-fashion-mnist, or name the folder of the IDX files: fashion-mnist:DIR)");
 }
 
 Dataset loadFashionMnist(const std::string &dirIn, Split split, int padTo)
@@ -197,32 +197,6 @@ Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed)
         out.labels[i] = data.labels[idx[i]];
     }
     return out;
-}
-
-Dataset loadDataset(const std::string &spec, Split split, int inputSize)
-{
-    const auto colon = spec.find(':');
-    const std::string kind = spec.substr(0, colon);
-    const std::string arg = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
-    if (kind == "fashion-mnist")
-        return loadFashionMnist(arg, split, inputSize);
-    if (kind == "cifar10") {
-        if (arg.empty())
-            throw Error::at("--dataset", "cifar10", "expected cifar10:DIR (the folder with the binary batches)");
-        return loadCifar10(arg, split);
-    }
-    if (kind == "synthetic") {
-        int n = 2000;
-        if (!arg.empty()) {
-            char *end = nullptr;
-            n = int(std::strtol(arg.c_str(), &end, 10));
-            if (!end || *end || n < 1)
-                throw Error::at("--dataset", spec, "expected synthetic[:COUNT] with COUNT >= 1");
-        }
-        return makeSynthetic(split == Split::Train ? n : std::max(100, n / 5), 10, inputSize, 3, 1,
-                             split == Split::Train ? 11 : 12);
-    }
-    throw Error::at("--dataset", spec, "expected fashion-mnist[:DIR], cifar10:DIR or synthetic[:COUNT]");
 }
 
 } // namespace fbnet

@@ -17,9 +17,9 @@ torch::Tensor prefixMasks(const std::vector<int> &widths, int64_t maxWidth)
     return m;
 }
 
-torch::Tensor subsampleIndex(int64_t r, int64_t R)
+torch::Tensor subsampleIndex(int64_t r, int64_t R, torch::Device device)
 {
-    return torch::floor(torch::arange(r, torch::kDouble) * double(R) / double(r)).to(torch::kLong);
+    return torch::floor(torch::arange(r, torch::TensorOptions(torch::kDouble).device(device)) * double(R) / double(r)).to(torch::kLong);
 }
 
 torch::Tensor subsample(const torch::Tensor &x, int64_t r)
@@ -27,7 +27,7 @@ torch::Tensor subsample(const torch::Tensor &x, int64_t r)
     const int64_t R = x.size(-1);
     if (r == R)
         return x;
-    const auto idx = subsampleIndex(r, R);
+    const auto idx = subsampleIndex(r, R, x.device());
     return x.index_select(2, idx).index_select(3, idx);
 }
 
@@ -36,7 +36,7 @@ torch::Tensor interleave(const torch::Tensor &y, int64_t R)
     const int64_t r = y.size(-1);
     if (r == R)
         return y;
-    const auto idx = subsampleIndex(r, R);
+    const auto idx = subsampleIndex(r, R, y.device());
     // rows: [N, C, r, r] -> [N, C, R, r]; then columns -> [N, C, R, R]
     auto rows = torch::zeros({y.size(0), y.size(1), R, r}, y.options()).index_copy(2, idx, y);
     return torch::zeros({y.size(0), y.size(1), R, R}, y.options()).index_copy(3, idx, rows);
@@ -46,8 +46,8 @@ torch::Tensor gumbelWeights(const torch::Tensor &theta, int64_t n, double tau, M
 {
     const int64_t k = theta.size(0);
     if (mode == MaskMode::Soft)
-        return torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k})) / tau, 1);
-    auto soft = torch::softmax((theta + gumbelNoise({k})) / tau, 0);
+        return torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k}, theta.options())) / tau, 1);
+    auto soft = torch::softmax((theta + gumbelNoise({k}, theta.options())) / tau, 0);
     auto hard = torch::zeros_like(soft);
     hard[soft.argmax().item<int64_t>()] = 1.0;
     return (hard - soft.detach() + soft).unsqueeze(0).expand({n, k});
@@ -170,7 +170,7 @@ namespace {
 
 torch::Tensor dotOptions(const torch::Tensor &w, const std::vector<int> &values)
 {
-    return torch::mv(w, torch::tensor(std::vector<float>(values.begin(), values.end())));
+    return torch::mv(w, torch::tensor(std::vector<float>(values.begin(), values.end())).to(w.device()));
 }
 
 } // namespace
@@ -188,9 +188,9 @@ torch::Tensor DMaskingSupernetImpl::expectedCost(const std::vector<torch::Tensor
         std::vector<float> f;
         for (int r : m_resolutions)
             f.push_back(float((r / R) * (r / R)));
-        spatial = torch::mv(resW, torch::tensor(f));
+        spatial = torch::mv(resW, torch::tensor(f).to(resW.device()));
     } else {
-        spatial = torch::ones({opW.front().size(0)});
+        spatial = torch::ones({opW.front().size(0)}, opW.front().options());
     }
     auto hw = [&](int size) { return flops ? spatial * double(size) * double(size) : torch::ones_like(spatial); };
     const int stemOut = (m_space.inputSize + m_space.stemStride - 1) / m_space.stemStride;

@@ -17,7 +17,7 @@ namespace fbnet::detail {
 torch::Tensor prefixMasks(const std::vector<int> &widths, int64_t maxWidth);
 
 /** Positions a size-r nearest-neighbour subsample takes from a size-R axis: floor(i * R / r). */
-torch::Tensor subsampleIndex(int64_t r, int64_t R);
+torch::Tensor subsampleIndex(int64_t r, int64_t R, torch::Device device = torch::kCPU);
 /** [N, C, R, R] -> [N, C, r, r], nearest neighbour. */
 torch::Tensor subsample(const torch::Tensor &x, int64_t r);
 /** [N, C, r, r] -> [N, C, R, R]: each value back at the position it was sampled from, zeros between. */

@@ -13,7 +13,10 @@ Error Error::at(const std::string &source, const std::string &field, const std::
     if (!field.empty())
         text += (text.empty() ? "" : ": ") + field;
     text += (text.empty() ? "" : ": ") + message;
-    return Error(text);
+    Error e(text);
+    e.m_source = source;
+    e.m_field = field;
+    return e;
 }
 
 } // namespace fbnet

@@ -1,4 +1,5 @@
 #include "fbnet/evaluate.h"
+#include "fbnet/datasetkinds.h"
 
 #include <nlohmann/json.hpp>
 

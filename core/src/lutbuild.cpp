@@ -61,6 +61,49 @@ void checkOptions(const LutBuildOptions &o)
 
 } // namespace
 
+/**
+ * Isolated op timings miss what a whole network adds per block (allocation, dispatch, cache
+ * traffic between ops). Times a few random networks end to end and scales the table by one factor.
+ */
+static void correctEndToEnd(LatencyTable &t, const SearchSpace &space, const LutBuildOptions &o, const ProgressFn &progress,
+                            const StopToken &stop, int done, int total)
+{
+    std::mt19937_64 rng(0x5eed);
+    std::vector<double> sum, measured;
+    for (int i = 0; i < o.correctionNetworks; ++i) {
+        if (stop.stopRequested())
+            throw Error("lut build: cancelled; nothing written");
+        if (progress)
+            progress(done, total, "end-to-end network " + std::to_string(i + 1) + "/" + std::to_string(o.correctionNetworks));
+        Architecture a;
+        a.space = space.name;
+        for (const auto &l : space.layers())
+            a.blocks.push_back(l.candidates[std::uniform_int_distribution<std::size_t>(0, l.candidates.size() - 1)(rng)]);
+        sum.push_back(t.predict(space, a));
+        measured.push_back(measureArchitectureMs(space, a, o));
+    }
+    // One parameter: a = sum(measured) / sum(op sums). (A slope and an offset fitted to ten
+    // similar networks proved unstable, giving negative fixed parts.)
+    double sm = 0, ss = 0;
+    for (std::size_t i = 0; i < sum.size(); ++i) {
+        sm += measured[i];
+        ss += sum[i];
+    }
+    const double a = sm / ss;
+    for (auto &[sig, e] : t.entries) {
+        e.ms *= a;
+        if (e.p10 >= 0)
+            e.p10 *= a;
+        if (e.p90 >= 0)
+            e.p90 *= a;
+    }
+    t.fixedMs *= a;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "op timings scaled by %.4f = end-to-end / sum of ops over %d random networks (seed 0x5eed)", a,
+                  o.correctionNetworks);
+    t.provenance["correction"] = buf;
+}
+
 LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &o, const ProgressFn &progress,
                                const StopToken &stop)
 {
@@ -138,44 +181,8 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
     record(headSignature(plan), headT);
     ++done;
     t.fixedMs = stemT.median + headT.median;
-    if (o.correctionNetworks >= 2) {
-        // Isolated op timings miss what a whole network adds per block (allocation, dispatch,
-        // cache traffic between ops). Time a few random networks end to end and scale the table.
-        std::mt19937_64 rng(0x5eed);
-        std::vector<double> sum, measured;
-        for (int i = 0; i < o.correctionNetworks; ++i) {
-            if (stop.stopRequested())
-                throw Error("lut build: cancelled; nothing written");
-            if (progress)
-                progress(done, total, "end-to-end network " + std::to_string(i + 1) + "/" + std::to_string(o.correctionNetworks));
-            Architecture a;
-            a.space = space.name;
-            for (const auto &l : space.layers())
-                a.blocks.push_back(l.candidates[std::uniform_int_distribution<std::size_t>(0, l.candidates.size() - 1)(rng)]);
-            sum.push_back(t.predict(space, a));
-            measured.push_back(measureArchitectureMs(space, a, o));
-        }
-        // One parameter: a = sum(measured) / sum(op sums). (A slope and an offset fitted to ten
-        // similar networks proved unstable, giving negative fixed parts.)
-        double sm = 0, ss = 0;
-        for (std::size_t i = 0; i < sum.size(); ++i) {
-            sm += measured[i];
-            ss += sum[i];
-        }
-        const double a = sm / ss;
-        for (auto &[sig, e] : t.entries) {
-            e.ms *= a;
-            if (e.p10 >= 0)
-                e.p10 *= a;
-            if (e.p90 >= 0)
-                e.p90 *= a;
-        }
-        t.fixedMs *= a;
-        char buf[200];
-        std::snprintf(buf, sizeof buf, "op timings scaled by %.4f = end-to-end / sum of ops over %d random networks (seed 0x5eed)", a,
-                      o.correctionNetworks);
-        t.provenance["correction"] = buf;
-    }
+    if (o.correctionNetworks >= 2)
+        correctEndToEnd(t, space, o, progress, stop, done, total);
     if (progress)
         progress(done, total, "done");
     t.provenance["fixed_ms"] = "stem + head conv + pool + classifier, timed as two ops (entries ConvNorm_* and Head_*)";

@@ -278,26 +278,70 @@ LatencyTable combine(const std::vector<const LatencyTable *> &tables, const std:
 
 } // namespace
 
-LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measurement> &data,
-                           const std::vector<LatencyTable> &priors, const FitOptions &options, int folds)
+namespace {
+
+std::vector<double> predictAll(const SearchSpace &space, const LatencyTable &t, const std::vector<Measurement> &rows)
 {
-    if (data.size() < 3)
-        throw Error("latency fit: at least 3 measurements are needed");
+    std::vector<double> out;
+    for (const auto &m : rows)
+        out.push_back(t.predict(space, m.architecture));
+    return out;
+}
+
+using NamedModel = std::pair<std::string, Model>;
+
+/** The best non-negative combination of the priors (the most negative one dropped until none is). */
+LatencyTable combinePriors(const SearchSpace &space, const std::vector<LatencyTable> &priors, const std::vector<Measurement> &rows)
+{
+    std::vector<const LatencyTable *> pts;
     for (const auto &p : priors)
-        if (auto miss = p.missing(space); !miss.empty())
-            throw Error::at(p.sourcePath.empty() ? p.device : p.sourcePath, "entries",
-                            "the prior table lacks " + std::to_string(miss.size()) + " op(s) of space " + space.name);
-    auto predictAll = [&](const LatencyTable &t, const std::vector<Measurement> &rows) {
-        std::vector<double> out;
-        for (const auto &m : rows)
-            out.push_back(t.predict(space, m.architecture));
-        return out;
-    };
-    std::vector<std::pair<std::string, Model>> models;
+        pts.push_back(&p);
+    std::vector<std::vector<double>> preds;
+    for (const auto *pt : pts)
+        preds.push_back(predictAll(space, *pt, rows));
+    std::vector<bool> active(pts.size(), true);
+    while (true) {
+        std::vector<std::vector<double>> x;
+        std::vector<double> y;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            std::vector<double> row;
+            for (std::size_t j = 0; j < preds.size(); ++j)
+                if (active[j])
+                    row.push_back(preds[j][i]);
+            row.push_back(1.0);
+            x.push_back(row);
+            y.push_back(rows[i].latencyMs);
+        }
+        const auto w = leastSquares(x, y, 1e-6);
+        std::vector<double> full(pts.size(), 0.0);
+        std::size_t at = 0, worst = pts.size();
+        double worstW = 0;
+        for (std::size_t j = 0; j < pts.size(); ++j)
+            if (active[j]) {
+                full[j] = w[at++];
+                if (full[j] < worstW) {
+                    worstW = full[j];
+                    worst = j;
+                }
+            }
+        if (worst == pts.size())
+            return combine(pts, full, w.back());
+        active[worst] = false;
+        if (std::count(active.begin(), active.end(), true) == 0)
+            throw Error("latency fit: no prior is positively related to the measurements");
+    }
+}
+
+/** Every model the fit considers: each prior rescaled, with a per-op residual, their combination, plain additive. */
+std::vector<NamedModel> candidateModels(const SearchSpace &space, const std::vector<Measurement> &data,
+                                        const std::vector<LatencyTable> &priors, const FitOptions &options)
+{
+    const SearchSpace *sp = &space;
+    std::vector<NamedModel> models;
     for (const auto &prior : priors) {
         const LatencyTable *pt = &prior;
-        models.emplace_back("scaled " + prior.device, [&, pt](const std::vector<Measurement> &rows) {
-            const auto w = fitScale(*pt, predictAll(*pt, rows), rows);
+        models.emplace_back("scaled " + prior.device, [sp, pt](const std::vector<Measurement> &rows) {
+            const auto w = fitScale(*pt, predictAll(*sp, *pt, rows), rows);
             return combine({pt}, {w[0]}, w[1]);
         });
     }
@@ -308,82 +352,52 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
             const LatencyTable *pt = &prior;
             char name[96];
             std::snprintf(name, sizeof name, "scaled %s + per-op residual (ridge %g)", prior.device.c_str(), ridge);
-            models.emplace_back(name, [&, pt, ridge](const std::vector<Measurement> &rows) {
-                const auto p = predictAll(*pt, rows);
+            models.emplace_back(name, [sp, pt, ridge](const std::vector<Measurement> &rows) {
+                const auto p = predictAll(*sp, *pt, rows);
                 const auto w = fitScale(*pt, p, rows);
                 std::vector<double> residual, weight;
                 for (std::size_t i = 0; i < rows.size(); ++i) {
                     residual.push_back(rows[i].latencyMs - (w[0] * p[i] + w[1]));
                     weight.push_back(1.0 / (rows[i].latencyMs * rows[i].latencyMs));
                 }
-                const AdditiveSolution sol = solveAdditive(space, rows, residual, weight, ridge);
+                const AdditiveSolution sol = solveAdditive(*sp, rows, residual, weight, ridge);
                 LatencyTable t = combine({pt}, {w[0]}, w[1] + sol.fixed);
                 for (const auto &[sig, d] : sol.entries)
                     t.entries[sig].ms = std::max(0.0, t.entries[sig].ms + d);
                 return t;
             });
         }
-    if (priors.size() > 1)
-        models.emplace_back("combination of priors", [&](const std::vector<Measurement> &rows) {
-            std::vector<const LatencyTable *> pts;
-            for (const auto &p : priors)
-                pts.push_back(&p);
-            std::vector<std::vector<double>> preds;
-            for (const auto *pt : pts)
-                preds.push_back(predictAll(*pt, rows));
-            // Non-negative weights (entries must stay >= 0): drop the most negative prior, refit.
-            std::vector<bool> active(pts.size(), true);
-            while (true) {
-                std::vector<std::vector<double>> x;
-                std::vector<double> y;
-                for (std::size_t i = 0; i < rows.size(); ++i) {
-                    std::vector<double> row;
-                    for (std::size_t j = 0; j < preds.size(); ++j)
-                        if (active[j])
-                            row.push_back(preds[j][i]);
-                    row.push_back(1.0);
-                    x.push_back(row);
-                    y.push_back(rows[i].latencyMs);
-                }
-                const auto w = leastSquares(x, y, 1e-6);
-                std::vector<double> full(pts.size(), 0.0);
-                std::size_t at = 0, worst = pts.size();
-                double worstW = 0;
-                for (std::size_t j = 0; j < pts.size(); ++j)
-                    if (active[j]) {
-                        full[j] = w[at++];
-                        if (full[j] < worstW) {
-                            worstW = full[j];
-                            worst = j;
-                        }
-                    }
-                if (worst == pts.size())
-                    return combine(pts, full, w.back());
-                active[worst] = false;
-                if (std::count(active.begin(), active.end(), true) == 0)
-                    throw Error("latency fit: no prior is positively related to the measurements");
-            }
-        });
+    if (priors.size() > 1) {
+        const std::vector<LatencyTable> *pp = &priors;
+        models.emplace_back("combination of priors", [sp, pp](const std::vector<Measurement> &rows) { return combinePriors(*sp, *pp, rows); });
+    }
     // The plain additive fit has about one unknown per distinct op; offer it only with more rows.
     std::size_t ops = 0;
     for (const auto &l : space.layers())
         ops += l.candidates.size();
-    if (data.size() > ops / 2)
-        models.emplace_back("additive least squares", [&](const std::vector<Measurement> &rows) {
-            return fitLatencyTable(space, rows, options);
-        });
-    if (models.empty())
-        throw Error("latency fit: no model to fit (give --prior tables or more measurements)");
+    if (data.size() > ops / 2) {
+        const FitOptions *op = &options;
+        models.emplace_back("additive least squares", [sp, op](const std::vector<Measurement> &rows) { return fitLatencyTable(*sp, rows, *op); });
+    }
+    return models;
+}
 
-    // k-fold cross-validation on the measurements (interleaved folds). The pooled out-of-fold
-    // predictions give each model a CV Spearman rho (what a search needs: the ranking) and a CV
-    // MAPE; the highest rho wins, MAPE breaks ties.
-    const int k = std::max(2, std::min<int>(folds, int(data.size())));
-    std::vector<double> rho(models.size(), -2.0), mape(models.size(), 1e300);
+struct CrossValidation
+{
+    std::vector<double> rho, mape;
+    std::string report;
+};
+
+/**
+ * k-fold cross-validation on the measurements (interleaved folds). The pooled out-of-fold
+ * predictions give each model a CV Spearman rho (what a search needs: the ranking) and a CV MAPE.
+ */
+CrossValidation crossValidate(const SearchSpace &space, const std::vector<Measurement> &data, const std::vector<NamedModel> &models, int k)
+{
+    CrossValidation cv{std::vector<double>(models.size(), -2.0), std::vector<double>(models.size(), 1e300), {}};
     std::vector<double> measured;
     for (const auto &m : data)
         measured.push_back(m.latencyMs);
-    std::string report;
     for (std::size_t mi = 0; mi < models.size(); ++mi) {
         std::vector<double> oof(data.size(), 0.0);
         bool ok = true;
@@ -403,23 +417,28 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
         char buf[128];
         if (ok) {
             const auto q = predictionQuality(oof, measured);
-            rho[mi] = q.spearman;
-            mape[mi] = q.mape;
-            std::snprintf(buf, sizeof buf, "%s%s: CV rho %.4f, CV MAPE %.3f%%", report.empty() ? "" : "; ",
+            cv.rho[mi] = q.spearman;
+            cv.mape[mi] = q.mape;
+            std::snprintf(buf, sizeof buf, "%s%s: CV rho %.4f, CV MAPE %.3f%%", cv.report.empty() ? "" : "; ",
                           models[mi].first.c_str(), q.spearman, q.mape);
         } else {
-            std::snprintf(buf, sizeof buf, "%s%s: not fittable", report.empty() ? "" : "; ", models[mi].first.c_str());
+            std::snprintf(buf, sizeof buf, "%s%s: not fittable", cv.report.empty() ? "" : "; ", models[mi].first.c_str());
         }
-        report += buf;
+        cv.report += buf;
     }
-    // A residual correction may only refine the prior whose plain rescaling cross-validates best:
-    // letting every prior's residual model compete overfits the selection on a few rows.
+    return cv;
+}
+
+/** The highest CV rho (MAPE breaks ties); a residual model only for the best plain rescaling. */
+std::size_t chooseModel(const std::vector<NamedModel> &models, const CrossValidation &cv)
+{
+    // Letting every prior's residual model compete overfits the selection on a few rows.
     std::string bestScaled;
     double bestScaledRho = -2;
     for (std::size_t mi = 0; mi < models.size(); ++mi)
         if (models[mi].first.rfind("scaled ", 0) == 0 && models[mi].first.find(" + ") == std::string::npos
-            && rho[mi] > bestScaledRho) {
-            bestScaledRho = rho[mi];
+            && cv.rho[mi] > bestScaledRho) {
+            bestScaledRho = cv.rho[mi];
             bestScaled = models[mi].first;
         }
     auto eligible = [&](std::size_t mi) {
@@ -428,10 +447,30 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
     };
     std::size_t best = 0;
     for (std::size_t mi = 1; mi < models.size(); ++mi)
-        if (eligible(mi) && (!eligible(best) || rho[mi] > rho[best] + 1e-9
-                             || (std::abs(rho[mi] - rho[best]) <= 1e-9 && mape[mi] < mape[best])))
+        if (eligible(mi) && (!eligible(best) || cv.rho[mi] > cv.rho[best] + 1e-9
+                             || (std::abs(cv.rho[mi] - cv.rho[best]) <= 1e-9 && cv.mape[mi] < cv.mape[best])))
             best = mi;
-    if (rho[best] < -1.5)
+    return best;
+}
+
+} // namespace
+
+LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measurement> &data,
+                           const std::vector<LatencyTable> &priors, const FitOptions &options, int folds)
+{
+    if (data.size() < 3)
+        throw Error("latency fit: at least 3 measurements are needed");
+    for (const auto &p : priors)
+        if (auto miss = p.missing(space); !miss.empty())
+            throw Error::at(p.sourcePath.empty() ? p.device : p.sourcePath, "entries",
+                            "the prior table lacks " + std::to_string(miss.size()) + " op(s) of space " + space.name);
+    const std::vector<NamedModel> models = candidateModels(space, data, priors, options);
+    if (models.empty())
+        throw Error::at("latency fit", "model", "nothing to fit: expected prior tables or more measurements");
+    const int k = std::max(2, std::min<int>(folds, int(data.size())));
+    const CrossValidation cv = crossValidate(space, data, models, k);
+    const std::size_t best = chooseModel(models, cv);
+    if (cv.rho[best] < -1.5)
         throw Error("latency fit: no candidate model could be fitted to these measurements");
     LatencyTable t = models[best].second(data);
     t.device = options.device;
@@ -444,7 +483,7 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
     t.provenance["method"] = "fbnet lut fit with priors (" + priorNames + "): model chosen by " + std::to_string(k)
         + "-fold cross-validation on the measurements";
     t.provenance["model"] = models[best].first;
-    t.provenance["cross_validation"] = report;
+    t.provenance["cross_validation"] = cv.report;
     t.provenance["source"] = options.source;
     t.provenance["measurements"] = std::to_string(data.size());
     return t;

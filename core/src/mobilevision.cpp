@@ -90,23 +90,22 @@ bool isMobileVisionArchDef(const std::string &text)
     }
 }
 
-Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string &text, const std::string &source)
+namespace {
+
+/** One block of an arch_def after its repeats are expanded: where it came from, op, width, stride, kwargs. */
+struct ArchDefEntry
 {
-    const json doc = detail::parseJson(text, source);
+    std::string path;
+    std::string op;
+    int c = 0, s = 1;
+    json kw;
+};
+
+/** The stages' entries, each repeated n times; fbnet::Error naming the entry for any bad field. */
+std::vector<ArchDefEntry> flattenArchDef(const json &stages, std::size_t layersWanted, const SearchSpace &space, const std::string &source)
+{
     auto fail = [&](const std::string &path, const std::string &msg) -> void { throw Error::at(source, path, msg); };
-    if (!doc.is_object() || !doc.contains("blocks") || !doc["blocks"].is_array())
-        fail("/blocks", "expected an object with \"blocks\": a list of stages, each a list of [op, c, s, n, {kwargs}]");
-    const json &stages = doc["blocks"];
-    const std::size_t layersWanted = space.layers().size() + 2;
-    // Flatten to (path, entry) with n expanded.
-    struct Entry
-    {
-        std::string path;
-        std::string op;
-        int c = 0, s = 1;
-        json kw;
-    };
-    std::vector<Entry> flat;
+    std::vector<ArchDefEntry> flat;
     for (std::size_t si = 0; si < stages.size(); ++si) {
         if (!stages[si].is_array())
             fail("/blocks/" + std::to_string(si), "expected a list of block entries");
@@ -137,6 +136,58 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
                 flat.push_back({pathOf(si, ei), e[0].get<std::string>(), e[1].get<int>(), r == 0 ? e[2].get<int>() : 1, kw});
         }
     }
+    return flat;
+}
+
+/** Our block name for an arch_def op and its kwargs (ir_k5 + expansion 6 -> k5_e6). */
+std::string blockNameOf(const ArchDefEntry &e, const std::string &source)
+{
+    auto fail = [&](const std::string &path, const std::string &msg) -> void { throw Error::at(source, path, msg); };
+    if (e.op == "skip") {
+        return "skip";
+    } else {
+        const bool sep = e.op == "ir_k3_sep";
+        int kernel = 0, groups = 1;
+        if (sep)
+            kernel = 3;
+        else if (e.op == "ir_k3" || e.op == "ir_k5")
+            kernel = e.op[4] - '0';
+        else if (e.op == "ir_k3_g2" || e.op == "ir_k5_g2") {
+            kernel = e.op[4] - '0';
+            groups = 2;
+        } else
+            fail(e.path + "/0", "unknown op '" + e.op + "' (expected skip, ir_k3, ir_k5, ir_k3_g2, ir_k5_g2 or ir_k3_sep)");
+        if (!e.kw.contains("expansion") || !e.kw["expansion"].is_number() || !(e.kw["expansion"].get<double>() > 0)
+            || !(e.kw["expansion"].get<double>() <= 64))
+            fail(e.path + "/4/expansion", "expected the expansion, a number in (0, 64] (e.g. {\"expansion\": 6})");
+        if (e.kw.contains("always_pw") && !e.kw["always_pw"].is_boolean())
+            fail(e.path + "/4/always_pw", "expected true or false");
+        if (e.kw.contains("pwl_groups") && !e.kw["pwl_groups"].is_number_integer())
+            fail(e.path + "/4/pwl_groups", "expected an integer");
+        const double ex = e.kw["expansion"].get<double>();
+        if (std::abs(ex - 1.0) < 1e-9 && !e.kw.value("always_pw", false))
+            fail(e.path + "/4/always_pw",
+                 "an expansion-1 block without always_pw has no first 1x1 conv in mobile-vision; FBNet's blocks keep it");
+        if (groups == 2 && e.kw.value("pwl_groups", 1) != 2)
+            fail(e.path + "/4/pwl_groups", "FBNet's g2 blocks group both 1x1 convs: expected \"pwl_groups\": 2");
+        char buf[32];
+        if (sep)
+            std::snprintf(buf, sizeof buf, "k33_e%g", ex);
+        else
+            std::snprintf(buf, sizeof buf, "k%d_e%g%s", kernel, ex, groups == 2 ? "_g2" : "");
+        return buf;
+    }
+}
+
+} // namespace
+
+Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string &text, const std::string &source)
+{
+    const json doc = detail::parseJson(text, source);
+    auto fail = [&](const std::string &path, const std::string &msg) -> void { throw Error::at(source, path, msg); };
+    if (!doc.is_object() || !doc.contains("blocks") || !doc["blocks"].is_array())
+        fail("/blocks", "expected an object with \"blocks\": a list of stages, each a list of [op, c, s, n, {kwargs}]");
+    const std::vector<ArchDefEntry> flat = flattenArchDef(doc["blocks"], space.layers().size() + 2, space, source);
     const auto layers = space.layers();
     if (flat.size() != layers.size() + 2)
         fail("/blocks", "expected a stem, " + std::to_string(layers.size()) + " searchable layers of space " + space.name
@@ -147,7 +198,7 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
         fail("/name", "expected a string");
     a.name = doc.value("name", std::string());
     a.source = "imported from " + source + " (mobile-vision arch_def)";
-    const Entry &stem = flat.front();
+    const ArchDefEntry &stem = flat.front();
     if (stem.op != "conv_k" + std::to_string(space.stemKernel))
         fail(stem.path + "/0", "expected the stem conv_k" + std::to_string(space.stemKernel) + ", got " + stem.op);
     if (stem.s != space.stemStride)
@@ -155,7 +206,7 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
                                    + std::to_string(space.stemStride));
     if (stem.c != space.stemChannels)
         a.stemChannels = stem.c;
-    const Entry &head = flat.back();
+    const ArchDefEntry &head = flat.back();
     if (head.op != "conv_k1")
         fail(head.path + "/0", "expected the head conv_k1, got " + head.op);
     if (head.c != space.headChannels)
@@ -169,7 +220,7 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
     }
     std::vector<int> widths(space.stages.size(), 0);
     for (std::size_t i = 0; i < layers.size(); ++i) {
-        const Entry &e = flat[i + 1];
+        const ArchDefEntry &e = flat[i + 1];
         const LayerSpec &l = layers[i];
         if (e.s != l.stride)
             fail(e.path + "/2", "layer " + std::to_string(i + 1) + " of space " + space.name + " has stride " + std::to_string(l.stride)
@@ -179,41 +230,7 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
             w = e.c;
         else if (w != e.c)
             fail(e.path + "/1", "layers of one stage must share their width (" + std::to_string(w) + "), got " + std::to_string(e.c));
-        std::string name;
-        if (e.op == "skip") {
-            name = "skip";
-        } else {
-            const bool sep = e.op == "ir_k3_sep";
-            int kernel = 0, groups = 1;
-            if (sep)
-                kernel = 3;
-            else if (e.op == "ir_k3" || e.op == "ir_k5")
-                kernel = e.op[4] - '0';
-            else if (e.op == "ir_k3_g2" || e.op == "ir_k5_g2") {
-                kernel = e.op[4] - '0';
-                groups = 2;
-            } else
-                fail(e.path + "/0", "unknown op '" + e.op + "' (expected skip, ir_k3, ir_k5, ir_k3_g2, ir_k5_g2 or ir_k3_sep)");
-            if (!e.kw.contains("expansion") || !e.kw["expansion"].is_number() || !(e.kw["expansion"].get<double>() > 0)
-                || !(e.kw["expansion"].get<double>() <= 64))
-                fail(e.path + "/4/expansion", "expected the expansion, a number in (0, 64] (e.g. {\"expansion\": 6})");
-            if (e.kw.contains("always_pw") && !e.kw["always_pw"].is_boolean())
-                fail(e.path + "/4/always_pw", "expected true or false");
-            if (e.kw.contains("pwl_groups") && !e.kw["pwl_groups"].is_number_integer())
-                fail(e.path + "/4/pwl_groups", "expected an integer");
-            const double ex = e.kw["expansion"].get<double>();
-            if (std::abs(ex - 1.0) < 1e-9 && !e.kw.value("always_pw", false))
-                fail(e.path + "/4/always_pw",
-                     "an expansion-1 block without always_pw has no first 1x1 conv in mobile-vision; FBNet's blocks keep it");
-            if (groups == 2 && e.kw.value("pwl_groups", 1) != 2)
-                fail(e.path + "/4/pwl_groups", "FBNet's g2 blocks group both 1x1 convs: expected \"pwl_groups\": 2");
-            char buf[32];
-            if (sep)
-                std::snprintf(buf, sizeof buf, "k33_e%g", ex);
-            else
-                std::snprintf(buf, sizeof buf, "k%d_e%g%s", kernel, ex, groups == 2 ? "_g2" : "");
-            name = buf;
-        }
+        const std::string name = blockNameOf(e, source);
         if (!space.hasBlock(name))
             fail(e.path, "block " + name + " is not a block of space " + space.name);
         a.blocks.push_back(name);

@@ -11,74 +11,6 @@ namespace fbnet {
 
 using detail::json;
 
-static json configJson(const SearchConfig &c)
-{
-    return {{"epochs", c.epochs},
-            {"warmup_epochs", c.warmupEpochs},
-            {"batch_size", c.batchSize},
-            {"weight_split", c.weightSplit},
-            {"lr_weights", c.lrWeights},
-            {"momentum", c.momentum},
-            {"weight_decay", c.weightDecay},
-            {"lr_theta", c.lrTheta},
-            {"theta_weight_decay", c.thetaWeightDecay},
-            {"loss", toString(c.lossForm)},
-            {"alpha", c.alpha},
-            {"beta", c.beta},
-            {"target_ms", c.targetMs},
-            {"target_weight", c.targetWeight},
-            {"latency_unit", "ms"},
-            {"temperature", c.tau0},
-            {"temperature_decay", c.tauDecay},
-            {"temperature_decay_after_warmup", c.tauDecayAfterWarmup},
-            {"mode", toString(c.mode)},
-            {"seed", c.seed},
-            {"threads", c.threads},
-            {"samples", c.samples},
-            {"max_steps_per_epoch", c.maxStepsPerEpoch},
-            {"channels_last", c.channelsLast}};
-}
-
-std::string searchConfigToJson(const SearchConfig &config)
-{
-    return configJson(config).dump(2) + "\n";
-}
-
-SearchConfig searchConfigFromJson(const std::string &text, const std::string &source)
-{
-    const detail::json doc = detail::parseJson(text, source);
-    const detail::JsonReader r(doc, source);
-    SearchConfig c;
-    c.epochs = r.getInt("epochs", c.epochs);
-    c.warmupEpochs = r.getInt("warmup_epochs", c.warmupEpochs);
-    c.batchSize = r.getInt("batch_size", c.batchSize);
-    c.weightSplit = r.getDouble("weight_split", c.weightSplit);
-    c.lrWeights = r.getDouble("lr_weights", c.lrWeights);
-    c.momentum = r.getDouble("momentum", c.momentum);
-    c.weightDecay = r.getDouble("weight_decay", c.weightDecay);
-    c.lrTheta = r.getDouble("lr_theta", c.lrTheta);
-    c.thetaWeightDecay = r.getDouble("theta_weight_decay", c.thetaWeightDecay);
-    c.lossForm = lossFormFromString(r.getString("loss", toString(c.lossForm)));
-    c.alpha = r.getDouble("alpha", c.alpha);
-    c.beta = r.getDouble("beta", c.beta);
-    c.targetMs = r.getDouble("target_ms", c.targetMs);
-    c.targetWeight = r.getDouble("target_weight", c.targetWeight);
-    c.tau0 = r.getDouble("temperature", c.tau0);
-    c.tauDecay = r.getDouble("temperature_decay", c.tauDecay);
-    c.tauDecayAfterWarmup = r.getBool("temperature_decay_after_warmup", c.tauDecayAfterWarmup);
-    c.mode = maskModeFromString(r.getString("mode", toString(c.mode)));
-    if (r.has("seed")) {
-        if (!r.node().at("seed").is_number_unsigned())
-            r.fail("seed", "expected a non-negative integer");
-        c.seed = r.node().at("seed").get<std::uint64_t>();
-    }
-    c.threads = r.getInt("threads", c.threads);
-    c.samples = r.getInt("samples", c.samples);
-    c.maxStepsPerEpoch = r.getInt("max_steps_per_epoch", c.maxStepsPerEpoch);
-    c.channelsLast = r.getBool("channels_last", c.channelsLast);
-    return c;
-}
-
 void writeSearchOutputs(const std::string &dir, const SearchSpace &space, const LatencyTable &lut,
                         const std::string &datasetName, const SearchConfig &config, const SearchResult &result)
 {
@@ -124,7 +56,7 @@ void writeSearchOutputs(const std::string &dir, const SearchSpace &space, const 
             << e.argmaxLatencyMs << ',' << e.seconds << ',' << e.argmax.blocksString() << '\n';
     writeTextFileAtomic(dir + "/epochs.csv", csv.str());
 
-    json cfg = configJson(config);
+    json cfg = detail::parseJson(searchConfigToJson(config), "search config");
     cfg["space"] = space.name;
     cfg["num_classes"] = space.numClasses;
     cfg["dataset"] = datasetName;

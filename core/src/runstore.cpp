@@ -14,6 +14,7 @@
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
 #include "jsonutil.h"
+#include "runstoreimpl.h"
 
 namespace fbnet {
 
@@ -139,8 +140,10 @@ std::string ownerHost(const std::string &token)
     return a == std::string::npos ? std::string() : token.substr(0, a);
 }
 
+} // namespace
+
 /** Whether the process an owner token names has surely ended: same host, and no process with that pid and start time. */
-bool ownerGone(const std::string &token)
+bool detail::ownerGone(const std::string &token)
 {
     const auto b = token.rfind(':');
     const auto a = b == std::string::npos || b == 0 ? std::string::npos : token.rfind(':', b - 1);
@@ -149,6 +152,8 @@ bool ownerGone(const std::string &token)
     const long pid = std::atol(token.substr(a + 1, b - a - 1).c_str());
     return pid <= 0 || processStartTicks(pid) != token.substr(b + 1);
 }
+
+namespace {
 
 /** Why a run recorded as running cannot be taken over (empty: it can, e.g. forced and on another host). */
 std::string liveOwnerProblem(const RunInfo &r, bool forceTakeover)
@@ -160,7 +165,7 @@ std::string liveOwnerProblem(const RunInfo &r, bool forceTakeover)
         if (forceTakeover)
             return {};
         return "is recorded as running on host " + host + " (process " + r.owner + "), which cannot be checked from here; if that "
-               "process is gone, take the run over explicitly (--force-takeover)";
+               "process is gone, take the run over explicitly (a forced takeover)";
     }
     return "is running in process " + r.owner + " (host:pid:start); stop it there first. A run whose process was killed shows as "
            "interrupted";
@@ -168,161 +173,6 @@ std::string liveOwnerProblem(const RunInfo &r, bool forceTakeover)
 
 } // namespace
 
-struct RunStore::Impl
-{
-    sqlite3 *db = nullptr;
-    std::string path;
-
-    [[noreturn]] void fail(const std::string &what) const
-    {
-        throw Error::at(path, what, sqlite3_errmsg(db));
-    }
-
-    void exec(const std::string &sql) const
-    {
-        char *err = nullptr;
-        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string msg = err ? err : "unknown error";
-            sqlite3_free(err);
-            throw Error::at(path, "sql", msg);
-        }
-    }
-
-    /** A prepared statement with positional binding. */
-    class Stmt
-    {
-    public:
-        Stmt(const Impl &impl, const char *sql) : m_impl(impl)
-        {
-            if (sqlite3_prepare_v2(impl.db, sql, -1, &m_stmt, nullptr) != SQLITE_OK)
-                impl.fail("prepare");
-        }
-        ~Stmt() { sqlite3_finalize(m_stmt); }
-        Stmt &bind(int i, std::int64_t v) { check(sqlite3_bind_int64(m_stmt, i, v)); return *this; }
-        Stmt &bind(int i, int v) { return bind(i, std::int64_t(v)); }
-        Stmt &bind(int i, double v) { check(sqlite3_bind_double(m_stmt, i, v)); return *this; }
-        Stmt &bind(int i, const std::string &v)
-        {
-            check(sqlite3_bind_text(m_stmt, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT));
-            return *this;
-        }
-        /** true: a row is ready. */
-        bool step()
-        {
-            const int rc = sqlite3_step(m_stmt);
-            if (rc == SQLITE_ROW)
-                return true;
-            if (rc == SQLITE_DONE)
-                return false;
-            m_impl.fail("write");
-        }
-        void run()
-        {
-            step();
-            sqlite3_reset(m_stmt);
-        }
-        std::int64_t i64(int c) const { return sqlite3_column_int64(m_stmt, c); }
-        double dbl(int c) const { return sqlite3_column_double(m_stmt, c); }
-        std::string text(int c) const
-        {
-            const auto *p = sqlite3_column_text(m_stmt, c);
-            return p ? reinterpret_cast<const char *>(p) : std::string();
-        }
-
-    private:
-        void check(int rc)
-        {
-            if (rc != SQLITE_OK)
-                m_impl.fail("bind");
-        }
-        const Impl &m_impl;
-        sqlite3_stmt *m_stmt = nullptr;
-    };
-
-    /** BEGIN IMMEDIATE … COMMIT, rolled back if the scope is left by an exception. */
-    class Transaction
-    {
-    public:
-        explicit Transaction(const Impl &impl) : m_impl(impl) { impl.exec("BEGIN IMMEDIATE"); }
-        ~Transaction()
-        {
-            if (!m_done)
-                sqlite3_exec(m_impl.db, "ROLLBACK", nullptr, nullptr, nullptr);
-        }
-        void commit()
-        {
-            m_impl.exec("COMMIT");
-            m_done = true;
-        }
-
-    private:
-        const Impl &m_impl;
-        bool m_done = false;
-    };
-
-    int userVersion() const
-    {
-        Stmt s(*this, "PRAGMA user_version");
-        return s.step() ? int(s.i64(0)) : 0;
-    }
-
-    RunInfo readRun(Stmt &s) const
-    {
-        RunInfo r;
-        r.id = s.i64(0);
-        r.name = s.text(1);
-        r.kind = s.text(2);
-        r.status = s.text(3);
-        r.space = s.text(4);
-        r.dataset = s.text(5);
-        r.lutDevice = s.text(6);
-        r.lutHash = s.text(7);
-        r.seed = std::uint64_t(s.i64(8));
-        r.configJson = s.text(9);
-        r.invocationJson = s.text(10);
-        r.versions = s.text(11);
-        r.createdAt = s.text(12);
-        r.updatedAt = s.text(13);
-        r.epochsPlanned = int(s.i64(14));
-        r.epochsCompleted = int(s.i64(15));
-        r.seconds = s.dbl(16);
-        r.checkpointPath = resolveCheckpoint(s.text(17));
-        r.thetaJson = s.text(18);
-        r.error = s.text(19);
-        r.owner = s.text(20);
-        if (r.status == "running" && ownerGone(r.owner))
-            r.status = "interrupted";
-        return r;
-    }
-    StoredArchitecture readArchitecture(Stmt &s) const;
-
-    /**
-     * A recorded checkpoint, resolved in this store's folder. Only the file name counts: stores
-     * before this rule recorded absolute paths, and a copy of such a store must not reach (or
-     * delete) the original's checkpoint.
-     */
-    std::string resolveCheckpoint(const std::string &recorded) const
-    {
-        if (recorded.empty())
-            return {};
-        const std::string name = fs::path(recorded).filename().string();
-        return name.empty() ? std::string() : path + "-checkpoints/" + name;
-    }
-
-    /** The steps of one epoch, replacing what was recorded for it (inside the caller's transaction). */
-    void replaceSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps) const
-    {
-        Stmt del(*this, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
-        del.bind(1, runId).bind(2, epoch).run();
-        Stmt s(*this, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
-                      "VALUES(?,?,?,?,?,?,?,?,?,?)");
-        for (const auto &st : steps) {
-            s.bind(1, runId).bind(2, epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
-            s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
-            s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
-        }
-    }
-};
 
 RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_path(path)
 {
@@ -339,7 +189,7 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
     }
     const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
     if (::access(dir.c_str(), W_OK) != 0 || (existed && ::access(path.c_str(), W_OK) != 0))
-        throw Error::at(path, "", "the runs database must be writable (and its directory, for the WAL journal); use --runs FILE elsewhere");
+        throw Error::at(path, "writable", "the runs database must be writable (and its directory, for the WAL journal)");
     if (sqlite3_open_v2(path.c_str(), &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string msg = d->db ? sqlite3_errmsg(d->db) : "out of memory";
         sqlite3_close(d->db);
@@ -509,7 +359,7 @@ void RunStore::deleteRun(std::int64_t id, bool forceTakeover)
     Impl::Transaction t(*d);
     const RunInfo r = run(id);
     if (const std::string why = liveOwnerProblem(r, forceTakeover); !why.empty())
-        throw Error::at(m_path, "run " + r.name, why + "; it was not deleted");
+        throw Error::at(m_path, "owner of run " + r.name, why + "; it was not deleted");
     Impl::Stmt s(*d, "DELETE FROM runs WHERE id = ?");
     s.bind(1, id).run();
     t.commit();
@@ -526,7 +376,7 @@ RunInfo RunStore::claimRun(std::int64_t id, bool forceTakeover)
     if (r.status == "finished")
         throw Error::at(m_path, "run " + r.name, "finished already; nothing to resume");
     if (const std::string why = liveOwnerProblem(r, forceTakeover); !why.empty())
-        throw Error::at(m_path, "run " + r.name, why);
+        throw Error::at(m_path, "owner of run " + r.name, why);
     Impl::Stmt s(*d, "UPDATE runs SET status = 'running', error = '', updated_at = ?, owner = ? WHERE id = ?");
     s.bind(1, isoNow()).bind(2, ownerToken()).bind(3, id).run();
     t.commit();
@@ -552,260 +402,6 @@ void RunStore::setSeconds(std::int64_t id, double seconds)
     s.bind(1, seconds).bind(2, isoNow()).bind(3, id).run();
 }
 
-static json probabilitiesJson(const std::vector<std::vector<double>> &p)
-{
-    return json(p);
-}
-
-void RunStore::recordEpoch(std::int64_t runId, const EpochStats &e, const std::vector<StepStats> &steps, double runSeconds)
-{
-    Impl::Transaction t(*d);
-    {
-        Impl::Stmt s(*d, "INSERT OR REPLACE INTO epochs(run_id, epoch, temperature, weights_loss, weights_acc, theta_loss, theta_acc, "
-                         "theta_trained, expected_ms, argmax, argmax_ms, seconds) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
-        s.bind(1, runId).bind(2, e.epoch).bind(3, e.temperature).bind(4, e.weightsLoss).bind(5, e.weightsAccuracy);
-        s.bind(6, e.thetaLoss).bind(7, e.thetaAccuracy).bind(8, e.thetaTrained ? 1 : 0).bind(9, e.expectedLatencyMs);
-        s.bind(10, architectureToJsonText(e.argmax, -1)).bind(11, e.argmaxLatencyMs).bind(12, e.seconds).run();
-    }
-    d->replaceSteps(runId, e.epoch, steps);
-    {
-        Impl::Stmt s(*d, "INSERT OR REPLACE INTO theta_snapshots(run_id, epoch, probabilities) VALUES(?,?,?)");
-        s.bind(1, runId).bind(2, e.epoch).bind(3, probabilitiesJson(e.probabilities).dump()).run();
-    }
-    {
-        Impl::Stmt s(*d, "UPDATE runs SET epochs_completed = ?, seconds = ?, updated_at = ? WHERE id = ?");
-        s.bind(1, e.epoch + 1).bind(2, runSeconds).bind(3, isoNow()).bind(4, runId).run();
-    }
-    t.commit();
-}
-
-void RunStore::truncateEpochs(std::int64_t runId, int keep, bool keepPartialSteps)
-{
-    Impl::Transaction t(*d);
-    auto drop = [&](const char *sql, int from) {
-        Impl::Stmt s(*d, sql);
-        s.bind(1, runId).bind(2, from).run();
-    };
-    drop("DELETE FROM epochs WHERE run_id = ? AND epoch >= ?", keep);
-    drop("DELETE FROM theta_snapshots WHERE run_id = ? AND epoch >= ?", keep);
-    drop("DELETE FROM steps WHERE run_id = ? AND epoch >= ?", keepPartialSteps ? keep + 1 : keep);
-    Impl::Stmt s(*d, "UPDATE runs SET epochs_completed = ? WHERE id = ?");
-    s.bind(1, keep).bind(2, runId).run();
-    t.commit();
-}
-
-void RunStore::recordPartialSteps(std::int64_t runId, int epoch, const std::vector<StepStats> &steps)
-{
-    Impl::Transaction t(*d);
-    d->replaceSteps(runId, epoch, steps);
-    t.commit();
-}
-
-void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
-{
-    Impl::Transaction t(*d);
-    {
-        Impl::Stmt del(*d, "DELETE FROM architectures WHERE run_id = ? AND role IN ('argmax', 'sample')");
-        del.bind(1, runId).run();
-    }
-    for (const auto &s : result.samples) {
-        StoredArchitecture a;
-        a.runId = runId;
-        a.role = s.isArgmax ? "argmax" : "sample";
-        a.architecture = s.architecture;
-        a.macs = s.macs;
-        a.params = s.params;
-        a.lutMs = s.latencyMs;
-        a.logProbability = s.logProbability;
-        addArchitecture(a);
-    }
-    Impl::Stmt s(*d, "UPDATE runs SET status = ?, theta = ?, updated_at = ? WHERE id = ?");
-    s.bind(1, std::string(result.stopped ? "stopped" : "finished")).bind(2, json(result.theta).dump()).bind(3, isoNow()).bind(4, runId).run();
-    t.commit();
-}
-
-std::vector<EpochStats> RunStore::epochs(std::int64_t runId, std::vector<std::string> *problems) const
-{
-    Impl::Stmt s(*d, "SELECT e.epoch, temperature, weights_loss, weights_acc, theta_loss, theta_acc, theta_trained, expected_ms, argmax, "
-                     "argmax_ms, seconds, t.probabilities FROM epochs e LEFT JOIN theta_snapshots t ON t.run_id = e.run_id AND "
-                     "t.epoch = e.epoch WHERE e.run_id = ? ORDER BY e.epoch");
-    s.bind(1, runId);
-    std::vector<EpochStats> out;
-    while (s.step()) {
-        EpochStats e;
-        e.epoch = int(s.i64(0));
-        e.temperature = s.dbl(1);
-        e.weightsLoss = s.dbl(2);
-        e.weightsAccuracy = s.dbl(3);
-        e.thetaLoss = s.dbl(4);
-        e.thetaAccuracy = s.dbl(5);
-        e.thetaTrained = s.i64(6) != 0;
-        e.expectedLatencyMs = s.dbl(7);
-        e.argmaxLatencyMs = s.dbl(9);
-        e.seconds = s.dbl(10);
-        // A damaged row is left out and reported, the other epochs stay readable.
-        try {
-            e.argmax = architectureFromJsonText(s.text(8), m_path + ": epoch " + std::to_string(e.epoch) + " argmax");
-            const std::string p = s.text(11);
-            if (!p.empty()) {
-                const std::string where = m_path + ": theta_snapshots: epoch " + std::to_string(e.epoch);
-                try {
-                    e.probabilities = detail::parseJson(p, where).get<std::vector<std::vector<double>>>();
-                } catch (const detail::json::exception &) {
-                    throw Error::at(where, "", "expected a list of probabilities per layer");
-                }
-            }
-        } catch (const Error &err) {
-            if (problems)
-                problems->push_back(err.what());
-            continue;
-        }
-        out.push_back(std::move(e));
-    }
-    return out;
-}
-
-std::vector<StepStats> RunStore::steps(std::int64_t runId) const
-{
-    Impl::Stmt s(*d, "SELECT epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s FROM steps WHERE run_id = ? "
-                     "ORDER BY rowid");
-    s.bind(1, runId);
-    std::vector<StepStats> out;
-    while (s.step()) {
-        StepStats st;
-        st.epoch = int(s.i64(0));
-        st.phase = s.text(1) == "theta" ? Phase::Theta : Phase::Weights;
-        st.step = int(s.i64(2));
-        st.loss = s.dbl(3);
-        st.crossEntropy = s.dbl(4);
-        st.accuracy = s.dbl(5);
-        st.expectedLatencyMs = s.dbl(6);
-        st.temperature = s.dbl(7);
-        st.imagesPerSecond = s.dbl(8);
-        out.push_back(st);
-    }
-    return out;
-}
-
-std::int64_t RunStore::addArchitecture(const StoredArchitecture &a)
-{
-    Impl::Stmt s(*d, "INSERT INTO architectures(run_id, role, name, arch, macs, params, lut_ms, log_prob) VALUES(?,?,?,?,?,?,?,?)");
-    s.bind(1, a.runId).bind(2, a.role).bind(3, a.architecture.name).bind(4, architectureToJsonText(a.architecture, -1));
-    s.bind(5, a.macs).bind(6, a.params).bind(7, a.lutMs).bind(8, a.logProbability).run();
-    return sqlite3_last_insert_rowid(d->db);
-}
-
-static const char *kArchColumns = "id, run_id, role, name, arch, macs, params, lut_ms, log_prob";
-
-StoredArchitecture RunStore::Impl::readArchitecture(Stmt &s) const
-{
-    StoredArchitecture a;
-    a.id = s.i64(0);
-    a.runId = s.i64(1);
-    a.role = s.text(2);
-    a.architecture = architectureFromJsonText(s.text(4), this->path + ": architecture " + std::to_string(a.id));
-    a.macs = s.i64(5);
-    a.params = s.i64(6);
-    a.lutMs = s.dbl(7);
-    a.logProbability = s.dbl(8);
-    return a;
-}
-
-std::vector<StoredArchitecture> RunStore::architectures(std::int64_t runId, std::vector<std::string> *problems) const
-{
-    Impl::Stmt s(*d, (std::string("SELECT ") + kArchColumns + " FROM architectures WHERE run_id = ? ORDER BY id").c_str());
-    s.bind(1, runId);
-    std::vector<StoredArchitecture> out;
-    while (s.step()) {
-        // One damaged row must not make the whole run (or store) unreadable: it is left out and reported.
-        try {
-            out.push_back(d->readArchitecture(s));
-        } catch (const Error &e) {
-            if (problems)
-                problems->push_back(e.what());
-        }
-    }
-    return out;
-}
-
-StoredArchitecture RunStore::architecture(std::int64_t id) const
-{
-    Impl::Stmt s(*d, (std::string("SELECT ") + kArchColumns + " FROM architectures WHERE id = ?").c_str());
-    s.bind(1, id);
-    if (!s.step())
-        throw Error::at(m_path, "architecture", "no architecture with id " + std::to_string(id));
-    return d->readArchitecture(s);
-}
-
-std::int64_t RunStore::addEvaluation(const Evaluation &e)
-{
-    architecture(e.architectureId);
-    Impl::Stmt s(*d, "INSERT INTO evaluations(arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, seconds, created_at, "
-                     "protocol) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-    s.bind(1, e.architectureId).bind(2, e.dataset).bind(3, e.epochs).bind(4, e.top1).bind(5, e.device).bind(6, e.lutMs);
-    s.bind(7, e.measuredMs).bind(8, e.weightsPath).bind(9, e.seconds).bind(10, e.createdAt.empty() ? isoNow() : e.createdAt);
-    s.bind(11, e.protocol).run();
-    return sqlite3_last_insert_rowid(d->db);
-}
-
-std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
-{
-    Impl::Stmt s(*d, "SELECT id, arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, created_at, seconds, protocol FROM evaluations "
-                     "WHERE arch_id = ? ORDER BY id");
-    s.bind(1, architectureId);
-    std::vector<Evaluation> out;
-    while (s.step()) {
-        Evaluation e;
-        e.id = s.i64(0);
-        e.architectureId = s.i64(1);
-        e.dataset = s.text(2);
-        e.epochs = int(s.i64(3));
-        e.top1 = s.dbl(4);
-        e.device = s.text(5);
-        e.lutMs = s.dbl(6);
-        e.measuredMs = s.dbl(7);
-        e.weightsPath = s.text(8);
-        e.createdAt = s.text(9);
-        e.seconds = s.dbl(10);
-        e.protocol = s.text(11);
-        out.push_back(e);
-    }
-    return out;
-}
-
-std::string RunStore::epochsCsv(std::int64_t runId) const
-{
-    std::ostringstream o;
-    o.precision(8);
-    o << "epoch,temperature,weights_loss,weights_acc,theta_loss,theta_acc,theta_trained,expected_ms,argmax_ms,seconds,argmax\n";
-    for (const auto &e : epochs(runId))
-        o << e.epoch << ',' << e.temperature << ',' << e.weightsLoss << ',' << e.weightsAccuracy << ',' << e.thetaLoss << ','
-          << e.thetaAccuracy << ',' << (e.thetaTrained ? 1 : 0) << ',' << e.expectedLatencyMs << ',' << e.argmaxLatencyMs << ','
-          << e.seconds << ',' << e.argmax.blocksString() << '\n';
-    return o.str();
-}
-
-std::string RunStore::stepsCsv(std::int64_t runId) const
-{
-    std::ostringstream o;
-    o.precision(8);
-    o << "epoch,phase,step,loss,cross_entropy,accuracy,expected_ms,temperature,images_per_s\n";
-    for (const auto &s : steps(runId))
-        o << s.epoch << ',' << (s.phase == Phase::Weights ? "weights" : "theta") << ',' << s.step << ',' << s.loss << ','
-          << s.crossEntropy << ',' << s.accuracy << ',' << s.expectedLatencyMs << ',' << s.temperature << ',' << s.imagesPerSecond
-          << '\n';
-    return o.str();
-}
-
-std::string RunStore::integrityCheck() const
-{
-    Impl::Stmt s(*d, "PRAGMA integrity_check");
-    std::string out;
-    while (s.step())
-        out += (out.empty() ? "" : "\n") + s.text(0);
-    return out;
-}
-
 int removeStaleTemporaries(const std::string &dir)
 {
     std::error_code ec;
@@ -828,54 +424,6 @@ int removeStaleTemporaries(const std::string &dir)
         }
     }
     return removed;
-}
-
-RunRecorder::RunRecorder(RunStore &store, std::int64_t runId, SearchObserver *next, double priorSeconds,
-                         std::vector<StepStats> pendingSteps)
-    : m_store(store), m_runId(runId), m_next(next), m_priorSeconds(priorSeconds), m_steps(std::move(pendingSteps))
-{
-}
-
-void RunRecorder::onStep(const StepStats &s)
-{
-    m_steps.push_back(s);
-    m_sessionSeconds = s.elapsedSeconds;
-    if (m_next)
-        m_next->onStep(s);
-}
-
-void RunRecorder::onEpoch(const EpochStats &e)
-{
-    m_store.recordEpoch(m_runId, e, m_steps, m_priorSeconds + m_sessionSeconds);
-    m_steps.clear();
-    if (m_next)
-        m_next->onEpoch(e);
-}
-
-void RunRecorder::onSample(const SampledArchitecture &s)
-{
-    if (m_next)
-        m_next->onSample(s);
-}
-
-void RunRecorder::onFinished(const SearchResult &r)
-{
-    // Stopped inside an epoch: keep its steps; a resumed search continues that epoch.
-    if (r.stopped && !m_steps.empty())
-        m_store.recordPartialSteps(m_runId, m_steps.front().epoch, m_steps);
-    m_store.finishRun(m_runId, r);
-    if (m_next)
-        m_next->onFinished(r);
-}
-
-void RunRecorder::onFailed(const std::string &message)
-{
-    try {
-        m_store.setStatus(m_runId, "failed", message);
-    } catch (...) {
-    }
-    if (m_next)
-        m_next->onFailed(message);
 }
 
 } // namespace fbnet

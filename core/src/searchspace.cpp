@@ -82,14 +82,47 @@ SearchSpace SearchSpace::load(const std::string &path, const SpaceParams &params
     return fromJsonText(readTextFile(path), path, params);
 }
 
-SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string &source,
-                                      const SpaceParams &params)
+/** One entry of /stages: widths, repeats, stride, and the options an FBNetV2 stage searches. */
+static StageSpec readStage(const JsonReader &sr, const SearchSpace &s)
 {
-    const auto doc = detail::parseJson(text, source);
-    JsonReader r(doc, source);
-    SearchSpace s;
-    s.name = r.getString("name");
-    s.description = r.getString("description", "");
+    StageSpec st;
+    st.channels = sr.getIntIn("channels", 1, kMaxChannels);
+    st.repeats = sr.getIntIn("repeats", 1, kMaxLayers);
+    st.stride = sr.getInt("stride");
+    if (st.channels < 1)
+        sr.fail("channels", "expected a positive width");
+    if (st.repeats < 1)
+        sr.fail("repeats", "expected at least 1 layer");
+    if (st.stride != 1 && st.stride != 2)
+        sr.fail("stride", "expected 1 or 2");
+    if (sr.has("candidates")) {
+        st.candidates = sr.getStringArray("candidates");
+        for (std::size_t c = 0; c < st.candidates.size(); ++c)
+            if (!s.blocks.count(st.candidates[c]))
+                sr.fail("candidates/" + std::to_string(c),
+                        "\"" + st.candidates[c] + "\" is not defined under /blocks");
+    }
+    if (sr.has("width_options")) {
+        st.widthOptions = sr.getIntArrayIn("width_options", 1, kMaxChannels, 64);
+        for (std::size_t w = 0; w < st.widthOptions.size(); ++w)
+            if (st.widthOptions[w] < 1 || st.widthOptions[w] > st.channels)
+                sr.fail("width_options/" + std::to_string(w), "expected 1 <= width <= the stage's channels " + std::to_string(st.channels));
+    }
+    if (sr.has("expansion_options")) {
+        if (!sr.node().at("expansion_options").is_array())
+            sr.fail("expansion_options", "expected an array of positive numbers");
+        for (const auto &e : sr.node().at("expansion_options")) {
+            if (!e.is_number() || !(e.get<double>() > 0 && e.get<double>() <= kMaxExpansion))
+                sr.fail("expansion_options", "expected an array of positive numbers");
+            st.expansionOptions.push_back(e.get<double>());
+        }
+    }
+    return st;
+}
+
+/** /input, /num_classes, /stem and /head. */
+static void readInputStemHead(const JsonReader &r, const SpaceParams &params, SearchSpace &s)
+{
     {
         JsonReader in = r.child("input");
         s.inputSize = in.getIntIn("size", 1, kMaxInputSize);
@@ -130,6 +163,17 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
         if (!(s.headExpansion > 0 && s.headExpansion <= kMaxExpansion))
             hd.fail("expansion", "expected a positive number, at most 64");
     }
+}
+
+SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string &source,
+                                      const SpaceParams &params)
+{
+    const auto doc = detail::parseJson(text, source);
+    JsonReader r(doc, source);
+    SearchSpace s;
+    s.name = r.getString("name");
+    s.description = r.getString("description", "");
+    readInputStemHead(r, params, s);
     if (r.has("resolutions")) {
         s.resolutions = r.getIntArrayIn("resolutions", 1, kMaxInputSize, 64);
         for (std::size_t i = 0; i < s.resolutions.size(); ++i)
@@ -157,38 +201,7 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
     int layerCount = 0;
     for (std::size_t i = 0; i < stages.size(); ++i) {
         JsonReader sr(stages[i], source, "/stages/" + std::to_string(i));
-        StageSpec st;
-        st.channels = sr.getIntIn("channels", 1, kMaxChannels);
-        st.repeats = sr.getIntIn("repeats", 1, kMaxLayers);
-        st.stride = sr.getInt("stride");
-        if (st.channels < 1)
-            sr.fail("channels", "expected a positive width");
-        if (st.repeats < 1)
-            sr.fail("repeats", "expected at least 1 layer");
-        if (st.stride != 1 && st.stride != 2)
-            sr.fail("stride", "expected 1 or 2");
-        if (sr.has("candidates")) {
-            st.candidates = sr.getStringArray("candidates");
-            for (std::size_t c = 0; c < st.candidates.size(); ++c)
-                if (!s.blocks.count(st.candidates[c]))
-                    sr.fail("candidates/" + std::to_string(c),
-                            "\"" + st.candidates[c] + "\" is not defined under /blocks");
-        }
-        if (sr.has("width_options")) {
-            st.widthOptions = sr.getIntArrayIn("width_options", 1, kMaxChannels, 64);
-            for (std::size_t w = 0; w < st.widthOptions.size(); ++w)
-                if (st.widthOptions[w] < 1 || st.widthOptions[w] > st.channels)
-                    sr.fail("width_options/" + std::to_string(w), "expected 1 <= width <= the stage's channels " + std::to_string(st.channels));
-        }
-        if (sr.has("expansion_options")) {
-            if (!sr.node().at("expansion_options").is_array())
-                sr.fail("expansion_options", "expected an array of positive numbers");
-            for (const auto &e : sr.node().at("expansion_options")) {
-                if (!e.is_number() || !(e.get<double>() > 0 && e.get<double>() <= kMaxExpansion))
-                    sr.fail("expansion_options", "expected an array of positive numbers");
-                st.expansionOptions.push_back(e.get<double>());
-            }
-        }
+        const StageSpec st = readStage(sr, s);
         s.stages.push_back(st);
         layerCount += st.repeats;
         if (layerCount > kMaxLayers)

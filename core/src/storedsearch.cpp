@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <torch/version.h>
 
+#include "fbnet/datasetkinds.h"
 #include "fbnet/error.h"
 #include "fbnet/report.h"
 #include "fbnet/resources.h"
@@ -47,8 +48,8 @@ SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, c
     params.numClasses = in.data.numClasses;
     in.space = SearchSpace::load(resolveSpacePath(inv.space), params);
     if (in.space.searchesShapes() && inv.lut != "flops" && inv.lut != "params")
-        throw Error::at("--lut " + inv.lut, "", "space " + in.space.name
-                            + " searches widths, expansions or resolutions: its cost is analytic, use --lut flops or --lut params");
+        throw Error::at("latency table " + inv.lut, "cost", "space " + in.space.name
+                            + " searches widths, expansions or resolutions: its cost is analytic, expected the flops or params table");
     if (inv.lut == "local") {
         StopToken never;
         in.lut = localLatencyTable(in.space, lutProgress ? lutProgress : ProgressFn([](int, int, const std::string &) {}),
@@ -116,7 +117,7 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     SearchConfig c = request.config;
     const SearchInvocation &inv = request.invocation;
     c.validate();
-    setComputeThreads(c.threads);
+    setComputeThreads(c.compute.threads);
     SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
     const std::string lutHash = contentHash(in.lut.toJsonText());
     in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
@@ -164,10 +165,10 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
     try {
         c = searchConfigFromJson(info.configJson, store.path() + ": " + where + ": config");
         if (request.threads > 0)
-            c.threads = request.threads;
+            c.compute.threads = request.threads;
         inv = invocationFromJson(info.invocationJson, store.path() + ": " + where + ": invocation");
         c.validate();
-        setComputeThreads(c.threads);
+        setComputeThreads(c.compute.threads);
         in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
         const std::string lutHash = contentHash(in.lut.toJsonText());
         in.lut.layerTable(in.space);

@@ -2,9 +2,9 @@
 
 namespace fbnet::detail {
 
-torch::Tensor gumbelNoise(at::IntArrayRef shape)
+torch::Tensor gumbelNoise(at::IntArrayRef shape, const torch::TensorOptions &options)
 {
-    auto u = torch::rand(shape).clamp_(1e-10, 1.0 - 1e-7);
+    auto u = torch::rand(shape, options).clamp_(1e-10, 1.0 - 1e-7);
     return -torch::log(-torch::log(u));
 }
 
@@ -62,12 +62,12 @@ SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, Mas
         const auto &theta = thetas[l];
         const int64_t k = theta.size(0);
         if (mode == MaskMode::Soft) {
-            auto mask = torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k})) / tau, 1);
+            auto mask = torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k}, theta.options())) / tau, 1);
             x = layers[l]->forwardSoft(x, mask);
             auto ll = torch::mv(mask, latencies[l]);
             lat = l == 0 ? ll : lat + ll;
         } else {
-            auto soft = torch::softmax((theta + gumbelNoise({k})) / tau, 0);
+            auto soft = torch::softmax((theta + gumbelNoise({k}, theta.options())) / tau, 0);
             const int64_t idx = soft.argmax().item<int64_t>();
             auto hard = torch::zeros_like(soft);
             hard[idx] = 1.0;

@@ -13,8 +13,8 @@
 
 namespace fbnet::detail {
 
-/** Gumbel(0,1) noise of the given shape: -log(-log U). */
-torch::Tensor gumbelNoise(at::IntArrayRef shape);
+/** Gumbel(0,1) noise of the given shape: -log(-log U), drawn on the options' device (its generator). */
+torch::Tensor gumbelNoise(at::IntArrayRef shape, const torch::TensorOptions &options = {});
 
 /** One searchable layer: every candidate block plus the layer's latency vector. */
 class MixedOpImpl : public torch::nn::Module

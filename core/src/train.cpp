@@ -13,6 +13,7 @@
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
 #include "checkpointarchive.h"
+#include "device.h"
 #include "network.h"
 
 namespace fbnet {
@@ -21,9 +22,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/** Where the training's tensors live and in which memory layout (from its ComputeOptions). */
+struct Placement
+{
+    torch::Device device = torch::kCPU;
+    at::MemoryFormat format = at::MemoryFormat::ChannelsLast;
+
+    torch::Tensor put(const torch::Tensor &t) const { return (device.is_cpu() ? t : t.to(device)).contiguous(format); }
+};
+
 /** Normalised float batch; with `augment`, a random crop after 4-pixel zero padding and a random flip. */
 torch::Tensor makeBatch(const Dataset &d, const std::vector<std::size_t> &idx, std::size_t from, std::size_t count,
-                        int channels, bool augment, std::mt19937_64 &rng)
+                        int channels, bool augment, std::mt19937_64 &rng, const Placement &where)
 {
     const int h = d.height, w = d.width;
     const std::size_t img = d.imageBytes();
@@ -47,14 +57,14 @@ torch::Tensor makeBatch(const Dataset &d, const std::vector<std::size_t> &idx, s
     }
     if (d.channels != channels)
         x = x.expand({int64_t(count), channels, h, w});
-    return x.contiguous(at::MemoryFormat::ChannelsLast);
+    return where.put(x);
 }
 
 /**
  * The batch at an architecture's input resolution (FBNetV2 searches it): area-averaged down to
  * size x size (anti-aliased, as a resized image would be), or unchanged at the data's own size.
  */
-torch::Tensor atResolution(const torch::Tensor &x, int size)
+torch::Tensor atResolution(const torch::Tensor &x, int size, at::MemoryFormat format)
 {
     if (size <= 0 || (x.size(2) == size && x.size(3) == size))
         return x;
@@ -63,18 +73,19 @@ torch::Tensor atResolution(const torch::Tensor &x, int size)
                                                                           .size(std::vector<int64_t>{size, size})
                                                                           .mode(torch::kBilinear)
                                                                           .align_corners(false));
-    return y.contiguous(at::MemoryFormat::ChannelsLast);
+    return y.contiguous(format);
 }
 
-torch::Tensor labels(const Dataset &d, const std::vector<std::size_t> &idx, std::size_t from, std::size_t count)
+torch::Tensor labels(const Dataset &d, const std::vector<std::size_t> &idx, std::size_t from, std::size_t count,
+                     const Placement &where)
 {
     auto y = torch::empty({int64_t(count)}, torch::kLong);
     for (std::size_t i = 0; i < count; ++i)
         y[int64_t(i)] = d.labels[idx[from + i]];
-    return y;
+    return where.device.is_cpu() ? y : y.to(where.device);
 }
 
-double evaluate(detail::Network &net, const Dataset &test, int channels, int batch, int size)
+double evaluate(detail::Network &net, const Dataset &test, int channels, int batch, int size, const Placement &where)
 {
     torch::NoGradGuard ng;
     net->eval();
@@ -84,8 +95,8 @@ double evaluate(detail::Network &net, const Dataset &test, int channels, int bat
     double correct = 0;
     for (std::size_t at = 0; at < idx.size(); at += std::size_t(batch)) {
         const std::size_t n = std::min<std::size_t>(std::size_t(batch), idx.size() - at);
-        auto x = atResolution(makeBatch(test, idx, at, n, channels, false, unused), size);
-        correct += net->forward(x).argmax(1).eq(labels(test, idx, at, n)).sum().item<double>();
+        auto x = atResolution(makeBatch(test, idx, at, n, channels, false, unused, where), size, where.format);
+        correct += net->forward(x).argmax(1).eq(labels(test, idx, at, n, where)).sum().item<double>();
     }
     net->train();
     return correct / double(idx.size());
@@ -177,14 +188,18 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
     if (train.size() < std::size_t(c.batchSize) || test.size() == 0)
         throw Error::at("data set " + train.name, "size", "expected at least one training batch and a test split");
     const auto t0 = Clock::now();
-    setComputeThreads(c.threads);
+    const Placement where{detail::torchDevice(c.compute),
+                          c.compute.channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous};
+    setComputeThreads(c.compute.threads);
     torch::manual_seed(c.seed);
     std::mt19937_64 rng(c.seed);
     NetworkPlan plan = resolve(space, arch);
     detail::Network net(plan);
     if (!c.initFromCheckpoint.empty())
         initFromSupernet(*net, arch, c.initFromCheckpoint, space.searchesShapes());
-    detail::toChannelsLast(*net);
+    net->to(where.device);
+    if (c.compute.channelsLast)
+        detail::toChannelsLast(*net);
     net->train();
     torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weightDecay));
     std::vector<std::size_t> idx(train.size());
@@ -205,9 +220,9 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
                 break;
             }
             const std::size_t at = s * std::size_t(c.batchSize);
-            auto x = atResolution(makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng),
-                                  plan.inputSize);
-            auto y = labels(train, idx, at, std::size_t(c.batchSize));
+            auto x = atResolution(makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng, where),
+                                  plan.inputSize, where.format);
+            auto y = labels(train, idx, at, std::size_t(c.batchSize), where);
             sgd.zero_grad();
             auto logits = net->forward(x);
             auto loss = torch::nn::functional::cross_entropy(logits, y);
@@ -219,7 +234,7 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
         }
         if (seen == 0)
             break;
-        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256, plan.inputSize),
+        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256, plan.inputSize, where),
                       std::chrono::duration<double>(Clock::now() - te).count()};
         result.epochs.push_back(ep);
         result.testTop1 = ep.testAccuracy;
@@ -229,9 +244,9 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
     if (!weightsPath.empty()) {
         c10::Dict<std::string, torch::Tensor> dict;
         for (const auto &p : net->named_parameters())
-            dict.insert(p.key(), p.value().detach().contiguous());
+            dict.insert(p.key(), p.value().detach().cpu().contiguous());
         for (const auto &b : net->named_buffers())
-            dict.insert(b.key(), b.value().detach().contiguous());
+            dict.insert(b.key(), b.value().detach().cpu().contiguous());
         const auto bytes = torch::pickle_save(c10::IValue(dict));
         const std::string tmp = weightsPath + ".tmp";
         {

@@ -1,6 +1,6 @@
 // Memory-bound ops on a supernet-sized activation (64x144x32x32 floats, 38 MB), NCHW vs
 // channels-last. It does NOT tune the allocator, so run it twice to see what the engine's
-// mallopt (keepFreedMemoryInHeap in core/src/searcher.cpp) buys:
+// mallopt (keepFreedMemoryInHeap in core/src/compute.cpp) buys:
 //   build/tests/bench/bench_memory_ops
 //   MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 build/tests/bench/bench_memory_ops
 #include <chrono>

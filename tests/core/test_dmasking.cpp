@@ -194,7 +194,7 @@ TEST(DMasking, FlopsPenaltyDrivesThetaToNarrowWidthsWhenWidthDoesNotHelp)
     c.beta = 2.0;
     c.lossForm = LossForm::Additive;  // CE + alpha * MFLOPs^beta: a steep resource term
     c.tau0 = 1.0;
-    c.threads = 1;
+    c.compute.threads = 1;
     c.samples = 0;
     c.seed = 5;
     test::QuietObserver quiet;
@@ -234,7 +234,10 @@ TEST(DMasking, SpacesWithoutAnAnalyticCostAreRefused)
         runSearch(space, t, d, c, quiet, stop);
         FAIL() << "a device table was accepted for a DMasking space";
     } catch (const Error &e) {
-        EXPECT_NE(std::string(e.what()).find("use --lut flops or --lut params"), std::string::npos) << e.what();
+        // Core names the table and what it expected, never a CLI flag (the CLI adds "--lut flops").
+        EXPECT_NE(std::string(e.what()).find("expected the flops or params table"), std::string::npos) << e.what();
+        EXPECT_EQ(e.field(), "cost");
+        EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
     }
 }
 
@@ -250,7 +253,7 @@ TEST(DMasking, InitialisingFromTheMaskedSupernetSlicesTheChosenWidths)
     c.batchSize = 32;
     c.lossForm = LossForm::Additive;  // CE alone: this is about the weights, not the cost
     c.alpha = 0;
-    c.threads = 1;
+    c.compute.threads = 1;
     c.samples = 0;
     c.seed = 11;
     test::QuietObserver quiet;
@@ -306,7 +309,7 @@ TEST(DMasking, ArchitecturesTrainAtTheirSearchedResolution)
     t.epochs = 3;
     t.batchSize = 32;
     t.lr = 0.1;
-    t.threads = 1;
+    t.compute.threads = 1;
     t.augment = false;  // a shifted crop would not matter, a flip would swap nothing: keep it exact
     StopToken stop;
     const Dataset train = orientations(512, 1, 2, 2), test = orientations(256, 2, 2, 2);

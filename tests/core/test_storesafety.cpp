@@ -156,7 +156,8 @@ TEST(StoreSafety, ALiveRunIsNeitherDeletedNorClaimedTwice)
         s.claimRun(remote);
         FAIL();
     } catch (const Error &e) {
-        EXPECT_NE(std::string(e.what()).find("--force-takeover"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("take the run over explicitly"), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << "core names no CLI flag: " << e.what();
     }
     EXPECT_THROW(s.deleteRun(remote), Error);
     EXPECT_EQ(s.claimRun(remote, true).status, "running");

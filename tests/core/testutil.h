@@ -36,7 +36,7 @@ inline TrainConfig frozenTraining()
     t.epochs = 1;
     t.batchSize = 32;
     t.lr = 1e-9;
-    t.threads = 1;
+    t.compute.threads = 1;
     t.augment = false;
     return t;
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "mainwindow.h"
+#include "studiofixtures.h"
 #include "testenv.h"
 #include "devicesview.h"
 #include "metricsplot.h"
@@ -45,41 +46,8 @@
 
 using namespace fbnet;
 
-namespace {
-
-SearchRequest tinyRequest(int epochs, int maxSteps)
-{
-    SearchRequest r;
-    r.dataset = "synthetic:300";
-    r.subset = 0;
-    r.config.epochs = epochs;
-    r.config.warmupEpochs = 1;
-    r.config.batchSize = 16;
-    r.config.maxStepsPerEpoch = maxSteps;
-    r.config.mode = MaskMode::Hard;
-    r.config.threads = 1;
-    r.config.samples = 1;
-    return r;
-}
-
-/**
- * A window on a fresh store in `dir` that has run a tiny 2-epoch search to the end (no dialogs);
- * the id of its run, the only one in the store, or 0 if it did not finish.
- */
-qint64 runTinyStoredSearch(MainWindow &w, const QTemporaryDir &dir, const std::string &name = {})
-{
-    w.setShowDialogs(false);
-    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
-    QSignalSpy done(&w, &MainWindow::searchDone);
-    SearchRequest r = tinyRequest(2, 2);
-    r.name = name;
-    w.startSearch(r);
-    if (!done.wait(120000) || w.runsModel()->rowCount() != 1)
-        return 0;
-    return w.runsModel()->row(0).run.id;
-}
-
-} // namespace
+using fbnet::test::runTinyStoredSearch;
+using fbnet::test::tinyRequest;
 
 TEST(ThetaHeatmap, MapsLayersAndCandidatesAndReplaysEpochs)
 {
@@ -131,8 +99,8 @@ TEST(NewSearchDialog, RefusesInvalidValuesWithAReason)
     NewSearchDialog d;
     EXPECT_TRUE(d.validationError().isEmpty());
     SearchRequest r = d.request();
-    EXPECT_EQ(r.space, "fbnet-cifar");
-    EXPECT_EQ(r.lut, "pixel3");
+    EXPECT_EQ(r.invocation.space, "fbnet-cifar");
+    EXPECT_EQ(r.invocation.lut, "pixel3");
     r.config.warmupEpochs = r.config.epochs;
     d.setRequest(r);
     EXPECT_FALSE(d.validationError().isEmpty());
@@ -308,6 +276,7 @@ TEST(Studio, RunBrowserOpensAStoredRunInEveryView)
         store.addEvaluation(e);
     }
     ASSERT_TRUE(w.openRun(id));
+    ASSERT_TRUE(w.waitForOpenRun());
     EXPECT_EQ(w.currentRun(), id);
     EXPECT_EQ(w.heatmap()->epochCount(), 2);
     EXPECT_GT(w.metrics()->pointCount(), 0);
@@ -323,6 +292,7 @@ TEST(Studio, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
     const qint64 id = runTinyStoredSearch(w, dir);  // argmax + 1 sample
     ASSERT_NE(id, 0);
     ASSERT_TRUE(w.openRun(id));
+    ASSERT_TRUE(w.waitForOpenRun());
     EXPECT_EQ(w.pareto()->items().size(), 0u);
 
     EvaluateRequest r;
@@ -332,7 +302,7 @@ TEST(Studio, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
     r.config.epochs = 1;
     r.config.batchSize = 16;
     r.config.maxStepsPerEpoch = 2;
-    r.config.threads = 1;
+    r.config.compute.threads = 1;
     // Stopped before it starts: nothing is stored.
     QSignalSpy trained(&w, &MainWindow::trainingDone);
     w.trainArchitectures(r);
@@ -426,7 +396,7 @@ TEST(SearchController, LocalDeviceMeasuresTheTableWithProgressOnFirstUse)
     SearchController c;
     QSignalSpy progress(&c, &SearchController::lutProgress), finished(&c, &SearchController::finished);
     SearchRequest r = tinyRequest(2, 1);
-    r.lut = "local";
+    r.invocation.lut = "local";
     c.start(r);
     ASSERT_TRUE(finished.wait(180000));
     ASSERT_GE(progress.count(), 2);
@@ -444,7 +414,7 @@ TEST(SearchController, BadInputFailsWithAMessage)
     SearchController c;
     QSignalSpy failed(&c, &SearchController::failed);
     SearchRequest r = tinyRequest(2, 1);
-    r.lut = "no-such-device";
+    r.invocation.lut = "no-such-device";
     c.start(r);
     ASSERT_TRUE(failed.wait(60000));
     EXPECT_TRUE(failed.takeFirst().at(0).toString().contains(QStringLiteral("no-such-device")));
@@ -505,7 +475,7 @@ TEST(Studio, ClosingTheWindowMidSearchKeepsTheRunResumable)
     SearchRequest again;
     again.runsPath = path.toStdString();
     again.resume = "closed";
-    again.config.threads = 1;
+    again.config.compute.threads = 1;
     c.start(again);
     QTest::qWait(200);
     c.stop();

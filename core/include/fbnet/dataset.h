@@ -45,9 +45,6 @@ Dataset makeSynthetic(int count, int numClasses, int size, int channels, std::ui
 /** The first `count` samples after a seeded shuffle (class balance is kept on average). */
 Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed);
 
-/** Loads by spec: "fashion-mnist[:DIR]", "cifar10:DIR", "synthetic[:N]". */
-Dataset loadDataset(const std::string &spec, Split split, int inputSize);
-
 std::string defaultFashionMnistDir();
 
 } // namespace fbnet

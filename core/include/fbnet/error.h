@@ -16,6 +16,16 @@ public:
 
     /** "SOURCE: FIELD: MESSAGE" — the form every input error takes. */
     static Error at(const std::string &source, const std::string &field, const std::string &message);
+
+    /**
+     * The source and field of an error made by at() (empty otherwise). Core never names a front
+     * end's flag or menu; the CLI and the studio add their own wording from these two.
+     */
+    const std::string &source() const { return m_source; }
+    const std::string &field() const { return m_field; }
+
+private:
+    std::string m_source, m_field;
 };
 
 } // namespace fbnet

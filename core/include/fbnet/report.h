@@ -6,11 +6,6 @@
 
 namespace fbnet {
 
-/** The configuration as JSON (for run records and output folders). */
-std::string searchConfigToJson(const SearchConfig &config);
-/** The inverse; missing fields keep their defaults, a wrong type names the field. */
-SearchConfig searchConfigFromJson(const std::string &text, const std::string &source);
-
 /**
  * Writes a finished (or stopped) search to `dir`: architecture.json (the argmax), samples.json
  * (argmax and samples with MACs, params, LUT latency, log-probability), theta.json (final

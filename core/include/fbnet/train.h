@@ -19,7 +19,7 @@ struct TrainConfig
     double weightDecay = 5e-4;
     bool augment = true;       ///< random crop (padding 4) + horizontal flip
     std::uint64_t seed = 1;
-    int threads = 0;
+    ComputeOptions compute;    ///< device, threads, layout (shared with the search)
     int maxStepsPerEpoch = 0;  ///< 0: the whole training set
     /**
      * A search checkpoint (fbnet search writes one per run) to initialise from: stem, head,

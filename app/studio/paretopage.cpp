@@ -1,0 +1,188 @@
+#include "paretopage.h"
+
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "fbnet/resources.h"
+#include "paretoview.h"
+#include "runsession.h"
+
+namespace fbnet::studio {
+
+namespace {
+
+/** Epochs, training and test images per architecture: the two dialogs' shared fields. */
+struct TrainingFields
+{
+    QSpinBox *epochs, *images, *testImages;
+
+    explicit TrainingFields(QDialog *dialog)
+        : epochs(new QSpinBox(dialog)), images(new QSpinBox(dialog)), testImages(new QSpinBox(dialog))
+    {
+        epochs->setRange(1, 200);
+        epochs->setValue(2);
+        images->setRange(100, 1000000);
+        images->setSingleStep(1000);
+        images->setValue(5000);
+        testImages->setRange(100, 1000000);
+        testImages->setSingleStep(500);
+        testImages->setValue(2000);
+    }
+};
+
+/** Adds the fields and OK/Cancel to `form`; true if accepted. */
+bool runDialog(QDialog &dialog, QFormLayout *form, const TrainingFields &f, const QString &okText)
+{
+    form->addRow(QObject::tr("Epochs per architecture:"), f.epochs);
+    form->addRow(QObject::tr("Training images:"), f.images);
+    form->addRow(QObject::tr("Test images:"), f.testImages);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(okText);
+    form->addRow(buttons);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    return dialog.exec() == QDialog::Accepted;
+}
+
+} // namespace
+
+ParetoPage::ParetoPage(QWidget *parent)
+    : QWidget(parent), m_view(new ParetoView(this)), m_device(new QComboBox(this)),
+      m_train(new QPushButton(tr("Train architectures…"), this)), m_baseline(new QPushButton(tr("Random baseline…"), this))
+{
+    auto *layout = new QVBoxLayout(this);
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Latency on:"), this));
+    bar->addWidget(m_device);
+    m_device->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_device->setMinimumContentsLength(18);
+    bar->addStretch(1);
+    m_train->setToolTip(tr("Train the open run's argmax and samples that have no evaluation yet, and plot them"));
+    m_baseline->setToolTip(tr("Train uniformly sampled architectures of the run's space until the run's compute "
+                              "(search + training its architectures) is spent, like fbnet random --budget-of"));
+    bar->addWidget(m_train);
+    bar->addWidget(m_baseline);
+    layout->addLayout(bar);
+    layout->addWidget(m_view, 1);
+    connect(m_train, &QPushButton::clicked, this, &ParetoPage::askTraining);
+    connect(m_baseline, &QPushButton::clicked, this, &ParetoPage::askBaseline);
+    connect(m_device, &QComboBox::currentIndexChanged, this, &ParetoPage::refresh);
+    connect(m_view, &ParetoView::selected, this, &ParetoPage::architectureSelected);
+    setBusy(false);
+}
+
+void ParetoPage::setBusy(bool busy)
+{
+    m_busy = busy;
+    m_train->setEnabled(!busy && m_run);
+    m_baseline->setEnabled(!busy && m_run && m_run->run.kind == "search");
+}
+
+void ParetoPage::showRun(std::shared_ptr<const OpenRun> run)
+{
+    const bool sameRun = m_run && run && m_run->run.id == run->run.id;
+    m_run = std::move(run);
+    if (!sameRun && m_run) {
+        // Devices that cover the run's space, the run's own first.
+        const RunInfo &r = m_run->run;
+        const QSignalBlocker block(m_device);
+        m_device->clear();
+        m_device->addItem(QString::fromStdString(r.lutDevice) + tr(" (the run's)"), QString());
+        for (const auto &name : lutNames())
+            if (name.find(r.space) != std::string::npos && name.rfind(r.lutDevice + "-", 0) != 0)
+                m_device->addItem(QString::fromStdString(name.substr(0, name.size() - r.space.size() - 1)), QString::fromStdString(name));
+    }
+    setBusy(m_busy);
+    refresh();
+}
+
+void ParetoPage::refresh()
+{
+    if (!m_run)
+        return;
+    try {
+        const OpenRun &o = *m_run;
+        const QString device = m_device->currentData().toString();
+        const LatencyTable lut = device.isEmpty() ? o.context.lut : LatencyTable::load(resolveLutPath(device.toStdString(), o.context.space.name));
+        std::vector<ParetoItem> items;
+        auto addRun = [&](const RunArchitectures &run, const QString &origin) {
+            for (std::size_t i = 0; i < run.architectures.size(); ++i) {
+                const auto &a = run.architectures[i];
+                const auto &ev = run.evaluations[i];
+                if (ev.empty())
+                    continue;
+                ParetoItem it;
+                it.id = a.id;
+                it.name = QString::fromStdString(a.architecture.name);
+                it.origin = origin;
+                it.latencyMs = lut.predict(o.context.space, a.architecture);
+                it.accuracy = ev.back().top1;
+                it.detail = QString::fromStdString(run.run.name + ": " + a.architecture.blocksString() + " · " + ev.back().dataset + ", "
+                                                   + std::to_string(ev.back().epochs) + " epochs");
+                items.push_back(it);
+            }
+        };
+        addRun(o.own, o.run.kind == "random" ? QStringLiteral("random") : QStringLiteral("search"));
+        for (const auto &b : o.baselines)
+            addRun(b, QStringLiteral("random"));
+        m_view->setItems(std::move(items),
+                         tr("latency on %1 (ms, %2 table)").arg(QString::fromStdString(lut.device), QString::fromStdString(lut.provenanceKind)),
+                         tr("top-1 on %1 (%)").arg(QString::fromStdString(o.run.dataset)));
+    } catch (const std::exception &e) {
+        Q_EMIT message(tr("Pareto view: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void ParetoPage::askTraining()
+{
+    if (!m_run)
+        return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Train architectures"));
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(new QLabel(tr("Trains the open run's argmax and samples from scratch on its data set and stores\n"
+                               "each top-1; architectures already evaluated with these settings are reused."), &dialog));
+    const TrainingFields f(&dialog);
+    if (!runDialog(dialog, form, f, tr("Train")))
+        return;
+    EvaluateRequest r;
+    r.runId = m_run->run.id;
+    r.config.epochs = f.epochs->value();
+    r.subset = std::size_t(f.images->value());
+    r.testSubset = std::size_t(f.testImages->value());
+    Q_EMIT trainRequested(r);
+}
+
+void ParetoPage::askBaseline()
+{
+    if (!m_run || m_run->run.kind != "search")
+        return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Random baseline"));
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(new QLabel(tr("Trains architectures drawn uniformly from %1 on %2 until the compute of run '%3'\n"
+                               "(its search and the training of its architectures) is spent; stored as a run of kind random.\n"
+                               "Train the run's own architectures with the same settings to compare them fairly.")
+                                .arg(QString::fromStdString(m_run->run.space), QString::fromStdString(m_run->run.dataset),
+                                     QString::fromStdString(m_run->run.name)),
+                            &dialog));
+    const TrainingFields f(&dialog);
+    if (!runDialog(dialog, form, f, tr("Start")))
+        return;
+    BaselineRequest r;
+    r.request.budgetOf = std::to_string(m_run->run.id);
+    r.request.config.epochs = f.epochs->value();
+    r.request.trainSubset = std::size_t(f.images->value());
+    r.request.testSubset = std::size_t(f.testImages->value());
+    Q_EMIT baselineRequested(r);
+}
+
+} // namespace fbnet::studio

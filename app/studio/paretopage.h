@@ -1,0 +1,55 @@
+#pragma once
+
+#include <QWidget>
+
+#include <memory>
+
+#include "evaluatecontroller.h"
+
+class QComboBox;
+class QPushButton;
+
+namespace fbnet {
+class ParetoView;
+}
+
+namespace fbnet::studio {
+
+struct OpenRun;
+
+/**
+ * The Pareto tab: the open run's evaluated architectures and the random baselines of its space
+ * and data set, on the latency table chosen above the plot; buttons to train the run's
+ * architectures and to run a random baseline with the run's compute as budget.
+ */
+class ParetoPage final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit ParetoPage(QWidget *parent = nullptr);
+
+    ParetoView *view() const { return m_view; }
+    void showRun(std::shared_ptr<const OpenRun> run);
+    /** Jobs running: the buttons wait. */
+    void setBusy(bool busy);
+
+Q_SIGNALS:
+    void trainRequested(const fbnet::EvaluateRequest &request);
+    void baselineRequested(const fbnet::BaselineRequest &request);
+    void architectureSelected(qint64 architectureId, const QString &name);
+    void message(const QString &text);
+
+private:
+    void refresh();
+    void askTraining();
+    void askBaseline();
+
+    ParetoView *m_view;
+    QComboBox *m_device;
+    QPushButton *m_train, *m_baseline;
+    std::shared_ptr<const OpenRun> m_run;
+    bool m_busy = false;
+};
+
+} // namespace fbnet::studio

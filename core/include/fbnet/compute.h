@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+
+namespace fbnet {
+
+/**
+ * Where and how a search, a training or a table build computes: one value shared by every engine
+ * job and stored with each run (its keys sit in the run's config JSON: "device", "threads",
+ * "channels_last", "precision").
+ */
+struct ComputeOptions
+{
+    std::string device = "cpu";      ///< "cpu", "cuda" or "cuda:N"
+    int threads = 0;                 ///< intra-op CPU threads; 0: all cores
+    bool channelsLast = true;        ///< NHWC activations and weights
+    std::string precision = "fp32";  ///< the only one today; the GPU issue adds others
+
+    /** Throws fbnet::Error naming the field: unknown device or precision, threads out of 0..4096. */
+    void validate() const;
+};
+
+/**
+ * Whether this build's libtorch can run on `device` here (a CPU-only libtorch: never "cuda").
+ * Never throws; an empty string means yes, otherwise the reason.
+ */
+std::string deviceUnavailableReason(const std::string &device);
+
+/**
+ * Sets libtorch's intra-op threads (0: all cores) and, once per process, keeps freed memory in
+ * the heap (large activations otherwise pay their page faults on every step). Returns the
+ * number of threads used.
+ */
+int setComputeThreads(int threads);
+
+} // namespace fbnet

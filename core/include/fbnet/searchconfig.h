@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "fbnet/compute.h"
+
+namespace fbnet {
+
+enum class MaskMode {
+    Soft,  ///< weighted sum of every candidate (the paper)
+    Hard   ///< one sampled candidate per layer per batch, straight-through gradient to theta
+};
+
+enum class LossForm {
+    Multiplicative,  ///< CE * alpha * (log LAT_ms)^beta            (FBNet eq. 2)
+    Additive,        ///< CE + alpha * LAT_ms^beta                  (NNI "add" mode)
+    Target           ///< CE + targetWeight * |LAT_ms / target - 1|  (TuNAS-style absolute reward)
+};
+
+std::string toString(MaskMode m);
+std::string toString(LossForm f);
+/** fbnet::Error naming the field ("mode", "loss") and the accepted names. */
+MaskMode maskModeFromString(const std::string &s);
+LossForm lossFormFromString(const std::string &s);
+
+/** Everything that defines a search besides the space, the data and the latency table. */
+struct SearchConfig
+{
+    int epochs = 10;
+    int warmupEpochs = 2;            ///< weights only, theta frozen
+    int batchSize = 64;
+    double weightSplit = 0.8;        ///< share of the training set for weights; the rest trains theta
+    // weights: SGD + momentum, cosine over the epochs
+    double lrWeights = 0.1;
+    double momentum = 0.9;
+    double weightDecay = 1e-4;
+    // architecture logits: Adam
+    double lrTheta = 0.01;
+    double thetaWeightDecay = 5e-4;
+    // loss
+    LossForm lossForm = LossForm::Multiplicative;
+    double alpha = 0.2;
+    double beta = 0.6;
+    double targetMs = 0;             ///< LossForm::Target only
+    double targetWeight = 1.0;
+    // temperature tau = tau0 * decay^e, e = epoch (or epochs since warm-up, see below)
+    double tau0 = 5.0;
+    double tauDecay = 0.956;
+    bool tauDecayAfterWarmup = false;  ///< AnnaAraslanova/FBNet's rule: anneal only after warm-up
+    MaskMode mode = MaskMode::Soft;
+    std::uint64_t seed = 1;
+    int samples = 5;                 ///< architectures sampled from softmax(theta) at the end
+    int maxStepsPerEpoch = 0;        ///< 0: the whole split (for quick runs and tests)
+    ComputeOptions compute;          ///< device, threads, layout, precision
+
+    /** Throws fbnet::Error naming the first invalid field. */
+    void validate() const;
+};
+
+/** The configuration as JSON (for run records and output folders); compute options are flat keys. */
+std::string searchConfigToJson(const SearchConfig &config);
+/** The inverse; missing fields keep their defaults, a wrong type names the field. */
+SearchConfig searchConfigFromJson(const std::string &text, const std::string &source);
+
+} // namespace fbnet

@@ -1,0 +1,71 @@
+#include "fbnet/compute.h"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+#include <malloc.h>
+
+#include <torch/cuda.h>
+#include <torch/types.h>
+
+#include "fbnet/error.h"
+
+namespace fbnet {
+
+void ComputeOptions::validate() const
+{
+    if (threads < 0 || threads > 4096)
+        throw Error::at("compute options", "threads", "expected 0..4096 (0: all cores), got " + std::to_string(threads));
+    if (precision != "fp32")
+        throw Error::at("compute options", "precision", "expected fp32 (the only precision this build computes in), got " + precision);
+    bool known = device == "cpu" || device == "cuda";
+    if (!known && device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9)
+        known = std::all_of(device.begin() + 5, device.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!known)
+        throw Error::at("compute options", "device", "expected cpu, cuda or cuda:N, got \"" + device + "\"");
+}
+
+std::string deviceUnavailableReason(const std::string &device)
+{
+    if (device == "cpu")
+        return {};
+    if (device.rfind("cuda", 0) != 0)
+        return "unknown device \"" + device + "\" (expected cpu, cuda or cuda:N)";
+    if (!torch::cuda::is_available())
+        return "device " + device + " is not available: this libtorch has no CUDA support or sees no GPU "
+               "(build against a CUDA libtorch, see README \"GPU\")";
+    if (device.size() > 5) {
+        const long index = std::stol(device.substr(5));
+        const long count = long(torch::cuda::device_count());
+        if (index >= count)
+            return "device " + device + " does not exist: " + std::to_string(count) + " GPU(s) visible";
+    }
+    return {};
+}
+
+/**
+ * Supernet activations are tens of MB each. glibc serves blocks above its mmap threshold (at most
+ * 32 MB) with fresh mmaps and returns them on free, so every such tensor pays its page faults
+ * again: memory-bound ops (BN, ReLU, depthwise conv) then run 4-8x slower (tests/bench). Keep
+ * freed memory in the heap instead. Process-wide, done once.
+ */
+static void keepFreedMemoryInHeap()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TOP_PAD, 64 << 20);
+    });
+}
+
+int setComputeThreads(int threads)
+{
+    keepFreedMemoryInHeap();
+    const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    return n;
+}
+
+} // namespace fbnet

@@ -1,0 +1,32 @@
+#pragma once
+// Private (torch): the one hook between backward() and the optimizer step of a search.
+
+#include <vector>
+
+#include <torch/types.h>
+
+#include "fbnet/search.h"
+
+namespace fbnet::detail {
+
+/**
+ * Called by every weight and theta step after backward() and before the optimizer's step, with
+ * the parameters that step updates (their .grad() is set, or undefined where a hard-mode step did
+ * not sample a candidate). A single process needs nothing (NoGradientSync); a data-parallel search
+ * averages the gradients across its processes here (an all-reduce), so that every process takes
+ * the same step.
+ */
+class GradientSync
+{
+public:
+    virtual ~GradientSync() = default;
+    virtual void synchronize(std::vector<torch::Tensor> &parameters, Phase phase) = 0;
+};
+
+class NoGradientSync final : public GradientSync
+{
+public:
+    void synchronize(std::vector<torch::Tensor> &, Phase) override {}
+};
+
+} // namespace fbnet::detail

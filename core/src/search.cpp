@@ -1,0 +1,255 @@
+// runSearch: the FBNet search loop. The state and its checkpoint live in searchcheckpoint.cpp,
+// one phase's steps in searchphase.cpp, the batches in batcher.cpp.
+#include "fbnet/search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+
+#include "device.h"
+#include "dmasking.h"
+#include "fbnet/error.h"
+#include "searchloop.h"
+#include "searchphase.h"
+
+namespace fbnet {
+
+SearchObserver::~SearchObserver() = default;
+
+Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities)
+{
+    Architecture a;
+    a.space = space.name;
+    const auto layers = space.layers();
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const auto &p = probabilities.at(l);
+        a.blocks.push_back(layers[l].candidates[std::size_t(std::max_element(p.begin(), p.end()) - p.begin())]);
+    }
+    return a;
+}
+
+namespace detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/** The two split sizes; fbnet::Error naming the data set, the space or the table when they cannot search. */
+std::pair<std::size_t, std::size_t> checkInputs(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
+                                                const SearchConfig &config)
+{
+    config.validate();
+    if (data.numClasses > space.numClasses)
+        throw Error::at("data set " + data.name, "classes",
+                        "has " + std::to_string(data.numClasses) + " classes but space " + space.name + " outputs "
+                            + std::to_string(space.numClasses) + " (load the space with num_classes)");
+    if (isDMaskingSpace(space) && lut.metric.empty())
+        throw Error::at("latency table " + lut.device, "cost",
+                        "space " + space.name
+                            + " searches widths, expansions or resolutions: its cost is analytic, expected the flops or params table");
+    const std::size_t nTrain = std::size_t(std::floor(data.size() * config.weightSplit));
+    const std::size_t nTheta = data.size() - nTrain;
+    if (nTrain < std::size_t(config.batchSize) || nTheta < std::size_t(config.batchSize))
+        throw Error::at("data set " + data.name, "size",
+                        "expected at least " + std::to_string(config.batchSize) + " samples in each split, got " + std::to_string(nTrain)
+                            + " + " + std::to_string(nTheta) + " (a larger subset or a smaller batch)");
+    return {nTrain, nTheta};
+}
+
+std::shared_ptr<SearchableNet> makeSupernet(const SearchSpace &space, const LatencyTable &lut, const SearchConfig &config,
+                                            torch::Device device)
+{
+    std::shared_ptr<SearchableNet> net;
+    if (isDMaskingSpace(space))
+        net = std::make_shared<DMaskingSupernetImpl>(space, lut.metric);
+    else
+        net = std::make_shared<SupernetImpl>(space, lut.layerTable(space), lut.fixedPart(space));
+    net->to(device);
+    if (config.compute.channelsLast) {
+        torch::NoGradGuard ng;
+        for (auto &p : net->parameters())
+            if (p.dim() == 4)
+                p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+    }
+    return net;
+}
+
+/** The argmax first, then `config.samples` draws from softmax(theta), each described and reported. */
+void sampleArchitectures(const SearchSpace &space, const LatencyTable &lut, const SearchConfig &config, SearchState &s,
+                         SearchObserver &observer, SearchResult &result)
+{
+    auto describe = [&](Architecture a, bool isArgmax, double logProbability) {
+        SampledArchitecture d;
+        d.isArgmax = isArgmax;
+        d.logProbability = logProbability;
+        const auto cost = computeCost(space, a);
+        d.macs = cost.macs;
+        d.params = cost.params;
+        d.latencyMs = lut.predict(space, a);
+        d.architecture = std::move(a);
+        result.samples.push_back(d);
+        observer.onSample(result.samples.back());
+    };
+    Architecture best = s.net->argmax();
+    best.name = "argmax";
+    best.source = "fbnet search (argmax of softmax(theta))";
+    describe(best, true, s.net->argmaxLogProbability());
+    for (int i = 0; i < config.samples; ++i) {
+        double lp = 0;
+        Architecture a = s.net->sample(s.rng, lp);
+        a.name = "sample" + std::to_string(i + 1);
+        a.source = "fbnet search (sampled from softmax(theta))";
+        describe(a, false, lp);
+    }
+}
+
+/** An epoch's summary once both phases ran: theta's distribution (finite, or fbnet::Error) and its argmax. */
+void summarizeEpoch(const SearchSpace &space, const LatencyTable &lut, SearchState &s, EpochStats &es)
+{
+    es.probabilities = s.net->probabilities();
+    for (const auto &layer : es.probabilities)
+        for (double p : layer)
+            if (!std::isfinite(p))
+                throw Error::at("search", "theta",
+                                "became NaN or infinite in epoch " + std::to_string(es.epoch)
+                                    + " (learning rate of theta too large?); the run keeps its checkpoint of epoch "
+                                    + std::to_string(s.epochs.size()));
+    es.expectedLatencyMs = s.net->expectedLatencyMs();
+    es.argmax = s.net->argmax();
+    es.argmax.name = "epoch" + std::to_string(es.epoch) + "-argmax";
+    es.argmaxLatencyMs = lut.predict(space, es.argmax);
+}
+
+SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
+                        SearchObserver &observer, StopToken &stop, const CheckpointOptions &checkpoint, GradientSync &sync)
+{
+    const auto [nTrain, nTheta] = checkInputs(space, lut, data, config);
+    const torch::Device device = torchDevice(config.compute);
+    SearchProgress progress;
+    setComputeThreads(config.compute.threads);
+    torch::manual_seed(config.seed);
+    torch::autograd::GradMode::set_enabled(true);
+    SearchState s(makeSupernet(space, lut, config, device), config, device);
+    s.key = checkpointKey(space, data, config);
+    std::vector<std::size_t> all(data.size());
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin(), all.end(), s.rng);
+    s.weightOrder.assign(all.begin(), all.begin() + std::ptrdiff_t(nTrain));
+    s.thetaOrder.assign(all.begin() + std::ptrdiff_t(nTrain), all.end());
+    const Batcher batcher(data, space, config.compute.channelsLast, device);
+    PhasePosition resumeAt;
+    const bool haveCheckpoint = !checkpoint.path.empty() && std::ifstream(checkpoint.path).good();
+    if (checkpoint.resume && haveCheckpoint)
+        resumeAt = restoreCheckpoint(s, checkpoint.path);
+
+    SearchResult result;
+    auto stepsOf = [&](std::size_t n) {
+        std::size_t steps = n / std::size_t(config.batchSize);  // drop the ragged last batch (BN)
+        if (config.maxStepsPerEpoch > 0)
+            steps = std::min<std::size_t>(steps, std::size_t(config.maxStepsPerEpoch));
+        return int(steps);
+    };
+    const int wSteps = stepsOf(nTrain), tSteps = stepsOf(nTheta);
+    progress.totalSteps = double(config.epochs) * wSteps + double(config.epochs - config.warmupEpochs) * tSteps;
+    for (int e = 0; e < int(s.epochs.size()); ++e)
+        progress.doneSteps += wSteps + (e >= config.warmupEpochs ? tSteps : 0);
+    if (resumeAt.active)
+        progress.doneSteps += (resumeAt.phase == Phase::Theta ? wSteps : 0) + resumeAt.step;
+    progress.resumedSteps = progress.doneSteps;
+    auto timedSave = [&](const PhasePosition *position) {
+        const auto tc = Clock::now();
+        saveCheckpoint(s, checkpoint.path, position);
+        result.checkpointSeconds += secondsSince(tc);
+    };
+
+    // The initial state, before the first step: a kill after the first epoch is recorded but before
+    // its checkpoint is written then resumes from the start instead of finding no checkpoint at all.
+    if (!checkpoint.path.empty() && (!checkpoint.resume || !haveCheckpoint))
+        timedSave(nullptr);
+    PhaseContext ctx{s, batcher, config, observer, stop, sync, progress};
+    for (int epoch = int(s.epochs.size()); epoch < config.epochs && !result.stopped; ++epoch) {
+        const auto te = Clock::now();
+        const int annealed = config.tauDecayAfterWarmup ? std::max(0, epoch - config.warmupEpochs) : epoch;
+        EpochStats es;
+        es.epoch = epoch;
+        es.temperature = config.tau0 * std::pow(config.tauDecay, annealed);
+        const double lr = 0.5 * config.lrWeights * (1 + std::cos(M_PI * epoch / config.epochs));
+        for (auto &g : s.sgd.param_groups())
+            static_cast<torch::optim::SGDOptions &>(g.options()).lr(lr);
+        // A stop checkpoint inside this epoch continues its phase where it stopped.
+        PhaseResult ph;
+        if (resumeAt.active && resumeAt.epoch == epoch && resumeAt.phase == Phase::Theta) {
+            es.weightsLoss = resumeAt.weightsLoss;
+            es.weightsAccuracy = resumeAt.weightsAccuracy;
+        } else {
+            ph = runPhase(ctx, Phase::Weights, epoch, es.temperature, wSteps, resumeAt);
+            es.weightsLoss = ph.loss;
+            es.weightsAccuracy = ph.accuracy;
+        }
+        if (!ph.stopped && epoch >= config.warmupEpochs) {
+            ph = runPhase(ctx, Phase::Theta, epoch, es.temperature, tSteps, resumeAt);
+            es.thetaLoss = ph.loss;
+            es.thetaAccuracy = ph.accuracy;
+            es.thetaTrained = true;
+        }
+        if (ph.stopped) {
+            // On stop: the state inside the epoch, so a resume loses nothing of it.
+            result.stopped = true;
+            ph.stopAt.weightsLoss = es.weightsLoss;
+            ph.stopAt.weightsAccuracy = es.weightsAccuracy;
+            if (!checkpoint.path.empty())
+                timedSave(&ph.stopAt);
+            break;
+        }
+        summarizeEpoch(space, lut, s, es);
+        es.seconds = secondsSince(te);
+        s.epochs.push_back(es);
+        observer.onEpoch(es);
+        if (!checkpoint.path.empty())
+            timedSave(nullptr);
+    }
+    result.epochs = s.epochs;
+    result.epochsCompleted = int(s.epochs.size());
+    result.theta = s.net->thetaValues();
+    sampleArchitectures(space, lut, config, s, observer, result);
+    result.seconds = secondsSince(progress.start);
+    observer.onFinished(result);
+    return result;
+}
+
+} // namespace
+
+SearchResult runSearchWith(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
+                           SearchObserver &observer, StopToken &stop, const CheckpointOptions &checkpoint, GradientSync &sync)
+{
+    try {
+        return searchLoop(space, lut, data, config, observer, stop, checkpoint, sync);
+    } catch (const Error &e) {
+        observer.onFailed(e.what());
+        throw;
+    } catch (const c10::Error &e) {
+        // libtorch's message without its C++ stack: values that parse but that torch refuses
+        const std::string message = std::string("search failed: ") + e.what_without_backtrace();
+        observer.onFailed(message);
+        throw Error(message);
+    } catch (const std::exception &e) {
+        observer.onFailed(e.what());
+        throw Error(std::string("search failed: ") + e.what());
+    }
+}
+
+} // namespace detail
+
+SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
+                       SearchObserver &observer, StopToken &stop, const CheckpointOptions &checkpoint)
+{
+    detail::NoGradientSync single;
+    return detail::runSearchWith(space, lut, data, config, observer, stop, checkpoint, single);
+}
+
+} // namespace fbnet

@@ -1,0 +1,104 @@
+#include "searchphase.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fbnet/error.h"
+#include "loss.h"
+
+namespace fbnet::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void setRequiresGrad(const std::vector<torch::Tensor> &params, bool on)
+{
+    for (auto p : params)
+        p.set_requires_grad(on);
+}
+
+[[noreturn]] void nonFiniteLoss(double l, int epoch, int step, Phase phase, std::size_t epochsKept)
+{
+    throw Error::at("search", "loss",
+                    "became " + std::to_string(l) + " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step) + " of the "
+                        + (phase == Phase::Weights ? "weight" : "theta")
+                        + " phase (a learning rate, alpha or beta, or the latency table's values too large?). "
+                          "Stopped before the update: the run keeps its checkpoint of epoch "
+                        + std::to_string(epochsKept));
+}
+
+} // namespace
+
+PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int steps, const PhasePosition &from)
+{
+    SearchState &s = ctx.state;
+    const SearchConfig &config = ctx.config;
+    const bool here = from.active && from.epoch == epoch && from.phase == phase;
+    const bool w = phase == Phase::Weights;
+    auto &order = w ? s.weightOrder : s.thetaOrder;
+    auto &params = w ? s.weights : s.thetas;
+    if (!here)
+        std::shuffle(order.begin(), order.end(), s.rng);
+    setRequiresGrad(s.weights, w);
+    setRequiresGrad(s.thetas, !w);
+    s.net->train();
+    double lossSum = here ? from.lossSum : 0, correct = here ? from.correct : 0, seen = here ? from.seen : 0;
+    PhaseResult r;
+    for (int step = here ? from.step : 0; step < steps; ++step) {
+        if (!ctx.stop.checkpoint()) {
+            r.stopped = true;
+            r.stopAt = {true, epoch, phase, step, lossSum, correct, seen, 0, 0};
+            break;
+        }
+        const auto ts = Clock::now();
+        auto [x, y] = ctx.batcher.batch(order, std::size_t(step) * config.batchSize, std::size_t(config.batchSize));
+        auto out = s.net->forward(x, tau, config.mode);
+        auto terms = latencyAwareLoss(out.logits, y, out.latencyMs, config);
+        const double l = terms.loss.item<double>();
+        if (!std::isfinite(l))
+            nonFiniteLoss(l, epoch, step, phase, s.epochs.size());
+        // Undefined (not zero) gradients: SGD then leaves the candidates this step did not sample
+        // alone, instead of moving them by stale momentum and weight decay.
+        for (auto &p : params)
+            p.mutable_grad().reset();
+        terms.loss.backward();
+        ctx.sync.synchronize(params, phase);
+        if (w)
+            s.sgd.step();
+        else
+            s.adam.step();
+        const double batchCorrect = out.logits.argmax(1).eq(y).sum().item<double>();
+        lossSum += l * config.batchSize;
+        correct += batchCorrect;
+        seen += config.batchSize;
+        auto &pr = ctx.progress;
+        pr.doneSteps += 1;
+        StepStats st;
+        st.epoch = epoch;
+        st.step = step;
+        st.stepsInPhase = steps;
+        st.phase = phase;
+        st.loss = l;
+        st.crossEntropy = terms.crossEntropy.item<double>();
+        st.accuracy = batchCorrect / config.batchSize;
+        st.expectedLatencyMs = out.latencyMs.mean().item<double>();
+        st.temperature = tau;
+        st.imagesPerSecond = config.batchSize / std::max(1e-9, secondsSince(ts));
+        st.elapsedSeconds = secondsSince(pr.start);
+        st.etaSeconds = st.elapsedSeconds / (pr.doneSteps - pr.resumedSteps) * (pr.totalSteps - pr.doneSteps);
+        ctx.observer.onStep(st);
+    }
+    setRequiresGrad(s.weights, true);
+    setRequiresGrad(s.thetas, true);
+    r.loss = seen > 0 ? lossSum / seen : 0;
+    r.accuracy = seen > 0 ? correct / seen : 0;
+    return r;
+}
+
+} // namespace fbnet::detail

@@ -1,0 +1,48 @@
+#pragma once
+// Private (torch): one phase of a search epoch (weights or theta), step by step.
+
+#include <chrono>
+
+#include "batcher.h"
+#include "gradientsync.h"
+#include "searchstate.h"
+
+namespace fbnet::detail {
+
+/** Steps over the whole search, for the observer's throughput and ETA. */
+struct SearchProgress
+{
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    double totalSteps = 0;
+    double doneSteps = 0;
+    double resumedSteps = 0;  ///< done before this process started (not in its ETA rate)
+};
+
+/** What a phase runs with; the search owns every one of them. */
+struct PhaseContext
+{
+    SearchState &state;
+    const Batcher &batcher;
+    const SearchConfig &config;
+    SearchObserver &observer;
+    StopToken &stop;
+    GradientSync &sync;
+    SearchProgress &progress;
+};
+
+struct PhaseResult
+{
+    double loss = 0, accuracy = 0;  ///< means over the steps run
+    bool stopped = false;
+    PhasePosition stopAt;           ///< where the stop came (weights loss/accuracy left for the caller)
+};
+
+/**
+ * Runs `steps` steps of `phase` at temperature `tau`: weights by SGD on the weight order, or theta
+ * by Adam on the theta order. A phase starting fresh shuffles its order; with `from` active for
+ * this phase it continues where a stop left it. Each step: forward, latency-aware loss, a finite
+ * check (fbnet::Error before any update), backward, `sync`, the optimizer step, onStep.
+ */
+PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int steps, const PhasePosition &from);
+
+} // namespace fbnet::detail

@@ -1,0 +1,72 @@
+#pragma once
+// A tiny space, a latency table for it and a data set only a spatial kernel can learn: the search tests' fixtures.
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+
+#include "fbnet/architecture.h"
+#include "fbnet/dataset.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet::test {
+
+// A tiny space: stem 1x1 (no spatial receptive field), two searchable layers, 16x16 input.
+inline SearchSpace tinySpace(const std::string &candidates, int classes = 2)
+{
+    const std::string text = R"({
+      "name": "tiny", "input": {"size": 16, "channels": 3}, "num_classes": )" + std::to_string(classes) + R"(,
+      "stem": {"channels": 8, "kernel": 1, "stride": 1},
+      "stages": [{"channels": 8, "repeats": 1, "stride": 1}, {"channels": 8, "repeats": 1, "stride": 1}],
+      "head": {"channels": 16},
+      "candidates": )" + candidates + R"(,
+      "blocks": {"k3_e1": {"type": "irf", "kernel": 3, "expansion": 1},
+                 "k3_e3": {"type": "irf", "kernel": 3, "expansion": 3},
+                 "k5_e3": {"type": "irf", "kernel": 5, "expansion": 3},
+                 "skip": {"type": "skip"}}})";
+    return SearchSpace::fromJsonText(text, "tiny-space");
+}
+
+inline LatencyTable tableFor(const SearchSpace &s, const std::map<std::string, double> &perBlock)
+{
+    LatencyTable t;
+    t.device = "test";
+    t.provenanceKind = "modeled";
+    t.fixedMs = 2.0;
+    for (const auto &l : s.layers())
+        for (const auto &c : l.candidates)
+            t.entries[opSignature(l, s.block(c))] = {perBlock.at(c)};
+    return t;
+}
+
+/**
+ * Horizontal vs vertical stripes with random phase: every pixel has the same distribution in both
+ * classes, so a network without a spatial kernel after its 1x1 stem is at chance level.
+ */
+inline Dataset stripes(int n, std::uint64_t seed)
+{
+    Dataset d;
+    d.name = "stripes";
+    d.channels = 1;
+    d.height = d.width = 16;
+    d.numClasses = 2;
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> noise(0, 10);
+    for (int i = 0; i < n; ++i) {
+        const int cls = i % 2, phase = int(rng() % 4);
+        d.labels.push_back(cls);
+        for (int y = 0; y < 16; ++y)
+            for (int x = 0; x < 16; ++x) {
+                const int coord = cls == 0 ? y : x;
+                const float v = ((coord + phase) / 2) % 2 ? 200.f : 50.f;
+                d.pixels.push_back(std::uint8_t(std::clamp(v + noise(rng), 0.f, 255.f)));
+            }
+    }
+    d.mean = {0.49f};
+    d.std = {0.3f};
+    return d;
+}
+
+} // namespace fbnet::test
