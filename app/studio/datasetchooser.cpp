@@ -103,7 +103,7 @@ QString DatasetChooser::problem() const
 {
     const DatasetKind &k = kindAt(m_kind->currentIndex());
     if (k.argument == DatasetKind::Argument::Folder && m_argument->text().trimmed().isEmpty())
-        return tr("%1 needs its folder (%2).").arg(m_kind->currentText(), QString::fromStdString(k.description));
+        return tr("%1 needs its folder: %2.").arg(m_kind->currentText(), QString::fromStdString(k.description));
     if (takesFolder(k) && !m_argument->text().trimmed().isEmpty() && !QDir(m_argument->text().trimmed()).exists())
         return tr("The folder %1 does not exist.").arg(m_argument->text().trimmed());
     return {};

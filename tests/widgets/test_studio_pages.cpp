@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "datasetchooser.h"
@@ -121,4 +123,9 @@ TEST(StudioPages, TheNewSearchDialogOffersEveryDataSetKind)
     EXPECT_EQ(chooser->spec(), QStringLiteral("synthetic:2000"));
     chooser->setSpec(QStringLiteral("fashion-mnist"));
     EXPECT_EQ(chooser->spec(), QStringLiteral("fashion-mnist"));
+    if (const char *shot = std::getenv("FBNET_NEW_SEARCH_DIALOG_SHOT")) {
+        kind->setCurrentIndex(kind->findData(QStringLiteral("cifar10")));
+        d.adjustSize();
+        d.grab().save(QString::fromLocal8Bit(shot));
+    }
 }
