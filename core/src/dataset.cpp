@@ -103,6 +103,47 @@ Dataset loadFashionMnist(const std::string &dirIn, Split split, int padTo)
     return d;
 }
 
+namespace {
+
+/** The binary CIFAR layout: records of `labelBytes` label bytes (the last one used) and 3x32x32 pixels. */
+struct CifarFormat
+{
+    const char *name;         ///< "cifar10"
+    const char *files;        ///< for "file not found"
+    int labelBytes;           ///< 1 (CIFAR-10) or 2 (CIFAR-100: coarse, then fine)
+    int classes;
+};
+
+Dataset readCifar(const std::vector<std::string> &files, const CifarFormat &f)
+{
+    Dataset d;
+    d.name = f.name;
+    d.channels = 3;
+    d.height = d.width = 32;
+    d.numClasses = f.classes;
+    const std::size_t rec = std::size_t(f.labelBytes) + 3072;
+    for (const auto &file : files) {
+        if (!fs::exists(file))
+            throw Error::at(file, "", std::string("file not found (expected the ") + f.files + ")");
+        const auto bytes = readMaybeGz(file);
+        if (bytes.empty() || bytes.size() % rec != 0)
+            throw Error::at(file, "data", "expected a multiple of " + std::to_string(rec) + "-byte records, got " + std::to_string(bytes.size())
+                                              + " bytes");
+        for (std::size_t at = 0; at < bytes.size(); at += rec) {
+            const int label = bytes[at + std::size_t(f.labelBytes) - 1];
+            if (label >= f.classes)
+                throw Error::at(file, "record " + std::to_string(at / rec),
+                                "expected a label 0.." + std::to_string(f.classes - 1) + ", got " + std::to_string(label));
+            d.labels.push_back(label);
+            d.pixels.insert(d.pixels.end(), bytes.begin() + std::ptrdiff_t(at + std::size_t(f.labelBytes)),
+                            bytes.begin() + std::ptrdiff_t(at + rec));
+        }
+    }
+    return d;
+}
+
+} // namespace
+
 Dataset loadCifar10(const std::string &dir, Split split)
 {
     std::vector<std::string> files;
@@ -111,27 +152,18 @@ Dataset loadCifar10(const std::string &dir, Split split)
             files.push_back(dir + "/data_batch_" + std::to_string(i) + ".bin");
     else
         files.push_back(dir + "/test_batch.bin");
-    Dataset d;
-    d.name = "cifar10";
-    d.channels = 3;
-    d.height = d.width = 32;
-    d.numClasses = 10;
-    constexpr std::size_t rec = 1 + 3072;
-    for (const auto &f : files) {
-        if (!fs::exists(f))
-            throw Error::at(f, "", "file not found (expected the CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin)");
-        const auto bytes = readMaybeGz(f);
-        if (bytes.empty() || bytes.size() % rec != 0)
-            throw Error::at(f, "data", "expected a multiple of 3073-byte records, got " + std::to_string(bytes.size()) + " bytes");
-        for (std::size_t at = 0; at < bytes.size(); at += rec) {
-            if (bytes[at] > 9)
-                throw Error::at(f, "record " + std::to_string(at / rec), "expected a label 0..9");
-            d.labels.push_back(bytes[at]);
-            d.pixels.insert(d.pixels.end(), bytes.begin() + at + 1, bytes.begin() + at + rec);
-        }
-    }
+    Dataset d = readCifar(files, {"cifar10", "CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin", 1, 10});
     d.mean = {0.4914f, 0.4822f, 0.4465f};
     d.std = {0.2470f, 0.2435f, 0.2616f};
+    return d;
+}
+
+Dataset loadCifar100(const std::string &dir, Split split)
+{
+    Dataset d = readCifar({dir + (split == Split::Train ? "/train.bin" : "/test.bin")},
+                          {"cifar100", "CIFAR-100 binary version: train.bin, test.bin", 2, 100});
+    d.mean = {0.5071f, 0.4865f, 0.4409f};
+    d.std = {0.2673f, 0.2564f, 0.2762f};
     return d;
 }
 

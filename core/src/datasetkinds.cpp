@@ -32,6 +32,9 @@ std::vector<DatasetKind> makeKinds()
     kinds.push_back({"cifar10", "cifar10:DIR", "CIFAR-10",
                      "the binary batches (data_batch_1..5.bin, test_batch.bin) of cifar-10-binary.tar.gz, 32x32 colour",
                      A::Folder, "", [](const std::string &arg, Split split, int) { return loadCifar10(arg, split); }});
+    kinds.push_back({"cifar100", "cifar100:DIR", "CIFAR-100",
+                     "the binary version (train.bin, test.bin) of cifar-100-binary.tar.gz, 32x32 colour, the 100 fine labels",
+                     A::Folder, "", [](const std::string &arg, Split split, int) { return loadCifar100(arg, split); }});
     kinds.push_back({"synthetic", "synthetic[:COUNT]", "Synthetic",
                      "seeded class patterns plus noise, 10 classes in colour at the space's input size (tests and demos); "
                      "COUNT training images (default 2000), a fifth of that for testing",

@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "fbnet/dataset.h"
+#include "fbnet/datasetkinds.h"
 #include "fbnet/error.h"
 
 using namespace fbnet;
@@ -123,4 +124,27 @@ TEST(Dataset, Cifar10BinaryBatches)
     EXPECT_EQ(d.labels[1], 9);
     std::ofstream(dir / "test_batch.bin", std::ios::binary).write(reinterpret_cast<const char *>(rec.data()), 100);
     EXPECT_NE(errorOf([&] { loadCifar10(dir.string(), Split::Test); }).find("3073-byte records"), std::string::npos);
+}
+
+// Added as one row of the data-set table and its loader: the registry's own test of "a new kind touches only those".
+TEST(Dataset, Cifar100BinaryTakesTheFineLabels)
+{
+    const auto dir = tempDir("cifar100");
+    std::vector<std::uint8_t> rec(3074 * 2, 7);
+    rec[0] = 19, rec[1] = 99;         // coarse 19, fine 99
+    rec[3074] = 0, rec[3074 + 1] = 42;
+    std::ofstream(dir / "test.bin", std::ios::binary).write(reinterpret_cast<const char *>(rec.data()), std::streamsize(rec.size()));
+    const auto d = loadDataset("cifar100:" + dir.string(), Split::Test, 32);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d.numClasses, 100);
+    EXPECT_EQ(d.labels[0], 99);
+    EXPECT_EQ(d.labels[1], 42);
+    EXPECT_EQ(d.pixels.size(), 2u * 3072);
+    EXPECT_EQ(d.pixels.front(), 7);
+    rec[1] = 100;
+    std::ofstream(dir / "test.bin", std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char *>(rec.data()), std::streamsize(rec.size()));
+    EXPECT_NE(errorOf([&] { loadCifar100(dir.string(), Split::Test); }).find("record 0: expected a label 0..99, got 100"), std::string::npos);
+    std::ofstream(dir / "test.bin", std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char *>(rec.data()), 3073);
+    EXPECT_NE(errorOf([&] { loadCifar100(dir.string(), Split::Test); }).find("3074-byte records"), std::string::npos);
+    EXPECT_NE(errorOf([&] { loadCifar100((dir / "none").string(), Split::Train); }).find("train.bin: file not found"), std::string::npos);
 }

@@ -35,6 +35,8 @@ enum class Split { Train, Test };
 Dataset loadFashionMnist(const std::string &dir, Split split, int padTo = 32);
 /** CIFAR-10 binary batches (data_batch_1..5.bin / test_batch.bin) from `dir`. */
 Dataset loadCifar10(const std::string &dir, Split split);
+/** CIFAR-100 binary version (train.bin / test.bin: coarse and fine label, then pixels) from `dir`; the 100 fine labels. */
+Dataset loadCifar100(const std::string &dir, Split split);
 /**
  * A seeded synthetic set: each class is a fixed random pattern plus noise, so a network can learn
  * it in a few steps. `seed` fixes the class patterns, `noiseSeed` (0: seed) the samples, so a
