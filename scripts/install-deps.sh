@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread      # libtorch, and a fast BLAS behind it (the reference BLAS is ~60x slower)
   libcli11-dev nlohmann-json3-dev libsqlite3-dev zlib1g-dev
+  libturbojpeg0-dev libpng-dev           # folder data sets: JPEG and PNG decoding
   qt6-base-dev qt6-svg-dev libqcustomplot-dev  # the studio (Qt 6 Widgets + QCustomPlot, Qt 6 flavour; SVG export)
   xvfb xauth fonts-dejavu-core          # the studio's screenshot test runs the real window under Xvfb
   libgtest-dev googletest

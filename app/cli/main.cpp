@@ -44,6 +44,8 @@ static std::string flagHint(const Error &e)
         return "--force-takeover takes it over";
     if (starts("latency fit") && e.field() == "model")
         return "--prior TABLE adds a prior";
+    if (e.field() == "run" && std::string(e.what()).find("no run named or numbered") != std::string::npos)
+        return "fbnet runs list shows them";
     if (e.field() == "writable")
         return "--runs FILE puts the runs database elsewhere";
     return {};

@@ -35,6 +35,10 @@ std::vector<DatasetKind> makeKinds()
     kinds.push_back({"cifar100", "cifar100:DIR", "CIFAR-100",
                      "the binary version (train.bin, test.bin) of cifar-100-binary.tar.gz, 32x32 colour, the 100 fine labels",
                      A::Folder, "", [](const std::string &arg, Split split, int) { return loadCifar100(arg, split); }});
+    kinds.push_back({"folder", "folder:DIR", "Image folder",
+                     "JPEG and PNG images in DIR/train/<class>/ and DIR/val/<class>/, or DIR/<class>/ with a tenth held out; "
+                     "resized and centre-cropped to the space's input, held in memory",
+                     A::Folder, "", [](const std::string &arg, Split split, int inputSize) { return loadImageFolder(arg, split, inputSize); }});
     kinds.push_back({"synthetic", "synthetic[:COUNT]", "Synthetic",
                      "seeded class patterns plus noise, 10 classes in colour at the space's input size (tests and demos); "
                      "COUNT training images (default 2000), a fifth of that for testing",

@@ -329,7 +329,7 @@ RunInfo RunStore::run(const std::string &nameOrId) const
         if (s.step())
             return d->readRun(s);
     }
-    throw Error::at(m_path, "run", "no run named or numbered '" + nameOrId + "' (fbnet runs list shows them)");
+    throw Error::at(m_path, "run", "no run named or numbered '" + nameOrId + "'");
 }
 
 std::vector<RunInfo> RunStore::runs() const

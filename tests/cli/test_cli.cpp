@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../core/imagefiles.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/searchspace.h"
 
@@ -620,4 +621,34 @@ TEST(Cli, DamagedRowsAndOddInputsAreReportedNotFatal)
     EXPECT_EQ(r.code, 1) << r.out;
     EXPECT_NE(r.out.find("theta"), std::string::npos) << r.out;
     EXPECT_EQ(queryOne(db, "PRAGMA integrity_check"), "ok");
+}
+
+// A folder of the user's own photos, end to end: search on it, train the argmax, see its top-1.
+TEST(Cli, SearchesAndTrainsOnAFolderOfImages)
+{
+    const auto d = tempDir("folder");
+    const auto tiny = writeTinySpace(d);
+    const auto photos = d / "photos";
+    for (int i = 0; i < 40; ++i) {
+        const bool jpeg = i % 2;
+        const auto mode = jpeg ? fbnet::test::ImageMode::JpegRgb : fbnet::test::ImageMode::PngRgb;
+        const std::string ext = jpeg ? ".jpg" : ".png";
+        fbnet::test::writeImage(photos / "cats" / ("c" + std::to_string(i) + ext), mode, 40, 30, 200, 40 + i, 40);
+        fbnet::test::writeImage(photos / "dogs" / ("d" + std::to_string(i) + ext), mode, 30, 40, 40, 40 + i, 200);
+    }
+    const std::string store = " --runs " + (d / "runs.sqlite").string();
+    const std::string data = " --dataset folder:" + photos.string() + " --subset 0 --batch-size 8 --threads 1";
+    auto r = runCli("search" + store + data + " --space " + tiny.space + " --lut " + tiny.lut
+                    + " --name photos --epochs 2 --warmup-epochs 1 --max-steps 2 --samples 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("data folder:" + photos.string()), std::string::npos) << r.out;
+    r = runCli("train --arch photos:argmax" + store + data + " --epochs 1 --max-steps 2 --test-subset 0");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("top-1"), std::string::npos) << r.out;
+    // A damaged photo stops the search with its name and starts no run.
+    fs::resize_file(photos / "cats" / "c1.jpg", 100);
+    r = runCli("search" + store + data + " --space " + tiny.space + " --lut " + tiny.lut + " --name broken --epochs 2 --warmup-epochs 1");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("c1.jpg: JPEG"), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT count(*) FROM runs WHERE name = 'broken'"), "0");
 }

@@ -21,6 +21,8 @@ struct Dataset
     std::vector<std::int64_t> labels;
     std::vector<float> mean;  ///< per channel, in [0,1] units
     std::vector<float> std;
+    std::vector<std::string> classNames;  ///< folder data sets: the class folders, sorted (index = label)
+    std::size_t ignoredFiles = 0;         ///< folder data sets: files that are not JPEG or PNG images
 
     std::size_t size() const { return labels.size(); }
     std::size_t imageBytes() const { return std::size_t(channels) * height * width; }
@@ -35,6 +37,14 @@ enum class Split { Train, Test };
 Dataset loadFashionMnist(const std::string &dir, Split split, int padTo = 32);
 /** CIFAR-10 binary batches (data_batch_1..5.bin / test_batch.bin) from `dir`. */
 Dataset loadCifar10(const std::string &dir, Split split);
+/**
+ * An image folder: DIR/train/CLASS/ and DIR/val/CLASS/, or DIR/CLASS/ alone with a
+ * stable tenth of each class's files (by a hash of their path) held out for Split::Test. Classes
+ * sorted by name; JPEG and PNG by content (other files ignored and counted), each resized (short
+ * side to size / 0.875) and centre-cropped to `inputSize`, decoded into memory. A damaged image is
+ * an fbnet::Error naming the file.
+ */
+Dataset loadImageFolder(const std::string &dir, Split split, int inputSize);
 /** CIFAR-100 binary version (train.bin / test.bin: coarse and fine label, then pixels) from `dir`; the 100 fine labels. */
 Dataset loadCifar100(const std::string &dir, Split split);
 /**
