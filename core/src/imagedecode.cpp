@@ -26,6 +26,13 @@ std::vector<unsigned char> readAll(const std::string &path)
     return bytes;
 }
 
+/** At most 64 megapixels (192 MB decoded): a damaged or hostile header must not allocate gigabytes. */
+void checkSize(const std::string &path, const char *format, std::int64_t w, std::int64_t h)
+{
+    if (w < 1 || h < 1 || w * h > (std::int64_t(1) << 26))
+        throw Error::at(path, format, "expected an image of at most 64 megapixels, its header says " + std::to_string(w) + " x " + std::to_string(h));
+}
+
 RgbImage decodeJpeg(const std::string &path, const std::vector<unsigned char> &bytes)
 {
     std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitDecompress(), tjDestroy);
@@ -36,8 +43,7 @@ RgbImage decodeJpeg(const std::string &path, const std::vector<unsigned char> &b
         throw Error::at(path, "JPEG", std::string("not a readable JPEG (") + tjGetErrorStr2(tj.get()) + ")");
     if (w < 1 || h < 1)
         throw Error::at(path, "JPEG", "damaged (its header gives no image size)");
-    if (w > 32768 || h > 32768)
-        throw Error::at(path, "JPEG", "expected a size up to 32768 x 32768, got " + std::to_string(w) + " x " + std::to_string(h));
+    checkSize(path, "JPEG", w, h);
     RgbImage img{w, h, std::vector<std::uint8_t>(std::size_t(w) * std::size_t(h) * 3)};
     // Warnings (e.g. a few bytes of junk after the image) are tolerated; a truncated stream is an error.
     if (tjDecompress2(tj.get(), bytes.data(), (unsigned long)bytes.size(), img.pixels.data(), w, 0, h, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
@@ -55,9 +61,11 @@ RgbImage decodePng(const std::string &path, const std::vector<unsigned char> &by
     png.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
         throw Error::at(path, "PNG", std::string("not a readable PNG (") + png.message + ")");
-    if (png.width < 1 || png.height < 1 || png.width > 32768 || png.height > 32768) {
+    try {
+        checkSize(path, "PNG", png.width, png.height);
+    } catch (...) {
         png_image_free(&png);
-        throw Error::at(path, "PNG", "expected a size up to 32768 x 32768");
+        throw;
     }
     png.format = PNG_FORMAT_RGB;  // palette, grey, 16-bit and alpha (composited on black) all end as RGB
     RgbImage img{int(png.width), int(png.height), std::vector<std::uint8_t>(PNG_IMAGE_SIZE(png))};
