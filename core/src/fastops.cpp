@@ -25,7 +25,8 @@ std::atomic<bool> &fastOpsFlag()
 
 constexpr int64_t kBlockRows = 64;
 
-#if defined(__GNUC__) && defined(__x86_64__)
+// GCC only: Clang ignores these pragmas, so its builds (the sanitized ones) use the base kernels.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace avx2 {
@@ -38,14 +39,14 @@ const bool kHaveAvx2 = [] {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }();
 #else
-const bool kHaveAvx2 = false;
+[[maybe_unused]] const bool kHaveAvx2 = false;
 #endif
 namespace base {
 #include "fastops_kernels.inc"
 }
 
 // The kernels, picked once for this CPU.
-#if defined(__GNUC__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define FBNET_KERNEL(name) (kHaveAvx2 ? avx2::name : base::name)
 #else
 #define FBNET_KERNEL(name) base::name
