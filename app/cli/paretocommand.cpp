@@ -4,7 +4,7 @@
 #include <map>
 
 #include "commands.h"
-#include "fbnet/jobs.h"
+#include "fbnet/evaluate.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/pareto.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "fbnet/jobs.h"
+#include "fbnet/randombaseline.h"
 #include "progress.h"
 
 namespace fbnet::cli {

@@ -7,7 +7,8 @@
 #include <string>
 
 #include "fbnet/search.h"
-#include "fbnet/jobs.h"
+#include "fbnet/evaluate.h"
+#include "fbnet/randombaseline.h"
 #include "fbnet/train.h"
 #include "jobthread.h"
 

@@ -13,7 +13,7 @@
 
 #include <cstdio>
 
-#include "architecturepage.h"
+#include "pages/architecturepage.h"
 #include "archdiagram.h"
 #include "devicesview.h"
 #include "exports.h"
@@ -21,11 +21,11 @@
 #include "fbnet/resources.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
-#include "paretopage.h"
+#include "pages/paretopage.h"
 #include "paretoview.h"
 #include "runsession.h"
-#include "runspage.h"
-#include "searchpage.h"
+#include "pages/runspage.h"
+#include "pages/searchpage.h"
 #include "thetaheatmap.h"
 
 namespace fbnet {

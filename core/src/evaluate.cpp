@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/resources.h"
 
@@ -67,6 +68,49 @@ std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t arc
         if (!e.protocol.empty() && e.protocol == protocol && (!measured || e.measuredMs > 0))
             found = e;  // the newest
     return found;
+}
+
+EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<StoredArchitecture> &architectures,
+                                        const TrainingSetup &setup, const TrainConfig &config, const LatencyTable &lut,
+                                        bool measure, const StopToken &stop, const EvaluationEvents &events)
+{
+    EvaluationOutcome out;
+    const std::string protocol = trainingProtocol(setup, config);
+    const int total = int(architectures.size());
+    for (int i = 0; i < total && !stop.stopRequested(); ++i) {
+        const StoredArchitecture &a = architectures[std::size_t(i)];
+        const auto stored = findEvaluation(store, a.id, protocol, measure);
+        if (events.onArchitecture)
+            events.onArchitecture(i + 1, total, a, bool(stored));
+        EvaluatedArchitecture done{a, {}, bool(stored)};
+        if (stored) {
+            done.evaluation = *stored;
+            ++out.reused;
+        } else {
+            done.evaluation = evaluateStoredArchitecture(store, a, setup, config, lut, stop, measure, {}, [&](const TrainEpoch &ep) {
+                if (events.onEpoch)
+                    events.onEpoch(i + 1, total, a, ep);
+            });
+            if (done.evaluation.id == 0)
+                break;  // stopped inside the training: nothing stored for this one
+            ++out.trained;
+        }
+        if (events.onEvaluated)
+            events.onEvaluated(i + 1, total, a, done.evaluation, done.reused);
+        out.evaluated.push_back(std::move(done));
+    }
+    out.stopped = stop.stopRequested();
+    return out;
+}
+
+std::vector<StoredArchitecture> runArchitectures(const RunStore &store, const RunInfo &run, int max)
+{
+    auto archs = store.architectures(run.id);
+    if (archs.empty())
+        throw Error::at(store.path(), "run " + run.name, "has no architectures to train (a search stores its argmax and samples)");
+    if (max > 0 && int(archs.size()) > max)
+        archs.resize(std::size_t(max));
+    return archs;
 }
 
 } // namespace fbnet

@@ -9,7 +9,7 @@
 #include "fbnet/compute.h"
 #include "fbnet/datasetkinds.h"
 #include "fbnet/error.h"
-#include "fbnet/jobs.h"
+#include "fbnet/randombaseline.h"
 #include "fbnet/search.h"
 #include "searchfixtures.h"
 #include "searchloop.h"

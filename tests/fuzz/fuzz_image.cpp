@@ -2,7 +2,7 @@
 // and centre crop every decoded image goes through.
 #include "fuzzutil.h"
 
-#include "imagedecode.h"
+#include "data/imagedecode.h"
 
 using namespace fbnet;
 

@@ -19,7 +19,7 @@
 
 #include "datasetchooser.h"
 #include "fbnet/datasetkinds.h"
-#include "fbnet/jobs.h"
+#include "fbnet/randombaseline.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
 #include "paretoview.h"

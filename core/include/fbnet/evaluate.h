@@ -1,11 +1,12 @@
 #pragma once
 // Training and evaluating stored architectures: what `fbnet pareto`, `fbnet random` and the
-// studio's "Train architectures" share.
+// studio's "Train architectures" share (one implementation for the CLI and the studio).
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fbnet/dataset.h"
 #include "fbnet/latencytable.h"
@@ -44,5 +45,41 @@ Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture 
 /** The newest stored evaluation of the architecture under this protocol (with a measured latency if asked). */
 std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t architectureId, const std::string &protocol,
                                          bool measured);
+
+/** What evaluateArchitectures reports; every callback is optional. */
+struct EvaluationEvents
+{
+    /** Before each architecture: `index` counts from 1; `reused` when a stored evaluation stands. */
+    std::function<void(int index, int total, const StoredArchitecture &, bool reused)> onArchitecture;
+    std::function<void(int index, int total, const StoredArchitecture &, const TrainEpoch &)> onEpoch;
+    /** After each: the stored evaluation (new or reused). */
+    std::function<void(int index, int total, const StoredArchitecture &, const Evaluation &, bool reused)> onEvaluated;
+};
+
+struct EvaluatedArchitecture
+{
+    StoredArchitecture architecture;
+    Evaluation evaluation;
+    bool reused = false;
+};
+
+struct EvaluationOutcome
+{
+    std::vector<EvaluatedArchitecture> evaluated;  ///< in order; a stopped architecture is not in it
+    int trained = 0, reused = 0;
+    bool stopped = false;
+};
+
+/**
+ * Trains and evaluates each architecture under one protocol (setup + config), reusing an
+ * evaluation stored under the same protocol (with a measured latency if `measure`), and stores
+ * each new one.
+ */
+EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<StoredArchitecture> &architectures,
+                                        const TrainingSetup &setup, const TrainConfig &config, const LatencyTable &lut,
+                                        bool measure, const StopToken &stop, const EvaluationEvents &events = {});
+
+/** A run's stored architectures (argmax first), at most `max` (0: all); fbnet::Error naming the run if it has none. */
+std::vector<StoredArchitecture> runArchitectures(const RunStore &store, const RunInfo &run, int max = 0);
 
 } // namespace fbnet

@@ -1,54 +1,15 @@
 #pragma once
-// Jobs that both front ends run: evaluating stored architectures (fbnet pareto, the studio's
-// "Train architectures") and the random-search baseline (fbnet random, the studio's Pareto tab).
-// Each reports through callbacks on the calling thread and stops at the next architecture or epoch.
+// The random-search baseline with the same compute as a search: `fbnet random` and the studio's
+// Pareto tab (Random baseline…) run this one implementation.
 
-#include <cstdint>
 #include <functional>
 #include <string>
-#include <vector>
 
 #include "fbnet/evaluate.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/storedsearch.h"
 
 namespace fbnet {
-
-/** What evaluateArchitectures reports; every callback is optional. */
-struct EvaluationEvents
-{
-    /** Before each architecture: `index` counts from 1; `reused` when a stored evaluation stands. */
-    std::function<void(int index, int total, const StoredArchitecture &, bool reused)> onArchitecture;
-    std::function<void(int index, int total, const StoredArchitecture &, const TrainEpoch &)> onEpoch;
-    /** After each: the stored evaluation (new or reused). */
-    std::function<void(int index, int total, const StoredArchitecture &, const Evaluation &, bool reused)> onEvaluated;
-};
-
-struct EvaluatedArchitecture
-{
-    StoredArchitecture architecture;
-    Evaluation evaluation;
-    bool reused = false;
-};
-
-struct EvaluationOutcome
-{
-    std::vector<EvaluatedArchitecture> evaluated;  ///< in order; a stopped architecture is not in it
-    int trained = 0, reused = 0;
-    bool stopped = false;
-};
-
-/**
- * Trains and evaluates each architecture under one protocol (setup + config), reusing an
- * evaluation stored under the same protocol (with a measured latency if `measure`), and stores
- * each new one.
- */
-EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<StoredArchitecture> &architectures,
-                                        const TrainingSetup &setup, const TrainConfig &config, const LatencyTable &lut,
-                                        bool measure, const StopToken &stop, const EvaluationEvents &events = {});
-
-/** A run's stored architectures (argmax first), at most `max` (0: all); fbnet::Error naming the run if it has none. */
-std::vector<StoredArchitecture> runArchitectures(const RunStore &store, const RunInfo &run, int max = 0);
 
 /** The random-search baseline: uniformly sampled architectures, each trained, within a budget. */
 struct RandomBaselineRequest
