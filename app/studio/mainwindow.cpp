@@ -173,8 +173,7 @@ void MainWindow::connectSearch()
                     tr("First use of this CPU as target: measuring its latency table, op %1 of %2…").arg(done).arg(total));
     });
     connect(m_controller, &SearchController::runStored, this, [this](qint64 id, const QString &name, const QString &path) {
-        m_searchRunId = id;
-        m_session->open(id);  // the views other than Search follow the run being searched
+        m_searchRunId = id;  // opened in the other views when the search ends: no reads while it runs
         m_searchPage->appendLine(tr("Run '%1' (id %2) is recorded in %3; a stopped run resumes from the Runs tab.").arg(name).arg(id).arg(path));
         refreshRuns();
     });
@@ -365,10 +364,8 @@ void MainWindow::onFinished(const SearchResult &r)
 {
     setProgress(100, r.stopped ? tr("Search stopped; resume it from the Runs tab.") : tr("Search finished in %1 s.").arg(r.seconds, 0, 'f', 0));
     refreshRuns();
-    if (m_searchRunId && m_searchRunId == m_session->currentId()) {
-        m_session->reload();  // the Pareto and Architecture tabs show the finished run
+    if (m_searchRunId && m_session->open(m_searchRunId))  // the Pareto and Architecture tabs show the finished run
         waitForOpenRun();
-    }
     Q_EMIT searchDone(true);
 }
 
