@@ -57,6 +57,8 @@ std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
  * false leaves --device out (fbnet pareto's --device names its latency table).
  */
 void addComputeOptions(CLI::App *cmd, ComputeOptions &compute, bool deviceFlag = true);
+/** --val-fraction, --skip-bad-images, --normalize, --crop-scale, --crop-ratio: how folder data sets are read. */
+void addImageOptions(CLI::App *cmd, ImageOptions &image);
 
 /** --epochs --batch-size --max-steps --seed and the compute options: how each architecture is trained (pareto, random). */
 void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config, bool deviceFlag = true);

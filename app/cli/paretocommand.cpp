@@ -40,7 +40,36 @@ void addComputeOptions(CLI::App *cmd, ComputeOptions &compute, bool deviceFlag)
     if (deviceFlag)
         cmd->add_option("--device", compute.device, "cpu, cuda or cuda:N (cuda needs a CUDA build of libtorch)")->capture_default_str();
     cmd->add_option("--threads", compute.threads, "Compute threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--loader-threads", compute.loaderThreads,
+                    "Image decoder threads for folder data sets (0: 1 on up to 4 cores, else a quarter of the cores)")
+        ->capture_default_str();
     cmd->add_flag("--no-channels-last{false}", compute.channelsLast, "Keep activations in NCHW instead of NHWC");
+}
+
+void addImageOptions(CLI::App *cmd, ImageOptions &image)
+{
+    cmd->add_option("--val-fraction", image.valFraction,
+                    "Folder data sets without train/ and val/: share of each class held out for validation (by a hash of each path)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.001, 0.999));
+    cmd->add_flag("--skip-bad-images", image.skipBadImages,
+                  "Folder data sets: replace a damaged or unreadable image by the next readable one and report it, instead of stopping");
+    cmd->add_option_function<std::string>(
+           "--normalize", [&image](const std::string &v) { image.normalizeAuto = v == "auto"; },
+           "Folder data sets: imagenet (ImageNet's mean and std, the default) or auto (from 256 training images)")
+        ->check(CLI::IsMember({"imagenet", "auto"}));
+    auto pair = [](double &lo, double &hi) {
+        return [&lo, &hi](const std::vector<double> &v) {
+            lo = v.at(0);
+            hi = v.at(1);
+        };
+    };
+    cmd->add_option_function<std::vector<double>>("--crop-scale", pair(image.scaleMin, image.scaleMax),
+                                                  "Folder data sets, training crops: MIN MAX share of the image's area (default 0.08 1)")
+        ->expected(2);
+    cmd->add_option_function<std::vector<double>>("--crop-ratio", pair(image.ratioMin, image.ratioMax),
+                                                  "Folder data sets, training crops: MIN MAX aspect ratio (default 0.75 1.333)")
+        ->expected(2);
 }
 
 namespace {
@@ -74,7 +103,8 @@ int runPareto(ParetoOptions &o)
     const RunInfo run = store.run(o.run);
     const SpaceAndTable st = loadRunSpace(run, store.path());
     const std::string dataset = o.dataset.empty() ? st.invocation.dataset : o.dataset;
-    const TrainingSetup setup = loadTrainingSetup(st.invocation.space, dataset, o.subset, o.testSubset, o.config.seed);
+    const TrainingSetup setup = loadTrainingSetup(st.invocation.space, dataset, o.subset, o.testSubset, o.config.seed,
+                                                  st.invocation.image);
     const LatencyTable lut = o.device.empty() ? st.lut : LatencyTable::load(resolveLutPath(o.device, st.space.name));
 
     std::vector<StoredArchitecture> todo;

@@ -90,7 +90,7 @@ int runSearchCommand(SearchOptions &o)
         lutLine.update("measuring this CPU's latency table (first use): " + std::to_string(done) + "/" + std::to_string(total),
                        done == total);
     };
-    std::string lutDevice, unit = "ms";
+    std::string lutDevice, unit = "ms", runName;
     StoredSearchOutcome outcome;
     SearchInputs inputs;
     try {
@@ -110,13 +110,21 @@ int runSearchCommand(SearchOptions &o)
                                                    in.data.name.c_str(), in.data.size(), in.lut.device.c_str(),
                                                    in.lut.provenanceKind.c_str(), toString(cfg.mode).c_str(), cfg.epochs,
                                                    cfg.warmupEpochs, run.epochsCompleted, cfg.batchSize, setComputeThreads(cfg.compute.threads));
+                                      if (in.data.streamed())
+                                          std::fprintf(stderr, "  %d classes, %zu files ignored (not images), streamed at %dx%d with %d loader thread(s)\n",
+                                                       in.data.numClasses, in.data.ignoredFiles, in.data.height, in.data.width,
+                                                       cfg.compute.loaderThreads > 0 ? cfg.compute.loaderThreads : defaultLoaderThreads());
                                       if (!o.out.empty())
                                           inputs = in;
                                       c = cfg;
+                                      runName = run.name;
                                   });
-    } catch (...) {
+    } catch (const std::exception &e) {
         lutLine.finish();
         observer.m_line.finish();
+        if (!runName.empty() && std::string(e.what()).find("resumes there") != std::string::npos)
+            std::fprintf(stderr, "fbnet search: run '%s' failed; once the cause is mended, resume with: fbnet search --runs %s --resume %s\n",
+                         runName.c_str(), store.path().c_str(), runName.c_str());
         throw;
     }
     observer.m_line.finish();
@@ -136,6 +144,14 @@ int runSearchCommand(SearchOptions &o)
         std::printf("resume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), run.name.c_str());
     std::fprintf(stderr, "checkpoints: %.1f s of %.1f s (%.2f%%)\n", result.checkpointSeconds, result.seconds,
                  100 * result.checkpointSeconds / std::max(1e-9, result.seconds));
+    if (result.dataWaitSeconds > 0)
+        std::fprintf(stderr, "waiting for images: %.1f s of %.1f s (%.2f%%)\n", result.dataWaitSeconds, result.seconds,
+                     100 * result.dataWaitSeconds / std::max(1e-9, result.seconds));
+    if (!result.badImages.empty()) {
+        std::printf("replaced %zu damaged image(s) by the next readable one (--skip-bad-images):\n", result.badImages.size());
+        for (const auto &f : result.badImages)
+            std::printf("  %s\n", f.c_str());
+    }
     std::printf("architecture: %s\n", best.architecture.blocksString().c_str());
     if (!best.architecture.layerWidths.empty()) {
         std::string w;
@@ -197,6 +213,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--max-steps", c.maxStepsPerEpoch, "Cap steps per phase and epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", c.seed, "Random seed")->capture_default_str();
     addComputeOptions(cmd, c.compute);
+    addImageOptions(cmd, inv.image);
     cmd->callback([o, &run] { run = [o] { return runSearchCommand(*o); }; });
 }
 

@@ -26,6 +26,7 @@ struct TrainOptions
     std::string name;
     bool noStore = false;
     bool initFromSupernet = false;
+    ImageOptions image;
     TrainConfig config;
 };
 
@@ -34,7 +35,7 @@ int runTrain(TrainOptions &o)
     std::int64_t storedId = 0;
     std::string spaceName;
     Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);
-    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed);
+    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed, o.image);
     const SearchSpace &space = setup.space;
     arch.space = space.name;
     if (o.initFromSupernet) {
@@ -142,10 +143,11 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--epochs", o->config.epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--batch-size", o->config.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));
     cmd->add_option("--lr", o->config.lr, "SGD learning rate (cosine to 0)")->capture_default_str();
-    cmd->add_flag("--no-augment", o->noAugment, "No random crop / flip");
+    cmd->add_flag("--no-augment", o->noAugment, "No random crop / flip (folder data sets: centre crops instead of random-resized crops)");
     cmd->add_option("--max-steps", o->config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
     addComputeOptions(cmd, o->config.compute);
+    addImageOptions(cmd, o->image);
     cmd->add_option("--out", o->out, "Write result.json, architecture.json and weights.pt here");
     cmd->callback([o, &run] { run = [o] { return runTrain(*o); }; });
 }

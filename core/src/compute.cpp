@@ -17,6 +17,8 @@ void ComputeOptions::validate() const
 {
     if (threads < 0 || threads > 4096)
         throw Error::at("compute options", "threads", "expected 0..4096 (0: all cores), got " + std::to_string(threads));
+    if (loaderThreads < 0 || loaderThreads > 256)
+        throw Error::at("compute options", "loader threads", "expected 0..256 (0: the default), got " + std::to_string(loaderThreads));
     if (precision != "fp32")
         throw Error::at("compute options", "precision", "expected fp32 (the only precision this build computes in), got " + precision);
     bool known = device == "cpu" || device == "cuda";
@@ -58,6 +60,12 @@ static void keepFreedMemoryInHeap()
         mallopt(M_TRIM_THRESHOLD, 1 << 30);
         mallopt(M_TOP_PAD, 64 << 20);
     });
+}
+
+int defaultLoaderThreads()
+{
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    return cores <= 4 ? 1 : int(std::min(16u, cores / 4));
 }
 
 int setComputeThreads(int threads)

@@ -10,12 +10,12 @@
 namespace fbnet {
 
 TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
-                                std::size_t testSubset, std::uint64_t seed)
+                                std::size_t testSubset, std::uint64_t seed, const ImageOptions &image)
 {
     const SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
     TrainingSetup s;
-    s.train = subset(loadDataset(dataset, Split::Train, probe.inputSize), trainSubset, seed);
-    s.test = subset(loadDataset(dataset, Split::Test, probe.inputSize), testSubset, seed);
+    s.train = subset(loadDataset(dataset, Split::Train, probe.inputSize, image), trainSubset, seed);
+    s.test = subset(loadDataset(dataset, Split::Test, probe.inputSize, image), testSubset, seed);
     SpaceParams params;
     params.numClasses = s.train.numClasses;
     s.space = SearchSpace::load(resolveSpacePath(spaceName), params);

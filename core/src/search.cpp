@@ -141,7 +141,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
     std::shuffle(all.begin(), all.end(), s.rng);
     s.weightOrder.assign(all.begin(), all.begin() + std::ptrdiff_t(nTrain));
     s.thetaOrder.assign(all.begin() + std::ptrdiff_t(nTrain), all.end());
-    const Batcher batcher(data, space, config.compute.channelsLast, device);
+    Batcher batcher(data, space.inputChannels, space.inputSize, config.compute, device);
     PhasePosition resumeAt;
     const bool haveCheckpoint = !checkpoint.path.empty() && std::ifstream(checkpoint.path).good();
     if (checkpoint.resume && haveCheckpoint)
@@ -204,6 +204,10 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
             ph.stopAt.weightsAccuracy = es.weightsAccuracy;
             if (!checkpoint.path.empty())
                 timedSave(&ph.stopAt);
+            if (!ph.dataError.empty())
+                throw Error(ph.dataError + ". The search stopped before epoch " + std::to_string(epoch) + ", "
+                            + (ph.stopAt.phase == Phase::Weights ? "weight" : "theta") + " step " + std::to_string(ph.stopAt.step)
+                            + (checkpoint.path.empty() ? std::string() : "; its checkpoint resumes there"));
             break;
         }
         summarizeEpoch(space, lut, s, es);
@@ -218,6 +222,8 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
     result.theta = s.net->thetaValues();
     sampleArchitectures(space, lut, config, s, observer, result);
     result.seconds = secondsSince(progress.start);
+    result.dataWaitSeconds = batcher.waitSeconds();
+    result.badImages = batcher.badFiles();
     observer.onFinished(result);
     return result;
 }

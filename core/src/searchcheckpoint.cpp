@@ -166,6 +166,7 @@ std::string checkpointKey(const SearchSpace &space, const Dataset &data, const S
 {
     json c = parseJson(searchConfigToJson(config), "search config");
     c.erase("threads");  // the thread count may change (results then differ in the last bits)
+    c.erase("loader_threads");  // decoded bytes do not depend on it
     // Keys added with the compute options: absent at their defaults, so older checkpoints match.
     if (config.compute.device == ComputeOptions().device)
         c.erase("device");

@@ -105,6 +105,7 @@ static json configJson(const SearchConfig &c)
             {"mode", toString(c.mode)},
             {"seed", c.seed},
             {"threads", c.compute.threads},
+            {"loader_threads", c.compute.loaderThreads},
             {"samples", c.samples},
             {"max_steps_per_epoch", c.maxStepsPerEpoch},
             {"channels_last", c.compute.channelsLast},
@@ -146,6 +147,7 @@ SearchConfig searchConfigFromJson(const std::string &text, const std::string &so
         c.seed = r.node().at("seed").get<std::uint64_t>();
     }
     c.compute.threads = r.getInt("threads", c.compute.threads);
+    c.compute.loaderThreads = r.getInt("loader_threads", c.compute.loaderThreads);
     c.samples = r.getInt("samples", c.samples);
     c.maxStepsPerEpoch = r.getInt("max_steps_per_epoch", c.maxStepsPerEpoch);
     c.compute.channelsLast = r.getBool("channels_last", c.compute.channelsLast);

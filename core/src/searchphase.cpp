@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "fbnet/error.h"
 #include "loss.h"
@@ -50,14 +51,25 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
     s.net->train();
     double lossSum = here ? from.lossSum : 0, correct = here ? from.correct : 0, seen = here ? from.seen : 0;
     PhaseResult r;
-    for (int step = here ? from.step : 0; step < steps; ++step) {
+    const std::size_t bs = std::size_t(config.batchSize), first = here ? std::size_t(from.step) : 0;
+    ctx.batcher.begin(order, first * bs, std::size_t(steps) * bs, bs, Transform::Train, passSeed(config.seed, epoch, int(phase)));
+    for (int step = int(first); step < steps; ++step) {
         if (!ctx.stop.checkpoint()) {
             r.stopped = true;
             r.stopAt = {true, epoch, phase, step, lossSum, correct, seen, 0, 0};
             break;
         }
         const auto ts = Clock::now();
-        auto [x, y] = ctx.batcher.batch(order, std::size_t(step) * config.batchSize, std::size_t(config.batchSize));
+        const double waitedBefore = ctx.batcher.waitSeconds();
+        torch::Tensor x, y;
+        try {
+            std::tie(x, y) = ctx.batcher.next();
+        } catch (const Error &e) {
+            r.stopped = true;
+            r.stopAt = {true, epoch, phase, step, lossSum, correct, seen, 0, 0};
+            r.dataError = e.what();
+            break;
+        }
         auto out = s.net->forward(x, tau, config.mode);
         auto terms = latencyAwareLoss(out.logits, y, out.latencyMs, config);
         const double l = terms.loss.item<double>();
@@ -90,6 +102,7 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         st.expectedLatencyMs = out.latencyMs.mean().item<double>();
         st.temperature = tau;
         st.imagesPerSecond = config.batchSize / std::max(1e-9, secondsSince(ts));
+        st.dataWaitSeconds = ctx.batcher.waitSeconds() - waitedBefore;
         st.elapsedSeconds = secondsSince(pr.start);
         st.etaSeconds = st.elapsedSeconds / (pr.doneSteps - pr.resumedSteps) * (pr.totalSteps - pr.doneSteps);
         ctx.observer.onStep(st);

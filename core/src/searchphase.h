@@ -22,7 +22,7 @@ struct SearchProgress
 struct PhaseContext
 {
     SearchState &state;
-    const Batcher &batcher;
+    Batcher &batcher;
     const SearchConfig &config;
     SearchObserver &observer;
     StopToken &stop;
@@ -35,13 +35,15 @@ struct PhaseResult
     double loss = 0, accuracy = 0;  ///< means over the steps run
     bool stopped = false;
     PhasePosition stopAt;           ///< where the stop came (weights loss/accuracy left for the caller)
+    std::string dataError;          ///< set when a damaged image stopped the phase (stopAt: the step it hit)
 };
 
 /**
  * Runs `steps` steps of `phase` at temperature `tau`: weights by SGD on the weight order, or theta
  * by Adam on the theta order. A phase starting fresh shuffles its order; with `from` active for
  * this phase it continues where a stop left it. Each step: forward, latency-aware loss, a finite
- * check (fbnet::Error before any update), backward, `sync`, the optimizer step, onStep.
+ * check (fbnet::Error before any update), backward, `sync`, the optimizer step, onStep. A
+ * damaged image ends the phase like a stop, with `dataError` set, before the step that needs it.
  */
 PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int steps, const PhasePosition &from);
 

@@ -16,10 +16,48 @@ namespace fbnet {
 
 std::string invocationToJson(const SearchInvocation &inv)
 {
-    return detail::json{{"space", inv.space}, {"dataset", inv.dataset}, {"lut", inv.lut}, {"subset", inv.subset},
-                        {"width_multiplier", inv.widthMultiplier}, {"num_classes", inv.numClasses}}
-        .dump();
+    detail::json j{{"space", inv.space}, {"dataset", inv.dataset}, {"lut", inv.lut}, {"subset", inv.subset},
+                   {"width_multiplier", inv.widthMultiplier}, {"num_classes", inv.numClasses}};
+    if (inv.images > 0)
+        j["data"] = {{"classes", inv.classNames}, {"images", inv.images}, {"ignored_files", inv.ignoredFiles}};
+    if (inv.dataset.rfind("folder:", 0) == 0) {
+        const ImageOptions &o = inv.image;
+        j["image"] = {{"val_fraction", o.valFraction},
+                      {"skip_bad_images", o.skipBadImages},
+                      {"normalize", o.normalizeAuto ? "auto" : "imagenet"},
+                      {"crop_scale", {o.scaleMin, o.scaleMax}},
+                      {"crop_ratio", {o.ratioMin, o.ratioMax}}};
+    }
+    return j.dump();
 }
+
+namespace {
+
+ImageOptions imageOptionsFromJson(const detail::json &j, const std::string &source)
+{
+    ImageOptions o;
+    const detail::JsonReader r(j, source + ": image");
+    o.valFraction = r.getDouble("val_fraction", o.valFraction);
+    o.skipBadImages = r.getBool("skip_bad_images", o.skipBadImages);
+    const std::string n = r.getString("normalize", "imagenet");
+    if (n != "imagenet" && n != "auto")
+        r.fail("normalize", "expected imagenet or auto");
+    o.normalizeAuto = n == "auto";
+    auto pair = [&](const char *key, double &lo, double &hi) {
+        if (!j.contains(key))
+            return;
+        const auto &v = j.at(key);
+        if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())
+            r.fail(key, "expected [min, max]");
+        lo = v[0].get<double>();
+        hi = v[1].get<double>();
+    };
+    pair("crop_scale", o.scaleMin, o.scaleMax);
+    pair("crop_ratio", o.ratioMin, o.ratioMax);
+    return o;
+}
+
+} // namespace
 
 SearchInvocation invocationFromJson(const std::string &text, const std::string &source)
 {
@@ -35,6 +73,22 @@ SearchInvocation invocationFromJson(const std::string &text, const std::string &
     inv.subset = std::size_t(subset);
     inv.widthMultiplier = r.getDouble("width_multiplier", 1.0);
     inv.numClasses = r.getInt("num_classes", 0);
+    if (doc.contains("data") && doc.at("data").is_object()) {  // informational: read leniently
+        const auto &d = doc.at("data");
+        if (d.contains("classes") && d.at("classes").is_array())
+            for (const auto &c : d.at("classes"))
+                if (c.is_string())
+                    inv.classNames.push_back(c.get<std::string>());
+        if (d.contains("images") && d.at("images").is_number_unsigned())
+            inv.images = d.at("images").get<std::size_t>();
+        if (d.contains("ignored_files") && d.at("ignored_files").is_number_unsigned())
+            inv.ignoredFiles = d.at("ignored_files").get<std::size_t>();
+    }
+    if (doc.contains("image")) {
+        if (!doc.at("image").is_object())
+            r.fail("image", "expected an object");
+        inv.image = imageOptionsFromJson(doc.at("image"), source);
+    }
     return inv;
 }
 
@@ -42,7 +96,7 @@ SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, c
 {
     const SearchSpace probe = SearchSpace::load(resolveSpacePath(inv.space));
     SearchInputs in;
-    in.data = subset(loadDataset(inv.dataset, Split::Train, probe.inputSize), inv.subset, seed);
+    in.data = subset(loadDataset(inv.dataset, Split::Train, probe.inputSize, inv.image), inv.subset, seed);
     SpaceParams params;
     params.widthMultiplier = inv.widthMultiplier;
     params.numClasses = in.data.numClasses;
@@ -132,6 +186,9 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     info.configJson = searchConfigToJson(c);
     SearchInvocation recorded = inv;
     recorded.numClasses = in.data.numClasses;
+    recorded.classNames = in.data.classNames;
+    recorded.images = in.data.size();
+    recorded.ignoredFiles = in.data.ignoredFiles;
     info.invocationJson = invocationToJson(recorded);
     info.versions = versionString();
     info.epochsPlanned = c.epochs;

@@ -7,11 +7,13 @@
 #include <fstream>
 #include <numeric>
 #include <random>
+#include <tuple>
 
 #include <torch/serialize.h>
 
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
+#include "batcher.h"
 #include "checkpointarchive.h"
 #include "device.h"
 #include "network.h"
@@ -85,18 +87,28 @@ torch::Tensor labels(const Dataset &d, const std::vector<std::size_t> &idx, std:
     return where.device.is_cpu() ? y : y.to(where.device);
 }
 
-double evaluate(detail::Network &net, const Dataset &test, int channels, int batch, int size, const Placement &where)
+double evaluate(detail::Network &net, const Dataset &test, int channels, int batch, int size, const Placement &where,
+                const ComputeOptions &compute)
 {
     torch::NoGradGuard ng;
     net->eval();
     std::vector<std::size_t> idx(test.size());
     std::iota(idx.begin(), idx.end(), 0);
-    std::mt19937_64 unused(0);
     double correct = 0;
-    for (std::size_t at = 0; at < idx.size(); at += std::size_t(batch)) {
-        const std::size_t n = std::min<std::size_t>(std::size_t(batch), idx.size() - at);
-        auto x = atResolution(makeBatch(test, idx, at, n, channels, false, unused, where), size, where.format);
-        correct += net->forward(x).argmax(1).eq(labels(test, idx, at, n, where)).sum().item<double>();
+    if (test.streamed()) {
+        detail::Batcher batcher(test, channels, 0, compute, where.device);
+        batcher.begin(idx, 0, idx.size(), std::size_t(batch), detail::Transform::Eval, 0);
+        for (std::size_t at = 0; at < idx.size(); at += std::size_t(batch)) {
+            auto [x, y] = batcher.next();
+            correct += net->forward(atResolution(where.put(x), size, where.format)).argmax(1).eq(y).sum().item<double>();
+        }
+    } else {
+        std::mt19937_64 unused(0);
+        for (std::size_t at = 0; at < idx.size(); at += std::size_t(batch)) {
+            const std::size_t n = std::min<std::size_t>(std::size_t(batch), idx.size() - at);
+            auto x = atResolution(makeBatch(test, idx, at, n, channels, false, unused, where), size, where.format);
+            correct += net->forward(x).argmax(1).eq(labels(test, idx, at, n, where)).sum().item<double>();
+        }
     }
     net->train();
     return correct / double(idx.size());
@@ -204,6 +216,9 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
     torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weightDecay));
     std::vector<std::size_t> idx(train.size());
     std::iota(idx.begin(), idx.end(), 0);
+    std::unique_ptr<detail::Batcher> stream;
+    if (train.streamed())
+        stream = std::make_unique<detail::Batcher>(train, plan.inputChannels, 0, c.compute, where.device);
     std::size_t steps = train.size() / std::size_t(c.batchSize);
     if (c.maxStepsPerEpoch > 0)
         steps = std::min(steps, std::size_t(c.maxStepsPerEpoch));
@@ -213,6 +228,9 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
         for (auto &g : sgd.param_groups())
             static_cast<torch::optim::SGDOptions &>(g.options()).lr(0.5 * c.lr * (1 + std::cos(M_PI * e / c.epochs)));
         std::shuffle(idx.begin(), idx.end(), rng);
+        if (stream)  // folder data sets: random-resized crops and flips (or centre crops), decoded ahead
+            stream->begin(idx, 0, steps * std::size_t(c.batchSize), std::size_t(c.batchSize),
+                          c.augment ? detail::Transform::Train : detail::Transform::Eval, detail::passSeed(c.seed, e, 2));
         double lossSum = 0, correct = 0, seen = 0;
         for (std::size_t s = 0; s < steps; ++s) {
             if (stop.stopRequested()) {
@@ -220,9 +238,15 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
                 break;
             }
             const std::size_t at = s * std::size_t(c.batchSize);
-            auto x = atResolution(makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng, where),
-                                  plan.inputSize, where.format);
-            auto y = labels(train, idx, at, std::size_t(c.batchSize), where);
+            torch::Tensor x, y;
+            if (stream) {
+                std::tie(x, y) = stream->next();
+                x = atResolution(where.put(x), plan.inputSize, where.format);
+            } else {
+                x = atResolution(makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng, where),
+                                 plan.inputSize, where.format);
+                y = labels(train, idx, at, std::size_t(c.batchSize), where);
+            }
             sgd.zero_grad();
             auto logits = net->forward(x);
             auto loss = torch::nn::functional::cross_entropy(logits, y);
@@ -234,7 +258,7 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
         }
         if (seen == 0)
             break;
-        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256, plan.inputSize, where),
+        TrainEpoch ep{e, lossSum / seen, correct / seen, evaluate(net, test, plan.inputChannels, 256, plan.inputSize, where, c.compute),
                       std::chrono::duration<double>(Clock::now() - te).count()};
         result.epochs.push_back(ep);
         result.testTop1 = ep.testAccuracy;

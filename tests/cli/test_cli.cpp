@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "../core/imagefiles.h"
 #include "fbnet/latencytable.h"
@@ -642,13 +643,33 @@ TEST(Cli, SearchesAndTrainsOnAFolderOfImages)
                     + " --name photos --epochs 2 --warmup-epochs 1 --max-steps 2 --samples 1");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("data folder:" + photos.string()), std::string::npos) << r.out;
+    // The class list and the image count are stored with the run.
+    const auto invocation = nlohmann::json::parse(queryOne(d / "runs.sqlite", "SELECT invocation FROM runs WHERE name = 'photos'"));
+    EXPECT_EQ(invocation.at("data").at("classes"), nlohmann::json({"cats", "dogs"})) << invocation.dump();
+    EXPECT_GT(invocation.at("data").at("images").get<int>(), 60);
     r = runCli("train --arch photos:argmax" + store + data + " --epochs 1 --max-steps 2 --test-subset 0");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("top-1"), std::string::npos) << r.out;
-    // A damaged photo stops the search with its name and starts no run.
-    fs::resize_file(photos / "cats" / "c1.jpg", 100);
-    r = runCli("search" + store + data + " --space " + tiny.space + " --lut " + tiny.lut + " --name broken --epochs 2 --warmup-epochs 1");
+    // A damaged photo (found while streaming) stops the search with its name, at a step the run
+    // resumes from once the file is replaced.
+    const auto photo = photos / "cats" / "c1.jpg";
+    fs::copy_file(photo, d / "c1.jpg");
+    fs::resize_file(photo, 100);
+    const std::string broken = "search" + store + data + " --space " + tiny.space + " --lut " + tiny.lut + " --epochs 2 --warmup-epochs 1";
+    r = runCli(broken + " --name broken");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("c1.jpg: JPEG"), std::string::npos) << r.out;
-    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT count(*) FROM runs WHERE name = 'broken'"), "0");
+    EXPECT_NE(r.out.find("--skip-bad-images"), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT status FROM runs WHERE name = 'broken'"), "failed");
+    fs::remove(photo);
+    fs::copy_file(d / "c1.jpg", photo);
+    r = runCli("search --resume broken" + store);
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT status FROM runs WHERE name = 'broken'"), "finished");
+    // --skip-bad-images runs through and says which file it replaced.
+    fs::resize_file(photo, 100);
+    r = runCli(broken + " --name skipping --skip-bad-images");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("replaced 1 damaged image"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("c1.jpg"), std::string::npos) << r.out;
 }

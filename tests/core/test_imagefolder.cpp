@@ -1,9 +1,13 @@
-// folder:DIR: JPEG and PNG in every mode, both layouts, the stable split, and every bad-file case.
+// folder:DIR: JPEG and PNG in every mode, both layouts, the stable split, the streaming loader
+// (determinism, resumed passes, transforms, bounded prefetch) and every bad-file case.
 #include <filesystem>
 #include <fstream>
+#include <numeric>
+#include <random>
 
 #include <gtest/gtest.h>
 
+#include "data/imagestream.h"
 #include "fbnet/datasetkinds.h"
 #include "imagefiles.h"
 #include "testutil.h"
@@ -21,51 +25,97 @@ fs::path freshDir(const std::string &name)
     return d;
 }
 
+constexpr test::ImageMode kModes[] = {test::ImageMode::PngRgb,       test::ImageMode::JpegRgb,   test::ImageMode::JpegProgressive,
+                                      test::ImageMode::PngGreyAlpha, test::ImageMode::PngGrey16, test::ImageMode::JpegGrey,
+                                      test::ImageMode::JpegCmyk,     test::ImageMode::PngPalette};
+constexpr int kModeCount = int(sizeof kModes / sizeof kModes[0]);
+
 /** Two classes, red and blue, `n` images each in every mode, at odd sizes; plus a text file. */
 void writeClasses(const fs::path &root, int n)
 {
-    const test::ImageMode modes[] = {test::ImageMode::PngRgb, test::ImageMode::JpegRgb, test::ImageMode::JpegProgressive,
-                                     test::ImageMode::PngGreyAlpha, test::ImageMode::PngGrey16, test::ImageMode::JpegGrey};
     for (int i = 0; i < n; ++i) {
-        const auto mode = modes[i % 6];
-        const bool jpeg = mode == test::ImageMode::JpegRgb || mode == test::ImageMode::JpegGrey || mode == test::ImageMode::JpegProgressive;
-        const std::string ext = jpeg ? ".jpg" : ".png";
+        const auto mode = kModes[i % kModeCount];
+        const std::string ext = test::isJpeg(mode) ? ".jpg" : ".png";
         test::writeImage(root / "red" / ("r" + std::to_string(i) + ext), mode, 40 + i, 30 + 2 * i, 250, 10, 10);
         test::writeImage(root / "blue" / ("b" + std::to_string(i) + ext), mode, 30 + 2 * i, 45, 10, 10, 250);
     }
     std::ofstream(root / "red" / "notes.txt") << "not an image";
 }
 
+std::vector<std::size_t> identity(std::size_t n)
+{
+    std::vector<std::size_t> v(n);
+    std::iota(v.begin(), v.end(), 0);
+    return v;
+}
+
+/** Every image of a pass, concatenated, with the labels. */
+std::pair<std::vector<std::uint8_t>, std::vector<std::int64_t>> readPass(const Dataset &d, const std::vector<std::size_t> &order,
+                                                                          std::size_t from, int threads, detail::Transform t,
+                                                                          std::uint64_t seed, std::size_t batch = 4)
+{
+    detail::ImageStream stream(d, threads, 2);
+    stream.start(order, from, order.size(), batch, t, seed);
+    std::vector<std::uint8_t> bytes;
+    std::vector<std::int64_t> labels;
+    for (std::size_t done = from; done < order.size();) {
+        const auto b = stream.next();
+        bytes.insert(bytes.end(), b.pixels->begin(), b.pixels->end());
+        labels.insert(labels.end(), b.labels.begin(), b.labels.end());
+        done += b.count;
+    }
+    return {bytes, labels};
+}
+
 } // namespace
 
-TEST(ImageFolder, ReadsEveryModeSortsClassesAndHoldsOutAStableTenth)
+TEST(ImageFolder, ReadsEveryModeSortsClassesAndHoldsOutAStableShare)
 {
     const fs::path dir = freshDir("flat");
-    writeClasses(dir, 30);
+    writeClasses(dir, 32);
     const Dataset train = loadDataset("folder:" + dir.string(), Split::Train, 32);
     const Dataset val = loadDataset("folder:" + dir.string(), Split::Test, 32);
     EXPECT_EQ(train.classNames, (std::vector<std::string>{"blue", "red"}));
     EXPECT_EQ(train.numClasses, 2);
-    EXPECT_EQ(train.size() + val.size(), 60u);
+    EXPECT_EQ(train.size() + val.size(), 64u);
     EXPECT_GT(val.size(), 0u);
     EXPECT_LT(val.size(), 20u);
     EXPECT_EQ(train.ignoredFiles + val.ignoredFiles, 1u) << "notes.txt is counted, not loaded";
+    EXPECT_TRUE(train.streamed());
+    EXPECT_TRUE(train.pixels.empty()) << "a folder streams: nothing decoded at load";
     EXPECT_EQ(train.channels, 3);
     EXPECT_EQ(train.height, 32);
-    // Colour survives every mode: red images are red (or grey for the grey modes), blue ones blue.
+    // Colour survives every mode (CMYK JPEG and palette PNG included): red images are red (or grey
+    // for the grey modes), blue ones blue.
+    const auto [bytes, labels] = readPass(train, identity(train.size()), 0, 2, detail::Transform::Eval, 0);
+    ASSERT_EQ(labels, train.labels);
     const std::size_t plane = 32 * 32;
+    int cmykSeen = 0;
     for (std::size_t i = 0; i < train.size(); ++i) {
-        const std::uint8_t *img = train.pixels.data() + i * 3 * plane;
+        const std::uint8_t *img = bytes.data() + i * 3 * plane;
         const int r = img[plane / 2], b = img[2 * plane + plane / 2];
         if (train.labels[i] == 1)
-            EXPECT_GE(r, b) << i;
+            EXPECT_GE(r, b) << train.files[i];
         else
-            EXPECT_GE(b, r) << i;
+            EXPECT_GE(b, r) << train.files[i];
+        for (const char *cmyk : {"red/r6.jpg", "red/r14.jpg", "red/r22.jpg", "red/r30.jpg"})
+            if (train.files[i] == cmyk) {
+                EXPECT_GT(r, 200) << "CMYK red decodes as red";
+                ++cmykSeen;
+            }
     }
-    // Stable: loading again gives the same split and bytes.
+    EXPECT_GT(cmykSeen, 0);
+    // Stable: loading again gives the same split; a larger fraction holds out more.
     const Dataset again = loadDataset("folder:" + dir.string(), Split::Test, 32);
     EXPECT_EQ(again.labels, val.labels);
-    EXPECT_EQ(again.pixels, val.pixels);
+    EXPECT_EQ(again.files, val.files);
+    ImageOptions half;
+    half.valFraction = 0.5;
+    const std::size_t heldOut = loadImageFolder(dir.string(), Split::Test, 32, half).size();
+    EXPECT_GT(heldOut, val.size());
+    EXPECT_NEAR(double(heldOut), 32.0, 12.0);
+    half.valFraction = 1.5;
+    EXPECT_NE(test::errorOf([&] { loadImageFolder(dir.string(), Split::Test, 32, half); }).find("validation fraction"), std::string::npos);
 }
 
 TEST(ImageFolder, UsesTrainAndValFoldersWhenBothExist)
@@ -80,21 +130,97 @@ TEST(ImageFolder, UsesTrainAndValFoldersWhenBothExist)
     EXPECT_EQ(val.classNames, train.classNames);
 }
 
+TEST(ImageFolder, StreamedBytesDependOnNeitherThreadsNorWhereAPassResumes)
+{
+    const fs::path dir = freshDir("stream");
+    writeClasses(dir, 12);
+    const Dataset d = loadImageFolder(dir.string(), Split::Train, 24);
+    std::vector<std::size_t> order = identity(d.size());
+    std::mt19937_64 rng(3);
+    std::shuffle(order.begin(), order.end(), rng);
+    for (const auto t : {detail::Transform::Train, detail::Transform::Eval}) {
+        const auto one = readPass(d, order, 0, 1, t, 42);
+        const auto three = readPass(d, order, 0, 3, t, 42);
+        EXPECT_EQ(one, three) << "the thread count changes nothing";
+        // A pass resumed at sample 8 (batch 4: the third batch) gives the uninterrupted pass's tail.
+        const auto tail = readPass(d, order, 8, 2, t, 42);
+        ASSERT_EQ(tail.first.size(), one.first.size() - 8 * d.imageBytes());
+        EXPECT_TRUE(std::equal(tail.first.begin(), tail.first.end(), one.first.begin() + std::ptrdiff_t(8 * d.imageBytes())));
+        EXPECT_EQ(std::vector<std::int64_t>(one.second.begin() + 8, one.second.end()), tail.second);
+    }
+    // Training crops are random per pass (and differ from the centre crop); evaluation is fixed.
+    EXPECT_NE(readPass(d, order, 0, 2, detail::Transform::Train, 1).first, readPass(d, order, 0, 2, detail::Transform::Train, 2).first);
+    EXPECT_NE(readPass(d, order, 0, 2, detail::Transform::Train, 1).first, readPass(d, order, 0, 2, detail::Transform::Eval, 1).first);
+    EXPECT_EQ(readPass(d, order, 0, 2, detail::Transform::Eval, 1).first, readPass(d, order, 0, 2, detail::Transform::Eval, 2).first);
+    // A short last batch, and a new pass started while the old one is still decoding.
+    detail::ImageStream stream(d, 2, 3);
+    stream.start(order, 0, order.size(), 5, detail::Transform::Train, 9);
+    stream.next();
+    stream.start(order, 0, 7, 5, detail::Transform::Eval, 9);
+    EXPECT_EQ(stream.next().count, 5u);
+    EXPECT_EQ(stream.next().count, 2u);
+    EXPECT_THROW(stream.next(), Error);
+}
+
+TEST(ImageFolder, NormalizeAutoMeasuresTheTrainingImages)
+{
+    const fs::path dir = freshDir("norm");
+    writeClasses(dir, 8);
+    ImageOptions o;
+    o.normalizeAuto = true;
+    const Dataset train = loadImageFolder(dir.string(), Split::Train, 16, o);
+    const Dataset val = loadImageFolder(dir.string(), Split::Test, 16, o);
+    ASSERT_EQ(train.mean.size(), 3u);
+    EXPECT_EQ(val.mean, train.mean) << "the validation split uses the training statistics";
+    EXPECT_EQ(val.std, train.std);
+    EXPECT_GT(train.std[0], 0.2f);  // half the images are red, half blue: a wide spread
+    EXPECT_LT(train.mean[1], 0.2f);  // no green anywhere
+    const Dataset plain = loadImageFolder(dir.string(), Split::Train, 16);
+    EXPECT_FLOAT_EQ(plain.mean[0], 0.485f);
+}
+
 TEST(ImageFolder, BadFilesAndFoldersAreErrorsThatNameThem)
 {
     const fs::path dir = freshDir("bad");
-    writeClasses(dir, 2);
-    // A truncated JPEG and a truncated PNG each stop the load with their name.
+    writeClasses(dir, 12);
+    auto decodeAll = [](const Dataset &d) { readPass(d, identity(d.size()), 0, 2, detail::Transform::Train, 1); };
+    auto errorOfBoth = [&](const ImageOptions &o) {
+        const Dataset train = loadImageFolder(dir.string(), Split::Train, 32, o), val = loadImageFolder(dir.string(), Split::Test, 32, o);
+        return test::errorOf([&] { decodeAll(train); }) + test::errorOf([&] { decodeAll(val); });
+    };
+    // A truncated JPEG and a truncated PNG each stop the pass with their name.
     fs::resize_file(dir / "red" / "r1.jpg", fs::file_size(dir / "red" / "r1.jpg") / 2);
-    std::string msg = test::errorOf([&] { loadImageFolder(dir.string(), Split::Train, 32); });
-    msg += test::errorOf([&] { loadImageFolder(dir.string(), Split::Test, 32); });
+    std::string msg = errorOfBoth({});
     EXPECT_NE(msg.find("r1.jpg: JPEG"), std::string::npos) << msg;
-    fs::remove(dir / "red" / "r1.jpg");
+    EXPECT_NE(msg.find("--skip-bad-images"), std::string::npos) << msg;
     fs::resize_file(dir / "red" / "r0.png", 60);
-    msg = test::errorOf([&] { loadImageFolder(dir.string(), Split::Train, 32); });
-    msg += test::errorOf([&] { loadImageFolder(dir.string(), Split::Test, 32); });
+    msg = errorOfBoth({});
     EXPECT_NE(msg.find("r0.png: PNG"), std::string::npos) << msg;
+    // --skip-bad-images: the next readable image stands in, and the files are reported.
+    ImageOptions skip;
+    skip.skipBadImages = true;
+    EXPECT_EQ(errorOfBoth(skip), "(no error)(no error)");
+    std::size_t reported = 0;
+    for (const Split split : {Split::Train, Split::Test}) {
+        const Dataset d = loadImageFolder(dir.string(), split, 32, skip);
+        detail::ImageStream stream(d, 2);
+        stream.start(identity(d.size()), 0, d.size(), 2, detail::Transform::Eval, 0);
+        for (std::size_t i = 0; i < d.size(); i += 2)
+            stream.next();
+        for (const auto &f : stream.badFiles())
+            EXPECT_TRUE(f.find("r1.jpg") != std::string::npos || f.find("r0.png") != std::string::npos) << f;
+        reported += stream.badFiles().size();
+    }
+    EXPECT_EQ(reported, 2u);
+    // A file that vanished after the folder was read cannot be opened: named too.
     fs::remove(dir / "red" / "r0.png");
+    fs::remove(dir / "red" / "r1.jpg");
+    const Dataset listed = loadImageFolder(dir.string(), Split::Train, 32);
+    const std::string victim = listed.files.back();
+    fs::rename(dir / victim, dir / "moved");
+    msg = test::errorOf([&] { decodeAll(listed); });
+    fs::rename(dir / "moved", dir / victim);
+    EXPECT_NE(msg.find(victim + ": cannot open the file for reading"), std::string::npos) << msg;
     // An empty class folder, a single class, and no folder at all.
     fs::create_directories(dir / "green");
     EXPECT_NE(test::errorOf([&] { loadImageFolder(dir.string(), Split::Train, 32); }).find("green: the class folder holds no files"),

@@ -6,6 +6,16 @@
 
 namespace fbnet {
 
+/** How a folder data set is split and how its images become inputs (the in-memory kinds ignore it). */
+struct ImageOptions
+{
+    double valFraction = 0.1;      ///< DIR/<class>/* alone: the share held out for validation (by a hash of each path)
+    bool skipBadImages = false;    ///< a damaged image is replaced by the next readable one and recorded, not an error
+    bool normalizeAuto = false;    ///< mean/std from a sample of the training images instead of ImageNet's
+    double scaleMin = 0.08, scaleMax = 1.0;        ///< training crops: share of the image's area (torchvision's defaults)
+    double ratioMin = 3.0 / 4.0, ratioMax = 4.0 / 3.0;  ///< training crops: aspect ratio w/h
+};
+
 /**
  * An image classification data set held as 8-bit pixels (N x C x H x W, row-major) with labels.
  * Normalisation to floats happens per batch, so 60k Fashion-MNIST images take 60 MB, not 700.
@@ -23,6 +33,14 @@ struct Dataset
     std::vector<float> std;
     std::vector<std::string> classNames;  ///< folder data sets: the class folders, sorted (index = label)
     std::size_t ignoredFiles = 0;         ///< folder data sets: files that are not JPEG or PNG images
+    /// Folder data sets stream from disk: image i is `root`/`files[i]`, decoded and transformed per
+    /// batch at height x width (`pixels` stays empty, so memory does not grow with the count).
+    std::string root;
+    std::vector<std::string> files;
+    ImageOptions image;
+    std::vector<std::string> badFiles;    ///< folder data sets with skipBadImages: files that could not be read (more are found while streaming)
+
+    bool streamed() const { return !files.empty(); }
 
     std::size_t size() const { return labels.size(); }
     std::size_t imageBytes() const { return std::size_t(channels) * height * width; }
@@ -39,12 +57,12 @@ Dataset loadFashionMnist(const std::string &dir, Split split, int padTo = 32);
 Dataset loadCifar10(const std::string &dir, Split split);
 /**
  * An image folder: DIR/train/CLASS/ and DIR/val/CLASS/, or DIR/CLASS/ alone with a
- * stable tenth of each class's files (by a hash of their path) held out for Split::Test. Classes
- * sorted by name; JPEG and PNG by content (other files ignored and counted), each resized (short
- * side to size / 0.875) and centre-cropped to `inputSize`, decoded into memory. A damaged image is
- * an fbnet::Error naming the file.
+ * stable share of each class's files (options.valFraction, by a hash of their path) held out for
+ * Split::Test. Classes sorted by name; JPEG and PNG by content (other files ignored and counted).
+ * Only the file list is read here: the images stream (see Dataset::streamed). A damaged image is an
+ * fbnet::Error naming the file when a batch needs it.
  */
-Dataset loadImageFolder(const std::string &dir, Split split, int inputSize);
+Dataset loadImageFolder(const std::string &dir, Split split, int inputSize, const ImageOptions &options = {});
 /** CIFAR-100 binary version (train.bin / test.bin: coarse and fine label, then pixels) from `dir`; the 100 fine labels. */
 Dataset loadCifar100(const std::string &dir, Split split);
 /**

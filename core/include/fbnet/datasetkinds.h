@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ struct DatasetKind
     Argument argument = Argument::None;
     std::string defaultArgument;  ///< a folder or a count used when none is given ("" if none)
     /** Loads a split at the space's input size; fbnet::Error naming the file or the spec. */
-    std::function<Dataset(const std::string &argument, Split split, int inputSize)> load;
+    std::function<Dataset(const std::string &argument, Split split, int inputSize, const ImageOptions &options)> load;
+    bool usesImageOptions = false;  ///< folder data sets: ImageOptions apply
 
     /** "NAME" or "NAME:ARGUMENT" for this kind. */
     std::string spec(const std::string &argument) const;
@@ -48,6 +50,31 @@ std::string datasetSyntaxSummary(const std::string &separator = ", ", const std:
 std::pair<const DatasetKind *, std::string> parseDatasetSpec(const std::string &spec);
 
 /** Loads by spec through the table ("fashion-mnist[:DIR]", "cifar10:DIR", "synthetic[:N]", ...). */
-Dataset loadDataset(const std::string &spec, Split split, int inputSize);
+Dataset loadDataset(const std::string &spec, Split split, int inputSize, const ImageOptions &options = {});
+
+/** What a data set holds, for a form to show before a run starts (the studio's preview). */
+struct DatasetSummary
+{
+    std::string name;
+    std::vector<std::string> classNames;  ///< empty when the format has none (class i is "i")
+    int numClasses = 0;
+    std::size_t trainImages = 0, testImages = 0;
+    std::size_t ignoredFiles = 0;  ///< folder data sets: files that are not images
+    std::vector<std::string> unreadableFiles;  ///< folder data sets with skipBadImages: files that cannot be opened
+    struct Thumbnail
+    {
+        std::string className;
+        int size = 0;
+        std::vector<std::uint8_t> rgb;  ///< size x size x 3, row-major (interleaved)
+    };
+    std::vector<Thumbnail> thumbnails;  ///< one per class first, in class order
+};
+
+/**
+ * Lists both splits and decodes up to `thumbnails` images (one per class first, centre crops of
+ * `thumbnailSize`). fbnet::Error naming the file or the field when the data set cannot be used.
+ */
+DatasetSummary summarizeDataset(const std::string &spec, int inputSize, const ImageOptions &options = {}, int thumbnails = 8,
+                                int thumbnailSize = 64);
 
 } // namespace fbnet

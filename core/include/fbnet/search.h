@@ -29,6 +29,7 @@ struct StepStats
     double expectedLatencyMs = 0;
     double temperature = 0;
     double imagesPerSecond = 0;
+    double dataWaitSeconds = 0;  ///< of this step: waiting for the loader (folder data sets; 0 when decoding kept ahead)
     double elapsedSeconds = 0;
     double etaSeconds = 0;
 };
@@ -66,6 +67,8 @@ struct SearchResult
     std::vector<SampledArchitecture> samples;  ///< argmax first
     double seconds = 0;
     double checkpointSeconds = 0;  ///< spent writing checkpoints (included in seconds)
+    double dataWaitSeconds = 0;    ///< steps waiting for the image loader (included in seconds)
+    std::vector<std::string> badImages;  ///< damaged files replaced (folder data sets with skip-bad-images)
 };
 
 /**

@@ -21,6 +21,12 @@ struct SearchInvocation
     std::size_t subset = 2500;      ///< 0: all
     double widthMultiplier = 1.0;
     int numClasses = 0;             ///< 0: from the data set (stored runs record the count used)
+    ImageOptions image;             ///< folder data sets: split, bad files, normalisation, crops
+    /// Recorded when a run starts (not inputs): the data set's classes, its training images (after
+    /// the subset) and, for folders, the files that were not images.
+    std::vector<std::string> classNames;
+    std::size_t images = 0;
+    std::size_t ignoredFiles = 0;
 };
 
 std::string invocationToJson(const SearchInvocation &inv);

@@ -221,8 +221,16 @@ Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed)
     idx.resize(count);
     std::sort(idx.begin(), idx.end());
     Dataset out = data;
-    out.pixels.resize(count * data.imageBytes());
     out.labels.resize(count);
+    if (data.streamed()) {
+        out.files.resize(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            out.files[i] = data.files[idx[i]];
+            out.labels[i] = data.labels[idx[i]];
+        }
+        return out;
+    }
+    out.pixels.resize(count * data.imageBytes());
     for (std::size_t i = 0; i < count; ++i) {
         std::copy_n(data.pixels.begin() + idx[i] * data.imageBytes(), data.imageBytes(),
                     out.pixels.begin() + i * data.imageBytes());

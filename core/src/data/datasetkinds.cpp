@@ -28,21 +28,25 @@ std::vector<DatasetKind> makeKinds()
                      "IDX files (gzip or plain), 28x28 grey padded to the space's input; default folder from Debian's "
                      "dataset-fashion-mnist",
                      A::OptionalFolder, defaultFashionMnistDir(),
-                     [](const std::string &arg, Split split, int inputSize) { return loadFashionMnist(arg, split, inputSize); }});
+                     [](const std::string &arg, Split split, int inputSize, const ImageOptions &) { return loadFashionMnist(arg, split, inputSize); }});
     kinds.push_back({"cifar10", "cifar10:DIR", "CIFAR-10",
                      "the binary batches (data_batch_1..5.bin, test_batch.bin) of cifar-10-binary.tar.gz, 32x32 colour",
-                     A::Folder, "", [](const std::string &arg, Split split, int) { return loadCifar10(arg, split); }});
+                     A::Folder, "", [](const std::string &arg, Split split, int, const ImageOptions &) { return loadCifar10(arg, split); }});
     kinds.push_back({"cifar100", "cifar100:DIR", "CIFAR-100",
                      "the binary version (train.bin, test.bin) of cifar-100-binary.tar.gz, 32x32 colour, the 100 fine labels",
-                     A::Folder, "", [](const std::string &arg, Split split, int) { return loadCifar100(arg, split); }});
+                     A::Folder, "", [](const std::string &arg, Split split, int, const ImageOptions &) { return loadCifar100(arg, split); }});
     kinds.push_back({"folder", "folder:DIR", "Image folder",
                      "JPEG and PNG images in DIR/train/<class>/ and DIR/val/<class>/, or DIR/<class>/ with a tenth held out; "
-                     "resized and centre-cropped to the space's input, held in memory",
-                     A::Folder, "", [](const std::string &arg, Split split, int inputSize) { return loadImageFolder(arg, split, inputSize); }});
+                     "streamed from disk: random-resized crops and flips for training, centre crops for evaluation",
+                     A::Folder, "",
+                     [](const std::string &arg, Split split, int inputSize, const ImageOptions &options) {
+                         return loadImageFolder(arg, split, inputSize, options);
+                     },
+                     true});
     kinds.push_back({"synthetic", "synthetic[:COUNT]", "Synthetic",
                      "seeded class patterns plus noise, 10 classes in colour at the space's input size (tests and demos); "
                      "COUNT training images (default 2000), a fifth of that for testing",
-                     A::OptionalCount, "2000", [](const std::string &arg, Split split, int inputSize) {
+                     A::OptionalCount, "2000", [](const std::string &arg, Split split, int inputSize, const ImageOptions &) {
                          const int n = parseCount("synthetic:" + arg, arg);
                          return makeSynthetic(split == Split::Train ? n : std::max(100, n / 5), 10, inputSize, 3, 1,
                                               split == Split::Train ? 11 : 12);
@@ -97,10 +101,10 @@ std::pair<const DatasetKind *, std::string> parseDatasetSpec(const std::string &
     return {kind, arg};
 }
 
-Dataset loadDataset(const std::string &spec, Split split, int inputSize)
+Dataset loadDataset(const std::string &spec, Split split, int inputSize, const ImageOptions &options)
 {
     const auto [kind, arg] = parseDatasetSpec(spec);
-    return kind->load(arg, split, inputSize);
+    return kind->load(arg, split, inputSize, options);
 }
 
 } // namespace fbnet

@@ -45,6 +45,21 @@ RgbImage decodeJpeg(const std::string &path, const std::vector<unsigned char> &b
         throw Error::at(path, "JPEG", "damaged (its header gives no image size)");
     checkSize(path, "JPEG", w, h);
     RgbImage img{w, h, std::vector<std::uint8_t>(std::size_t(w) * std::size_t(h) * 3)};
+    if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+        // TurboJPEG decodes CMYK only as CMYK (Adobe's inverted convention): R = C * K / 255, ...
+        std::vector<std::uint8_t> cmyk(std::size_t(w) * std::size_t(h) * 4);
+        if (tjDecompress2(tj.get(), bytes.data(), (unsigned long)bytes.size(), cmyk.data(), w, 0, h, TJPF_CMYK, TJFLAG_ACCURATEDCT) != 0) {
+            const std::string why = tjGetErrorStr2(tj.get());
+            if (tjGetErrorCode(tj.get()) == TJERR_FATAL || why.find("Premature end") != std::string::npos)
+                throw Error::at(path, "JPEG", "damaged or truncated (" + why + ")");
+        }
+        for (std::size_t i = 0, n = std::size_t(w) * std::size_t(h); i < n; ++i) {
+            const unsigned k = cmyk[i * 4 + 3];
+            for (int c = 0; c < 3; ++c)
+                img.pixels[i * 3 + std::size_t(c)] = std::uint8_t((cmyk[i * 4 + std::size_t(c)] * k + 127) / 255);
+        }
+        return img;
+    }
     // Warnings (e.g. a few bytes of junk after the image) are tolerated; a truncated stream is an error.
     if (tjDecompress2(tj.get(), bytes.data(), (unsigned long)bytes.size(), img.pixels.data(), w, 0, h, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
         const std::string why = tjGetErrorStr2(tj.get());
@@ -87,36 +102,162 @@ std::optional<RgbImage> decodeImage(const std::string &path)
     return std::nullopt;
 }
 
+ImageKind sniffImage(const std::string &path)
+{
+    unsigned char head[8] = {};
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return ImageKind::Unreadable;
+    in.read(reinterpret_cast<char *>(head), 8);
+    const auto got = in.gcount();
+    static const unsigned char pngMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (got >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
+        return ImageKind::Jpeg;
+    if (got >= 8 && std::memcmp(head, pngMagic, 8) == 0)
+        return ImageKind::Png;
+    return ImageKind::None;
+}
+
+namespace {
+
+/**
+ * One axis of a resize: for each output pixel, the first source pixel and the weights of a
+ * triangle filter stretched by the down-scaling factor (PIL's and torchvision's antialiased
+ * bilinear), over the source interval [from, from + length).
+ */
+struct AxisFilter
+{
+    int taps = 0;
+    std::vector<int> first;
+    std::vector<float> weights;  ///< out x taps
+
+    AxisFilter(double from, double length, int sourceSize, int out)
+    {
+        const double scale = length / out;  // source pixels per output pixel
+        const double support = std::max(1.0, scale);
+        taps = int(std::ceil(support)) * 2 + 1;
+        first.resize(std::size_t(out));
+        weights.assign(std::size_t(out) * taps, 0.f);
+        for (int o = 0; o < out; ++o) {
+            const double centre = from + (o + 0.5) * scale;
+            const int lo = std::max(0, int(std::floor(centre - support)));
+            const int hi = std::min(sourceSize, int(std::ceil(centre + support)));
+            first[std::size_t(o)] = lo;
+            double total = 0;
+            float *w = &weights[std::size_t(o) * taps];
+            for (int s = lo; s < hi && s - lo < taps; ++s) {
+                const double d = std::abs((s + 0.5 - centre) / support);
+                w[s - lo] = float(std::max(0.0, 1.0 - d));
+                total += w[s - lo];
+            }
+            if (total <= 0) {  // a crop past the border: the nearest pixel
+                first[std::size_t(o)] = std::clamp(int(centre), 0, sourceSize - 1);
+                std::fill(w, w + taps, 0.f);
+                w[0] = 1.f;
+                continue;
+            }
+            for (int t = 0; t < taps; ++t)
+                w[t] = float(w[t] / total);
+            // taps past the image's end carry weight 0; keep the reads inside it
+            if (first[std::size_t(o)] + taps > sourceSize)
+                for (int t = sourceSize - first[std::size_t(o)]; t < taps; ++t)
+                    w[t] = 0.f;
+        }
+    }
+};
+
+} // namespace
+
+void resizeCrop(const RgbImage &image, const CropBox &box, int size, bool flip, std::uint8_t *out)
+{
+    const AxisFilter fx(box.x, box.width, image.width, size), fy(box.y, box.height, image.height, size);
+    // Rows the vertical pass reads, filtered horizontally first (interleaved RGB floats).
+    int rowLo = image.height, rowHi = 0;
+    for (int o = 0; o < size; ++o) {
+        rowLo = std::min(rowLo, fy.first[std::size_t(o)]);
+        rowHi = std::max(rowHi, std::min(image.height, fy.first[std::size_t(o)] + fy.taps));
+    }
+    const int rows = rowHi - rowLo;
+    std::vector<float> mid(std::size_t(rows) * size * 3);
+    for (int r = 0; r < rows; ++r) {
+        const std::uint8_t *src = image.pixels.data() + std::size_t(rowLo + r) * image.width * 3;
+        float *dst = mid.data() + std::size_t(r) * size * 3;
+        for (int o = 0; o < size; ++o) {
+            const int f = fx.first[std::size_t(o)];
+            const float *w = &fx.weights[std::size_t(o) * fx.taps];
+            const int n = std::min(fx.taps, image.width - f);
+            float a = 0, b = 0, c = 0;
+            for (int t = 0; t < n; ++t) {
+                const std::uint8_t *p = src + std::size_t(f + t) * 3;
+                a += w[t] * p[0];
+                b += w[t] * p[1];
+                c += w[t] * p[2];
+            }
+            float *d = dst + std::size_t(flip ? size - 1 - o : o) * 3;
+            d[0] = a;
+            d[1] = b;
+            d[2] = c;
+        }
+    }
+    const std::size_t plane = std::size_t(size) * size;
+    for (int oy = 0; oy < size; ++oy) {
+        const int f = fy.first[std::size_t(oy)];
+        const float *w = &fy.weights[std::size_t(oy) * fy.taps];
+        const int n = std::min(fy.taps, image.height - f);
+        for (int ox = 0; ox < size; ++ox) {
+            float a = 0, b = 0, c = 0;
+            for (int t = 0; t < n; ++t) {
+                const float *p = mid.data() + (std::size_t(f + t - rowLo) * size + ox) * 3;
+                a += w[t] * p[0];
+                b += w[t] * p[1];
+                c += w[t] * p[2];
+            }
+            const std::size_t at = std::size_t(oy) * size + ox;
+            out[at] = std::uint8_t(std::clamp(std::lround(a), 0L, 255L));
+            out[plane + at] = std::uint8_t(std::clamp(std::lround(b), 0L, 255L));
+            out[2 * plane + at] = std::uint8_t(std::clamp(std::lround(c), 0L, 255L));
+        }
+    }
+}
+
+CropBox centreCrop(int width, int height, int size)
+{
+    // The short side resized to size / 0.875, then the centre size x size: in source pixels.
+    const double scale = (size / 0.875) / std::min(width, height);
+    const double side = size / scale;
+    return {(width - side) / 2, (height - side) / 2, side, side};
+}
+
+CropBox randomResizedCrop(int width, int height, const CropRanges &r, std::mt19937_64 &rng)
+{
+    // torchvision's RandomResizedCrop.get_params: 10 tries at a random area and aspect, then the centre.
+    const double area = double(width) * height;
+    std::uniform_real_distribution<double> scale(r.scaleMin, r.scaleMax);
+    std::uniform_real_distribution<double> logRatio(std::log(r.ratioMin), std::log(r.ratioMax));
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        const double target = area * scale(rng);
+        const double aspect = std::exp(logRatio(rng));
+        const int w = int(std::lround(std::sqrt(target * aspect)));
+        const int h = int(std::lround(std::sqrt(target / aspect)));
+        if (w > 0 && h > 0 && w <= width && h <= height) {
+            std::uniform_int_distribution<int> x(0, width - w), y(0, height - h);
+            const int x0 = x(rng), y0 = y(rng);
+            return {double(x0), double(y0), double(w), double(h)};
+        }
+    }
+    const double inRatio = double(width) / height;
+    double w = width, h = height;
+    if (inRatio < r.ratioMin)
+        h = std::lround(w / r.ratioMin);
+    else if (inRatio > r.ratioMax)
+        w = std::lround(h * r.ratioMax);
+    return {(width - w) / 2, (height - h) / 2, w, h};
+}
+
 std::vector<std::uint8_t> resizeCentreCrop(const RgbImage &image, int size)
 {
-    // Scale so that the short side becomes size / 0.875, then take the centre crop.
-    const double shortSide = std::min(image.width, image.height);
-    const double scale = (size / 0.875) / shortSide;
-    const double cropX = (image.width * scale - size) / 2, cropY = (image.height * scale - size) / 2;
-    // Each output pixel averages the source over its footprint (at least one pixel, bilinear inside).
-    const double footprint = std::max(1.0, 1.0 / scale);
-    const int taps = std::max(1, int(std::ceil(footprint)));
     std::vector<std::uint8_t> out(std::size_t(3) * size * size);
-    auto sample = [&](double x, double y, int c) {
-        x = std::clamp(x, 0.0, image.width - 1.0);
-        y = std::clamp(y, 0.0, image.height - 1.0);
-        const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, image.width - 1), y1 = std::min(y0 + 1, image.height - 1);
-        const double fx = x - x0, fy = y - y0;
-        auto px = [&](int xx, int yy) { return double(image.pixels[(std::size_t(yy) * image.width + xx) * 3 + c]); };
-        return (px(x0, y0) * (1 - fx) + px(x1, y0) * fx) * (1 - fy) + (px(x0, y1) * (1 - fx) + px(x1, y1) * fx) * fy;
-    };
-    for (int oy = 0; oy < size; ++oy)
-        for (int ox = 0; ox < size; ++ox)
-            for (int c = 0; c < 3; ++c) {
-                double sum = 0;
-                for (int ty = 0; ty < taps; ++ty)
-                    for (int tx = 0; tx < taps; ++tx) {
-                        const double sx = (ox + cropX + (tx + 0.5) / taps) / scale - 0.5;
-                        const double sy = (oy + cropY + (ty + 0.5) / taps) / scale - 0.5;
-                        sum += sample(sx, sy, c);
-                    }
-                out[(std::size_t(c) * size + oy) * size + ox] = std::uint8_t(std::clamp(std::lround(sum / (taps * taps)), 0L, 255L));
-            }
+    resizeCrop(image, centreCrop(image.width, image.height, size), size, false, out.data());
     return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,36 @@ struct RgbImage
  * image); fbnet::Error naming the file when it is one but damaged, truncated or unreadable.
  */
 std::optional<RgbImage> decodeImage(const std::string &path);
+
+enum class ImageKind { Jpeg, Png, None, Unreadable };
+
+/** What `path` holds by its first bytes (a scan's cheap check; decoding may still fail). */
+ImageKind sniffImage(const std::string &path);
+
+/** A region of a source image, in source pixels (fractional). */
+struct CropBox
+{
+    double x = 0, y = 0, width = 0, height = 0;
+};
+
+/** RandomResizedCrop's ranges: the crop's share of the area and its aspect ratio (w/h). */
+struct CropRanges
+{
+    double scaleMin = 0.08, scaleMax = 1.0;
+    double ratioMin = 3.0 / 4.0, ratioMax = 4.0 / 3.0;
+};
+
+/**
+ * Resamples `box` of the image to size x size (antialiased bilinear, separable), mirrored
+ * left-right when `flip`, as planar CHW bytes into `out` (3 x size x size).
+ */
+void resizeCrop(const RgbImage &image, const CropBox &box, int size, bool flip, std::uint8_t *out);
+
+/** The evaluation crop: the short side scaled to size / 0.875, the centre size x size of that. */
+CropBox centreCrop(int width, int height, int size);
+
+/** torchvision's RandomResizedCrop parameters (10 tries, then a centre crop within the ratio range). */
+CropBox randomResizedCrop(int width, int height, const CropRanges &ranges, std::mt19937_64 &rng);
 
 /**
  * The evaluation transform: the short side resized to size / 0.875 (bilinear, antialiased by

@@ -1,13 +1,16 @@
 // folder:DIR: the ImageFolder layout (DIR/train/<class>/*, DIR/val/<class>/*, or DIR/<class>/* with a
-// stable tenth held out), decoded once into memory at the space's input size.
+// stable share held out). Only the file list is read here; the images stream (imagestream.h).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
-#include <optional>
+#include <numeric>
+#include <random>
 #include <thread>
 
 #include "fbnet/dataset.h"
 #include "fbnet/error.h"
 #include "imagedecode.h"
+#include "imagestream.h"
 
 namespace fbnet {
 
@@ -44,17 +47,56 @@ std::vector<fs::path> filesUnder(const fs::path &dir)
 }
 
 /** FNV-1a of a path relative to the data set: the same file is always in the same split. */
-bool heldOut(const std::string &relative)
+std::uint64_t pathHash(const std::string &relative)
 {
     std::uint64_t h = 1469598103934665603ull;
     for (unsigned char c : relative)
         h = (h ^ c) * 1099511628211ull;
-    return h % 1000 < 100;  // 10%
+    return h;
 }
 
 } // namespace
 
-Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize)
+namespace {
+
+/** Mean and std per channel of up to 256 training images (centre crops), chosen by a fixed shuffle. */
+void sampleNormalisation(Dataset &train)
+{
+    std::vector<std::size_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(20190611);
+    std::shuffle(order.begin(), order.end(), rng);
+    order.resize(std::min<std::size_t>(order.size(), 256));
+    detail::ImageStream stream(train, int(std::max(1u, std::min(8u, std::thread::hardware_concurrency()))));
+    stream.start(order, 0, order.size(), 32, detail::Transform::Eval, 0);
+    double sum[3] = {}, sq[3] = {}, n = 0;
+    for (std::size_t done = 0; done < order.size();) {
+        const auto b = stream.next();
+        const std::size_t plane = std::size_t(train.height) * train.width;
+        for (std::size_t i = 0; i < b.count; ++i)
+            for (int c = 0; c < 3; ++c) {
+                const std::uint8_t *p = b.pixels->data() + (i * 3 + std::size_t(c)) * plane;
+                for (std::size_t k = 0; k < plane; ++k) {
+                    const double v = p[k] / 255.0;
+                    sum[c] += v;
+                    sq[c] += v * v;
+                }
+            }
+        n += double(b.count * plane);
+        done += b.count;
+    }
+    train.mean.assign(3, 0.f);
+    train.std.assign(3, 0.f);
+    for (int c = 0; c < 3; ++c) {
+        const double m = sum[c] / n;
+        train.mean[std::size_t(c)] = float(m);
+        train.std[std::size_t(c)] = float(std::max(1e-3, std::sqrt(std::max(0.0, sq[c] / n - m * m))));
+    }
+}
+
+} // namespace
+
+Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize, const ImageOptions &options)
 {
     const fs::path dir(dirText);
     std::error_code ec;
@@ -62,13 +104,26 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize)
         throw Error::at(dirText, "", "not a folder (expected DIR/<class>/* or DIR/train/<class>/* and DIR/val/<class>/*)");
     if (inputSize < 8 || inputSize > 1024)
         throw Error::at(dirText, "input size", "expected 8..1024, got " + std::to_string(inputSize));
+    if (!(options.valFraction > 0 && options.valFraction < 1))
+        throw Error::at(dirText, "validation fraction", "expected a number between 0 and 1 (exclusive), got " + std::to_string(options.valFraction));
+    if (!(options.scaleMin > 0 && options.scaleMin <= options.scaleMax && options.scaleMax <= 1))
+        throw Error::at(dirText, "crop scale", "expected 0 < min <= max <= 1");
+    if (!(options.ratioMin > 0 && options.ratioMin <= options.ratioMax && std::isfinite(options.ratioMax)))
+        throw Error::at(dirText, "crop ratio", "expected 0 < min <= max");
     const bool splitFolders = fs::is_directory(dir / "train", ec) && fs::is_directory(dir / "val", ec);
     const fs::path classRoot = splitFolders ? dir / "train" : dir;
     const std::vector<std::string> classes = classFolders(classRoot);
     if (classes.size() < 2)
         throw Error::at(classRoot.string(), "classes", "expected at least 2 class folders, found " + std::to_string(classes.size()));
-    // (class, file) of this split, in a fixed order.
-    std::vector<std::pair<int, fs::path>> items;
+    Dataset d;
+    d.name = "folder:" + dirText;
+    d.root = dir.string();
+    d.channels = 3;
+    d.height = d.width = inputSize;
+    d.numClasses = int(classes.size());
+    d.classNames = classes;
+    d.image = options;
+    const auto threshold = std::uint64_t(options.valFraction * 1000000);
     for (std::size_t c = 0; c < classes.size(); ++c) {
         const fs::path folder = splitFolders ? dir / (split == Split::Train ? "train" : "val") / classes[c] : dir / classes[c];
         if (!fs::is_directory(folder, ec)) {
@@ -79,52 +134,44 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize)
         std::size_t files = 0;
         for (const auto &f : filesUnder(folder)) {
             ++files;
-            if (!splitFolders && heldOut(fs::relative(f, dir, ec).generic_string()) != (split == Split::Test))
+            const std::string relative = fs::relative(f, dir, ec).generic_string();
+            if (!splitFolders && (pathHash(relative) % 1000000 < threshold) != (split == Split::Test))
                 continue;
-            items.emplace_back(int(c), f);
+            switch (detail::sniffImage(f.string())) {
+            case detail::ImageKind::Jpeg:
+            case detail::ImageKind::Png:
+                d.files.push_back(relative);
+                d.labels.push_back(std::int64_t(c));
+                break;
+            case detail::ImageKind::None:
+                ++d.ignoredFiles;  // not an image, by content
+                break;
+            case detail::ImageKind::Unreadable:
+                if (!options.skipBadImages)
+                    throw Error::at(f.string(), "", "cannot open the file for reading (pass --skip-bad-images to skip such files)");
+                d.badFiles.push_back(f.string());
+                break;
+            }
         }
         if (files == 0)
             throw Error::at(folder.string(), "", "the class folder holds no files (class " + classes[c] + ")");
-    }
-    // Decode on every core; each image lands at its index, so the order does not depend on the threads.
-    std::vector<std::optional<std::vector<std::uint8_t>>> decoded(items.size());
-    std::vector<std::string> errors(items.size());
-    const unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 16));
-    std::vector<std::thread> pool;
-    for (unsigned w = 0; w < workers; ++w)
-        pool.emplace_back([&, w] {
-            for (std::size_t i = w; i < items.size(); i += workers) {
-                try {
-                    if (auto img = detail::decodeImage(items[i].second.string()))
-                        decoded[i] = detail::resizeCentreCrop(*img, inputSize);
-                } catch (const std::exception &e) {
-                    errors[i] = e.what();
-                }
-            }
-        });
-    for (auto &t : pool)
-        t.join();
-    for (const auto &e : errors)
-        if (!e.empty())
-            throw Error(e + " (a damaged image stops the load; remove or replace the file)");
-    Dataset d;
-    d.name = "folder:" + dirText;
-    d.channels = 3;
-    d.height = d.width = inputSize;
-    d.numClasses = int(classes.size());
-    d.classNames = classes;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!decoded[i]) {
-            ++d.ignoredFiles;  // not an image (by content)
-            continue;
-        }
-        d.labels.push_back(items[i].first);
-        d.pixels.insert(d.pixels.end(), decoded[i]->begin(), decoded[i]->end());
     }
     if (d.labels.empty())
         throw Error::at(dirText, split == Split::Train ? "train" : "val", "no JPEG or PNG image in this split");
     d.mean = {0.485f, 0.456f, 0.406f};  // ImageNet's, as torchvision's recipes
     d.std = {0.229f, 0.224f, 0.225f};
+    if (options.normalizeAuto) {
+        if (split == Split::Train) {
+            sampleNormalisation(d);
+        } else {
+            ImageOptions plain = options;
+            plain.normalizeAuto = false;
+            Dataset train = loadImageFolder(dirText, Split::Train, inputSize, plain);
+            sampleNormalisation(train);
+            d.mean = train.mean;
+            d.std = train.std;
+        }
+    }
     return d;
 }
 
