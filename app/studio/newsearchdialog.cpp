@@ -1,5 +1,6 @@
 #include "newsearchdialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -11,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "datasetchooser.h"
+#include "datasetpreview.h"
 #include "fbnet/compute.h"
 #include "fbnet/resources.h"
 #include "fbnet/searchspace.h"
@@ -57,6 +59,8 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
         m_space->addItem(QString::fromStdString(s));
     m_space->setCurrentText(QStringLiteral("fbnet-cifar"));
     m_dataset = new studio::DatasetChooser(this);
+    m_preview = new studio::DatasetPreview(this);
+    m_skipBadImages = new QCheckBox(tr("Skip damaged images (image folders): replace each by the next readable one and report it"), this);
     m_lut = new QComboBox(this);
     m_mode = new QComboBox(this);
     m_mode->addItem(tr("soft — weighted sum of all blocks (the paper)"), QStringLiteral("soft"));
@@ -89,6 +93,8 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(tr("Search space"), m_space);
     form->addRow(tr("Data set"), m_dataset);
+    form->addRow(QString(), m_preview);
+    form->addRow(QString(), m_skipBadImages);
     form->addRow(tr("Target device (latency table)"), m_lut);
     form->addRow(tr("Masks"), m_mode);
     form->addRow(tr("Epochs / warm-up"), pair(m_epochs, m_warmup, this));
@@ -110,7 +116,11 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     for (auto *s : {m_epochs, m_warmup, m_batch, m_subset})
         connect(s, &QSpinBox::valueChanged, this, &NewSearchDialog::revalidate);
     connect(m_dataset, &studio::DatasetChooser::changed, this, &NewSearchDialog::revalidate);
+    connect(m_dataset, &studio::DatasetChooser::changed, this, &NewSearchDialog::refreshPreview);
+    connect(m_space, &QComboBox::currentTextChanged, this, &NewSearchDialog::refreshPreview);
+    connect(m_preview, &studio::DatasetPreview::updated, this, &NewSearchDialog::revalidate);
     refreshLuts();
+    refreshPreview();
     revalidate();
 }
 
@@ -144,6 +154,18 @@ void NewSearchDialog::refreshLuts()
         }
 }
 
+void NewSearchDialog::refreshPreview()
+{
+    if (!m_dataset->problem().isEmpty())
+        return;
+    int size = 32;
+    try {
+        size = SearchSpace::load(resolveSpacePath(m_space->currentText().toStdString())).inputSize;
+    } catch (const std::exception &) {
+    }
+    m_preview->setSpec(m_dataset->spec(), size);
+}
+
 QString NewSearchDialog::validationError() const
 {
     if (m_warmup->value() >= m_epochs->value())
@@ -153,6 +175,8 @@ QString NewSearchDialog::validationError() const
     if (m_lut->count() == 0)
         return tr("No latency table or cost model covers this space.");
     if (const QString p = m_dataset->problem(); !p.isEmpty())
+        return p;
+    if (const QString p = m_preview->problem(); !p.isEmpty() && !m_preview->isReading())
         return p;
     return {};
 }
@@ -172,6 +196,7 @@ SearchRequest NewSearchDialog::request() const
     r.invocation.dataset = m_dataset->spec().toStdString();
     r.invocation.lut = m_lut->currentData().toString().toStdString();
     r.invocation.subset = std::size_t(m_subset->value());
+    r.invocation.image.skipBadImages = m_skipBadImages->isChecked();
     r.config.mode = m_mode->currentData().toString() == QLatin1String("hard") ? MaskMode::Hard : MaskMode::Soft;
     r.config.epochs = m_epochs->value();
     r.config.warmupEpochs = m_warmup->value();
@@ -194,6 +219,7 @@ void NewSearchDialog::setRequest(const SearchRequest &r)
     m_warmup->setValue(r.config.warmupEpochs);
     m_batch->setValue(r.config.batchSize);
     m_subset->setValue(int(r.invocation.subset));
+    m_skipBadImages->setChecked(r.invocation.image.skipBadImages);
 }
 
 } // namespace fbnet

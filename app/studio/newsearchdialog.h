@@ -8,11 +8,13 @@ class QComboBox;
 class QSpinBox;
 class QDoubleSpinBox;
 class QLabel;
+class QCheckBox;
 class QDialogButtonBox;
 
 namespace fbnet {
 namespace studio {
 class DatasetChooser;
+class DatasetPreview;
 }
 
 /** Everything a search needs, with defaults that finish on a 2-core laptop in minutes. */
@@ -26,13 +28,18 @@ public:
     void setRequest(const SearchRequest &r);
     /** Empty when the values are valid, else the reason (also shown in the dialog). */
     QString validationError() const;
+    /** The data set's classes, split sizes and sample thumbnails (read on a worker thread). */
+    studio::DatasetPreview *datasetPreview() const { return m_preview; }
 
 private:
     void refreshLuts();
     void revalidate();
+    void refreshPreview();
 
     QComboBox *m_space, *m_lut, *m_mode, *m_device;
     studio::DatasetChooser *m_dataset;
+    studio::DatasetPreview *m_preview;
+    QCheckBox *m_skipBadImages;
     QSpinBox *m_epochs, *m_warmup, *m_batch, *m_subset, *m_seed, *m_threads;
     QDoubleSpinBox *m_alpha, *m_beta, *m_tau, *m_decay;
     QLabel *m_error;

@@ -9,15 +9,20 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "core/imagefiles.h"
 #include "datasetchooser.h"
+#include "datasetpreview.h"
 #include "fbnet/datasetkinds.h"
 #include "fbnet/randombaseline.h"
 #include "metricsplot.h"
@@ -128,4 +133,53 @@ TEST(StudioPages, TheNewSearchDialogOffersEveryDataSetKind)
         d.adjustSize();
         d.grab().save(QString::fromLocal8Bit(shot));
     }
+}
+
+namespace {
+
+/** Processes events until the preview has read what it was given (or 20 s pass). */
+bool waitForPreview(studio::DatasetPreview *preview)
+{
+    for (int i = 0; i < 2000 && preview->isReading(); ++i) {
+        QApplication::processEvents(QEventLoop::AllEvents, 10);
+        QThread::msleep(10);
+    }
+    return !preview->isReading();
+}
+
+} // namespace
+
+TEST(StudioPages, TheNewSearchDialogPreviewsAFolderAndShowsItsProblemInline)
+{
+    QTemporaryDir tmp;
+    const std::filesystem::path root(tmp.path().toStdString());
+    for (int i = 0; i < 6; ++i) {
+        test::writeImage(root / "photos" / "apples" / ("a" + std::to_string(i) + ".jpg"), test::ImageMode::JpegRgb, 60 + i, 40, 200, 30, 30);
+        test::writeImage(root / "photos" / "limes" / ("l" + std::to_string(i) + ".png"), test::ImageMode::PngRgb, 40, 50 + i, 60, 200, 40);
+        test::writeImage(root / "one" / "apples" / ("a" + std::to_string(i) + ".jpg"), test::ImageMode::JpegRgb, 40, 40, 200, 30, 30);
+    }
+    std::ofstream(root / "photos" / "apples" / "README") << "not an image";
+    NewSearchDialog d;
+    auto *chooser = d.findChild<studio::DatasetChooser *>();
+    auto *preview = d.datasetPreview();
+    ASSERT_NE(preview, nullptr);
+    chooser->setSpec(QStringLiteral("folder:") + QString::fromStdString((root / "photos").string()));
+    ASSERT_TRUE(waitForPreview(preview));
+    EXPECT_TRUE(preview->problem().isEmpty()) << preview->problem().toStdString();
+    const QString text = preview->summaryText();
+    EXPECT_TRUE(text.contains(QStringLiteral("2 classes"))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QStringLiteral("1 file ignored"))) << text.toStdString();
+    EXPECT_GE(preview->thumbnailCount(), 2) << "one thumbnail per class at least";
+    EXPECT_TRUE(d.validationError().isEmpty()) << d.validationError().toStdString();
+    if (const char *shot = std::getenv("FBNET_FOLDER_PREVIEW_SHOT")) {
+        d.adjustSize();
+        d.grab().save(QString::fromLocal8Bit(shot));
+    }
+    // One class folder only: the reason shows before the search starts, and Start is disabled.
+    chooser->setSpec(QStringLiteral("folder:") + QString::fromStdString((root / "one").string()));
+    ASSERT_TRUE(waitForPreview(preview));
+    EXPECT_TRUE(preview->problem().contains(QStringLiteral("expected at least 2 class folders"))) << preview->problem().toStdString();
+    EXPECT_FALSE(d.validationError().isEmpty());
+    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+    EXPECT_EQ(preview->thumbnailCount(), 0);
 }
