@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread      # libtorch, and a fast BLAS behind it (the reference BLAS is ~60x slower)
+  libgloo-dev                            # c10d's Gloo process group headers (data-parallel runs)
   libcli11-dev nlohmann-json3-dev libsqlite3-dev zlib1g-dev
   libturbojpeg0-dev libpng-dev           # folder data sets: JPEG and PNG decoding
   qt6-base-dev qt6-svg-dev libqcustomplot-dev  # the studio (Qt 6 Widgets + QCustomPlot, Qt 6 flavour; SVG export)

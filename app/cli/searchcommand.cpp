@@ -56,9 +56,24 @@ public:
     ProgressLine m_line;
 };
 
+/** A rank other than 0 of a torchrun or Slurm launch: computes its shards, writes nothing. */
+int runSearchRankCommand(const StoredSearchRequest &req, const std::string &storePath)
+{
+    std::fprintf(stderr, "fbnet search: %s\n", req.launch.describe().c_str());
+    StopToken stop;
+    SigintStop sigint(stop);
+    const SearchResult r = runSearchRank(storePath, req, stop);
+    double sum = 0;
+    for (const auto &layer : r.theta)
+        for (double v : layer)
+            sum += v;
+    std::printf("rank %d: %s after %d epoch(s); theta sum %.17g\n", req.launch.rank, r.stopped ? "stopped" : "finished",
+                r.epochsCompleted, sum);
+    return r.stopped ? 130 : 0;
+}
+
 int runSearchCommand(SearchOptions &o)
 {
-    RunStore store(o.runs.empty() ? RunStore::defaultPath() : o.runs);
     StoredSearchRequest req;
     req.invocation = o.inv;
     if (req.invocation.lut.empty()) {
@@ -81,6 +96,11 @@ int runSearchCommand(SearchOptions &o)
             throw Error::at("--target-ms", "", "the target loss needs --target-ms T with T > 0");
         c.validate();
     }
+    req.launch = distributedLaunchFromEnvironment();
+    const std::string storePathText = o.runs.empty() ? RunStore::defaultPath() : o.runs;
+    if (req.launch.rank > 0)
+        return runSearchRankCommand(req, storePathText);
+    RunStore store(storePathText);
 
     StopToken stop;
     SigintStop sigint(stop);
@@ -100,9 +120,10 @@ int runSearchCommand(SearchOptions &o)
                                       observer.m_epochs = cfg.epochs;
                                       observer.m_unit = in.lut.unit();
                                       unit = in.lut.unit();
-                                      std::fprintf(stderr, "fbnet search%s: run '%s' (id %lld) in %s\n",
+                                      std::fprintf(stderr, "fbnet search%s: run '%s' (id %lld) in %s%s\n",
                                                    o.resume.empty() ? "" : " --resume", run.name.c_str(), (long long)run.id,
-                                                   store.path().c_str());
+                                                   store.path().c_str(),
+                                                   req.launch.active() ? (", " + req.launch.describe()).c_str() : "");
                                       std::fprintf(stderr,
                                                    "  space %s (%d layers, 10^%.1f architectures), data %s (%zu images), LUT %s (%s), "
                                                    "%s mode, %d epochs (%d warm-up, %d done), batch %d, %d threads\n",
@@ -166,6 +187,13 @@ int runSearchCommand(SearchOptions &o)
                     formatCount(double(result.samples[i].macs)).c_str());
     if (!o.out.empty())
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
+    if (req.launch.active()) {  // the same line as the other ranks print: theta is identical on every rank
+        double sum = 0;
+        for (const auto &layer : result.theta)
+            for (double v : layer)
+                sum += v;
+        std::printf("rank 0: %s after %d epoch(s); theta sum %.17g\n", result.stopped ? "stopped" : "finished", result.epochsCompleted, sum);
+    }
     return result.stopped ? 130 : 0;
 }
 

@@ -21,6 +21,11 @@ class GradientSync
 public:
     virtual ~GradientSync() = default;
     virtual void synchronize(std::vector<torch::Tensor> &parameters, Phase phase) = 0;
+    /** This process's rank and the number of processes (1: a single-process search). */
+    virtual int rank() const { return 0; }
+    virtual int worldSize() const { return 1; }
+    /** The sum over all ranks of `values` (a rank's loss and accuracy counts, for the same numbers everywhere). */
+    virtual void sum(std::vector<double> &) {}
 };
 
 class NoGradientSync final : public GradientSync

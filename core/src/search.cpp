@@ -10,6 +10,7 @@
 #include "device.h"
 #include "dmasking.h"
 #include "fbnet/error.h"
+#include "distributed.h"
 #include "searchloop.h"
 #include "searchphase.h"
 
@@ -135,7 +136,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
     torch::manual_seed(config.seed);
     torch::autograd::GradMode::set_enabled(true);
     SearchState s(makeSupernet(space, lut, config, device), config, device);
-    s.key = checkpointKey(space, data, config);
+    s.key = checkpointKey(space, data, config, sync.worldSize());
     std::vector<std::size_t> all(data.size());
     std::iota(all.begin(), all.end(), 0);
     std::shuffle(all.begin(), all.end(), s.rng);
@@ -146,10 +147,15 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
     const bool haveCheckpoint = !checkpoint.path.empty() && std::ifstream(checkpoint.path).good();
     if (checkpoint.resume && haveCheckpoint)
         resumeAt = restoreCheckpoint(s, checkpoint.path);
+    if (sync.rank() > 0)  // Gumbel noise differs per rank (after the identical initialisation or restore)
+        torch::manual_seed(config.seed ^ (0x9e3779b97f4a7c15ull * std::uint64_t(sync.rank()))
+                           ^ (std::uint64_t(s.epochs.size()) << 32) ^ std::uint64_t(resumeAt.step));
+    const bool writer = sync.rank() == 0;  // rank 0 alone writes the checkpoints
 
     SearchResult result;
     auto stepsOf = [&](std::size_t n) {
-        std::size_t steps = n / std::size_t(config.batchSize);  // drop the ragged last batch (BN)
+        // global batches of batch x world samples; the ragged last one is dropped (BN)
+        std::size_t steps = n / (std::size_t(config.batchSize) * std::size_t(sync.worldSize()));
         if (config.maxStepsPerEpoch > 0)
             steps = std::min<std::size_t>(steps, std::size_t(config.maxStepsPerEpoch));
         return int(steps);
@@ -169,7 +175,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
 
     // The initial state, before the first step: a kill after the first epoch is recorded but before
     // its checkpoint is written then resumes from the start instead of finding no checkpoint at all.
-    if (!checkpoint.path.empty() && (!checkpoint.resume || !haveCheckpoint))
+    if (writer && !checkpoint.path.empty() && (!checkpoint.resume || !haveCheckpoint))
         timedSave(nullptr);
     PhaseContext ctx{s, batcher, config, observer, stop, sync, progress};
     for (int epoch = int(s.epochs.size()); epoch < config.epochs && !result.stopped; ++epoch) {
@@ -202,7 +208,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
             result.stopped = true;
             ph.stopAt.weightsLoss = es.weightsLoss;
             ph.stopAt.weightsAccuracy = es.weightsAccuracy;
-            if (!checkpoint.path.empty())
+            if (writer && !checkpoint.path.empty())
                 timedSave(&ph.stopAt);
             if (!ph.dataError.empty())
                 throw Error(ph.dataError + ". The search stopped before epoch " + std::to_string(epoch) + ", "
@@ -214,7 +220,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
         es.seconds = secondsSince(te);
         s.epochs.push_back(es);
         observer.onEpoch(es);
-        if (!checkpoint.path.empty())
+        if (writer && !checkpoint.path.empty())
             timedSave(nullptr);
     }
     result.epochs = s.epochs;
@@ -256,6 +262,21 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
 {
     detail::NoGradientSync single;
     return detail::runSearchWith(space, lut, data, config, observer, stop, checkpoint, single);
+}
+
+SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
+                       SearchObserver &observer, StopToken &stop, const CheckpointOptions &checkpoint, const DistributedLaunch &launch)
+{
+    if (!launch.active())
+        return runSearch(space, lut, data, config, observer, stop, checkpoint);
+    std::unique_ptr<detail::GradientSync> group;
+    try {
+        group = detail::joinProcessGroup(launch);
+    } catch (const std::exception &e) {
+        observer.onFailed(e.what());
+        throw;
+    }
+    return detail::runSearchWith(space, lut, data, config, observer, stop, checkpoint, *group);
 }
 
 } // namespace fbnet

@@ -162,7 +162,7 @@ SearchState::SearchState(std::shared_ptr<SearchableNet> network, const SearchCon
 {
 }
 
-std::string checkpointKey(const SearchSpace &space, const Dataset &data, const SearchConfig &config)
+std::string checkpointKey(const SearchSpace &space, const Dataset &data, const SearchConfig &config, int worldSize)
 {
     json c = parseJson(searchConfigToJson(config), "search config");
     c.erase("threads");  // the thread count may change (results then differ in the last bits)
@@ -173,6 +173,8 @@ std::string checkpointKey(const SearchSpace &space, const Dataset &data, const S
     if (config.compute.precision == ComputeOptions().precision)
         c.erase("precision");
     c["threads"] = 0;
+    if (worldSize > 1)  // the global batch and the data shards depend on it
+        c["world_size"] = worldSize;
     return space.name + "|" + std::to_string(space.layerCount()) + "|" + data.name + "|" + std::to_string(data.size()) + "|"
         + c.dump(2) + "\n";
 }

@@ -52,9 +52,26 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
     double lossSum = here ? from.lossSum : 0, correct = here ? from.correct : 0, seen = here ? from.seen : 0;
     PhaseResult r;
     const std::size_t bs = std::size_t(config.batchSize), first = here ? std::size_t(from.step) : 0;
-    ctx.batcher.begin(order, first * bs, std::size_t(steps) * bs, bs, Transform::Train, passSeed(config.seed, epoch, int(phase)));
+    const int world = ctx.sync.worldSize();
+    if (world > 1) {
+        // Data-parallel: step s takes global batch s (bs x world samples), this rank its shard of it.
+        std::vector<std::size_t> &mine = ctx.shard;
+        mine.clear();
+        for (std::size_t s = 0; s < std::size_t(steps); ++s)
+            for (std::size_t i = 0; i < bs; ++i)
+                mine.push_back(order[(s * std::size_t(world) + std::size_t(ctx.sync.rank())) * bs + i]);
+        ctx.batcher.begin(mine, first * bs, mine.size(), bs, Transform::Train, passSeed(config.seed, epoch, int(phase)));
+    } else {
+        ctx.batcher.begin(order, first * bs, std::size_t(steps) * bs, bs, Transform::Train, passSeed(config.seed, epoch, int(phase)));
+    }
     for (int step = int(first); step < steps; ++step) {
-        if (!ctx.stop.checkpoint()) {
+        bool go = ctx.stop.checkpoint();
+        if (world > 1) {  // every rank stops at the same step, or the others would wait in the all-reduce
+            std::vector<double> stops{go ? 0.0 : 1.0};
+            ctx.sync.sum(stops);
+            go = stops[0] == 0;
+        }
+        if (!go) {
             r.stopped = true;
             r.stopAt = {true, epoch, phase, step, lossSum, correct, seen, 0, 0};
             break;
@@ -109,6 +126,11 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
     }
     setRequiresGrad(s.weights, true);
     setRequiresGrad(s.thetas, true);
+    if (world > 1 && !r.stopped) {  // the epoch's means over every rank's samples
+        std::vector<double> totals{lossSum, correct, seen};
+        ctx.sync.sum(totals);
+        lossSum = totals[0], correct = totals[1], seen = totals[2];
+    }
     r.loss = seen > 0 ? lossSum / seen : 0;
     r.accuracy = seen > 0 ? correct / seen : 0;
     return r;

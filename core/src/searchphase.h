@@ -28,6 +28,7 @@ struct PhaseContext
     StopToken &stop;
     GradientSync &sync;
     SearchProgress &progress;
+    std::vector<std::size_t> shard = {};  ///< data-parallel: this rank's samples of the phase
 };
 
 struct PhaseResult

@@ -45,7 +45,7 @@ struct SearchState
 };
 
 /** The key of a search: space, data set and configuration (not its thread count). */
-std::string checkpointKey(const SearchSpace &space, const Dataset &data, const SearchConfig &config);
+std::string checkpointKey(const SearchSpace &space, const Dataset &data, const SearchConfig &config, int worldSize = 1);
 
 /** Writes the state atomically (with `position` when a stop interrupted an epoch). */
 void saveCheckpoint(const SearchState &state, const std::string &path, const PhasePosition *position);

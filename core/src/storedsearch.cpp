@@ -18,6 +18,8 @@ std::string invocationToJson(const SearchInvocation &inv)
 {
     detail::json j{{"space", inv.space}, {"dataset", inv.dataset}, {"lut", inv.lut}, {"subset", inv.subset},
                    {"width_multiplier", inv.widthMultiplier}, {"num_classes", inv.numClasses}};
+    if (inv.worldSize > 1)
+        j["distributed"] = {{"world_size", inv.worldSize}, {"launcher", inv.launcher}};
     if (inv.images > 0)
         j["data"] = {{"classes", inv.classNames}, {"images", inv.images}, {"ignored_files", inv.ignoredFiles}};
     if (inv.dataset.rfind("folder:", 0) == 0) {
@@ -73,6 +75,13 @@ SearchInvocation invocationFromJson(const std::string &text, const std::string &
     inv.subset = std::size_t(subset);
     inv.widthMultiplier = r.getDouble("width_multiplier", 1.0);
     inv.numClasses = r.getInt("num_classes", 0);
+    if (doc.contains("distributed")) {
+        const detail::JsonReader d(doc.at("distributed"), source + ": distributed");
+        inv.worldSize = d.getInt("world_size", 1);
+        inv.launcher = d.getString("launcher", "");
+        if (inv.worldSize < 1)
+            d.fail("world_size", "expected >= 1");
+    }
     if (doc.contains("data") && doc.at("data").is_object()) {  // informational: read leniently
         const auto &d = doc.at("data");
         if (d.contains("classes") && d.at("classes").is_array())
@@ -146,7 +155,8 @@ std::string checkpointPathFor(const RunStore &store, std::int64_t runId)
 
 namespace {
 
-StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const SearchInputs &in, const SearchConfig &c, bool resuming,
+StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const SearchInputs &in, const SearchConfig &c,
+                                      const DistributedLaunch &launch, bool resuming,
                                       std::vector<StepStats> pendingSteps, SearchObserver &observer, StopToken &stop,
                                       const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
 {
@@ -157,7 +167,7 @@ StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const Searc
     ckpt.path = info.checkpointPath;
     ckpt.resume = resuming;
     StoredSearchOutcome out;
-    out.result = runSearch(in.space, in.lut, in.data, c, recorder, stop, ckpt);
+    out.result = runSearch(in.space, in.lut, in.data, c, recorder, stop, ckpt, launch);
     if (out.result.epochs.empty())
         store.setStatus(info.id, "stopped");
     out.run = store.run(info.id);
@@ -186,6 +196,8 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     info.configJson = searchConfigToJson(c);
     SearchInvocation recorded = inv;
     recorded.numClasses = in.data.numClasses;
+    recorded.worldSize = request.launch.worldSize;
+    recorded.launcher = request.launch.launcher;
     recorded.classNames = in.data.classNames;
     recorded.images = in.data.size();
     recorded.ignoredFiles = in.data.ignoredFiles;
@@ -195,7 +207,7 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     const std::int64_t id = store.createRun(info);
     store.setCheckpointPath(id, checkpointPathFor(store, id));
     info = store.run(id);
-    return runRecordedSearch(store, info, in, c, false, {}, observer, stop, onReady);
+    return runRecordedSearch(store, info, in, c, request.launch, false, {}, observer, stop, onReady);
 }
 
 } // namespace
@@ -224,6 +236,10 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
         if (request.threads > 0)
             c.compute.threads = request.threads;
         inv = invocationFromJson(info.invocationJson, store.path() + ": " + where + ": invocation");
+        if (inv.worldSize != request.launch.worldSize)
+            throw Error::at(store.path(), where,
+                            "ran on " + std::to_string(inv.worldSize) + " process(es) and resumes only on as many (its global batch and "
+                                "data shards depend on it); this launch has " + std::to_string(request.launch.worldSize));
         c.validate();
         setComputeThreads(c.compute.threads);
         in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
@@ -256,7 +272,30 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
         throw;
     }
     info = store.run(info.id);
-    return runRecordedSearch(store, info, in, c, true, std::move(pendingSteps), observer, stop, onReady);
+    return runRecordedSearch(store, info, in, c, request.launch, true, std::move(pendingSteps), observer, stop, onReady);
+}
+
+SearchResult runSearchRank(const std::string &storePath, const StoredSearchRequest &request, StopToken &stop)
+{
+    SearchConfig c = request.config;
+    SearchInvocation inv = request.invocation;
+    CheckpointOptions checkpoint;
+    if (!request.resume.empty()) {
+        const RunStore store(storePath);
+        const RunInfo info = store.run(request.resume);
+        const std::string where = store.path() + ": run " + info.name;
+        c = searchConfigFromJson(info.configJson, where + ": config");
+        if (request.threads > 0)
+            c.compute.threads = request.threads;
+        inv = invocationFromJson(info.invocationJson, where + ": invocation");
+        checkpoint.path = info.checkpointPath;
+        checkpoint.resume = true;
+    }
+    c.validate();
+    setComputeThreads(c.compute.threads);
+    const SearchInputs in = loadSearchInputs(inv, c.seed);
+    SearchObserver quiet;
+    return runSearch(in.space, in.lut, in.data, c, quiet, stop, checkpoint, request.launch);
 }
 
 } // namespace fbnet

@@ -673,3 +673,63 @@ TEST(Cli, SearchesAndTrainsOnAFolderOfImages)
     EXPECT_NE(r.out.find("replaced 1 damaged image"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("c1.jpg"), std::string::npos) << r.out;
 }
+
+// Two ranks on loopback, started as torchrun starts them (RANK, WORLD_SIZE, MASTER_ADDR, ...): θ is
+// identical on both, the run records its world size, a resume on another world size is refused, a
+// dead rank stops the other within the timeout, and the run then resumes on two ranks.
+TEST(Cli, TwoRanksSearchOnLoopbackStopWhenOneDiesAndResume)
+{
+    const auto d = tempDir("distributed");
+    const auto tiny = writeTinySpace(d);
+    const auto db = d / "runs.sqlite";
+    const int port = 21000 + int(::getpid() % 20000);
+    auto command = [&](int rank, const std::string &args, const fs::path &log) {
+        return "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 RANK=" + std::to_string(rank)
+            + " LOCAL_RANK=" + std::to_string(rank) + " FBNET_DIST_TIMEOUT=20 " + FBNET_CLI + " " + args + " > " + log.string() + " 2>&1";
+    };
+    auto both = [&](const std::string &args, int &code0, int &code1) {
+        std::thread second([&] { code1 = std::system(command(1, args, d / "rank1.log").c_str()); });
+        code0 = std::system(command(0, args, d / "rank0.log").c_str());
+        second.join();
+    };
+    auto thetaSum = [&](const fs::path &log) {
+        const std::string text = slurp(log);
+        const auto at = text.find("theta sum ");
+        return at == std::string::npos ? std::string("(none) ") + text : text.substr(at, text.find('\n', at) - at);
+    };
+    const std::string search = "search --runs " + db.string() + " --space " + tiny.space + " --lut " + tiny.lut
+        + " --subset 0 --batch-size 8 --threads 1 --samples 1 --warmup-epochs 1";
+    int c0 = -1, c1 = -1;
+    both(search + " --dataset synthetic:400 --epochs 2 --name two", c0, c1);
+    ASSERT_EQ(c0, 0) << slurp(d / "rank0.log");
+    ASSERT_EQ(c1, 0) << slurp(d / "rank1.log");
+    EXPECT_EQ(thetaSum(d / "rank0.log"), thetaSum(d / "rank1.log")) << "theta is the same on both ranks";
+    EXPECT_NE(slurp(d / "rank1.log").find("rank 1 of 2 (torchrun), rendezvous 127.0.0.1"), std::string::npos);
+    EXPECT_EQ(queryOne(db, "SELECT json_extract(invocation, '$.distributed.world_size') FROM runs WHERE name = 'two'"), "2");
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM runs"), "1") << "rank 1 records nothing";
+
+    // Rank 1 killed mid-run: rank 0 stops with an error well within its timeout, the run resumes on two.
+    const std::string longer = search + " --epochs 6 --dataset synthetic:3000 --name killed";
+    std::thread first([&] { c0 = std::system(command(0, longer, d / "rank0.log").c_str()); });
+    const auto pidFile = d / "rank1.pid";
+    std::system(("sh -c 'echo $$ > " + pidFile.string() + "; exec env " + command(1, longer, d / "rank1.log") + "' &").c_str());
+    for (int i = 0; i < 600 && queryOne(db, "SELECT count(*) FROM epochs e JOIN runs r ON r.id = e.run_id WHERE r.name = 'killed'") == "0"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto killedAt = std::chrono::steady_clock::now();
+    ::kill(pid_t(std::stol(slurp(pidFile))), SIGKILL);
+    first.join();
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - killedAt).count();
+    EXPECT_NE(c0, 0) << slurp(d / "rank0.log");
+    EXPECT_LT(waited, 40.0) << "rank 0 noticed the dead rank";
+    std::fprintf(stderr, "rank 0 stopped %.1f s after rank 1 was killed\n", waited);
+    EXPECT_NE(slurp(d / "rank0.log").find("all-reduce failed"), std::string::npos) << slurp(d / "rank0.log");
+    EXPECT_EQ(queryOne(db, "SELECT status FROM runs WHERE name = 'killed'"), "failed");
+    const auto alone = runCli("search --runs " + db.string() + " --resume killed");
+    EXPECT_NE(alone.code, 0);
+    EXPECT_NE(alone.out.find("resumes only on as many"), std::string::npos) << alone.out;
+    both("search --runs " + db.string() + " --resume killed", c0, c1);
+    EXPECT_EQ(c0, 0) << slurp(d / "rank0.log");
+    EXPECT_EQ(c1, 0) << slurp(d / "rank1.log");
+    EXPECT_EQ(thetaSum(d / "rank0.log"), thetaSum(d / "rank1.log"));
+    EXPECT_EQ(queryOne(db, "SELECT status FROM runs WHERE name = 'killed'"), "finished");
+}

@@ -9,6 +9,7 @@
 
 #include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
+#include "fbnet/distributed.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/searchconfig.h"
 #include "fbnet/searchspace.h"
@@ -137,5 +138,14 @@ Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std:
 SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
                        const SearchConfig &config, SearchObserver &observer, StopToken &stop,
                        const CheckpointOptions &checkpoint = {});
+
+/**
+ * The same search as one rank of a data-parallel run (`launch`, see DistributedLaunch): joins the
+ * process group first (fbnet::Error naming the rendezvous when it cannot), then every rank runs
+ * its shard of each global batch. Rank 0 alone writes `checkpoint`; other ranks only read it to
+ * resume. A single-process launch is runSearch.
+ */
+SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
+                       SearchObserver &observer, StopToken &stop, const CheckpointOptions &checkpoint, const DistributedLaunch &launch);
 
 } // namespace fbnet

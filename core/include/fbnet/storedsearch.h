@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "fbnet/distributed.h"
 #include "fbnet/dataset.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/lutbuild.h"
@@ -27,6 +28,8 @@ struct SearchInvocation
     std::vector<std::string> classNames;
     std::size_t images = 0;
     std::size_t ignoredFiles = 0;
+    int worldSize = 1;     ///< data-parallel runs: the processes it ran on (a resume needs the same)
+    std::string launcher;  ///< "torchrun", "slurm" or "" (one process)
 };
 
 std::string invocationToJson(const SearchInvocation &inv);
@@ -68,6 +71,7 @@ struct StoredSearchRequest
     std::string resume;  ///< name or id of a run to continue; invocation and config then come from the run
     int threads = 0;     ///< resume: override the run's thread count (0: keep)
     bool forceTakeover = false;  ///< resume a run recorded as running on another host (its process cannot be checked)
+    DistributedLaunch launch;    ///< data-parallel: this process's rank (runStoredSearch is rank 0's; see runSearchRank)
 };
 
 struct StoredSearchOutcome
@@ -89,5 +93,12 @@ std::string checkpointPathFor(const RunStore &store, std::int64_t runId);
 StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
                                     const ProgressFn &lutProgress = {},
                                     const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady = {});
+
+/**
+ * A rank other than 0 of a data-parallel stored search: the same inputs as rank 0 (from the
+ * request, or from the stored run when it resumes, read only), its shard of every global batch,
+ * nothing written to the store or the checkpoints. Returns the search's result (θ as on rank 0).
+ */
+SearchResult runSearchRank(const std::string &storePath, const StoredSearchRequest &request, StopToken &stop);
 
 } // namespace fbnet

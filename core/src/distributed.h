@@ -1,0 +1,19 @@
+#pragma once
+// Private (torch): the c10d process group of a data-parallel search, as its gradient sync.
+
+#include <memory>
+
+#include "fbnet/distributed.h"
+#include "gradientsync.h"
+
+namespace fbnet::detail {
+
+/**
+ * Joins the process group (TCPStore rendezvous at MASTER_ADDR:MASTER_PORT, Gloo) and averages
+ * gradients across it: one flat bucket per step (Gloo has no AVG: a sum, then a division), after
+ * agreeing which parameters have a gradient on any rank (a hard-mode step samples different
+ * candidates on different ranks; one no rank touched keeps no gradient).
+ */
+std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch);
+
+} // namespace fbnet::detail
