@@ -165,6 +165,12 @@ int runSearchCommand(SearchOptions &o)
         std::printf("resume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), run.name.c_str());
     std::fprintf(stderr, "checkpoints: %.1f s of %.1f s (%.2f%%)\n", result.checkpointSeconds, result.seconds,
                  100 * result.checkpointSeconds / std::max(1e-9, result.seconds));
+    if (result.syncSeconds > 0 && req.launch.active()) {
+        const double steps = std::max(1, result.stepsRun);
+        std::fprintf(stderr, "all-reduce: %.1f s of %.1f s (%.2f%%), %.1f ms and %.2f MB of gradients per step\n", result.syncSeconds,
+                     result.seconds, 100 * result.syncSeconds / std::max(1e-9, result.seconds), 1000 * result.syncSeconds / steps,
+                     result.syncBytes / steps / 1e6);
+    }
     if (result.dataWaitSeconds > 0)
         std::fprintf(stderr, "waiting for images: %.1f s of %.1f s (%.2f%%)\n", result.dataWaitSeconds, result.seconds,
                      100 * result.dataWaitSeconds / std::max(1e-9, result.seconds));

@@ -58,10 +58,23 @@ int runTrain(TrainOptions &o)
         std::filesystem::create_directories(o.out);
     StopToken stop;
     SigintStop sigint(stop);
-    const TrainResult r = trainArchitecture(space, arch, train, test, o.config, [](const TrainEpoch &e) {
-        std::fprintf(stderr, "epoch %d: train loss %.3f acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainLoss,
-                     e.trainAccuracy * 100, e.testAccuracy * 100, e.seconds);
-    }, stop, o.out.empty() ? std::string() : o.out + "/weights.pt");
+    // torchrun or Slurm: data-parallel; rank 0 alone stores the result and writes --out.
+    const DistributedLaunch launch = distributedLaunchFromEnvironment();
+    if (launch.active())
+        std::fprintf(stderr, "fbnet train: %s, global batch %d\n", launch.describe().c_str(), o.config.batchSize * launch.worldSize);
+    const bool writer = launch.rank == 0;
+    const TrainResult r = trainArchitecture(space, arch, train, test, o.config, [writer](const TrainEpoch &e) {
+        if (writer)
+            std::fprintf(stderr, "epoch %d: train loss %.3f acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainLoss,
+                         e.trainAccuracy * 100, e.testAccuracy * 100, e.seconds);
+    }, stop, o.out.empty() || !writer ? std::string() : o.out + "/weights.pt", launch);
+    if (!writer) {
+        std::printf("rank %d: test top-1 %.2f%% (its own BN statistics) after %zu epoch(s); final train loss %.17g\n", launch.rank,
+                    r.testTop1 * 100, r.epochs.size(), r.epochs.empty() ? 0.0 : r.epochs.back().trainLoss);
+        return r.stopped ? 130 : 0;
+    }
+    if (launch.active())
+        std::printf("rank 0: final train loss %.17g\n", r.epochs.empty() ? 0.0 : r.epochs.back().trainLoss);
     std::printf("test top-1 %.2f%% after %zu epoch(s) in %.0f s%s\n", r.testTop1 * 100, r.epochs.size(), r.seconds,
                 r.stopped ? " (stopped)" : "");
     if (!r.stopped && !o.noStore) {

@@ -119,6 +119,7 @@ public:
     }
 
     int rank() const override { return m_launch.rank; }
+    double reducedBytes() const override { return m_bytes; }
     int worldSize() const override { return m_launch.worldSize; }
 
     void synchronize(std::vector<torch::Tensor> &params, Phase) override
@@ -138,6 +139,7 @@ public:
         if (parts.empty())
             return;
         auto flat = torch::cat(parts);
+        m_bytes += double(flat.numel()) * 4;
         allreduce(flat);
         flat.div_(double(m_launch.worldSize));
         std::int64_t at = 0;
@@ -181,6 +183,7 @@ private:
     DistributedLaunch m_launch;
     std::chrono::milliseconds m_timeout;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> m_group;
+    double m_bytes = 0;
 };
 
 } // namespace

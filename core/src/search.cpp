@@ -229,6 +229,9 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
     sampleArchitectures(space, lut, config, s, observer, result);
     result.seconds = secondsSince(progress.start);
     result.dataWaitSeconds = batcher.waitSeconds();
+    result.syncSeconds = progress.syncSeconds;
+    result.stepsRun = int(progress.doneSteps - progress.resumedSteps);
+    result.syncBytes = sync.reducedBytes();
     result.badImages = batcher.badFiles();
     observer.onFinished(result);
     return result;

@@ -97,7 +97,9 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         for (auto &p : params)
             p.mutable_grad().reset();
         terms.loss.backward();
+        const auto tsync = Clock::now();
         ctx.sync.synchronize(params, phase);
+        ctx.progress.syncSeconds += secondsSince(tsync);
         if (w)
             s.sgd.step();
         else

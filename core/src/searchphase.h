@@ -16,6 +16,7 @@ struct SearchProgress
     double totalSteps = 0;
     double doneSteps = 0;
     double resumedSteps = 0;  ///< done before this process started (not in its ETA rate)
+    double syncSeconds = 0;   ///< in GradientSync::synchronize (data-parallel: the all-reduce)
 };
 
 /** What a phase runs with; the search owns every one of them. */

@@ -15,6 +15,7 @@
 #include "fbnet/resources.h"
 #include "batcher.h"
 #include "checkpointarchive.h"
+#include "distributed.h"
 #include "device.h"
 #include "network.h"
 
@@ -173,16 +174,25 @@ static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch,
 
 static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
                                   const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
-                                  const StopToken &stop, const std::string &weightsPath);
+                                  const StopToken &stop, const std::string &weightsPath, detail::GradientSync &sync);
 
 TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
                               const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
                               const StopToken &stop, const std::string &weightsPath)
 {
+    return trainArchitecture(space, arch, train, test, c, onEpoch, stop, weightsPath, DistributedLaunch{});
+}
+
+TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
+                              const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
+                              const StopToken &stop, const std::string &weightsPath, const DistributedLaunch &launch)
+{
     if (c.epochs < 1 || c.epochs > 100000 || c.batchSize < 2 || c.batchSize > 65536 || !(c.lr > 0 && c.lr <= 100))
         throw Error::at("train config", "", "expected 1 <= epochs <= 100000, 2 <= batch <= 65536, 0 < lr <= 100");
     try {
-        return trainUnchecked(space, arch, train, test, c, onEpoch, stop, weightsPath);
+        detail::NoGradientSync single;
+        std::unique_ptr<detail::GradientSync> group = launch.active() ? detail::joinProcessGroup(launch) : nullptr;
+        return trainUnchecked(space, arch, train, test, c, onEpoch, stop, weightsPath, group ? *group : single);
     } catch (const c10::Error &e) {
         // libtorch's message without its C++ stack (values that parse but torch refuses)
         throw Error::at("training " + (arch.name.empty() ? std::string("the architecture") : arch.name), "",
@@ -192,8 +202,9 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
 
 static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
                                   const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
-                                  const StopToken &stop, const std::string &weightsPath)
+                                  const StopToken &stop, const std::string &weightsPath, detail::GradientSync &sync)
 {
+    const int world = sync.worldSize(), rank = sync.rank();
     if (train.height != space.inputSize || test.height != space.inputSize)
         throw Error::at("data set " + train.name, "image size",
                         "expected " + std::to_string(space.inputSize) + "x" + std::to_string(space.inputSize));
@@ -219,7 +230,7 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
     std::unique_ptr<detail::Batcher> stream;
     if (train.streamed())
         stream = std::make_unique<detail::Batcher>(train, plan.inputChannels, 0, c.compute, where.device);
-    std::size_t steps = train.size() / std::size_t(c.batchSize);
+    std::size_t steps = train.size() / (std::size_t(c.batchSize) * std::size_t(world));  // global batches
     if (c.maxStepsPerEpoch > 0)
         steps = std::min(steps, std::size_t(c.maxStepsPerEpoch));
     TrainResult result;
@@ -228,12 +239,25 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
         for (auto &g : sgd.param_groups())
             static_cast<torch::optim::SGDOptions &>(g.options()).lr(0.5 * c.lr * (1 + std::cos(M_PI * e / c.epochs)));
         std::shuffle(idx.begin(), idx.end(), rng);
+        // Data-parallel: global batch s is idx[s*bs*world ...]; this rank takes its shard of each.
+        std::vector<std::size_t> shard;
+        if (world > 1)
+            for (std::size_t s = 0; s < steps; ++s)
+                for (std::size_t i = 0; i < std::size_t(c.batchSize); ++i)
+                    shard.push_back(idx[(s * std::size_t(world) + std::size_t(rank)) * std::size_t(c.batchSize) + i]);
+        const std::vector<std::size_t> &mine = world > 1 ? shard : idx;
         if (stream)  // folder data sets: random-resized crops and flips (or centre crops), decoded ahead
-            stream->begin(idx, 0, steps * std::size_t(c.batchSize), std::size_t(c.batchSize),
-                          c.augment ? detail::Transform::Train : detail::Transform::Eval, detail::passSeed(c.seed, e, 2));
+            stream->begin(mine, 0, steps * std::size_t(c.batchSize), std::size_t(c.batchSize),
+                          c.augment ? detail::Transform::Train : detail::Transform::Eval, detail::passSeed(c.seed, e, 2 + 8 * rank));
         double lossSum = 0, correct = 0, seen = 0;
         for (std::size_t s = 0; s < steps; ++s) {
-            if (stop.stopRequested()) {
+            bool stopping = stop.stopRequested();
+            if (world > 1) {  // every rank stops at the same step
+                std::vector<double> v{stopping ? 1.0 : 0.0};
+                sync.sum(v);
+                stopping = v[0] > 0;
+            }
+            if (stopping) {
                 result.stopped = true;
                 break;
             }
@@ -243,18 +267,27 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
                 std::tie(x, y) = stream->next();
                 x = atResolution(where.put(x), plan.inputSize, where.format);
             } else {
-                x = atResolution(makeBatch(train, idx, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng, where),
+                x = atResolution(makeBatch(train, mine, at, std::size_t(c.batchSize), plan.inputChannels, c.augment, rng, where),
                                  plan.inputSize, where.format);
-                y = labels(train, idx, at, std::size_t(c.batchSize), where);
+                y = labels(train, mine, at, std::size_t(c.batchSize), where);
             }
             sgd.zero_grad();
             auto logits = net->forward(x);
             auto loss = torch::nn::functional::cross_entropy(logits, y);
             loss.backward();
+            if (world > 1) {
+                std::vector<torch::Tensor> params = net->parameters();
+                sync.synchronize(params, Phase::Weights);
+            }
             sgd.step();
             lossSum += loss.item<double>() * c.batchSize;
             correct += logits.argmax(1).eq(y).sum().item<double>();
             seen += c.batchSize;
+        }
+        if (world > 1 && !result.stopped) {
+            std::vector<double> totals{lossSum, correct, seen};
+            sync.sum(totals);
+            lossSum = totals[0], correct = totals[1], seen = totals[2];
         }
         if (seen == 0)
             break;

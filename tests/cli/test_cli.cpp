@@ -707,6 +707,20 @@ TEST(Cli, TwoRanksSearchOnLoopbackStopWhenOneDiesAndResume)
     EXPECT_NE(slurp(d / "rank1.log").find("rank 1 of 2 (torchrun), rendezvous 127.0.0.1"), std::string::npos);
     EXPECT_EQ(queryOne(db, "SELECT json_extract(invocation, '$.distributed.world_size') FROM runs WHERE name = 'two'"), "2");
     EXPECT_EQ(queryOne(db, "SELECT count(*) FROM runs"), "1") << "rank 1 records nothing";
+    // Training its argmax data-parallel: the epoch's loss is over both ranks, so the same on both;
+    // one evaluation stored.
+    both("train --runs " + db.string() + " --arch two:argmax --dataset synthetic:400 --subset 0 --epochs 2 --batch-size 8 --threads 1",
+         c0, c1);
+    ASSERT_EQ(c0, 0) << slurp(d / "rank0.log");
+    ASSERT_EQ(c1, 0) << slurp(d / "rank1.log");
+    auto trainLoss = [&](const fs::path &log) {
+        const std::string text = slurp(log);
+        const auto at = text.find("final train loss ");
+        return at == std::string::npos ? std::string("(none) ") + text : text.substr(at, text.find('\n', at) - at);
+    };
+    EXPECT_EQ(trainLoss(d / "rank0.log"), trainLoss(d / "rank1.log"));
+    EXPECT_NE(slurp(d / "rank0.log").find("global batch 16"), std::string::npos) << slurp(d / "rank0.log");
+    EXPECT_EQ(queryOne(db, "SELECT count(*) FROM evaluations"), "1");
 
     // Rank 1 killed mid-run: rank 0 stops with an error well within its timeout, the run resumes on two.
     const std::string longer = search + " --epochs 6 --dataset synthetic:3000 --name killed";

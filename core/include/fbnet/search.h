@@ -69,6 +69,9 @@ struct SearchResult
     double seconds = 0;
     double checkpointSeconds = 0;  ///< spent writing checkpoints (included in seconds)
     double dataWaitSeconds = 0;    ///< steps waiting for the image loader (included in seconds)
+    double syncSeconds = 0;        ///< data-parallel: averaging gradients across processes (included in seconds)
+    double syncBytes = 0;          ///< data-parallel: gradient bytes all-reduced by this process
+    int stepsRun = 0;              ///< steps this call ran (a resumed search: not those before)
     std::vector<std::string> badImages;  ///< damaged files replaced (folder data sets with skip-bad-images)
 };
 

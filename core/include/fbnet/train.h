@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "fbnet/distributed.h"
 #include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
 #include "fbnet/search.h"
@@ -54,6 +55,16 @@ struct TrainResult
 TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
                               const TrainConfig &config, const std::function<void(const TrainEpoch &)> &onEpoch,
                               const StopToken &stop, const std::string &weightsPath = {});
+
+/**
+ * The same training as one rank of a data-parallel run (see DistributedLaunch): each rank takes
+ * its shard of every global batch (batch x world size), gradients are averaged before every step,
+ * the epoch's loss and accuracy are over all ranks; each rank evaluates the test split with its
+ * own BN statistics (rank 0's is the one reported and saved). Only rank 0 should pass weightsPath.
+ */
+TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch, const Dataset &train, const Dataset &test,
+                              const TrainConfig &config, const std::function<void(const TrainEpoch &)> &onEpoch,
+                              const StopToken &stop, const std::string &weightsPath, const DistributedLaunch &launch);
 
 /** Names and shapes of a saved state dict (to check a file without Python). */
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> readStateDictShapes(const std::string &path);
