@@ -104,7 +104,7 @@ int runPareto(ParetoOptions &o)
     const SpaceAndTable st = loadRunSpace(run, store.path());
     const std::string dataset = o.dataset.empty() ? st.invocation.dataset : o.dataset;
     const TrainingSetup setup = loadTrainingSetup(st.invocation.space, dataset, o.subset, o.testSubset, o.config.seed,
-                                                  st.invocation.image);
+                                                  st.invocation.image, st.invocation.inputSize);
     const LatencyTable lut = o.device.empty() ? st.lut : LatencyTable::load(resolveLutPath(o.device, st.space.name));
 
     std::vector<StoredArchitecture> todo;

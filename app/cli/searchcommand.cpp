@@ -248,6 +248,10 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--seed", c.seed, "Random seed")->capture_default_str();
     addComputeOptions(cmd, c.compute);
     addImageOptions(cmd, inv.image);
+    cmd->add_option("--input-size", inv.inputSize,
+                    "Images and network at NxN instead of the space's input (FBNet spaces with --lut flops or params: a device "
+                    "table is measured at the space's size)")
+        ->check(CLI::Range(8, 1024));
     cmd->callback([o, &run] { run = [o] { return runSearchCommand(*o); }; });
 }
 

@@ -27,6 +27,7 @@ struct TrainOptions
     bool noStore = false;
     bool initFromSupernet = false;
     ImageOptions image;
+    int inputSize = 0;
     TrainConfig config;
 };
 
@@ -35,7 +36,7 @@ int runTrain(TrainOptions &o)
     std::int64_t storedId = 0;
     std::string spaceName;
     Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);
-    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed, o.image);
+    const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed, o.image, o.inputSize);
     const SearchSpace &space = setup.space;
     arch.space = space.name;
     if (o.initFromSupernet) {
@@ -94,6 +95,7 @@ int runTrain(TrainOptions &o)
             inv.lut = "pixel3";
             inv.subset = o.subset;
             inv.numClasses = train.numClasses;
+            inv.inputSize = o.inputSize;
             info.invocationJson = invocationToJson(inv);
             info.versions = versionString();
             info.seconds = r.seconds;
@@ -161,6 +163,8 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--seed", o->config.seed, "Random seed")->capture_default_str();
     addComputeOptions(cmd, o->config.compute);
     addImageOptions(cmd, o->image);
+    cmd->add_option("--input-size", o->inputSize, "Images and network at NxN instead of the space's input (FBNet spaces)")
+        ->check(CLI::Range(8, 1024));
     cmd->add_option("--out", o->out, "Write result.json, architecture.json and weights.pt here");
     cmd->callback([o, &run] { run = [o] { return runTrain(*o); }; });
 }

@@ -22,7 +22,8 @@ void EvaluateController::start(const EvaluateRequest &request)
             const RunContext context = loadRunContext(run, store.path());
             const std::string dataset = request.dataset.empty() ? context.invocation.dataset : request.dataset;
             const TrainingSetup setup = loadTrainingSetup(context.invocation.space, dataset, request.subset, request.testSubset,
-                                                          request.config.seed, context.invocation.image);
+                                                          request.config.seed, context.invocation.image,
+                                                          context.invocation.inputSize);
             EvaluationEvents events;
             const int epochs = request.config.epochs;
             auto report = [this, epochs](int i, int total, const StoredArchitecture &a, int epoch, double top1) {

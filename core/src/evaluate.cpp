@@ -10,14 +10,19 @@
 namespace fbnet {
 
 TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
-                                std::size_t testSubset, std::uint64_t seed, const ImageOptions &image)
+                                std::size_t testSubset, std::uint64_t seed, const ImageOptions &image, int inputSize)
 {
     const SearchSpace probe = SearchSpace::load(resolveSpacePath(spaceName));
+    if (inputSize > 0 && inputSize != probe.inputSize && probe.searchesShapes())
+        throw Error::at("input size", std::to_string(inputSize),
+                        "space " + probe.name + " searches its input resolution; a fixed input size applies to FBNet spaces");
+    const int size = inputSize > 0 ? inputSize : probe.inputSize;
     TrainingSetup s;
-    s.train = subset(loadDataset(dataset, Split::Train, probe.inputSize, image), trainSubset, seed);
-    s.test = subset(loadDataset(dataset, Split::Test, probe.inputSize, image), testSubset, seed);
+    s.train = subset(loadDataset(dataset, Split::Train, size, image), trainSubset, seed);
+    s.test = subset(loadDataset(dataset, Split::Test, size, image), testSubset, seed);
     SpaceParams params;
     params.numClasses = s.train.numClasses;
+    params.inputSize = inputSize;
     s.space = SearchSpace::load(resolveSpacePath(spaceName), params);
     return s;
 }

@@ -78,7 +78,7 @@ RandomBaselineOutcome runRandomBaseline(RunStore &store, const RandomBaselineReq
         throw Error::at("random baseline", "budget", "expected a budget in seconds, a search run whose compute is the budget, or a maximum count");
     setComputeThreads(r.config.compute.threads);
     inv.subset = r.trainSubset;
-    const TrainingSetup setup = loadTrainingSetup(inv.space, inv.dataset, inv.subset, r.testSubset, r.config.seed, inv.image);
+    const TrainingSetup setup = loadTrainingSetup(inv.space, inv.dataset, inv.subset, r.testSubset, r.config.seed, inv.image, inv.inputSize);
     const LatencyTable lut = loadTableFor(inv.lut, setup.space, events.lutProgress);
 
     RandomBaselineOutcome out;

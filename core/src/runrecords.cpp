@@ -1,4 +1,5 @@
 // RunStore: what a run records (epochs, steps, theta, architectures, evaluations) and its CSVs.
+#include <set>
 #include <sstream>
 
 #include "fbnet/error.h"
@@ -75,6 +76,22 @@ void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
         a.lutMs = s.latencyMs;
         a.logProbability = s.logProbability;
         addArchitecture(a);
+    }
+    if (!result.badImages.empty()) {
+        // Damaged images a folder search replaced (--skip-bad-images), with those of earlier sessions.
+        Impl::Stmt q(*d, "SELECT invocation FROM runs WHERE id = ?");
+        q.bind(1, runId);
+        json inv = q.step() ? json::parse(q.text(0), nullptr, false) : json();
+        if (inv.is_object()) {
+            std::set<std::string> all(result.badImages.begin(), result.badImages.end());
+            if (inv.contains("data") && inv["data"].is_object() && inv["data"].contains("bad_images") && inv["data"]["bad_images"].is_array())
+                for (const auto &f : inv["data"]["bad_images"])
+                    if (f.is_string())
+                        all.insert(f.get<std::string>());
+            inv["data"]["bad_images"] = std::vector<std::string>(all.begin(), all.end());
+            Impl::Stmt u(*d, "UPDATE runs SET invocation = ? WHERE id = ?");
+            u.bind(1, inv.dump()).bind(2, runId).run();
+        }
     }
     Impl::Stmt s(*d, "UPDATE runs SET status = ?, theta = ?, updated_at = ? WHERE id = ?");
     s.bind(1, std::string(result.stopped ? "stopped" : "finished")).bind(2, json(result.theta).dump()).bind(3, isoNow()).bind(4, runId).run();

@@ -233,6 +233,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
     result.stepsRun = int(progress.doneSteps - progress.resumedSteps);
     result.syncBytes = sync.reducedBytes();
     result.badImages = batcher.badFiles();
+    result.badImages.insert(result.badImages.end(), data.badFiles.begin(), data.badFiles.end());  // unreadable when listed
     observer.onFinished(result);
     return result;
 }

@@ -219,6 +219,12 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
         }
     }
 
+    if (params.inputSize > 0) {
+        if (params.inputSize < 8 || params.inputSize > kMaxInputSize)
+            throw Error::at(source, "input size", "expected 8.." + std::to_string(kMaxInputSize) + ", got " + std::to_string(params.inputSize));
+        s.inputSize = params.inputSize;
+    }
+
     // Every candidate must fit every layer it may occupy (groups divide the widths).
     for (const auto &layer : s.layers())
         for (const auto &c : layer.candidates) {

@@ -18,6 +18,8 @@ std::string invocationToJson(const SearchInvocation &inv)
 {
     detail::json j{{"space", inv.space}, {"dataset", inv.dataset}, {"lut", inv.lut}, {"subset", inv.subset},
                    {"width_multiplier", inv.widthMultiplier}, {"num_classes", inv.numClasses}};
+    if (inv.inputSize > 0)
+        j["input_size"] = inv.inputSize;
     if (inv.worldSize > 1)
         j["distributed"] = {{"world_size", inv.worldSize}, {"launcher", inv.launcher}};
     if (inv.images > 0)
@@ -75,6 +77,9 @@ SearchInvocation invocationFromJson(const std::string &text, const std::string &
     inv.subset = std::size_t(subset);
     inv.widthMultiplier = r.getDouble("width_multiplier", 1.0);
     inv.numClasses = r.getInt("num_classes", 0);
+    inv.inputSize = r.getInt("input_size", 0);
+    if (inv.inputSize < 0)
+        r.fail("input_size", "expected >= 0");
     if (doc.contains("distributed")) {
         const detail::JsonReader d(doc.at("distributed"), source + ": distributed");
         inv.worldSize = d.getInt("world_size", 1);
@@ -104,11 +109,22 @@ SearchInvocation invocationFromJson(const std::string &text, const std::string &
 SearchInputs loadSearchInputs(const SearchInvocation &inv, std::uint64_t seed, const ProgressFn &lutProgress, const StopToken *stop)
 {
     const SearchSpace probe = SearchSpace::load(resolveSpacePath(inv.space));
+    if (inv.inputSize > 0 && inv.inputSize != probe.inputSize) {
+        if (probe.searchesShapes())
+            throw Error::at("input size", std::to_string(inv.inputSize),
+                            "space " + probe.name + " searches its input resolution; a fixed input size applies to FBNet spaces");
+        if (inv.lut != "flops" && inv.lut != "params")
+            throw Error::at("input size", std::to_string(inv.inputSize),
+                            "latency table " + inv.lut + " holds measurements at " + std::to_string(probe.inputSize) + "x"
+                                + std::to_string(probe.inputSize) + " (the space's input); another input size needs --lut flops or params");
+    }
     SearchInputs in;
-    in.data = subset(loadDataset(inv.dataset, Split::Train, probe.inputSize, inv.image), inv.subset, seed);
+    in.data = subset(loadDataset(inv.dataset, Split::Train, inv.inputSize > 0 ? inv.inputSize : probe.inputSize, inv.image), inv.subset,
+                     seed);
     SpaceParams params;
     params.widthMultiplier = inv.widthMultiplier;
     params.numClasses = in.data.numClasses;
+    params.inputSize = inv.inputSize;
     in.space = SearchSpace::load(resolveSpacePath(inv.space), params);
     if (in.space.searchesShapes() && inv.lut != "flops" && inv.lut != "params")
         throw Error::at("latency table " + inv.lut, "cost", "space " + in.space.name
@@ -138,6 +154,7 @@ RunContext loadRunContext(const RunInfo &run, const std::string &storePath, cons
     SpaceParams params;
     params.widthMultiplier = c.invocation.widthMultiplier;
     params.numClasses = c.invocation.numClasses;
+    params.inputSize = c.invocation.inputSize;
     c.space = SearchSpace::load(resolveSpacePath(c.invocation.space), params);
     c.lut = loadTableFor(c.invocation.lut, c.space, lutProgress);
     return c;

@@ -650,6 +650,17 @@ TEST(Cli, SearchesAndTrainsOnAFolderOfImages)
     r = runCli("train --arch photos:argmax" + store + data + " --epochs 1 --max-steps 2 --test-subset 0");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("top-1"), std::string::npos) << r.out;
+    // Another input size: refused with a device table (measured at the space's size), taken with an
+    // analytic cost, recorded, and trained at that size.
+    r = runCli("search" + store + data + " --space " + tiny.space + " --lut " + tiny.lut + " --input-size 24 --name big");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("another input size needs --lut flops or params"), std::string::npos) << r.out;
+    r = runCli("search" + store + data + " --space " + tiny.space + " --lut flops --input-size 24 --name big --epochs 2 --warmup-epochs 1 "
+               "--max-steps 2 --samples 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT json_extract(invocation, '$.input_size') FROM runs WHERE name = 'big'"), "24");
+    r = runCli("train --arch big:argmax" + store + data + " --input-size 24 --epochs 1 --max-steps 2 --test-subset 0");
+    EXPECT_EQ(r.code, 0) << r.out;
     // A damaged photo (found while streaming) stops the search with its name, at a step the run
     // resumes from once the file is replaced.
     const auto photo = photos / "cats" / "c1.jpg";
@@ -672,6 +683,8 @@ TEST(Cli, SearchesAndTrainsOnAFolderOfImages)
     EXPECT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("replaced 1 damaged image"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("c1.jpg"), std::string::npos) << r.out;
+    const std::string bad = queryOne(d / "runs.sqlite", "SELECT json_extract(invocation, '$.data.bad_images[0]') FROM runs WHERE name = 'skipping'");
+    EXPECT_NE(bad.find("c1.jpg"), std::string::npos) << "recorded with the run: " << bad;
 }
 
 // Two ranks on loopback, started as torchrun starts them (RANK, WORLD_SIZE, MASTER_ADDR, ...): θ is

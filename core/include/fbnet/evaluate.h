@@ -24,7 +24,7 @@ struct TrainingSetup
     Dataset test;
 };
 TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string &dataset, std::size_t trainSubset,
-                                std::size_t testSubset, std::uint64_t seed, const ImageOptions &image = {});
+                                std::size_t testSubset, std::uint64_t seed, const ImageOptions &image = {}, int inputSize = 0);
 
 /**
  * The training protocol as canonical JSON: data set, training and test image counts, input

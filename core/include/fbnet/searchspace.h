@@ -71,6 +71,7 @@ struct SpaceParams
 {
     double widthMultiplier = 1.0;  ///< scales stem, stage and head widths (rounded to multiples of 8)
     int numClasses = 0;            ///< 0: the space's own default
+    int inputSize = 0;             ///< 0: the space's own input size (FBNet spaces; the layers' shapes follow)
 };
 
 /**

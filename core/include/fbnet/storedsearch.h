@@ -22,6 +22,7 @@ struct SearchInvocation
     std::size_t subset = 2500;      ///< 0: all
     double widthMultiplier = 1.0;
     int numClasses = 0;             ///< 0: from the data set (stored runs record the count used)
+    int inputSize = 0;              ///< 0: the space's; else images and network at this size (analytic cost tables only)
     ImageOptions image;             ///< folder data sets: split, bad files, normalisation, crops
     /// Recorded when a run starts (not inputs): the data set's classes, its training images (after
     /// the subset) and, for folders, the files that were not images.
