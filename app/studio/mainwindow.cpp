@@ -121,6 +121,7 @@ void MainWindow::buildActions()
 void MainWindow::connectPages()
 {
     connect(m_session, &studio::RunSession::opened, this, &MainWindow::onOpened);
+    connect(m_session, &studio::RunSession::followed, this, &MainWindow::refreshRuns);
     connect(m_session, &studio::RunSession::openFailed, this, [this](const QString &message) {
         showError(tr("Cannot open run"), message);
     });

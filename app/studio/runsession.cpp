@@ -65,9 +65,31 @@ std::shared_ptr<const OpenRun> loadOpenRun(const std::string &storePath, std::in
 }
 
 RunSession::RunSession(QObject *parent)
-    : QObject(parent), m_storePath(QString::fromStdString(RunStore::defaultPath()))
+    : QObject(parent), m_storePath(QString::fromStdString(RunStore::defaultPath())), m_follow(new QTimer(this))
 {
     m_pool.setMaxThreadCount(1);
+    m_follow->setInterval(2000);
+    connect(m_follow, &QTimer::timeout, this, &RunSession::follow);
+    m_follow->start();
+}
+
+void RunSession::setFollowInterval(int ms)
+{
+    m_follow->stop();
+    if (ms > 0) {
+        m_follow->setInterval(ms);
+        m_follow->start();
+    }
+}
+
+void RunSession::follow()
+{
+    // Only a run another process is recording: this studio's own search has its live events.
+    if (!m_open || m_loading || m_open->run.status != "running" || ownedByThisProcess(m_open->run))
+        return;
+    const qint64 id = m_runId;
+    load(id);
+    Q_EMIT followed(id);
 }
 
 RunSession::~RunSession()

@@ -3,6 +3,7 @@
 #include <QObject>
 #include <QString>
 #include <QThreadPool>
+#include <QTimer>
 
 #include <memory>
 #include <string>
@@ -77,14 +78,23 @@ public:
     bool isLoading() const { return m_loading; }
     /** Waits (processing events) for the read in flight; false if it failed or timed out. */
     bool waitUntilOpen(int timeoutMs);
+    /**
+     * While the open run is recorded as running by another process (a CLI search, a torchrun
+     * job), read it again every `ms` milliseconds (off the GUI thread) so the views follow it;
+     * 0 stops following. Default 2000.
+     */
+    void setFollowInterval(int ms);
 
 Q_SIGNALS:
     void opened(std::shared_ptr<const fbnet::studio::OpenRun> run);
     void openFailed(const QString &message);
     void storeChanged(const QString &path);
+    /** A followed run was read again (its record may have changed: the run list should refresh). */
+    void followed(qint64 runId);
 
 private:
     void load(qint64 runId);
+    void follow();
 
     QString m_storePath;
     std::unique_ptr<RunStore> m_store;
@@ -93,6 +103,7 @@ private:
     int m_generation = 0;
     bool m_loading = false;
     QThreadPool m_pool;
+    QTimer *m_follow;
 };
 
 } // namespace fbnet::studio

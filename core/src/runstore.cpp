@@ -153,6 +153,11 @@ bool detail::ownerGone(const std::string &token)
     return pid <= 0 || processStartTicks(pid) != token.substr(b + 1);
 }
 
+bool ownedByThisProcess(const RunInfo &run)
+{
+    return !run.owner.empty() && run.owner == ownerToken();
+}
+
 namespace {
 
 /** Why a run recorded as running cannot be taken over (empty: it can, e.g. forced and on another host). */

@@ -41,6 +41,9 @@ struct RunInfo
     std::string owner;               ///< "host:pid:start-ticks" of the process that last ran it
 };
 
+/** Whether this very process is the one recording `run` (a viewer then has its live events). */
+bool ownedByThisProcess(const RunInfo &run);
+
 /** An architecture attached to a run (argmax, sample, random draw, imported). */
 struct StoredArchitecture
 {
