@@ -736,7 +736,7 @@ TEST(Cli, TwoRanksSearchOnLoopbackStopWhenOneDiesAndResume)
     EXPECT_EQ(queryOne(db, "SELECT count(*) FROM evaluations"), "1");
 
     // Rank 1 killed mid-run: rank 0 stops with an error well within its timeout, the run resumes on two.
-    const std::string longer = search + " --epochs 6 --dataset synthetic:3000 --name killed";
+    const std::string longer = search + " --epochs 3 --dataset synthetic:1600 --name killed";
     std::thread first([&] { c0 = std::system(command(0, longer, d / "rank0.log").c_str()); });
     const auto pidFile = d / "rank1.pid";
     std::system(("sh -c 'echo $$ > " + pidFile.string() + "; exec env " + command(1, longer, d / "rank1.log") + "' &").c_str());
