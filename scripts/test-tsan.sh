@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ThreadSanitizer over the threaded parts: the search's stop and pause from another thread (core),
+# ThreadSanitizer over the threaded parts: the search's stop and pause from another thread and the
+# folder loader's decoder threads inside searches and a training (core),
 # the studio's SearchController on its worker thread: a search, stop, pause, resume, bad input.
 # Left out: the tests that open a main window (TSan reports races between Qt Gui's own pooled
 # threads and the GUI thread, in libQt6Gui frames without symbols), and two whose waits are
@@ -21,4 +22,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$here/
 cmake --build build-tsan -j "$(nproc)" --target test_core_torch test_widgets
 cd build-tsan
 ctest --output-on-failure --timeout 900 -j "$(nproc)" \
-  -R '^(Search\.(StopFromAnotherThread|PauseBlocksUntilResumed)|SearchController\.(RunsOnAWorkerThread|AStoppedRun|StopEnds|BadInput))'
+  -R '^(Search\.(StopFromAnotherThread|PauseBlocksUntilResumed)|FolderSearch\.|SearchController\.(RunsOnAWorkerThread|AStoppedRun|StopEnds|BadInput))'
