@@ -40,6 +40,9 @@ void writeClasses(const fs::path &root, int n)
         test::writeImage(root / "blue" / ("b" + std::to_string(i) + ext), mode, 30 + 2 * i, 45, 10, 10, 250);
     }
     std::ofstream(root / "red" / "notes.txt") << "not an image";
+    // A run store beside the photos: ignored by name, never opened (its locks would drop).
+    std::ofstream(root / "blue" / "runs.sqlite") << "SQLite format 3";
+    std::ofstream(root / "blue" / "runs.sqlite-wal") << "wal";
 }
 
 std::vector<std::size_t> identity(std::size_t n)
@@ -80,7 +83,7 @@ TEST(ImageFolder, ReadsEveryModeSortsClassesAndHoldsOutAStableShare)
     EXPECT_EQ(train.size() + val.size(), 64u);
     EXPECT_GT(val.size(), 0u);
     EXPECT_LT(val.size(), 20u);
-    EXPECT_EQ(train.ignoredFiles + val.ignoredFiles, 1u) << "notes.txt is counted, not loaded";
+    EXPECT_EQ(train.ignoredFiles + val.ignoredFiles, 3u) << "notes.txt and the store's two files are counted, not loaded";
     EXPECT_TRUE(train.streamed());
     EXPECT_TRUE(train.pixels.empty()) << "a folder streams: nothing decoded at load";
     EXPECT_EQ(train.channels, 3);

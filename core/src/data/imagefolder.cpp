@@ -2,6 +2,7 @@
 // stable share held out). Only the file list is read here; the images stream (imagestream.h).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -53,6 +54,21 @@ std::uint64_t pathHash(const std::string &relative)
     for (unsigned char c : relative)
         h = (h ^ c) * 1099511628211ull;
     return h;
+}
+
+/**
+ * A database or one of SQLite's side files, by name. Never opened, not even to sniff it: closing any
+ * descriptor of a SQLite file drops the process's locks on it, and the studio (which has its run
+ * store open) reads folders to preview them.
+ */
+bool isDatabaseFile(const std::string &name)
+{
+    for (const char *suffix : {".sqlite", ".sqlite3", ".db", "-wal", "-shm", "-journal"}) {
+        const std::size_t n = std::strlen(suffix);
+        if (name.size() >= n && name.compare(name.size() - n, n, suffix) == 0)
+            return true;
+    }
+    return false;
 }
 
 } // namespace
@@ -137,6 +153,10 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize, 
             const std::string relative = fs::relative(f, dir, ec).generic_string();
             if (!splitFolders && (pathHash(relative) % 1000000 < threshold) != (split == Split::Test))
                 continue;
+            if (isDatabaseFile(f.filename().string())) {
+                ++d.ignoredFiles;
+                continue;
+            }
             switch (detail::sniffImage(f.string())) {
             case detail::ImageKind::Jpeg:
             case detail::ImageKind::Png:
