@@ -56,6 +56,16 @@ public:
     ProgressLine m_line;
 };
 
+/** The line every rank of a data-parallel search prints: theta's checksum is the same on all of them. */
+void printRankSummary(int rank, const SearchResult &r)
+{
+    double sum = 0;
+    for (const auto &layer : r.theta)
+        for (double v : layer)
+            sum += v;
+    std::printf("rank %d: %s after %d epoch(s); theta sum %.17g\n", rank, r.stopped ? "stopped" : "finished", r.epochsCompleted, sum);
+}
+
 /** A rank other than 0 of a torchrun or Slurm launch: computes its shards, writes nothing. */
 int runSearchRankCommand(const StoredSearchRequest &req, const std::string &storePath)
 {
@@ -63,12 +73,7 @@ int runSearchRankCommand(const StoredSearchRequest &req, const std::string &stor
     StopToken stop;
     SigintStop sigint(stop);
     const SearchResult r = runSearchRank(storePath, req, stop);
-    double sum = 0;
-    for (const auto &layer : r.theta)
-        for (double v : layer)
-            sum += v;
-    std::printf("rank %d: %s after %d epoch(s); theta sum %.17g\n", req.launch.rank, r.stopped ? "stopped" : "finished",
-                r.epochsCompleted, sum);
+    printRankSummary(req.launch.rank, r);
     return r.stopped ? 130 : 0;
 }
 
@@ -193,13 +198,8 @@ int runSearchCommand(SearchOptions &o)
                     formatCount(double(result.samples[i].macs)).c_str());
     if (!o.out.empty())
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
-    if (req.launch.active()) {  // the same line as the other ranks print: theta is identical on every rank
-        double sum = 0;
-        for (const auto &layer : result.theta)
-            for (double v : layer)
-                sum += v;
-        std::printf("rank 0: %s after %d epoch(s); theta sum %.17g\n", result.stopped ? "stopped" : "finished", result.epochsCompleted, sum);
-    }
+    if (req.launch.active())
+        printRankSummary(0, result);
     return result.stopped ? 130 : 0;
 }
 
