@@ -8,6 +8,7 @@ packages=(
   libgloo-dev                            # c10d's Gloo process group headers (data-parallel runs)
   libcli11-dev nlohmann-json3-dev libsqlite3-dev zlib1g-dev
   libturbojpeg0-dev libpng-dev           # folder data sets: JPEG and PNG decoding
+  libonnx-dev python3-onnx libopencv-dnn-dev  # ONNX export, its checker, and OpenCV dnn as an independent ONNX runtime
   qt6-base-dev qt6-svg-dev libqcustomplot-dev  # the studio (Qt 6 Widgets + QCustomPlot, Qt 6 flavour; SVG export)
   xvfb xauth fonts-dejavu-core          # the studio's screenshot test runs the real window under Xvfb
   libgtest-dev googletest

@@ -24,7 +24,8 @@ void addArchCommands(CLI::App &app, Action &run);
 void addLutCommands(CLI::App &app, Action &run);
 void addTrainCommand(CLI::App &app, Action &run);
 void addParetoCommand(CLI::App &app, Action &run);
-void addRunsCommands(CLI::App &app, Action &run);  ///< runs, sample, export, import
+void addRunsCommands(CLI::App &app, Action &run);  ///< runs, sample, import
+void addExportCommand(CLI::App &app, Action &run);  ///< export: JSON, mobile-vision, ONNX
 void addRandomCommand(CLI::App &app, Action &run);
 
 /** --runs or the default store. */

@@ -65,6 +65,7 @@ int main(int argc, char **argv)
     fbnet::cli::addTrainCommand(app, run);
     fbnet::cli::addParetoCommand(app, run);
     fbnet::cli::addRunsCommands(app, run);
+    fbnet::cli::addExportCommand(app, run);
     fbnet::cli::addRandomCommand(app, run);
     try {
         app.parse(argc, argv);

@@ -1,4 +1,4 @@
-// fbnet runs | sample | random | export | import: the run store from the command line.
+// fbnet runs | sample | import: the run store from the command line (export: exportcommand.cpp).
 
 #include <algorithm>
 #include <cmath>
@@ -335,71 +335,6 @@ int sampleCommand(const RunsOptions &o)
     return 0;
 }
 
-int exportCommand(const RunsOptions &o)
-{
-    RunStore store(storePath(o.runs));
-    const RunInfo r = store.run(o.run);
-    const auto archs = store.architectures(r.id);
-    const StoredArchitecture *chosen = nullptr;
-    for (const auto &a : archs)
-        if (o.arch.empty() ? a.role == "argmax" : (o.arch == std::to_string(a.id) || o.arch == a.architecture.name))
-            chosen = &a;
-    if (!chosen && o.arch.empty() && !archs.empty())
-        chosen = &archs.front();
-    if (!chosen)
-        throw Error::at(store.path(), "run " + r.name, o.arch.empty() ? "has no architectures yet" : "has no architecture '" + o.arch + "'");
-    const SpaceAndTable st = loadRunSpace(r, store.path());
-    const Architecture &arch = chosen->architecture;
-    std::string text;
-    if (o.format == "mobile-vision") {
-        text = toMobileVisionArchDef(st.space, arch);
-    } else {
-        const NetworkPlan plan = resolve(st.space, arch);
-        const ArchCost cost = computeCost(plan);
-        nlohmann::json j = nlohmann::json::parse(architectureToJsonText(arch));
-        j["input_size"] = plan.inputSize;
-        j["stem_channels"] = plan.stemChannels;
-        j["head_channels"] = plan.headChannels;
-        j["num_classes"] = plan.numClasses;
-        nlohmann::json layers = nlohmann::json::array();
-        for (std::size_t i = 0; i < plan.layers.size(); ++i)
-            layers.push_back({{"layer", i + 1}, {"block", plan.chosen[i].name}, {"cin", plan.layers[i].cin}, {"cout", plan.layers[i].cout},
-                              {"stride", plan.layers[i].stride}, {"input_size", plan.layers[i].inputSize}});
-        j["layers"] = layers;
-        nlohmann::json figures;
-        figures["macs"] = {{"value", cost.macs}, {"provenance", "analytic (conv + FC multiply-accumulates)"}};
-        figures["params"] = {{"value", cost.params}, {"provenance", "analytic (weights + folded-BN biases)"}};
-        nlohmann::json lat = nlohmann::json::object();
-        for (const auto &name : lutNames()) {
-            try {
-                const LatencyTable t = LatencyTable::load(resolveLutPath(name, st.space.name));
-                if (t.missing(st.space).empty())
-                    lat[t.device] = {{"ms", t.predict(plan)}, {"provenance", "LUT " + t.sourcePath + " (" + t.provenanceKind + ")"}};
-            } catch (const Error &) {
-                // a table of another space
-            }
-        }
-        figures["latency"] = lat;
-        nlohmann::json acc = nlohmann::json::array();
-        for (const auto &e : store.evaluations(chosen->id))
-            acc.push_back({{"top1", e.top1}, {"provenance", "fbnet train on " + e.dataset + ", " + std::to_string(e.epochs) +
-                                                             " epochs, " + e.createdAt},
-                           {"weights", e.weightsPath}});
-        figures["accuracy"] = acc;
-        j["figures"] = figures;
-        j["provenance"] = {{"run", r.name}, {"run_id", r.id}, {"role", chosen->role}, {"store", store.path()}, {"versions", r.versions}};
-        text = j.dump(2) + "\n";
-    }
-    if (o.out.empty() || o.out == "-")
-        std::fputs(text.c_str(), stdout);
-    else {
-        writeTextFileAtomic(o.out, text);
-        std::fprintf(stderr, "written %s (%s, architecture %lld '%s' of run '%s')\n", o.out.c_str(), o.format.c_str(),
-                     (long long)chosen->id, arch.name.c_str(), r.name.c_str());
-    }
-    return 0;
-}
-
 int importCommand(const RunsOptions &o)
 {
     std::string spaceRef;
@@ -477,14 +412,6 @@ void addRunsCommands(CLI::App &app, Action &run)
     sample->add_option("--count", o->count, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
     sample->add_option("--seed", o->seed, "Random seed")->capture_default_str();
     sample->callback([o, &run] { run = [o] { return sampleCommand(*o); }; });
-
-    auto *ex = app.add_subcommand("export", "Export a stored architecture: our JSON (with figures and provenance) or mobile-vision's arch_def");
-    addStore(ex);
-    ex->add_option("--run", o->run, "Run name or id")->required();
-    ex->add_option("--arch", o->arch, "Architecture id or name in the run (default: the argmax)");
-    ex->add_option("--format", o->format, "json | mobile-vision")->capture_default_str()->check(CLI::IsMember({"json", "mobile-vision"}));
-    ex->add_option("--out", o->out, "File (default: stdout)");
-    ex->callback([o, &run] { run = [o] { return exportCommand(*o); }; });
 
     auto *im = app.add_subcommand("import", "Read and validate an architecture (our JSON or a mobile-vision arch_def); convert it with --out");
     addStore(im);

@@ -18,6 +18,7 @@
 #include "distributed.h"
 #include "device.h"
 #include "network.h"
+#include "export/statedict.h"
 
 namespace fbnet {
 
@@ -298,38 +299,17 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
         if (onEpoch)
             onEpoch(ep);
     }
-    if (!weightsPath.empty()) {
-        c10::Dict<std::string, torch::Tensor> dict;
-        for (const auto &p : net->named_parameters())
-            dict.insert(p.key(), p.value().detach().cpu().contiguous());
-        for (const auto &b : net->named_buffers())
-            dict.insert(b.key(), b.value().detach().cpu().contiguous());
-        const auto bytes = torch::pickle_save(c10::IValue(dict));
-        const std::string tmp = weightsPath + ".tmp";
-        {
-            std::ofstream out(tmp, std::ios::binary);
-            if (!out)
-                throw Error::at(weightsPath, "", "cannot write weights");
-            out.write(bytes.data(), std::streamsize(bytes.size()));
-        }
-        std::filesystem::rename(tmp, weightsPath);
-    }
+    if (!weightsPath.empty())
+        detail::saveStateDict(detail::stateDictOf(*net), weightsPath);
     result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return result;
 }
 
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> readStateDictShapes(const std::string &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error::at(path, "", "cannot open file for reading");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto value = torch::pickle_load(bytes);
-    if (!value.isGenericDict())
-        throw Error::at(path, "", "expected a state dict (name -> tensor)");
     std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
-    for (const auto &item : value.toGenericDict())
-        out.emplace_back(item.key().toStringRef(), item.value().toTensor().sizes().vec());
+    for (const auto &item : detail::loadStateDict(path))
+        out.emplace_back(item.key(), item.value().sizes().vec());
     return out;
 }
 

@@ -408,6 +408,30 @@ TEST(Cli, RunsSampleExportImportTrainRandomPareto)
     EXPECT_NE(r.out.find("evaluation stored on architecture"), std::string::npos) << r.out;
     EXPECT_NE(runCli("export --run s1" + store).out.find("\"top1\""), std::string::npos);
 
+    // The searched argmax as ONNX with the weights it was just trained with, checked in OpenCV's
+    // dnn module against libtorch by the export itself; a wrong opset or format is refused.
+    r = runCli("train --arch s1:argmax" + store + " --dataset synthetic:200 --subset 0 --epochs 1 --batch-size 16 --threads 1 --out "
+               + (d / "trained").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = runCli("export --run s1 --format onnx --weights " + (d / "trained" / "weights.pt").string() + " --fold-bn --out "
+               + (d / "s1.onnx").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("trained weights, BN folded"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("checked: OpenCV dnn and libtorch logits"), std::string::npos) << r.out;
+    EXPECT_EQ(std::system(("/usr/bin/python3 -c \"import onnx; onnx.checker.check_model(onnx.load('" + (d / "s1.onnx").string()
+                           + "'), full_check=True)\"").c_str()), 0);
+    r = runCli("export --run s1 --format onnx --opset 18 --out " + (d / "x.onnx").string() + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("13 to 17"), std::string::npos) << r.out;
+    r = runCli("export --run s1 --format onnx" + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("--out"), std::string::npos) << r.out;
+    r = runCli("export --arch fbnet-a --space fbnet-imagenet --format onnx --weights " + (d / "trained" / "weights.pt").string()
+               + " --out " + (d / "a.onnx").string());
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("another architecture"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(d / "a.onnx"));
+
     // Random baseline and the front.
     r = runCli("random --name rnd --max-archs 2" + store + space + " --dataset synthetic:200 --subset 0 --epochs 1 --batch-size 16 "
               "--threads 1");

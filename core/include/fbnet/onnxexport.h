@@ -1,0 +1,81 @@
+#pragma once
+// A chosen architecture as a standard ONNX graph, and the runtimes that check and time it.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet {
+
+/** Debian 12's ONNX library (1.12) knows opsets up to 17; 13 is the oldest we write. */
+constexpr int kOnnxMinOpset = 13;
+constexpr int kOnnxMaxOpset = 17;
+
+struct OnnxExportOptions
+{
+    int opset = kOnnxMaxOpset;
+    bool foldBn = false;        ///< fold every BatchNorm into the convolution before it
+    int batch = 0;              ///< 0: a dynamic batch dimension named "batch"; N > 0: fixed
+    std::string weightsPath;    ///< state dict from `fbnet train --weights`; empty: random weights
+    std::uint64_t seed = 0;     ///< seed of the random weights (when there is no weights file)
+    std::string modelName;      ///< the graph's name (default: the architecture's)
+    std::string description;    ///< doc string: provenance (run, architecture, weights)
+};
+
+struct OnnxExportSummary
+{
+    int opset = 0;
+    std::size_t nodes = 0;
+    std::size_t initializers = 0;
+    std::int64_t parameters = 0;     ///< floats stored in the initializers
+    std::uintmax_t bytes = 0;        ///< size of the written file
+    bool trainedWeights = false;
+    int inputSize = 0;
+    int inputChannels = 0;
+    int numClasses = 0;
+};
+
+/**
+ * Writes `arch` (a network of `space`) to `outPath` as an ONNX model: input "input"
+ * (batch x C x S x S, float, normalised as in training), output "logits" (batch x classes).
+ * Weights from `options.weightsPath` (checked strictly against the architecture, errors name the
+ * file and the key) or random (seeded; BN at its initial statistics). BN is kept as
+ * BatchNormalization in inference form or folded into the convolutions. The model is checked
+ * with ONNX's checker and strict shape inference before it is written (atomically).
+ */
+OnnxExportSummary exportOnnx(const SearchSpace &space, const Architecture &arch, const OnnxExportOptions &options,
+                             const std::string &outPath);
+
+/**
+ * Logits of the network in libtorch (inference mode) for `input` (batch x C x S x S floats,
+ * row-major), with the weights exportOnnx would write for the same weightsPath and seed.
+ */
+std::vector<float> torchLogits(const SearchSpace &space, const Architecture &arch, const std::string &weightsPath,
+                               std::uint64_t seed, const std::vector<float> &input, int batch);
+
+/**
+ * Whether OpenCV's dnn module (4.6, Debian 12) runs this ONNX file correctly; false (with the
+ * reason in *why) for graphs with squeeze-excite gating, which it gets wrong. The functions below
+ * refuse such a file with that reason.
+ */
+bool opencvCanRun(const std::string &onnxPath, std::string *why = nullptr);
+
+/** The same network as read from an ONNX file by OpenCV's dnn module (an independent runtime). */
+std::vector<float> opencvLogits(const std::string &onnxPath, const std::vector<float> &input, int batch, int channels, int size);
+
+struct RuntimeTiming
+{
+    double medianMs = 0, p10Ms = 0, p90Ms = 0;
+    int runs = 0;
+};
+
+/** Times one forward pass at batch 1 of an ONNX file with OpenCV's dnn module (after warm-up). */
+RuntimeTiming timeOnnxOpenCv(const std::string &onnxPath, int channels, int size, int threads, int warmup, int repeats);
+
+/** max |a - b| over max |b|: the difference relative to the scale of the reference logits `b`. */
+double maxRelativeDifference(const std::vector<float> &a, const std::vector<float> &b);
+
+} // namespace fbnet

@@ -1,0 +1,195 @@
+// ONNX export: every published architecture, checked by ONNX's own checker (Python, full_check)
+// and, where it runs them correctly, by OpenCV's dnn module against libtorch's logits.
+#include <torch/torch.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "export/statedict.h"
+#include "fbnet/architecture.h"
+#include "fbnet/onnxexport.h"
+#include "fbnet/resources.h"
+#include "network.h"
+#include "testutil.h"
+
+using namespace fbnet;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Published
+{
+    std::string name;
+    Architecture arch;
+    SearchSpace space;
+};
+
+std::vector<Published> publishedArchitectures()
+{
+    std::vector<Published> out;
+    for (const auto &e : fs::directory_iterator(fs::path(resourceDir()) / "architectures")) {
+        if (e.path().extension() != ".json")
+            continue;
+        Architecture a = loadArchitecture(e.path().string());
+        SearchSpace s = SearchSpace::load(resolveSpacePath(a.space));
+        out.push_back({e.path().stem().string(), std::move(a), std::move(s)});
+    }
+    std::sort(out.begin(), out.end(), [](const Published &a, const Published &b) { return a.name < b.name; });
+    // OpenCV mis-runs squeeze-excite; the same FBNetV2 networks without it still check the rest
+    // of FBNetV2 numerically (h-swish, per-layer widths, the ir_pool head, the searched input size).
+    const std::size_t published = out.size();
+    for (std::size_t i = 0; i < published; ++i) {
+        Published v = out[i];
+        bool changed = false;
+        for (auto &b : v.arch.blocks) {
+            const auto at = b.find("_sehsig");
+            if (at != std::string::npos) {
+                b.erase(at, 7);
+                changed = true;
+            }
+        }
+        if (changed) {
+            v.name += "-without-se";
+            v.arch.name = v.name;
+            out.push_back(std::move(v));
+        }
+    }
+    return out;
+}
+
+/** Weights with every parameter and BN statistic random (BN at its initial statistics would hide a wrong fold). */
+std::string randomWeights(const SearchSpace &space, const Architecture &arch, const fs::path &dir, int seed)
+{
+    torch::manual_seed(seed);
+    fbnet::detail::Network net(resolve(space, arch));
+    torch::NoGradGuard ng;
+    for (auto &p : net->named_parameters())
+        p.value().normal_(0, p.key().find("bn") != std::string::npos ? 0.5 : 0.2).add_(p.key().find("bn.weight") != std::string::npos ? 1.0 : 0.0);
+    for (auto &b : net->named_buffers()) {
+        if (b.key().find("running_mean") != std::string::npos)
+            b.value().normal_(0, 0.1);
+        else if (b.key().find("running_var") != std::string::npos)
+            b.value().uniform_(0.5, 2.0);
+    }
+    const std::string path = (dir / (arch.name + "-" + std::to_string(seed) + ".pt")).string();
+    fbnet::detail::saveStateDict(fbnet::detail::stateDictOf(*net), path);
+    return path;
+}
+
+std::vector<float> randomInput(const NetworkPlan &plan, int batch)
+{
+    std::vector<float> x(std::size_t(batch) * std::size_t(plan.inputChannels) * std::size_t(plan.inputSize) * std::size_t(plan.inputSize));
+    std::mt19937 rng(3);
+    std::normal_distribution<float> nd;
+    for (auto &v : x)
+        v = nd(rng);
+    return x;
+}
+
+/** ONNX's Python checker with full_check (strict shape inference), as a user would run it. */
+int pythonCheck(const std::vector<std::string> &files)
+{
+    std::string cmd = "/usr/bin/python3 -c \"import onnx, sys\nfor f in sys.argv[1:]:\n"
+                      "    m = onnx.load(f); onnx.checker.check_model(m, full_check=True)\n"
+                      "    d = m.graph.input[0].type.tensor_type.shape.dim[0]\n"
+                      "    assert d.dim_param == 'batch', f + ': batch dimension is not dynamic'\n\"";
+    for (const auto &f : files)
+        cmd += " '" + f + "'";
+    return std::system(cmd.c_str());
+}
+
+fs::path scratch(const std::string &name)
+{
+    const fs::path dir = fs::temp_directory_path() / ("fbnet-onnx-" + name + "-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return dir;
+}
+
+} // namespace
+
+TEST(OnnxExport, EveryPublishedArchitecturePassesTheCheckerAndMatchesLibtorchInOpenCv)
+{
+    const fs::path dir = scratch("published");
+    std::vector<std::string> files;
+    int compared = 0, refused = 0;
+    for (const auto &p : publishedArchitectures()) {
+        SCOPED_TRACE(p.name);
+        const std::string weights = randomWeights(p.space, p.arch, dir, 11);
+        const NetworkPlan plan = resolve(p.space, p.arch);
+        const auto input = randomInput(plan, 2);
+        const auto ours = torchLogits(p.space, p.arch, weights, 0, input, 2);
+        for (bool fold : {false, true}) {
+            OnnxExportOptions o;
+            o.weightsPath = weights;
+            o.foldBn = fold;
+            o.opset = fold ? 13 : 17;  // both ends of the supported range (13: h-swish as x * HardSigmoid(x))
+            const std::string out = (dir / (p.name + (fold ? "-folded" : "") + ".onnx")).string();
+            const OnnxExportSummary s = exportOnnx(p.space, p.arch, o, out);
+            EXPECT_TRUE(s.trainedWeights);
+            EXPECT_EQ(s.numClasses, plan.numClasses);
+            files.push_back(out);
+            if (!opencvCanRun(out)) {
+                ++refused;
+                continue;
+            }
+            const auto cv = opencvLogits(out, input, 2, plan.inputChannels, plan.inputSize);
+            EXPECT_LE(maxRelativeDifference(cv, ours), 1e-4) << out;
+            ++compared;
+        }
+    }
+    EXPECT_GE(compared, 28);  // the FBNet (v1) family and FBNetV2 without squeeze-excite
+    EXPECT_GE(refused, 1);    // FBNetV2's SE blocks: refused with the reason, not run wrong
+    EXPECT_EQ(pythonCheck(files), 0);
+    fs::remove_all(dir);
+}
+
+TEST(OnnxExport, FoldingBatchNormRemovesItsNodesAndKeepsTheLogits)
+{
+    const fs::path dir = scratch("fold");
+    const Architecture a = loadArchitecture(resolveArchitecturePath("fbnet-96-0.35-1"));
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(a.space));
+    const std::string weights = randomWeights(space, a, dir, 5);
+    OnnxExportOptions kept, folded;
+    kept.weightsPath = folded.weightsPath = weights;
+    folded.foldBn = true;
+    const auto k = exportOnnx(space, a, kept, (dir / "kept.onnx").string());
+    const auto f = exportOnnx(space, a, folded, (dir / "folded.onnx").string());
+    EXPECT_LT(f.nodes, k.nodes);
+    EXPECT_LT(f.parameters, k.parameters);  // BN's four vectors become one bias
+    const NetworkPlan plan = resolve(space, a);
+    const auto input = randomInput(plan, 3);
+    const auto ours = torchLogits(space, a, weights, 0, input, 3);
+    EXPECT_LE(maxRelativeDifference(opencvLogits((dir / "kept.onnx").string(), input, 3, 3, plan.inputSize), ours), 1e-4);
+    EXPECT_LE(maxRelativeDifference(opencvLogits((dir / "folded.onnx").string(), input, 3, 3, plan.inputSize), ours), 1e-4);
+    fs::remove_all(dir);
+}
+
+TEST(OnnxExport, RefusesWrongWeightsAndOpsetsWithTheFileAndTheKey)
+{
+    const fs::path dir = scratch("errors");
+    const Architecture a = loadArchitecture(resolveArchitecturePath("fbnet-a"));
+    const Architecture b = loadArchitecture(resolveArchitecturePath("fbnet-c"));
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(a.space));
+    const std::string weightsOfC = randomWeights(space, b, dir, 1);
+    OnnxExportOptions o;
+    o.weightsPath = weightsOfC;
+    const std::string out = (dir / "a.onnx").string();
+    const std::string e = test::errorOf([&] { exportOnnx(space, a, o, out); });
+    EXPECT_NE(e.find(weightsOfC), std::string::npos) << e;
+    EXPECT_NE(e.find("layer"), std::string::npos) << e;
+    EXPECT_NE(e.find("another architecture"), std::string::npos) << e;
+    EXPECT_FALSE(fs::exists(out));
+    o.weightsPath.clear();
+    o.opset = 18;
+    EXPECT_NE(test::errorOf([&] { exportOnnx(space, a, o, out); }).find("13..17"), std::string::npos);
+    o.opset = 17;
+    std::ofstream((dir / "junk.pt").string()) << "not a state dict";
+    o.weightsPath = (dir / "junk.pt").string();
+    EXPECT_NE(test::errorOf([&] { exportOnnx(space, a, o, out); }).find("junk.pt"), std::string::npos);
+    EXPECT_FALSE(fs::exists(out));
+    fs::remove_all(dir);
+}
