@@ -22,6 +22,7 @@ using Action = std::function<int()>;
 void addSearchCommand(CLI::App &app, Action &run);
 void addArchCommands(CLI::App &app, Action &run);
 void addLutCommands(CLI::App &app, Action &run);
+void addLutKitCommands(CLI::App *lut, Action &run);  ///< lut kit, lut measure (kitcommand.cpp)
 void addTrainCommand(CLI::App &app, Action &run);
 void addParetoCommand(CLI::App &app, Action &run);
 void addRunsCommands(CLI::App &app, Action &run);  ///< runs, sample, import

@@ -57,7 +57,16 @@ int lutFit(const FitOptionsCli &o)
     if (o.holdout >= rows.size())
         throw Error::at("--holdout", std::to_string(o.holdout), "expected fewer held-out rows than measurements");
     std::vector<Measurement> test;
-    if (o.holdout > 0) {
+    if (!rows.empty() && !rows.front().split.empty()) {
+        // A measurement kit's timings: its holdout rows are kept out of the fit and scored.
+        if (o.holdout > 0)
+            throw Error::at("--holdout", std::to_string(o.holdout), "the file has a split column (a kit's); its holdout rows are the held-out set");
+        test = rowsOfSplit(rows, "holdout");
+        rows = rowsOfSplit(rows, "fit");
+        std::printf("kit split: %zu rows fitted, %zu held out (column split)\n", rows.size(), test.size());
+        if (rows.empty())
+            throw Error::at(o.measurements, "split", "no row has split \"fit\"");
+    } else if (o.holdout > 0) {
         // The last `holdout` rows after a seeded shuffle are kept out of the fit.
         std::mt19937_64 rng(o.seed);
         std::shuffle(rows.begin(), rows.end(), rng);
@@ -100,8 +109,12 @@ int lutFit(const FitOptionsCli &o)
             printQuality(("  prior " + p.device + " alone").c_str(), predictionQuality(pp, meas));
         }
         char buf[160];
-        std::snprintf(buf, sizeof buf, "held-out %zu rows (seed %llu): MAPE %.4f%%, within 10%% %.1f%%, Spearman %.4f",
-                      q.count, (unsigned long long)o.seed, q.mape, q.within10 * 100, q.spearman);
+        if (o.holdout > 0)
+            std::snprintf(buf, sizeof buf, "held-out %zu rows (seed %llu): MAPE %.4f%%, within 10%% %.1f%%, Spearman %.4f",
+                          q.count, (unsigned long long)o.seed, q.mape, q.within10 * 100, q.spearman);
+        else
+            std::snprintf(buf, sizeof buf, "held-out %zu kit rows (split holdout): MAPE %.4f%%, within 10%% %.1f%%, Spearman %.4f",
+                          q.count, q.mape, q.within10 * 100, q.spearman);
         t.provenance["validation"] = buf;
     }
     if (!o.out.empty()) {
@@ -141,6 +154,8 @@ struct BuildOptionsCli
     std::string out;
     std::string lut;
     std::string csv;
+    std::string measurements;
+    std::string column = "latency_ms";
     int count = 50;
     std::uint64_t seed = 1;
     LutBuildOptions build;
@@ -179,6 +194,19 @@ int lutValidate(const BuildOptionsCli &o)
 {
     const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
     const LatencyTable lut = LatencyTable::load(resolveLutPath(o.lut, space.name));
+    if (!o.measurements.empty()) {
+        // Timings measured elsewhere (a kit's timings.csv): only its holdout rows, if it has a split.
+        const auto rows = rowsOfSplit(readMeasurementsCsv(o.measurements, space.name, o.column), "holdout");
+        std::vector<double> pred, meas;
+        for (const auto &m : rows) {
+            pred.push_back(lut.predict(space, m.architecture));
+            meas.push_back(m.latencyMs);
+        }
+        printQuality(("LUT " + lut.device + " vs " + o.measurements + " (" + std::to_string(rows.size()) + " rows"
+                      + (rows.empty() || rows.front().split.empty() ? "" : ", split holdout") + ")").c_str(),
+                     predictionQuality(pred, meas));
+        return 0;
+    }
     StopToken stop;
     SigintStop sigint(stop);
     ProgressLine line;
@@ -467,6 +495,8 @@ void addLutCommands(CLI::App &app, Action &run)
     validate->add_option("--count", vo->count, "Random architectures")->capture_default_str();
     validate->add_option("--seed", vo->seed, "Seed of the architectures")->capture_default_str();
     validate->add_option("--csv", vo->csv, "Write predicted/measured pairs here");
+    validate->add_option("--measurements", vo->measurements, "Score against these timings instead of measuring (a kit's timings.csv: its holdout rows)");
+    validate->add_option("--column", vo->column, "Latency column of --measurements")->capture_default_str();
     validate->add_option("--threads", vo->build.threads, "Threads while timing")->capture_default_str();
     validate->add_option("--repeats", vo->build.repeats, "Timed runs per network")->capture_default_str();
     validate->callback([vo, &run] { run = [vo] { return lutValidate(*vo); }; });
@@ -524,6 +554,7 @@ void addLutCommands(CLI::App &app, Action &run)
     exp->add_option("--out", *eo, "Output CSV (default: stdout)");
     exp->callback([en, es, eo, &run] { run = [en, es, eo] { return lutExport(*en, *es, *eo); }; });
 
+    addLutKitCommands(lut, run);
     auto *list = lut->add_subcommand("list", "List the shipped tables");
     list->callback([&run] { run = [] { return lutList(); }; });
 }

@@ -16,7 +16,7 @@ namespace fbnet {
 
 using detail::solveSpd;
 
-static std::vector<std::string> splitCsvLine(const std::string &line)
+std::vector<std::string> splitCsvLine(const std::string &line)
 {
     std::vector<std::string> out;
     std::string cur;
@@ -50,6 +50,7 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
         throw Error::at(path, "header", "expected a column named arch");
     if (latCol == std::ptrdiff_t(header.size()))
         throw Error::at(path, "header", "expected a column named " + latencyColumn);
+    const auto splitCol = std::find(header.begin(), header.end(), "split") - header.begin();
     std::vector<Measurement> out;
     int lineNo = 1;
     while (std::getline(in, line)) {
@@ -69,6 +70,11 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
         m.latencyMs = std::strtod(v.c_str(), &end);
         if (v.empty() || !end || *end || !std::isfinite(m.latencyMs) || m.latencyMs <= 0 || m.latencyMs > kMaxLatencyMs)
             throw Error::at(path, where + ": " + latencyColumn, "expected a positive latency in ms, got \"" + v + "\"");
+        if (splitCol < std::ptrdiff_t(header.size())) {
+            m.split = cells[std::size_t(splitCol)];
+            if (m.split != "fit" && m.split != "holdout")
+                throw Error::at(path, where + ": split", "expected fit or holdout, got \"" + m.split + "\"");
+        }
         out.push_back(std::move(m));
     }
     if (out.empty())
@@ -76,6 +82,14 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
     return out;
 }
 
+std::vector<Measurement> rowsOfSplit(const std::vector<Measurement> &rows, const std::string &split)
+{
+    std::vector<Measurement> out;
+    for (const auto &m : rows)
+        if (m.split.empty() || m.split == split)
+            out.push_back(m);
+    return out;
+}
 
 namespace {
 

@@ -205,6 +205,40 @@ TEST(Cli, TrainWritesResultAndWeights)
     EXPECT_NE(r.code, 0);
 }
 
+TEST(Cli, LutKitMeasuredHereFitsATableThatPredictsHeldOutNetworksAndSearches)
+{
+    // The whole loop of a real phone, with this machine as the phone and OpenCV's dnn module as
+    // its runtime: kit -> timings -> fit -> validation on held-out kit networks -> a search.
+    const auto d = tempDir("kit");
+    const std::string kit = (d / "kit").string();
+    auto r = runCli("lut kit --space fbnet-cifar --count 16 --prior pixel3 --out " + kit);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("kit of 16 networks of fbnet-cifar"), std::string::npos) << r.out;
+    for (const char *f : {"manifest.csv", "timings-template.csv", "README.md", "kit.json", "models/kit-001.onnx", "models/kit-016.onnx"})
+        EXPECT_TRUE(fs::exists(d / "kit" / f)) << f;
+    EXPECT_NE(slurp(d / "kit" / "README.md").find("benchmark_model"), std::string::npos);
+    // An unfilled template is refused with the line and the column.
+    r = runCli("lut fit --space fbnet-cifar --measurements " + kit + "/timings-template.csv --prior pixel3");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("timings-template.csv: line 2: latency_ms"), std::string::npos) << r.out;
+    r = runCli("lut measure --kit " + kit + " --repeats 5 --warmup 2");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("timed 16 networks with opencv"), std::string::npos) << r.out;
+    r = runCli("lut fit --space fbnet-cifar --measurements " + kit + "/timings.csv --prior pixel3 --device here --out " + (d / "here.json").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("kit split: 12 rows fitted, 4 held out"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("held out: 4 architectures"), std::string::npos) << r.out;
+    r = runCli("lut validate --space fbnet-cifar --lut " + (d / "here.json").string() + " --measurements " + kit + "/timings.csv");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("(4 rows, split holdout): 4 architectures"), std::string::npos) << r.out;
+    r = runCli("search --space fbnet-cifar --lut " + (d / "here.json").string() + " --dataset synthetic:200 --epochs 1 --warmup-epochs 0 "
+               "--batch-size 16 --max-steps 1 --samples 1 --threads 1 --runs " + (d / "runs.sqlite").string());
+    EXPECT_EQ(r.code, 0) << r.out;
+    r = runCli("lut measure --kit " + d.string());
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("kit.json: missing"), std::string::npos) << r.out;
+}
+
 TEST(Cli, LutFitReportsHeldOutError)
 {
     const auto d = tempDir("fit");

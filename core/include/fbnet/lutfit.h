@@ -14,11 +14,13 @@ struct Measurement
 {
     Architecture architecture;
     double latencyMs = 0;
+    std::string split;  ///< the optional column `split` (a measurement kit's "fit" or "holdout")
 };
 
 /**
  * Reads a CSV with a column `arch` (blocks joined by '-') and a latency column (default
- * `latency_ms`); other columns are ignored. Errors name the file, the line and the field.
+ * `latency_ms`) and an optional column `split`; other columns are ignored. Errors name the file,
+ * the line and the field.
  */
 std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std::string &spaceName,
                                              const std::string &latencyColumn = "latency_ms");
@@ -36,6 +38,12 @@ struct FitOptions
  * Least-squares additive table: latency = fixed + sum over layers of entry[signature]. Layers with
  * identical signatures share an entry; identity skips are pinned to 0.
  */
+/** One CSV line's cells (double quotes group, no escapes; a trailing \r is dropped). */
+std::vector<std::string> splitCsvLine(const std::string &line);
+
+/** Rows whose split is `split` ("" in a file without the column counts as every split). */
+std::vector<Measurement> rowsOfSplit(const std::vector<Measurement> &rows, const std::string &split);
+
 LatencyTable fitLatencyTable(const SearchSpace &space, const std::vector<Measurement> &data, const FitOptions &options);
 
 /**
