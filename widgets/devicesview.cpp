@@ -1,5 +1,7 @@
 #include "devicesview.h"
 
+#include <QMessageBox>
+#include <QPushButton>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -17,6 +19,7 @@
 #include "plotexport.h"
 
 #include "fbnet/error.h"
+#include "devicekit.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/resources.h"
 
@@ -37,6 +40,33 @@ DevicesView::DevicesView(QWidget *parent)
     pick->addWidget(m_a, 1);
     pick->addWidget(new QLabel(tr("Device B"), this));
     pick->addWidget(m_b, 1);
+    // A real phone's table: a kit of networks to time on it, then its timings fitted on A and B.
+    auto *kit = new QPushButton(tr("Create measurement kit…"), this);
+    kit->setObjectName(QStringLiteral("createKit"));
+    kit->setToolTip(tr("ONNX networks of this space spread over device A's latency range, to time on a real device"));
+    auto *import = new QPushButton(tr("Import kit timings…"), this);
+    import->setObjectName(QStringLiteral("importKit"));
+    import->setToolTip(tr("Fit a table to a kit's timings.csv on devices A and B, install it and compare it here"));
+    pick->addWidget(kit);
+    pick->addWidget(import);
+    connect(kit, &QPushButton::clicked, this, [this] {
+        const QString error = createMeasurementKit(this, m_space->currentText(), m_a->currentText());
+        if (!error.isEmpty())
+            QMessageBox::warning(this, tr("Cannot create the kit"), error);
+    });
+    connect(import, &QPushButton::clicked, this, [this] {
+        QString error;
+        const QString device = importKitTimings(this, m_space->currentText(), {m_a->currentText(), m_b->currentText()}, &error);
+        if (!error.isEmpty()) {
+            QMessageBox::warning(this, tr("Cannot import the timings"), error);
+            return;
+        }
+        if (device.isEmpty())
+            return;
+        const QString prior = m_a->currentText();
+        refillDevices();
+        select(m_space->currentText(), prior, device);
+    });
 
     m_matrix->setColumnCount(3);
     m_matrix->setHorizontalHeaderLabels({tr("architecture"), tr("A (ms)"), tr("B (ms)")});
@@ -196,10 +226,9 @@ void DevicesView::recompute()
         auto prov = [](const LatencyTable &t) {
             QString s = QStringLiteral("<b>%1</b> — <i>%2</i>: %3").arg(QString::fromStdString(t.device), QString::fromStdString(t.provenanceKind),
                                                                    QString::fromStdString(t.description).toHtmlEscaped());
-            if (t.provenance.count("calibration"))
-                s += QStringLiteral("<br><small>%1</small>").arg(QString::fromStdString(t.provenance.at("calibration")).toHtmlEscaped());
-            else if (t.provenance.count("validation"))
-                s += QStringLiteral("<br><small>%1</small>").arg(QString::fromStdString(t.provenance.at("validation")).toHtmlEscaped());
+            for (const char *key : {"calibration", "validation"})
+                if (t.provenance.count(key))
+                    s += QStringLiteral("<br><small>%1</small>").arg(QString::fromStdString(t.provenance.at(key)).toHtmlEscaped());
             return s;
         };
         m_provenance->setText(prov(a) + QStringLiteral("<br>") + prov(b));

@@ -34,6 +34,7 @@ struct FitOptionsCli
     std::size_t holdout = 0;
     std::uint64_t seed = 1;
     bool absolute = false;
+    bool install = false;
 };
 
 std::string today()
@@ -121,6 +122,13 @@ int lutFit(const FitOptionsCli &o)
         t.save(o.out);
         std::printf("written %s (%zu entries, fixed %.4f ms)\n", o.out.c_str(), t.entries.size(), t.fixedMs);
     }
+    if (o.install) {
+        if (t.device.empty() || t.device.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
+            throw Error::at("--device", t.device, "an installed table needs a device name of letters, digits, '.', '_' and '-'");
+        const std::string path = userLutDir() + "/" + t.device + "-" + space.name + ".json";
+        t.save(path);
+        std::printf("installed %s: --lut %s now names it (and the studio's Devices tab lists it)\n", path.c_str(), t.device.c_str());
+    }
     return 0;
 }
 
@@ -142,7 +150,7 @@ int lutShow(const std::string &name, const std::string &spaceName)
 int lutList()
 {
     for (const auto &n : lutNames()) {
-        const LatencyTable t = LatencyTable::load(lutDir() + "/" + n + ".json");
+        const LatencyTable t = LatencyTable::load(resolveLutPath(n));
         std::printf("%-28s %-10s %s\n", n.c_str(), t.provenanceKind.c_str(), t.description.c_str());
     }
     return 0;
@@ -461,6 +469,7 @@ void addLutCommands(CLI::App &app, Action &run)
     fit->add_option("--seed", fo->seed, "Seed of the hold-out shuffle")->capture_default_str();
     fit->add_option("--out", fo->out, "Write the table here");
     fit->add_flag("--absolute", fo->absolute, "Minimise absolute instead of relative squared error");
+    fit->add_flag("--install", fo->install, "Also install the table under its device name (userDataDir/luts), usable as --lut NAME");
     fit->add_option("--prior", fo->priors, "Existing tables (names or files) to use as a basis: 10-100 measurements then suffice");
     fit->add_option("--kind", fo->kind, "Provenance: calibrated (fitted to measured totals) or derived (totals that are exact sums of a public table)")
         ->capture_default_str()->check(CLI::IsMember({"calibrated", "derived"}));

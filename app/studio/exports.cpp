@@ -1,5 +1,12 @@
 #include "exports.h"
 
+#include <cmath>
+#include <filesystem>
+
+#include <QMessageBox>
+
+#include "fbnet/onnxexport.h"
+
 #include <QMainWindow>
 #include <QSettings>
 
@@ -35,6 +42,58 @@ QString exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool 
                 return {};
             }
         return QObject::tr("This run has no argmax architecture yet.");
+    } catch (const std::exception &e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+QString exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
+{
+    try {
+        const StoredArchitecture *argmax = nullptr;
+        const auto archs = store.architectures(runId);
+        for (const auto &a : archs)
+            if (a.role == "argmax")
+                argmax = &a;
+        if (!argmax)
+            return QObject::tr("This run has no argmax architecture yet.");
+        const QString to = getSaveFileName(parent, QObject::tr("Export ONNX model"), QStringLiteral("model.onnx"), QObject::tr("ONNX (*.onnx)"));
+        if (to.isEmpty())
+            return {};
+        const RunInfo run = store.run(runId);
+        const RunContext context = loadRunContext(run, store.path());
+        OnnxExportOptions o;
+        // The newest training of this architecture whose weights file is still there, else random weights.
+        for (const auto &e : store.evaluations(argmax->id))
+            if (!e.weightsPath.empty() && std::filesystem::exists(e.weightsPath))
+                o.weightsPath = e.weightsPath;
+        o.description = "FBNet Studio export of the argmax of run '" + run.name + "' (space " + context.space.name + ")";
+        const OnnxExportSummary s = exportOnnx(context.space, argmax->architecture, o, to.toStdString());
+        QString check = QObject::tr("Not checked against an independent runtime.");
+        std::string why;
+        if (opencvCanRun(to.toStdString(), &why)) {
+            std::vector<float> input(std::size_t(2 * s.inputChannels * s.inputSize * s.inputSize));
+            for (std::size_t i = 0; i < input.size(); ++i)
+                input[i] = float(std::sin(double(i) * 0.37));
+            const double rel = maxRelativeDifference(opencvLogits(to.toStdString(), input, 2, s.inputChannels, s.inputSize),
+                                                     torchLogits(context.space, argmax->architecture, o.weightsPath, o.seed, input, 2));
+            check = QObject::tr("OpenCV's dnn module and libtorch agree to %1 (relative).").arg(rel, 0, 'g', 2);
+        } else {
+            check = QString::fromStdString(why);
+        }
+        QMessageBox::information(parent, QObject::tr("ONNX model written"),
+                                 QObject::tr("%1\n\nOpset %2, %3 nodes, input N×%4×%5×%5, %6 classes, %7 weights%8.\n\n%9")
+                                     .arg(to)
+                                     .arg(s.opset)
+                                     .arg(s.nodes)
+                                     .arg(s.inputChannels)
+                                     .arg(s.inputSize)
+                                     .arg(s.numClasses)
+                                     .arg(s.trainedWeights ? QObject::tr("trained") : QObject::tr("random"))
+                                     .arg(s.trainedWeights ? QStringLiteral(" (") + QString::fromStdString(o.weightsPath) + QStringLiteral(")")
+                                                           : QObject::tr(" (train the architecture to export its weights)"))
+                                     .arg(check));
+        return {};
     } catch (const std::exception &e) {
         return QString::fromStdString(e.what());
     }

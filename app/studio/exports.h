@@ -20,6 +20,8 @@ namespace fbnet::studio {
 
 /** Asks where, then writes the run's argmax as our JSON or mobile-vision's arch_def; an error text, empty on success or cancel. */
 QString exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision);
+/** Asks where, then writes the run's argmax as ONNX (its newest trained weights, else random) and reports the OpenCV check. */
+QString exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId);
 /** Asks where, then writes the run's per-epoch CSV there and its per-step CSV beside it. */
 QString exportMetrics(QWidget *parent, RunStore &store, qint64 runId);
 /** Asks where, then saves curves, θ heatmap, Pareto and architecture as FILE, FILE-theta, FILE-pareto, FILE-architecture. */

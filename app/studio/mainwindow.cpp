@@ -109,6 +109,8 @@ void MainWindow::buildActions()
     m_exportArchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_exportMvAction = file->addAction(tr("Export architecture (mobile-vision arch_def)…"), this,
                                        withStore([this](RunStore &s) { return studio::exportArchitecture(this, s, currentRun(), true); }));
+    m_exportOnnxAction = file->addAction(tr("Export model (ONNX)…"), this,
+                                         withStore([this](RunStore &s) { return studio::exportOnnxModel(this, s, currentRun()); }));
     m_exportPlotsAction = file->addAction(tr("Export plots (PNG, PDF or SVG)…"), this, [this, reportFailure] {
         reportFailure(studio::exportPlots(this, metrics(), heatmap(), pareto(), diagram()));
     });
@@ -382,6 +384,7 @@ void MainWindow::updateActions()
     m_paretoPage->setBusy(busy);
     const bool haveRun = !running && currentRun() != 0;
     m_exportArchAction->setEnabled(haveRun);
+    m_exportOnnxAction->setEnabled(haveRun);
     m_exportMvAction->setEnabled(haveRun);
     m_exportCsvAction->setEnabled(haveRun);
     m_exportPlotsAction->setEnabled(m_searchPage->metrics()->pointCount() > 0);

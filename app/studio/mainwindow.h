@@ -119,7 +119,7 @@ private:
     QProgressBar *m_progress;
     QLabel *m_status;
     QAction *m_newAction, *m_pauseAction, *m_stopAction;
-    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction, *m_exportMvAction;
+    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction, *m_exportMvAction, *m_exportOnnxAction;
     qint64 m_trainingRunId = 0;  ///< the run whose architectures are being trained
     qint64 m_searchRunId = 0;    ///< the run the search records
     QString m_pendingCompare;    ///< openRunByName: applied once the run is read

@@ -100,7 +100,13 @@ std::string resolveLutPath(const std::string &nameOrPath, const std::string &spa
         return dir + "/" + nameOrPath + "-" + spaceName + ".json";
     if (fs::exists(dir + "/" + nameOrPath + ".json"))
         return dir + "/" + nameOrPath + ".json";
-    throw Error::at("latency table", nameOrPath, "no such file or shipped table; shipped: " + joinNames(lutNames()));
+    // Tables the user installed (lut fit --install, the studio's kit import).
+    const std::string user = userLutDir();
+    if (!spaceName.empty() && fs::exists(user + "/" + nameOrPath + "-" + spaceName + ".json"))
+        return user + "/" + nameOrPath + "-" + spaceName + ".json";
+    if (fs::exists(user + "/" + nameOrPath + ".json"))
+        return user + "/" + nameOrPath + ".json";
+    throw Error::at("latency table", nameOrPath, "no such file, shipped or installed table; known: " + joinNames(lutNames()));
 }
 
 std::vector<std::string> publishedArchitectureNames()
@@ -115,7 +121,16 @@ std::vector<std::string> spaceNames()
 
 std::vector<std::string> lutNames()
 {
-    return jsonStems(lutDir());
+    auto names = jsonStems(lutDir());
+    for (auto &n : jsonStems(userLutDir()))
+        if (std::find(names.begin(), names.end(), n) == names.end())
+            names.push_back(std::move(n));
+    return names;
+}
+
+std::string userLutDir()
+{
+    return userDataDir() + "/luts";
 }
 
 std::string readTextFile(const std::string &path)

@@ -9,6 +9,7 @@
 
 #include "fbnet/architecture.h"
 #include "fbnet/latencytable.h"
+#include "fbnet/lutfit.h"
 #include "fbnet/searchspace.h"
 
 namespace fbnet {
@@ -69,5 +70,19 @@ std::vector<KitTiming> measureKit(const SearchSpace &space, const std::string &d
 
 /** timings.csv in the form `lut fit --measurements` reads: id, arch, split, latency_ms, p10_ms, p90_ms. */
 std::string kitTimingsCsv(const std::vector<KitTiming> &timings);
+
+struct KitFit
+{
+    LatencyTable table;           ///< fitted on the fit rows; provenance "validation" holds the held-out figures
+    PredictionQuality heldOut;    ///< on the holdout rows (count 0 when there are none)
+    std::size_t fitRows = 0;
+};
+
+/**
+ * Fits a device table to a kit's timings (timings.csv filled on the device, or lut measure's):
+ * on priors when given (fitWithPriors), else the plain additive fit, then scores the held-out rows.
+ */
+KitFit fitKitTimings(const SearchSpace &space, const std::string &timingsCsv, const std::vector<LatencyTable> &priors,
+                     const std::string &device);
 
 } // namespace fbnet

@@ -33,5 +33,7 @@ void writeFileAtomic(const std::string &path, std::initializer_list<std::string_
 
 /** $XDG_DATA_HOME/fbnet-studio (fallback ~/.local/share/fbnet-studio). */
 std::string userDataDir();
+/** Where installed tables live (userDataDir()/luts): found by name like the shipped ones. */
+std::string userLutDir();
 
 } // namespace fbnet

@@ -271,4 +271,35 @@ std::string kitTimingsCsv(const std::vector<KitTiming> &timings)
     return text;
 }
 
+KitFit fitKitTimings(const SearchSpace &space, const std::string &timingsCsv, const std::vector<LatencyTable> &priors,
+                     const std::string &device)
+{
+    const auto rows = readMeasurementsCsv(timingsCsv, space.name);
+    const auto fitRows = rowsOfSplit(rows, "fit");
+    std::vector<Measurement> held;
+    for (const auto &m : rows)
+        if (m.split == "holdout")
+            held.push_back(m);
+    FitOptions fo;
+    fo.device = device;
+    fo.description = "fitted to the measurement kit timings " + timingsCsv;
+    fo.source = timingsCsv;
+    KitFit out{priors.empty() ? fitLatencyTable(space, fitRows, fo) : fitWithPriors(space, fitRows, priors, fo), {}, fitRows.size()};
+    if (priors.empty())
+        out.table.provenanceKind = "calibrated";
+    if (!held.empty()) {
+        std::vector<double> pred, meas;
+        for (const auto &m : held) {
+            pred.push_back(out.table.predict(space, m.architecture));
+            meas.push_back(m.latencyMs);
+        }
+        out.heldOut = predictionQuality(pred, meas);
+        char buf[192];
+        std::snprintf(buf, sizeof buf, "held-out %zu kit networks: MAPE %.2f%%, within 10%% %.0f%%, Spearman %.3f", out.heldOut.count,
+                      out.heldOut.mape, out.heldOut.within10 * 100, out.heldOut.spearman);
+        out.table.provenance["validation"] = buf;
+    }
+    return out;
+}
+
 } // namespace fbnet
