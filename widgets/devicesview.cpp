@@ -1,6 +1,5 @@
 #include "devicesview.h"
 
-#include <QMessageBox>
 #include <QPushButton>
 #include <QComboBox>
 #include <QFormLayout>
@@ -19,7 +18,6 @@
 #include "plotexport.h"
 
 #include "fbnet/error.h"
-#include "devicekit.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/resources.h"
 
@@ -49,24 +47,8 @@ DevicesView::DevicesView(QWidget *parent)
     import->setToolTip(tr("Fit a table to a kit's timings.csv on devices A and B, install it and compare it here"));
     pick->addWidget(kit);
     pick->addWidget(import);
-    connect(kit, &QPushButton::clicked, this, [this] {
-        const QString error = createMeasurementKit(this, m_space->currentText(), m_a->currentText());
-        if (!error.isEmpty())
-            QMessageBox::warning(this, tr("Cannot create the kit"), error);
-    });
-    connect(import, &QPushButton::clicked, this, [this] {
-        QString error;
-        const QString device = importKitTimings(this, m_space->currentText(), {m_a->currentText(), m_b->currentText()}, &error);
-        if (!error.isEmpty()) {
-            QMessageBox::warning(this, tr("Cannot import the timings"), error);
-            return;
-        }
-        if (device.isEmpty())
-            return;
-        const QString prior = m_a->currentText();
-        refillDevices();
-        select(m_space->currentText(), prior, device);
-    });
+    connect(kit, &QPushButton::clicked, this, &DevicesView::createKitRequested);
+    connect(import, &QPushButton::clicked, this, &DevicesView::importKitRequested);
 
     m_matrix->setColumnCount(3);
     m_matrix->setHorizontalHeaderLabels({tr("architecture"), tr("A (ms)"), tr("B (ms)")});
@@ -126,6 +108,28 @@ void DevicesView::refillDevices()
     if (names.size() > 1)
         m_b->setCurrentIndex(1);
     recompute();
+}
+
+QString DevicesView::space() const
+{
+    return m_space->currentText();
+}
+
+QString DevicesView::deviceA() const
+{
+    return m_a->currentText();
+}
+
+QString DevicesView::deviceB() const
+{
+    return m_b->currentText();
+}
+
+void DevicesView::showInstalled(const QString &device)
+{
+    const QString a = m_a->currentText();
+    refillDevices();
+    select(m_space->currentText(), a, device);
 }
 
 void DevicesView::select(const QString &space, const QString &deviceA, const QString &deviceB)

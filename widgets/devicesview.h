@@ -26,6 +26,16 @@ public:
     /** Matrix cell text (row: architecture, column: 0 = device A, 1 = device B). */
     QString matrixText(int row, int column) const;
     int matrixRows() const;
+    QString space() const;
+    QString deviceA() const;
+    QString deviceB() const;
+    /** Lists the tables again (one was just installed) and shows `device` as B against the current A. */
+    void showInstalled(const QString &device);
+
+signals:
+    /** The buttons: the window runs the dialogs (its file dialogs never open the run store's files). */
+    void createKitRequested();
+    void importKitRequested();
 
 protected:
     void changeEvent(QEvent *event) override;

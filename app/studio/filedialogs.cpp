@@ -59,6 +59,18 @@ QString getSaveFileName(QWidget *parent, const QString &caption, const QString &
     return dialog.selectedFiles().constFirst();
 }
 
+QString getOpenFileName(QWidget *parent, const QString &caption, const QString &filter)
+{
+    QFileDialog dialog(parent, caption, QString(), filter);
+    dialog.setOption(QFileDialog::DontUseNativeDialog);
+    dialog.setIconProvider(nameOnlyIconProvider());
+    dialog.setAcceptMode(QFileDialog::AcceptOpen);
+    dialog.setFileMode(QFileDialog::ExistingFile);
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty())
+        return {};
+    return dialog.selectedFiles().constFirst();
+}
+
 QString getExistingDirectory(QWidget *parent, const QString &caption, const QString &start)
 {
     QFileDialog dialog(parent, caption, start);

@@ -18,6 +18,9 @@ namespace fbnet::studio {
  */
 QString getSaveFileName(QWidget *parent, const QString &caption, const QString &suggestedName, const QString &filter);
 
+/** Asks for an existing file to open, with the same dialog and provider. Empty if cancelled. */
+QString getOpenFileName(QWidget *parent, const QString &caption, const QString &filter);
+
 /** Asks for a folder, with the same dialog and provider. Empty if cancelled. */
 QString getExistingDirectory(QWidget *parent, const QString &caption, const QString &start);
 

@@ -16,6 +16,7 @@
 #include "pages/architecturepage.h"
 #include "archdiagram.h"
 #include "devicesview.h"
+#include "devicekit.h"
 #include "exports.h"
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
@@ -122,6 +123,19 @@ void MainWindow::buildActions()
 
 void MainWindow::connectPages()
 {
+    connect(m_devices, &DevicesView::createKitRequested, this, [this] {
+        const QString error = studio::createMeasurementKit(this, m_devices->space(), m_devices->deviceA());
+        if (!error.isEmpty())
+            showError(tr("Cannot create the kit"), error);
+    });
+    connect(m_devices, &DevicesView::importKitRequested, this, [this] {
+        QString error;
+        const QString device = studio::importKitTimings(this, m_devices->space(), {m_devices->deviceA(), m_devices->deviceB()}, &error);
+        if (!error.isEmpty())
+            showError(tr("Cannot import the timings"), error);
+        else if (!device.isEmpty())
+            m_devices->showInstalled(device);
+    });
     connect(m_session, &studio::RunSession::opened, this, &MainWindow::onOpened);
     connect(m_session, &studio::RunSession::followed, this, &MainWindow::refreshRuns);
     connect(m_session, &studio::RunSession::openFailed, this, [this](const QString &message) {

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileDialog>
+#include <QInputDialog>
 #include <QProcess>
 #include <QThread>
 #include <QTimer>
@@ -26,6 +28,10 @@
 #include "core/imagefiles.h"
 #include "datasetchooser.h"
 #include "datasetpreview.h"
+#include "devicesview.h"
+#include "filedialogs.h"
+#include "fbnet/lutkit.h"
+#include "fbnet/resources.h"
 #include "fbnet/datasetkinds.h"
 #include "fbnet/randombaseline.h"
 #include "mainwindow.h"
@@ -243,4 +249,56 @@ TEST(StudioPages, FollowsARunAnotherProcessIsRecording)
     EXPECT_TRUE(sawLive) << "the views followed the run while it ran";
     EXPECT_EQ(w.session()->current()->run.status, "finished");
     EXPECT_EQ(w.heatmap()->epochCount(), 3);
+}
+
+TEST(StudioPages, TheDevicesTabImportsKitTimingsThroughTheStoreSafeDialogAndShowsTheFittedTable)
+{
+    // A kit's timings.csv as a phone 1.7x slower than the Pixel 3 (+2 ms) would give.
+    QTemporaryDir dir;
+    const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-cifar"));
+    const LatencyTable pixel3 = LatencyTable::load(resolveLutPath("pixel3", space.name));
+    KitOptions o;
+    o.count = 12;
+    const auto kit = chooseKit(space, nullptr, o);
+    const QString csv = dir.filePath(QStringLiteral("timings.csv"));
+    {
+        std::ofstream out(csv.toStdString());
+        out << "id,arch,split,latency_ms\n";
+        for (const auto &e : kit)
+            out << e.id << "," << e.architecture.blocksString() << "," << e.split << "," << 1.7 * pixel3.predict(space, e.architecture) + 2 << "\n";
+    }
+    MainWindow w;
+    w.setShowDialogs(false);
+    DevicesView *devices = w.devices();
+    devices->select(QStringLiteral("fbnet-cifar"), QStringLiteral("pixel3"), QStringLiteral("samsung-a50"));
+    QPushButton *import = devices->findChild<QPushButton *>(QStringLiteral("importKit"));
+    ASSERT_NE(import, nullptr);
+    bool sawFileDialog = false, storeSafe = false, sawNameDialog = false;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        QWidget *modal = QApplication::activeModalWidget();
+        if (auto *files = qobject_cast<QFileDialog *>(modal)) {
+            sawFileDialog = true;
+            // The studio's own dialog, whose icons never open a listed file (filedialogs.h).
+            storeSafe = files->testOption(QFileDialog::DontUseNativeDialog) && files->iconProvider() == studio::nameOnlyIconProvider();
+            files->selectFile(csv);
+            QMetaObject::invokeMethod(files, "accept");
+        } else if (auto *name = qobject_cast<QInputDialog *>(modal)) {
+            sawNameDialog = true;
+            name->setTextValue(QStringLiteral("kit-phone"));
+            name->accept();
+        }
+    });
+    poll.start(20);
+    import->click();
+    poll.stop();
+    EXPECT_TRUE(sawFileDialog);
+    EXPECT_TRUE(storeSafe);
+    EXPECT_TRUE(sawNameDialog);
+    EXPECT_EQ(devices->deviceA(), QStringLiteral("pixel3"));
+    EXPECT_EQ(devices->deviceB(), QStringLiteral("kit-phone"));
+    EXPECT_GT(devices->pointCount(), 0);
+    const LatencyTable installed = LatencyTable::load(resolveLutPath("kit-phone", space.name));
+    EXPECT_NE(installed.provenance.at("validation").find("held-out 3 kit networks"), std::string::npos);
+    std::filesystem::remove(userLutDir() + "/kit-phone-fbnet-cifar.json");
 }

@@ -1,12 +1,13 @@
 #pragma once
 // The Devices tab's measurement-kit actions: create a kit to time on a phone, import its timings.
+// Their file dialogs are filedialogs.h's: they never open the run store's files.
 
 #include <QString>
 #include <QStringList>
 
 class QWidget;
 
-namespace fbnet {
+namespace fbnet::studio {
 
 /** Asks for the size and a folder, writes a kit of `space` stratified by `prior` (a table name, may be empty); error text or empty. */
 QString createMeasurementKit(QWidget *parent, const QString &space, const QString &prior);
@@ -17,4 +18,4 @@ QString createMeasurementKit(QWidget *parent, const QString &space, const QStrin
  */
 QString importKitTimings(QWidget *parent, const QString &space, const QStringList &priors, QString *error);
 
-} // namespace fbnet
+} // namespace fbnet::studio

@@ -1,16 +1,17 @@
 #include "devicekit.h"
 
 #include <QApplication>
-#include <QFileDialog>
 #include <QInputDialog>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QRegularExpression>
 
+#include "filedialogs.h"
 #include "fbnet/lutkit.h"
 #include "fbnet/resources.h"
 
-namespace fbnet {
+namespace fbnet::studio {
 
 QString createMeasurementKit(QWidget *parent, const QString &space, const QString &prior)
 {
@@ -21,7 +22,7 @@ QString createMeasurementKit(QWidget *parent, const QString &space, const QStrin
                                            40, 4, 2000, 1, &ok);
     if (!ok)
         return {};
-    const QString dir = QFileDialog::getExistingDirectory(parent, QObject::tr("Folder for the kit"));
+    const QString dir = getExistingDirectory(parent, QObject::tr("Folder for the kit"), QString());
     if (dir.isEmpty())
         return {};
     try {
@@ -53,7 +54,7 @@ QString createMeasurementKit(QWidget *parent, const QString &space, const QStrin
 
 QString importKitTimings(QWidget *parent, const QString &space, const QStringList &priors, QString *error)
 {
-    const QString csv = QFileDialog::getOpenFileName(parent, QObject::tr("Kit timings (timings.csv)"), QString(), QObject::tr("CSV (*.csv)"));
+    const QString csv = getOpenFileName(parent, QObject::tr("Kit timings (timings.csv)"), QObject::tr("CSV (*.csv)"));
     if (csv.isEmpty())
         return {};
     bool ok = false;
@@ -80,4 +81,4 @@ QString importKitTimings(QWidget *parent, const QString &space, const QStringLis
     }
 }
 
-} // namespace fbnet
+} // namespace fbnet::studio
