@@ -359,6 +359,20 @@ TEST(RunStore, RecorderWritesEachEpochWithItsSteps)
     EXPECT_EQ(store.run(id).error, "boom");
 }
 
+TEST(MobileVision, FbnetV2NetworksAreRefusedInsteadOfWrittenAsAnotherNetwork)
+{
+    // Their SE, h-swish and ir_pool head would need ops the arch_def writer does not emit.
+    const Architecture a = loadArchitecture(resolveArchitecturePath("fbnetv2-f1"));
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(a.space));
+    try {
+        toMobileVisionArchDef(space, a);
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("FBNetV2 networks"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--format onnx"), std::string::npos) << e.what();
+    }
+}
+
 TEST(MobileVision, EveryPublishedArchitectureRoundTrips)
 {
     const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-imagenet"));

@@ -17,6 +17,7 @@ namespace fbnet {
  * - group-2 blocks are `ir_kK_g2` with `"pwl_groups": 2` (as mobile-vision's fbnet_a);
  * - the double-depthwise `k33_e6` is mobile-vision's `ir_k3_sep`;
  * - mobile-vision's classifier is outside the arch_def; "num_classes" is recorded beside it.
+ * FBNetV2 networks (SE, h-swish, ir_pool head) are refused with fbnet::Error: not supported yet.
  */
 std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &arch, int indent = 2);
 

@@ -41,6 +41,16 @@ std::string pathOf(std::size_t stage, std::size_t entry, int field = -1)
 std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &arch, int indent)
 {
     const NetworkPlan plan = resolve(space, arch);
+    // FBNetV2's ops (SE, h-swish, the ir_pool head, h-swish stem) have mobile-vision names, but
+    // their width rounding is not checked against mobile-vision's builder yet: refuse rather than
+    // write an arch_def that builds another network.
+    bool v2 = plan.stemHswish || plan.headType != "conv";
+    for (const auto &b : plan.chosen)
+        v2 = v2 || b.se || b.hswish;
+    if (v2)
+        throw Error::at("mobile-vision export", space.name,
+                        "FBNetV2 networks (squeeze-excite, h-swish, the ir_pool head) are not exported as an arch_def yet; "
+                        "use --format json or --format onnx");
     json blocks = json::array();
     blocks.push_back(json::array({json::array({"conv_k" + std::to_string(plan.stemKernel), plan.stemChannels, plan.stemStride, 1})}));
     int stage = -1;
