@@ -268,7 +268,17 @@ std::vector<double> fitScale(const LatencyTable &prior, const std::vector<double
         x.push_back({predicted[i], 1.0});
         y.push_back(rows[i].latencyMs);
     }
-    const auto w = leastSquares(x, y, 1e-9);
+    auto w = leastSquares(x, y, 1e-9);
+    if (w[1] < 0) {
+        // A table cannot hold a negative fixed part (combine() would clamp it to 0 and keep the
+        // slope fitted for the offset): the best fit without one is the slope through the origin.
+        double xy = 0, xx = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            xy += x[i][0] * y[i];
+            xx += x[i][0] * x[i][0];
+        }
+        w = {xx > 0 ? xy / xx : 0.0, 0.0};
+    }
     if (w[0] <= 0)
         throw Error("latency fit: prior " + prior.device + " is not positively related to the measurements");
     return w;
@@ -282,6 +292,18 @@ LatencyTable combine(const std::vector<const LatencyTable *> &tables, const std:
         t.fixedMs += w[j] * tables[j]->fixedMs;
         for (const auto &[sig, e] : tables[j]->entries)
             t.entries[sig].ms += w[j] * e.ms;
+    }
+    // predict() takes a table's fixed part from its stem and head entries when it has them (tables
+    // measured by lut build, the modeled S8 / iPhone X) and from fixed_ms otherwise. So that each
+    // prediction of the combination is bias + sum of w_j * prediction_j, a head entry also carries
+    // the bias and the fixed part of every table that lacks that entry.
+    for (auto &[sig, e] : t.entries) {
+        if (sig.rfind("Head_", 0) != 0)
+            continue;
+        e.ms += bias;
+        for (std::size_t j = 0; j < tables.size(); ++j)
+            if (!tables[j]->entries.count(sig))
+                e.ms += w[j] * tables[j]->fixedMs;
     }
     // A negative bias or weight must not produce a table that cannot be loaded.
     t.fixedMs = std::max(0.0, t.fixedMs);
@@ -314,6 +336,7 @@ LatencyTable combinePriors(const SearchSpace &space, const std::vector<LatencyTa
     for (const auto *pt : pts)
         preds.push_back(predictAll(space, *pt, rows));
     std::vector<bool> active(pts.size(), true);
+    bool intercept = true;  // dropped when it comes out negative: a table's fixed part cannot be
     while (true) {
         std::vector<std::vector<double>> x;
         std::vector<double> y;
@@ -322,11 +345,18 @@ LatencyTable combinePriors(const SearchSpace &space, const std::vector<LatencyTa
             for (std::size_t j = 0; j < preds.size(); ++j)
                 if (active[j])
                     row.push_back(preds[j][i]);
-            row.push_back(1.0);
+            if (intercept)
+                row.push_back(1.0);
             x.push_back(row);
             y.push_back(rows[i].latencyMs);
         }
-        const auto w = leastSquares(x, y, 1e-6);
+        auto w = leastSquares(x, y, 1e-6);
+        if (intercept && w.back() < 0) {
+            intercept = false;
+            continue;
+        }
+        if (!intercept)
+            w.push_back(0.0);
         std::vector<double> full(pts.size(), 0.0);
         std::size_t at = 0, worst = pts.size();
         double worstW = 0;
@@ -443,7 +473,7 @@ CrossValidation crossValidate(const SearchSpace &space, const std::vector<Measur
     return cv;
 }
 
-/** The highest CV rho (MAPE breaks ties); a residual model only for the best plain rescaling. */
+/** The highest CV rho (within kRhoTie, the lower MAPE); a residual model only for the best plain rescaling. */
 std::size_t chooseModel(const std::vector<NamedModel> &models, const CrossValidation &cv)
 {
     // Letting every prior's residual model compete overfits the selection on a few rows.
@@ -459,12 +489,18 @@ std::size_t chooseModel(const std::vector<NamedModel> &models, const CrossValida
         const auto &n = models[mi].first;
         return n.find(" + per-op residual") == std::string::npos || n.rfind(bestScaled + " + ", 0) == 0;
     };
-    std::size_t best = 0;
-    for (std::size_t mi = 1; mi < models.size(); ++mi)
-        if (eligible(mi) && (!eligible(best) || cv.rho[mi] > cv.rho[best] + 1e-9
-                             || (std::abs(cv.rho[mi] - cv.rho[best]) <= 1e-9 && cv.mape[mi] < cv.mape[best])))
+    // Cross-validated rho on a few dozen rows is only good to a few hundredths: closer than
+    // kRhoTie counts as a tie, which the lower CV MAPE breaks.
+    constexpr double kRhoTie = 0.01;
+    double topRho = -2;
+    for (std::size_t mi = 0; mi < models.size(); ++mi)
+        if (eligible(mi))
+            topRho = std::max(topRho, cv.rho[mi]);
+    std::size_t best = models.size();
+    for (std::size_t mi = 0; mi < models.size(); ++mi)
+        if (eligible(mi) && cv.rho[mi] >= topRho - kRhoTie && (best == models.size() || cv.mape[mi] < cv.mape[best]))
             best = mi;
-    return best;
+    return best == models.size() ? 0 : best;
 }
 
 } // namespace

@@ -318,3 +318,26 @@ TEST(LatencyFit, A50FitBeatsPlainLeastSquaresOnHeldOutRows)
     EXPECT_LT(q1.mape, 0.9 * q2.mape) << q1.mape << " vs " << q2.mape;
     EXPECT_GE(q1.spearman, q2.spearman);
 }
+
+TEST(LatencyFit, APriorWithStemAndHeadEntriesKeepsTheFittedOffset)
+{
+    // The S8 table keeps its fixed part as stem and head entries (as tables from lut build do):
+    // measurements 1.5 x S8 + 3 ms must come back as exactly that, offset included.
+    const SearchSpace s = SearchSpace::load(resolveSpacePath("fbnet-imagenet"));
+    const LatencyTable s8 = LatencyTable::load(resolveLutPath("s8", s.name));
+    std::mt19937_64 rng(5);
+    std::vector<Measurement> rows, test;
+    for (int i = 0; i < 40; ++i) {
+        Measurement m;
+        m.architecture.space = s.name;
+        for (const auto &l : s.layers())
+            m.architecture.blocks.push_back(l.candidates[std::uniform_int_distribution<std::size_t>(0, l.candidates.size() - 1)(rng)]);
+        m.latencyMs = 1.5 * s8.predict(s, m.architecture) + 3.0;
+        (i < 30 ? rows : test).push_back(m);
+    }
+    FitOptions o;
+    o.device = "phone";
+    const LatencyTable t = fitWithPriors(s, rows, {s8}, o);
+    for (const auto &m : test)
+        EXPECT_NEAR(t.predict(s, m.architecture), m.latencyMs, 0.01 * m.latencyMs) << m.architecture.blocksString();
+}
