@@ -81,7 +81,7 @@ int lutFit(const FitOptionsCli &o)
     fo.relative = !o.absolute;
     std::vector<LatencyTable> priors;
     for (const auto &p : o.priors)
-        priors.push_back(LatencyTable::load(resolveLutPath(p, space.name)));
+        priors.push_back(loadTableWithProgress(p, space));  // "local": this CPU, measured on first use
     LatencyTable t = priors.empty() ? fitLatencyTable(space, rows, fo) : fitWithPriors(space, rows, priors, fo);
     if (priors.empty())
         t.provenanceKind = o.kind;
