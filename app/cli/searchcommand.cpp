@@ -211,10 +211,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     SearchConfig &c = o->config;
     SearchInvocation &inv = o->inv;
     inv.lut.clear();
-    // Defaults sized for ~10 minutes on 2 cores (README, "Why these defaults").
-    c.epochs = 6;
-    c.warmupEpochs = 2;
-    c.batchSize = 32;
+    // The defaults are SearchConfig's and SearchInvocation's own, shared with the studio's dialog.
     auto *cmd = app.add_subcommand("search", "Run an FBNet search (defaults: Fashion-MNIST, fbnet-cifar, Pixel 3 LUT, soft masks)");
     cmd->add_option("--space", inv.space, "Search space name or JSON file")->capture_default_str();
     cmd->add_option("--dataset", inv.dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();

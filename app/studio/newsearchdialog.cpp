@@ -65,12 +65,15 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_mode = new QComboBox(this);
     m_mode->addItem(tr("soft — weighted sum of all blocks (the paper)"), QStringLiteral("soft"));
     m_mode->addItem(tr("hard — one sampled block per layer, ~8× faster per step"), QStringLiteral("hard"));
-    m_epochs = spin(1, 1000, 6, this);
-    m_warmup = spin(0, 999, 2, this);
-    m_batch = spin(2, 4096, 32, this);
-    m_subset = spin(0, 60000, 2500, this);
+    // One source of defaults: the same SearchConfig / SearchInvocation the CLI starts from.
+    const SearchConfig defaults;
+    const SearchInvocation invocationDefaults;
+    m_epochs = spin(1, 1000, defaults.epochs, this);
+    m_warmup = spin(0, 999, defaults.warmupEpochs, this);
+    m_batch = spin(2, 4096, defaults.batchSize, this);
+    m_subset = spin(0, 60000, int(invocationDefaults.subset), this);
     m_subset->setSpecialValueText(tr("all"));
-    m_seed = spin(0, 1 << 30, 1, this);
+    m_seed = spin(0, 1 << 30, int(defaults.seed), this);
     m_device = new QComboBox(this);
     m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
     m_device->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
@@ -82,10 +85,10 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     }
     m_threads = spin(0, 256, 0, this);
     m_threads->setSpecialValueText(tr("all cores"));
-    m_alpha = dspin(0, 100, 0.2, 3, this);
-    m_beta = dspin(0, 10, 0.6, 3, this);
-    m_tau = dspin(0.01, 100, 5.0, 2, this);
-    m_decay = dspin(0.5, 1.0, 0.956, 3, this);
+    m_alpha = dspin(0, 100, defaults.alpha, 3, this);
+    m_beta = dspin(0, 10, defaults.beta, 3, this);
+    m_tau = dspin(0.01, 100, defaults.tau0, 2, this);
+    m_decay = dspin(0.5, 1.0, defaults.tauDecay, 3, this);
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #c0392b"));
     m_error->setWordWrap(true);

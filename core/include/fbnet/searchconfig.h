@@ -24,12 +24,17 @@ std::string toString(LossForm f);
 MaskMode maskModeFromString(const std::string &s);
 LossForm lossFormFromString(const std::string &s);
 
-/** Everything that defines a search besides the space, the data and the latency table. */
+/**
+ * Everything that defines a search besides the space, the data and the latency table.
+ * The initialisers are the one source of the defaults: the CLI's flags, the studio's New Search
+ * dialog and the README all show these (sized for ~6.5 minutes on 2 cores with the invocation's
+ * 2,500-image subset; README, "Why these defaults").
+ */
 struct SearchConfig
 {
-    int epochs = 10;
+    int epochs = 6;
     int warmupEpochs = 2;            ///< weights only, theta frozen
-    int batchSize = 64;
+    int batchSize = 32;
     double weightSplit = 0.8;        ///< share of the training set for weights; the rest trains theta
     // weights: SGD + momentum, cosine over the epochs
     double lrWeights = 0.1;
