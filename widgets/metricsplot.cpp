@@ -1,93 +1,229 @@
 #include "metricsplot.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "plotexport.h"
 
 namespace fbnet {
 
+namespace {
+const QColor kColours[3] = {QColor(31, 119, 180), QColor(44, 160, 44), QColor(214, 39, 40)};
+
+QColor faint(QColor c)
+{
+    c.setAlpha(70);
+    return c;
+}
+} // namespace
+
 MetricsPlot::MetricsPlot(QWidget *parent)
-    : QWidget(parent), m_plot(new QCustomPlot(this))
+    : QWidget(parent), m_plot(new QCustomPlot(this)), m_title(nullptr), m_smoothBox(new QComboBox(this))
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_plot);
-    m_plot->plotLayout()->insertRow(0);
-    m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, tr("Training curves"), QFont(font().family(), 10, QFont::Bold)));
-    m_loss = m_plot->addGraph();
-    m_loss->setName(tr("loss"));
-    m_loss->setPen(QPen(QColor(31, 119, 180), 1.5));
-    m_accuracy = m_plot->addGraph();
-    m_accuracy->setName(tr("batch accuracy"));
-    m_accuracy->setPen(QPen(QColor(44, 160, 44), 1.5));
-    m_latency = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
-    m_latency->setName(tr("expected latency (ms)"));
-    m_latency->setPen(QPen(QColor(214, 39, 40), 1.5));
-    m_plot->xAxis->setLabel(tr("elapsed (s)"));
-    m_plot->yAxis->setLabel(tr("loss / accuracy"));
-    m_plot->yAxis2->setVisible(true);
-    m_plot->yAxis2->setLabel(tr("ms"));
-    // Legend in its own row under the plot, so it never hides a curve.
-    m_plot->legend->setVisible(true);
-    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    auto *legendRow = new QCPLayoutGrid;
-    m_plot->plotLayout()->addElement(2, 0, legendRow);
-    legendRow->setMargins(QMargins(5, 0, 5, 5));
-    legendRow->addElement(0, 0, m_plot->legend);
-    m_plot->plotLayout()->setRowStretchFactor(2, 0.001);
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Smoothing:"), this));
+    m_smoothBox->addItem(tr("off"), 0.0);
+    m_smoothBox->addItem(QStringLiteral("0.6"), 0.6);
+    m_smoothBox->addItem(QStringLiteral("0.9"), 0.9);
+    m_smoothBox->addItem(QStringLiteral("0.97"), 0.97);
+    m_smoothBox->setToolTip(tr("Exponential moving average of the steps (bias-corrected); the raw curve stays faint behind it"));
+    top->addWidget(m_smoothBox);
+    top->addStretch(1);
+    layout->addLayout(top);
+    layout->addWidget(m_plot, 1);
+    connect(m_smoothBox, &QComboBox::currentIndexChanged, this, [this](int i) { setSmoothing(m_smoothBox->itemData(i).toDouble()); });
+
+    m_plot->plotLayout()->clear();
+    m_title = new QCPTextElement(m_plot, tr("Search curves"), QFont(font().family(), 10, QFont::Bold));
+    m_plot->plotLayout()->addElement(0, 0, m_title);
+    const QString labels[3] = {tr("loss"), tr("batch acc. (%)"), tr("E[latency] (ms)")};
+    auto *margins = new QCPMarginGroup(m_plot);
+    for (int i = 0; i < 3; ++i) {
+        auto *rect = new QCPAxisRect(m_plot);
+        m_plot->plotLayout()->addElement(i + 1, 0, rect);
+        rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+        rect->axis(QCPAxis::atLeft)->setLabel(labels[i]);
+        rect->axis(QCPAxis::atBottom)->setTickLabels(i == 2);
+        if (i == 2)
+            rect->axis(QCPAxis::atBottom)->setLabel(tr("step"));
+        m_rects[i] = rect;
+        m_raw[i] = m_plot->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        m_smooth[i] = m_plot->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        m_raw[i]->setPen(QPen(kColours[i], 1.2));
+        m_smooth[i]->setPen(QPen(kColours[i], 1.8));
+        m_smooth[i]->setVisible(false);
+        if (i > 0)
+            connect(m_rects[0]->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::rangeChanged),
+                    rect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::setRange));
+    }
+    m_rects[1]->axis(QCPAxis::atLeft)->setRange(0, 100);
     applyPlotPalette(m_plot, palette());
 }
 
-void MetricsPlot::addPoint(double step, double loss, double accuracy, double latencyMs)
+void MetricsPlot::addBoundary(double x, int epoch)
 {
-    m_loss->addData(step, loss);
-    m_accuracy->addData(step, accuracy);
-    m_latency->addData(step, latencyMs);
-    m_loss->rescaleAxes();
-    m_accuracy->rescaleAxes(true);
-    m_latency->rescaleAxes();
+    m_boundaries.push_back(x);
+    for (int i = 0; i < 3; ++i) {
+        auto *line = new QCPItemStraightLine(m_plot);
+        line->setClipAxisRect(m_rects[i]);
+        line->point1->setAxes(m_rects[i]->axis(QCPAxis::atBottom), m_rects[i]->axis(QCPAxis::atLeft));
+        line->point2->setAxes(m_rects[i]->axis(QCPAxis::atBottom), m_rects[i]->axis(QCPAxis::atLeft));
+        line->point1->setAxisRect(m_rects[i]);
+        line->point2->setAxisRect(m_rects[i]);
+        line->point1->setCoords(x - 0.5, 0);
+        line->point2->setCoords(x - 0.5, 1);
+        line->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
+    }
+    auto *label = new QCPItemText(m_plot);
+    label->setClipAxisRect(m_rects[0]);
+    label->position->setAxisRect(m_rects[0]);
+    label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    label->position->setAxes(m_rects[0]->axis(QCPAxis::atBottom), m_rects[0]->axis(QCPAxis::atLeft));
+    label->position->setCoords(x - 0.5, 0.0);
+    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setText(tr(" e%1").arg(epoch + 1));
+    label->setColor(palette().color(QPalette::WindowText));
+}
+
+void MetricsPlot::addPoint(double step, int epoch, double loss, double accuracy, double latencyMs)
+{
+    if (m_lastEpoch >= 0 && epoch != m_lastEpoch)
+        addBoundary(step, epoch);
+    m_lastEpoch = epoch;
+    const double values[3] = {loss, accuracy * 100, latencyMs};
+    const int n = m_raw[0]->dataCount() + 1;
+    for (int i = 0; i < 3; ++i) {
+        m_raw[i]->addData(step, values[i]);
+        if (m_smoothing > 0) {
+            m_ema[i] = m_smoothing * m_ema[i] + (1 - m_smoothing) * values[i];
+            m_smooth[i]->addData(step, m_ema[i] / (1 - std::pow(m_smoothing, n)));
+        }
+    }
+    rescale();
+}
+
+void MetricsPlot::setSeries(const QVector<double> &keys, const QVector<int> &epochs, const QVector<double> &loss,
+                            const QVector<double> &accuracy, const QVector<double> &latencyMs)
+{
+    clear();
+    QVector<double> percent(accuracy);
+    for (double &a : percent)
+        a *= 100;
+    m_raw[0]->setData(keys, loss, true);
+    m_raw[1]->setData(keys, percent, true);
+    m_raw[2]->setData(keys, latencyMs, true);
+    for (int i = 0; i < keys.size() && i < epochs.size(); ++i) {
+        if (m_lastEpoch >= 0 && epochs[i] != m_lastEpoch)
+            addBoundary(keys[i], epochs[i]);
+        m_lastEpoch = epochs[i];
+    }
+    rebuildDerived();
+}
+
+void MetricsPlot::rebuildDerived()
+{
+    for (int i = 0; i < 3; ++i) {
+        m_smooth[i]->data()->clear();
+        m_smooth[i]->setVisible(m_smoothing > 0);
+        m_raw[i]->setPen(QPen(m_smoothing > 0 ? faint(kColours[i]) : kColours[i], 1.2));
+        m_ema[i] = 0;
+        if (m_smoothing <= 0)
+            continue;
+        QVector<double> keys, values;
+        keys.reserve(m_raw[i]->dataCount());
+        values.reserve(m_raw[i]->dataCount());
+        double correction = 1;
+        for (auto it = m_raw[i]->data()->constBegin(); it != m_raw[i]->data()->constEnd(); ++it) {
+            m_ema[i] = m_smoothing * m_ema[i] + (1 - m_smoothing) * it->value;
+            correction *= m_smoothing;
+            keys.push_back(it->key);
+            values.push_back(m_ema[i] / (1 - correction));
+        }
+        m_smooth[i]->setData(keys, values, true);
+    }
+    rescale();
+}
+
+void MetricsPlot::rescale()
+{
+    bool found = false;
+    const QCPRange keys = m_raw[0]->data()->keyRange(found);
+    if (found)
+        m_rects[0]->axis(QCPAxis::atBottom)->setRange(keys.lower - 0.5, keys.upper + 0.5);
+    // Loss from 0: its size is what matters, and the multiplicative and additive forms are positive.
+    const QCPRange loss = m_raw[0]->data()->valueRange(found);
+    if (found)
+        m_rects[0]->axis(QCPAxis::atLeft)->setRange(std::min(0.0, loss.lower), loss.upper > 0 ? loss.upper * 1.05 : 1.0);
+    m_rects[1]->axis(QCPAxis::atLeft)->setRange(0, 100);
+    const QCPRange lat = m_raw[2]->data()->valueRange(found);
+    if (found) {
+        const double centre = (lat.lower + lat.upper) / 2, need = std::max(0.1 * std::abs(centre), 1e-3);
+        const double half = std::max(lat.size() * 0.55, need / 2);
+        m_rects[2]->axis(QCPAxis::atLeft)->setRange(centre - half, centre + half);
+    }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void MetricsPlot::setSeries(const QVector<double> &keys, const QVector<double> &loss, const QVector<double> &accuracy,
-                            const QVector<double> &latencyMs)
+void MetricsPlot::setSmoothing(double weight)
 {
-    m_loss->setData(keys, loss, true);
-    m_accuracy->setData(keys, accuracy, true);
-    m_latency->setData(keys, latencyMs, true);
-    m_loss->rescaleAxes();
-    m_accuracy->rescaleAxes(true);
-    m_latency->rescaleAxes();
+    m_smoothing = std::clamp(weight, 0.0, 0.999);
+    const int index = m_smoothBox->findData(m_smoothing);
+    if (index >= 0 && index != m_smoothBox->currentIndex()) {
+        const QSignalBlocker block(m_smoothBox);
+        m_smoothBox->setCurrentIndex(index);
+    }
+    rebuildDerived();
+}
+
+std::pair<double, double> MetricsPlot::valueRange(int panel) const
+{
+    const QCPRange r = m_rects[std::clamp(panel, 0, 2)]->axis(QCPAxis::atLeft)->range();
+    return {r.lower, r.upper};
+}
+
+double MetricsPlot::drawnValue(int panel, int i) const
+{
+    const QCPGraph *g = m_smoothing > 0 ? m_smooth[std::clamp(panel, 0, 2)] : m_raw[std::clamp(panel, 0, 2)];
+    return i >= 0 && i < g->dataCount() ? g->data()->at(i)->value : std::nan("");
+}
+
+void MetricsPlot::setContext(const QString &context)
+{
+    m_title->setText(context.isEmpty() ? tr("Search curves") : tr("Search curves\n%1").arg(context));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void MetricsPlot::clear()
 {
-    for (auto *g : {m_loss, m_accuracy, m_latency})
-        g->data()->clear();
+    for (int i = 0; i < 3; ++i) {
+        m_raw[i]->data()->clear();
+        m_smooth[i]->data()->clear();
+        m_ema[i] = 0;
+    }
+    m_plot->clearItems();
+    m_boundaries.clear();
+    m_lastEpoch = -1;
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 int MetricsPlot::pointCount() const
 {
-    return m_loss->dataCount();
+    return m_raw[0]->dataCount();
 }
 
 bool MetricsPlot::save(const QString &path) const
 {
     return savePlot(m_plot, path);
-}
-
-} // namespace fbnet
-
-namespace fbnet {
-
-void MetricsPlot::setXLabel(const QString &label)
-{
-    m_plot->xAxis->setLabel(label);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void MetricsPlot::changeEvent(QEvent *event)

@@ -32,19 +32,22 @@ void applyPlotPalette(QCustomPlot *plot, const QPalette &pal)
 {
     const QColor text = pal.color(QPalette::WindowText), base = pal.color(QPalette::Base), mid = pal.color(QPalette::Mid);
     plot->setBackground(base);
-    for (auto *ax : plot->axisRect()->axes()) {
-        ax->setBasePen(QPen(text));
-        ax->setTickPen(QPen(text));
-        ax->setSubTickPen(QPen(text));
-        ax->setTickLabelColor(text);
-        ax->setLabelColor(text);
-        QColor g = mid;
-        g.setAlpha(110);
-        ax->grid()->setPen(QPen(g, 1, Qt::DotLine));
+    for (auto *rect : plot->axisRects())
+        for (auto *ax : rect->axes()) {
+            ax->setBasePen(QPen(text));
+            ax->setTickPen(QPen(text));
+            ax->setSubTickPen(QPen(text));
+            ax->setTickLabelColor(text);
+            ax->setLabelColor(text);
+            QColor g = mid;
+            g.setAlpha(110);
+            ax->grid()->setPen(QPen(g, 1, Qt::DotLine));
+        }
+    if (plot->legend) {  // a plot that rebuilt its layout may have none
+        plot->legend->setBrush(base);
+        plot->legend->setTextColor(text);
+        plot->legend->setBorderPen(QPen(mid));
     }
-    plot->legend->setBrush(base);
-    plot->legend->setTextColor(text);
-    plot->legend->setBorderPen(QPen(mid));
     for (int i = 0; i < plot->plotLayout()->elementCount(); ++i)
         if (auto *t = qobject_cast<QCPTextElement *>(plot->plotLayout()->elementAt(i)))
             t->setTextColor(text);

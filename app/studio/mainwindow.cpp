@@ -191,6 +191,8 @@ void MainWindow::connectSearch()
     });
     connect(m_controller, &SearchController::runStored, this, [this](qint64 id, const QString &name, const QString &path) {
         m_searchRunId = id;  // opened in the other views when the search ends: no reads while it runs
+        m_searchPage->setContext(QStringLiteral("%1 · %2 · %3")
+                                     .arg(name, QString::fromStdString(m_request.invocation.lut), QString::fromStdString(m_request.invocation.dataset)));
         m_searchPage->appendLine(tr("Run '%1' (id %2) is recorded in %3; a stopped run resumes from the Runs tab.").arg(name).arg(id).arg(path));
         refreshRuns();
     });
@@ -370,7 +372,9 @@ void MainWindow::startSearch(const SearchRequest &request)
 {
     m_request = request;
     m_epochs = request.config.epochs;
-    m_searchPage->beginSearch();
+    const QString name = request.name.empty() ? tr("new search") : QString::fromStdString(request.name);
+    m_searchPage->beginSearch(QStringLiteral("%1 · %2 · %3")
+                                  .arg(name, QString::fromStdString(request.invocation.lut), QString::fromStdString(request.invocation.dataset)));
     if (request.runsPath.empty())
         m_request.runsPath = storePath().toStdString();
     setProgress(0, tr("Loading data and latency table…"));

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
         for (const auto &s : run->steps) {
             if (++k > n)
                 break;
-            plot.addPoint(k, s.loss, s.accuracy, s.expectedLatencyMs);
+            plot.addPoint(k, s.epoch, s.loss, s.accuracy, s.expectedLatencyMs);
         }
         std::printf("before (GUI thread): store reads of the %d-step run %.0f ms + addPoint for the first %d steps %.0f ms\n", steps, readMs, n,
                     double(clock.nsecsElapsed()) / 1e6 - readMs);

@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <thread>
 
@@ -62,12 +63,80 @@ TEST(ThetaHeatmap, MapsLayersAndCandidatesAndReplaysEpochs)
     EXPECT_DOUBLE_EQ(h.shownValue(0, 2), 0.8);  // follows the newest epoch
 }
 
-TEST(MetricsPlot, AccumulatesPoints)
+TEST(ThetaHeatmap, ShowsDeparturesFromUniformMarksEachArgmaxAndSaysWhenThereIsNoData)
+{
+    // Nine candidates, as after a real 3-epoch search: 0.09 against 0.16 must not look alike.
+    ThetaHeatmap h;
+    QStringList names;
+    for (int i = 0; i < 9; ++i)
+        names << QStringLiteral("b%1").arg(i);
+    h.setCandidates(names, 2);
+    EXPECT_TRUE(h.showsNoData());
+    EXPECT_TRUE(std::isnan(h.colourValue(0, 0)));  // not "probability 0"
+    EXPECT_TRUE(h.cellText(0, 0).isEmpty());
+    std::vector<double> flat(9, 0.0925), peaked(9, 0.09);
+    flat[4] = 0.26;
+    peaked[7] = 0.28;
+    h.addEpoch({flat, peaked});
+    EXPECT_FALSE(h.showsNoData());
+    EXPECT_EQ(h.scale(), ThetaHeatmap::Scale::RelativeToUniform);  // the default
+    // log2(p*K): below uniform is negative, above positive, uniform 0.
+    EXPECT_LT(h.colourValue(0, 0), -0.1);
+    EXPECT_GT(h.colourValue(0, 4), 1.0);
+    EXPECT_NEAR(h.colourValue(0, 4), std::log2(0.26 * 9), 1e-9);
+    EXPECT_EQ(h.markedArgmax(0), 4);
+    EXPECT_EQ(h.markedArgmax(1), 7);
+    const QString text = h.cellText(1, 2);
+    EXPECT_TRUE(text.contains(QStringLiteral("p = 0.090"))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QStringLiteral("b7"))) << text.toStdString();  // names the layer's argmax
+    h.setScale(ThetaHeatmap::Scale::PerLayer);
+    EXPECT_DOUBLE_EQ(h.colourValue(1, 7), 1.0);
+    EXPECT_NEAR(h.colourValue(1, 0), 0.09 / 0.28, 1e-12);
+    h.setScale(ThetaHeatmap::Scale::Probability);
+    EXPECT_DOUBLE_EQ(h.colourValue(0, 4), 0.26);
+    EXPECT_DOUBLE_EQ(h.shownValue(0, 4), 0.26);
+    h.clear();
+    EXPECT_TRUE(h.showsNoData());
+    EXPECT_EQ(h.markedArgmax(0), -1);
+}
+
+TEST(MetricsPlot, ThreePanelsOnOneStepAxisWithEpochLinesSmoothingAndAnHonestLatencyRange)
 {
     MetricsPlot m;
-    m.addPoint(1, 2.0, 0.1, 10);
-    m.addPoint(2, 1.5, 0.2, 9);
-    EXPECT_EQ(m.pointCount(), 2);
+    // Three epochs of 10 steps; the expected latency wobbles by 0.02 ms around 9 ms.
+    for (int i = 0; i < 30; ++i)
+        m.addPoint(i + 1, i / 10, 2.0 - 0.03 * i + ((i % 2) ? 0.3 : -0.3), 0.1 + 0.01 * i, 9.0 + ((i % 2) ? 0.01 : -0.01));
+    EXPECT_EQ(m.pointCount(), 30);
+    ASSERT_EQ(m.epochBoundaries().size(), 2);
+    EXPECT_DOUBLE_EQ(m.epochBoundaries()[0], 11);
+    EXPECT_DOUBLE_EQ(m.epochBoundaries()[1], 21);
+    const auto acc = m.valueRange(1);
+    EXPECT_DOUBLE_EQ(acc.first, 0);
+    EXPECT_DOUBLE_EQ(acc.second, 100);  // per cent, fixed
+    const auto lat = m.valueRange(2);
+    EXPECT_GE(lat.second - lat.first, 0.89);  // at least ±5% of 9 ms, not ±0.01
+    EXPECT_LE(lat.first, 8.99);
+    EXPECT_GE(lat.second, 9.01);
+    EXPECT_LE(m.valueRange(0).first, 0.0);  // loss from 0
+    // Smoothing: the drawn loss no longer zig-zags by ±0.3.
+    double rawJump = std::abs(m.drawnValue(0, 21) - m.drawnValue(0, 20));
+    m.setSmoothing(0.9);
+    double smoothJump = std::abs(m.drawnValue(0, 21) - m.drawnValue(0, 20));
+    EXPECT_GT(rawJump, 0.5);
+    EXPECT_LT(smoothJump, 0.2);
+    // A stored run through setSeries gets the same boundaries.
+    MetricsPlot stored;
+    QVector<double> keys, loss, accuracy, latency;
+    QVector<int> epochs;
+    for (int i = 0; i < 30; ++i) {
+        keys << i + 1;
+        epochs << i / 10;
+        loss << 1.0;
+        accuracy << 0.5;
+        latency << 9.0;
+    }
+    stored.setSeries(keys, epochs, loss, accuracy, latency);
+    EXPECT_EQ(stored.epochBoundaries(), m.epochBoundaries());
     QTemporaryDir dir;
     EXPECT_TRUE(m.save(dir.filePath(QStringLiteral("curves.png"))));
     EXPECT_TRUE(m.save(dir.filePath(QStringLiteral("curves.pdf"))));
@@ -75,6 +144,7 @@ TEST(MetricsPlot, AccumulatesPoints)
     EXPECT_FALSE(m.save(dir.filePath(QStringLiteral("curves.gif"))));
     m.clear();
     EXPECT_EQ(m.pointCount(), 0);
+    EXPECT_TRUE(m.epochBoundaries().isEmpty());
 }
 
 TEST(DevicesView, ShowsTheCrossDeviceMatrixOfThePaper)

@@ -9,6 +9,8 @@
 #include "searchcontroller.h"
 #include "thetaheatmap.h"
 
+#include <algorithm>
+
 namespace fbnet::studio {
 
 SearchPage::SearchPage(QWidget *parent)
@@ -40,22 +42,43 @@ void SearchPage::follow(SearchController *controller)
     connect(controller, &SearchController::finished, this, &SearchPage::searchEnded);
 }
 
+namespace {
+/** "run-3 · pixel3 · fashion-mnist": the second title line of the plots and their exports. */
+QString contextLine(const std::string &name, const std::string &device, const std::string &dataset)
+{
+    QStringList parts;
+    for (const auto *s : {&name, &device, &dataset})
+        if (!s->empty())
+            parts << QString::fromStdString(*s);
+    return parts.join(QStringLiteral(" · "));
+}
+} // namespace
+
+void SearchPage::setContext(const QString &context)
+{
+    m_heatmap->setContext(context);
+    m_metrics->setContext(context);
+}
+
 void SearchPage::showRun(const OpenRun &o)
 {
     const RunInfo &r = o.run;
-    m_metrics->setXLabel(tr("step"));
+    setContext(contextLine(r.name, r.lutDevice, r.dataset));
     QVector<double> keys, loss, acc, lat;
+    QVector<int> epochs;
     keys.reserve(qsizetype(o.steps.size()));
+    epochs.reserve(keys.capacity());
     loss.reserve(keys.capacity());
     acc.reserve(keys.capacity());
     lat.reserve(keys.capacity());
     for (const auto &s : o.steps) {
         keys.push_back(double(keys.size() + 1));
+        epochs.push_back(s.epoch);
         loss.push_back(s.loss);
         acc.push_back(s.accuracy);
         lat.push_back(s.expectedLatencyMs);
     }
-    m_metrics->setSeries(keys, loss, acc, lat);
+    m_metrics->setSeries(keys, epochs, loss, acc, lat);
     m_log->clear();
     if (r.kind == "search") {
         QStringList names;
@@ -68,9 +91,11 @@ void SearchPage::showRun(const OpenRun &o)
     appendLine(tr("Run '%1' (%2, %3), %4 epoch(s) recorded.")
                    .arg(QString::fromStdString(r.name), QString::fromStdString(r.kind), QString::fromStdString(r.status))
                    .arg(o.epochs.size()));
+    const bool untrained = std::none_of(o.epochs.begin(), o.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     for (const auto &a : o.own.architectures)
         if (a.role == "argmax")
-            appendLine(tr("Chosen architecture (argmax of softmax(θ)):\n%1\nMACs %2 M · params %3 M · %4 ms on %5")
+            appendLine(tr("%1 (argmax of softmax(θ)):\n%2\nMACs %3 M · params %4 M · %5 ms on %6")
+                           .arg(untrained ? untrainedLabel() : tr("Chosen architecture"))
                            .arg(QString::fromStdString(a.architecture.blocksString()))
                            .arg(a.macs / 1e6, 0, 'f', 2)
                            .arg(a.params / 1e6, 0, 'f', 2)
@@ -78,10 +103,16 @@ void SearchPage::showRun(const OpenRun &o)
                            .arg(QString::fromStdString(r.lutDevice)));
 }
 
-void SearchPage::beginSearch()
+QString SearchPage::untrainedLabel()
+{
+    return tr("UNTRAINED θ — no θ epoch ran (stopped during warm-up), so this is θ's initial tie-break, not a search result. "
+              "Architecture");
+}
+
+void SearchPage::beginSearch(const QString &context)
 {
     m_metrics->clear();
-    m_metrics->setXLabel(tr("elapsed (s)"));
+    setContext(context);
     m_log->clear();
 }
 
@@ -92,7 +123,8 @@ void SearchPage::searchStarted(const QStringList &candidates, int layers)
 
 void SearchPage::addStep(const StepStats &s)
 {
-    m_metrics->addPoint(s.elapsedSeconds, s.loss, s.accuracy, s.expectedLatencyMs);
+    // One x axis for live and stored runs: the global step, as a stored run numbers its steps.
+    m_metrics->addPoint(m_metrics->pointCount() + 1, s.epoch, s.loss, s.accuracy, s.expectedLatencyMs);
 }
 
 void SearchPage::addEpoch(const EpochStats &e)
@@ -101,6 +133,8 @@ void SearchPage::addEpoch(const EpochStats &e)
     QString line = tr("epoch %1: weights accuracy %2%").arg(e.epoch + 1).arg(e.weightsAccuracy * 100, 0, 'f', 1);
     if (e.thetaTrained)
         line += tr(", θ accuracy %1%").arg(e.thetaAccuracy * 100, 0, 'f', 1);
+    else
+        line += tr(" (warm-up: θ not trained)");
     line += tr(", E[latency] %1 ms, argmax %2 ms").arg(e.expectedLatencyMs, 0, 'f', 2).arg(e.argmaxLatencyMs, 0, 'f', 2);
     appendLine(line);
 }
@@ -110,9 +144,11 @@ void SearchPage::searchEnded(const SearchResult &r)
     if (r.samples.empty())
         return;
     const auto &best = r.samples.front();
-    appendLine(tr("\n%1 after %2 epoch(s). Chosen architecture (argmax of softmax(θ)):\n%3\nMACs %4 M · params %5 M · %6 ms on the target device")
+    const bool untrained = std::none_of(r.epochs.begin(), r.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
+    appendLine(tr("\n%1 after %2 epoch(s). %3 (argmax of softmax(θ)):\n%4\nMACs %5 M · params %6 M · %7 ms on the target device")
                    .arg(r.stopped ? tr("Stopped") : tr("Finished"))
                    .arg(r.epochsCompleted)
+                   .arg(untrained ? untrainedLabel() : tr("Chosen architecture"))
                    .arg(QString::fromStdString(best.architecture.blocksString()))
                    .arg(best.macs / 1e6, 0, 'f', 2)
                    .arg(best.params / 1e6, 0, 'f', 2)

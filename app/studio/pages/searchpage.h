@@ -31,8 +31,11 @@ public:
     void follow(SearchController *controller);
     /** A stored run: its curves by step, its epochs in the heatmap, its argmax in the log. */
     void showRun(const OpenRun &run);
-    /** A new search: empty views, time on the x axis. */
-    void beginSearch();
+    /** A new search: empty views; `context` names it in the plots' titles (name · device · data set). */
+    void beginSearch(const QString &context = {});
+    void setContext(const QString &context);
+    /** The words that head an architecture chosen by a θ that was never trained. */
+    static QString untrainedLabel();
     void searchStarted(const QStringList &candidates, int layers);
     void addStep(const StepStats &s);
     void addEpoch(const EpochStats &e);
