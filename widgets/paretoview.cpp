@@ -45,6 +45,26 @@ ParetoView::ParetoView(QWidget *parent) : QWidget(parent), m_plot(new QCustomPlo
     setItems({}, tr("latency (ms)"), tr("top-1 accuracy (%)"));
 }
 
+bool ParetoView::nearChance() const
+{
+    if (!(m_chance > 0) || m_items.empty())
+        return false;
+    for (const auto &it : m_items)
+        if (it.accuracy > m_chance + 0.05)
+            return false;
+    return true;
+}
+
+QString ParetoView::summaryText() const
+{
+    return m_summary->text();
+}
+
+QString ParetoView::baselineLegend() const
+{
+    return m_baselineLabel.isEmpty() ? tr("random search") : m_baselineLabel;
+}
+
 void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyLabel, const QString &accuracyLabel)
 {
     m_items = std::move(items);
@@ -61,7 +81,7 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
         QCPScatterStyle::ScatterShape shape;
     };
     const Style styles[] = {{QStringLiteral("search"), tr("DNAS (argmax and samples)"), QColor(31, 119, 180), QCPScatterStyle::ssDisc},
-                            {QStringLiteral("random"), tr("random search, same budget"), QColor(127, 127, 127), QCPScatterStyle::ssCross},
+                            {QStringLiteral("random"), baselineLegend(), QColor(127, 127, 127), QCPScatterStyle::ssCross},
                             {QStringLiteral("published"), tr("published FBNets"), QColor(214, 39, 40), QCPScatterStyle::ssDiamond}};
     for (const auto &s : styles) {
         auto *g = m_plot->addGraph();
@@ -106,14 +126,20 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
     }
     for (std::size_t i : m_front)
         fromSearch += m_items[i].origin == QLatin1String("search");
-    m_summary->setText(m_items.empty()
-                           ? tr("No evaluated architectures yet: train the run's architectures (fbnet pareto --run RUN), "
-                                "and a random baseline (fbnet random --budget-of RUN).")
-                           : tr("%1 DNAS and %2 random architectures; %3 of %4 front points come from the search.")
-                                 .arg(search)
-                                 .arg(random)
-                                 .arg(fromSearch)
-                                 .arg(m_front.size()));
+    QString summary = m_items.empty()
+        ? tr("No evaluated architectures yet: train the run's architectures (fbnet pareto --run RUN), "
+             "and a random baseline (fbnet random --budget-of RUN).")
+        : tr("%1 DNAS and %2 random architectures; %3 of %4 front points come from the search.")
+              .arg(search)
+              .arg(random)
+              .arg(fromSearch)
+              .arg(m_front.size());
+    if (nearChance())
+        summary = tr("<b>Every point is within 5 points of chance (%1%)</b>: these architectures were not trained enough to be "
+                     "told apart, so this front ranks noise. Train them longer or on more images.<br>")
+                      .arg(m_chance * 100, 0, 'f', 1)
+            + summary;
+    m_summary->setText(summary);
     applyPalette();
     m_plot->replot();
 }

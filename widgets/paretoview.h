@@ -44,6 +44,17 @@ public:
     bool save(const QString &path) const;
     /** The plot widget (for tests: mouse events go there). */
     QWidget *plotWidget() const;
+    /**
+     * Set before setItems: the accuracy of guessing (1 / classes; 0: unknown), so a view whose
+     * points all sit near it says that they cannot be told apart, and the random baseline's
+     * legend entry (empty: "random search"), which says how much of its budget it used.
+     */
+    void setChanceAccuracy(double chance) { m_chance = chance; }
+    void setBaselineLabel(const QString &label) { m_baselineLabel = label; }
+    /** All points within 5 points of chance (needs a chance accuracy). */
+    bool nearChance() const;
+    QString summaryText() const;
+    QString baselineLegend() const;
 
 Q_SIGNALS:
     void selected(qint64 architectureId, const QString &name);
@@ -58,6 +69,8 @@ private:
     QLabel *m_summary;
     std::vector<ParetoItem> m_items;
     std::vector<std::size_t> m_front;
+    double m_chance = 0;
+    QString m_baselineLabel;
 };
 
 } // namespace fbnet

@@ -4,6 +4,8 @@
 #include <QGuiApplication>
 #include <QPalette>
 
+#include "fbnet/archexport.h"
+
 namespace fbnet {
 
 std::vector<RunRow> loadRunRows(const RunStore &store)
@@ -12,6 +14,7 @@ std::vector<RunRow> loadRunRows(const RunStore &store)
     for (const auto &r : store.runs()) {
         RunRow row;
         row.run = r;
+        row.thetaUntrained = thetaEpochsOf(r) == 0;
         for (const auto &a : store.architectures(r.id)) {
             ++row.architectures;
             if (a.role == "argmax")
@@ -63,7 +66,11 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
         case Epochs: return r.kind == "search" ? QStringLiteral("%1/%2").arg(r.epochsCompleted).arg(r.epochsPlanned) : QString();
         case Space: return QString::fromStdString(r.space);
         case Device: return QString::fromStdString(r.lutDevice);
-        case ArgmaxMs: return row.argmaxMs >= 0 ? QString::number(row.argmaxMs, 'f', 3) : QString();
+        case ArgmaxMs:
+            if (row.argmaxMs < 0)
+                return QString();
+            // θ's tie-break, not a result: the number would read like one.
+            return row.thetaUntrained ? tr("untrained θ") : QString::number(row.argmaxMs, 'f', 3);
         case BestTop1: return row.bestTop1 >= 0 ? QString::number(row.bestTop1 * 100, 'f', 2) : QString();
         case Created: return QString::fromStdString(r.createdAt).replace(QLatin1Char('T'), QLatin1Char(' '));
         }
@@ -71,6 +78,9 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
         QString tip = QStringLiteral("%1 (id %2)\n%3").arg(QString::fromStdString(r.name)).arg(r.id).arg(QString::fromStdString(r.versions));
         if (!r.error.empty())
             tip += QStringLiteral("\n") + QString::fromStdString(r.error);
+        if (row.thetaUntrained && row.argmaxMs >= 0)
+            tip += QStringLiteral("\n") + QString::fromStdString(untrainedThetaWarning())
+                + tr(" (its latency would be %1 ms)").arg(row.argmaxMs, 0, 'f', 3);
         return tip;
     } else if (role == Qt::TextAlignmentRole) {
         if (index.column() == ArgmaxMs || index.column() == BestTop1 || index.column() == Epochs)

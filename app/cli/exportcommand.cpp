@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "fbnet/archexport.h"
 #include "fbnet/error.h"
 #include "fbnet/mobilevision.h"
 #include "fbnet/onnxexport.h"
@@ -27,85 +28,27 @@ struct ExportOptions
     bool noCheck = false;
 };
 
-/** What is exported: the architecture, its space (with the run's class count) and where it came from. */
-struct ExportSubject
-{
-    Architecture arch;
-    SearchSpace space;
-    nlohmann::json provenance;
-    std::vector<Evaluation> evaluations;
-    std::string describe;  ///< "architecture 3 'argmax' of run 'r1'" or "fbnet-a"
-};
+/** What is exported: a stored architecture (the core's ArchitectureExport), a name or a file. */
+using ExportSubject = ArchitectureExport;
 
 ExportSubject subjectOf(const ExportOptions &o)
 {
-    ExportSubject s;
     if (o.run.empty()) {
         if (o.arch.empty())
             throw Error::at("fbnet export", "", "give --run RUN [--arch ID] (a stored architecture) or --arch NAME|FILE|RUN:ID");
+        ExportSubject s;
         std::string spaceRef;
         s.arch = loadArchitectureArg(o.arch, o.space, o.runs, nullptr, &spaceRef);
         s.space = SearchSpace::load(resolveSpacePath(spaceRef));
-        s.provenance = {{"architecture", o.arch}, {"source", s.arch.source}};
+        s.provenanceJson = nlohmann::json{{"architecture", o.arch}, {"source", s.arch.source}}.dump();
         s.describe = s.arch.name.empty() ? o.arch : s.arch.name;
         return s;
     }
-    RunStore store(storePath(o.runs));
-    const RunInfo r = store.run(o.run);
-    const auto archs = store.architectures(r.id);
-    const StoredArchitecture *chosen = nullptr;
-    for (const auto &a : archs)
-        if (o.arch.empty() ? a.role == "argmax" : (o.arch == std::to_string(a.id) || o.arch == a.architecture.name))
-            chosen = &a;
-    if (!chosen && o.arch.empty() && !archs.empty())
-        chosen = &archs.front();
-    if (!chosen)
-        throw Error::at(store.path(), "run " + r.name, o.arch.empty() ? "has no architectures yet" : "has no architecture '" + o.arch + "'");
-    SpaceAndTable st = loadRunSpace(r, store.path());
-    s.arch = chosen->architecture;
-    s.space = std::move(st.space);
-    s.evaluations = store.evaluations(chosen->id);
-    s.provenance = {{"run", r.name}, {"run_id", r.id}, {"role", chosen->role}, {"store", store.path()}, {"versions", r.versions}};
-    s.describe = "architecture " + std::to_string(chosen->id) + " '" + s.arch.name + "' of run '" + r.name + "'";
+    const RunStore store(storePath(o.runs));
+    ExportSubject s = architectureExportOfRun(store, o.run, o.arch);
+    if (s.thetaEpochs == 0)
+        std::fprintf(stderr, "warning: %s: %s\n", s.describe.c_str(), untrainedThetaWarning().c_str());
     return s;
-}
-
-std::string jsonExport(const ExportSubject &s)
-{
-    const NetworkPlan plan = resolve(s.space, s.arch);
-    const ArchCost cost = computeCost(plan);
-    nlohmann::json j = nlohmann::json::parse(architectureToJsonText(s.arch));
-    j["input_size"] = plan.inputSize;
-    j["stem_channels"] = plan.stemChannels;
-    j["head_channels"] = plan.headChannels;
-    j["num_classes"] = plan.numClasses;
-    nlohmann::json layers = nlohmann::json::array();
-    for (std::size_t i = 0; i < plan.layers.size(); ++i)
-        layers.push_back({{"layer", i + 1}, {"block", plan.chosen[i].name}, {"cin", plan.layers[i].cin}, {"cout", plan.layers[i].cout},
-                          {"stride", plan.layers[i].stride}, {"input_size", plan.layers[i].inputSize}});
-    j["layers"] = layers;
-    nlohmann::json figures;
-    figures["macs"] = {{"value", cost.macs}, {"provenance", "analytic (conv + FC multiply-accumulates)"}};
-    figures["params"] = {{"value", cost.params}, {"provenance", "analytic (weights + folded-BN biases)"}};
-    nlohmann::json lat = nlohmann::json::object();
-    for (const auto &name : lutNames()) {
-        try {
-            const LatencyTable t = LatencyTable::load(resolveLutPath(name, s.space.name));
-            if (t.missing(s.space).empty())
-                lat[t.device] = {{"ms", t.predict(plan)}, {"provenance", "LUT " + t.sourcePath + " (" + t.provenanceKind + ")"}};
-        } catch (const Error &) {
-            // a table of another space
-        }
-    }
-    figures["latency"] = lat;
-    nlohmann::json acc = nlohmann::json::array();
-    for (const auto &e : s.evaluations)
-        acc.push_back({{"top1", e.top1}, {"provenance", "fbnet train on " + e.dataset + ", " + std::to_string(e.epochs) + " epochs, " + e.createdAt},
-                       {"weights", e.weightsPath}});
-    figures["accuracy"] = acc;
-    j["figures"] = figures;
-    j["provenance"] = s.provenance;
-    return j.dump(2) + "\n";
 }
 
 /** Runs the written file in OpenCV's dnn module and the network in libtorch on one random batch. */
@@ -149,7 +92,7 @@ int exportCommand(const ExportOptions &o)
         eo.batch = o.batch;
         eo.weightsPath = o.weights;
         eo.seed = o.seed;
-        eo.description = "FBNet Studio export of " + s.describe + " (space " + s.space.name + "): " + s.provenance.dump();
+        eo.description = "FBNet Studio export of " + s.describe + " (space " + s.space.name + "): " + s.provenanceJson;
         const OnnxExportSummary sum = exportOnnx(s.space, s.arch, eo, o.out);
         std::fprintf(stderr, "written %s (ONNX opset %d, %zu nodes, %s parameters, %s weights%s, input %s x %d x %d x %d, %d classes, %.1f MB)\n",
                      o.out.c_str(), sum.opset, sum.nodes, formatCount(double(sum.parameters)).c_str(), sum.trainedWeights ? "trained" : "random",
@@ -161,7 +104,7 @@ int exportCommand(const ExportOptions &o)
     }
     if (!o.weights.empty())
         throw Error::at("--weights", "", "weights are exported with --format onnx only");
-    const std::string text = o.format == "mobile-vision" ? toMobileVisionArchDef(s.space, s.arch) : jsonExport(s);
+    const std::string text = o.format == "mobile-vision" ? toMobileVisionArchDef(s.space, s.arch) : architectureExportJson(s);
     if (o.out.empty() || o.out == "-")
         std::fputs(text.c_str(), stdout);
     else {

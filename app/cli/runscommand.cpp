@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "fbnet/archexport.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/mobilevision.h"
@@ -105,6 +106,7 @@ struct RunsOptions
 void printRunsTable(const RunStore &store)
 {
     const auto runs = store.runs();
+    bool untrained = false;
     std::printf("%-4s %-20s %-7s %-11s %-7s %-14s %-10s %-22s %10s %8s\n", "id", "name", "kind", "status", "epochs", "space", "lut",
                 "created", "argmax ms", "time");
     for (const auto &r : runs) {
@@ -114,10 +116,15 @@ void printRunsTable(const RunStore &store)
                 argmaxMs = a.lutMs;
         char epochs[32];
         std::snprintf(epochs, sizeof epochs, "%d/%d", r.epochsCompleted, r.epochsPlanned);
+        // An argmax of a θ that never trained is θ's tie-break, not a result: say so in its column.
+        const std::string ms = std::isnan(argmaxMs) ? "-" : thetaEpochsOf(r) == 0 ? "untrained" : std::to_string(argmaxMs).substr(0, 6);
         std::printf("%-4lld %-20s %-7s %-11s %-7s %-14s %-10s %-22s %10s %8s\n", (long long)r.id, r.name.c_str(), r.kind.c_str(),
                     r.status.c_str(), r.kind == "search" ? epochs : "-", r.space.c_str(), r.lutDevice.c_str(), r.createdAt.c_str(),
-                    std::isnan(argmaxMs) ? "-" : (std::to_string(argmaxMs).substr(0, 6)).c_str(), formatDuration(r.seconds).c_str());
+                    ms.c_str(), formatDuration(r.seconds).c_str());
+        untrained = untrained || (!std::isnan(argmaxMs) && thetaEpochsOf(r) == 0);
     }
+    if (untrained)
+        std::printf("untrained: the search stopped during warm-up, before θ was trained; its argmax is θ's initial tie-break\n");
     if (runs.empty())
         std::printf("(no runs in %s)\n", store.path().c_str());
 }
@@ -159,6 +166,8 @@ int runsShow(const RunsOptions &o)
     if (r.kind == "search") {
         std::printf("  epochs %d of %d; checkpoint %s\n", r.epochsCompleted, r.epochsPlanned,
                     r.checkpointPath.empty() ? "none" : r.checkpointPath.c_str());
+        if (thetaEpochsOf(r) == 0 && r.epochsCompleted > 0)
+            std::printf("  warning: %s (argmax and samples below)\n", untrainedThetaWarning().c_str());
         std::vector<std::string> problems;
         const auto epochs = store.epochs(r.id, &problems);
         for (const auto &p : problems)

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "commands.h"
+#include "fbnet/archexport.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/report.h"
@@ -184,7 +185,10 @@ int runSearchCommand(SearchOptions &o)
         for (const auto &f : result.badImages)
             std::printf("  %s\n", f.c_str());
     }
-    std::printf("architecture: %s\n", best.architecture.blocksString().c_str());
+    const bool untrained = std::none_of(result.epochs.begin(), result.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
+    if (untrained)
+        std::printf("warning: %s\n", untrainedThetaWarning().c_str());
+    std::printf("architecture%s: %s\n", untrained ? " (UNTRAINED θ)" : "", best.architecture.blocksString().c_str());
     if (!best.architecture.layerWidths.empty()) {
         std::string w;
         for (std::size_t i = 0; i < best.architecture.layerWidths.size(); ++i)

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include <QMessageBox>
 
@@ -11,6 +12,7 @@
 #include <QSettings>
 
 #include "archdiagram.h"
+#include "fbnet/archexport.h"
 #include "fbnet/mobilevision.h"
 #include "fbnet/resources.h"
 #include "fbnet/runstore.h"
@@ -23,7 +25,17 @@
 
 namespace fbnet::studio {
 
-QString exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision)
+QString ExportReport::message() const
+{
+    if (written.isEmpty())
+        return {};
+    QString m = QObject::tr("Wrote %1").arg(written.join(QStringLiteral(", ")));
+    if (!detail.isEmpty())
+        m += QStringLiteral(" (") + detail + QStringLiteral(")");
+    return m + QStringLiteral(".");
+}
+
+ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision)
 {
     const QString to = mobileVision
         ? getSaveFileName(parent, QObject::tr("Export arch_def"), QStringLiteral("arch_def.json"), QObject::tr("JSON (*.json)"))
@@ -31,35 +43,42 @@ QString exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool 
                           QObject::tr("Architecture JSON (*.json)"));
     if (to.isEmpty())
         return {};
-    try {
-        for (const auto &a : store.architectures(runId))
-            if (a.role == "argmax") {
-                if (mobileVision)
-                    writeTextFileAtomic(to.toStdString(),
-                                        toMobileVisionArchDef(loadRunContext(store.run(runId), store.path()).space, a.architecture));
-                else
-                    saveArchitecture(a.architecture, to.toStdString());
-                return {};
-            }
-        return QObject::tr("This run has no argmax architecture yet.");
-    } catch (const std::exception &e) {
-        return QString::fromStdString(e.what());
-    }
+    return writeArchitecture(store, runId, mobileVision, to);
 }
 
-QString exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
+ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to)
 {
+    ExportReport report;
+    try {
+        // The same subject and JSON as `fbnet export --run R --format json`.
+        const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "");
+        writeTextFileAtomic(to.toStdString(), mobileVision ? toMobileVisionArchDef(subject.space, subject.arch) : architectureExportJson(subject));
+        report.written << to;
+        report.detail = QString::fromStdString(subject.describe);
+        if (subject.thetaEpochs == 0)
+            report.detail += QStringLiteral("; ") + QString::fromStdString(untrainedThetaWarning());
+    } catch (const std::exception &e) {
+        report.error = QString::fromStdString(e.what());
+    }
+    return report;
+}
+
+ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
+{
+    ExportReport report;
     try {
         const StoredArchitecture *argmax = nullptr;
         const auto archs = store.architectures(runId);
         for (const auto &a : archs)
             if (a.role == "argmax")
                 argmax = &a;
-        if (!argmax)
-            return QObject::tr("This run has no argmax architecture yet.");
+        if (!argmax) {
+            report.error = QObject::tr("This run has no argmax architecture yet.");
+            return report;
+        }
         const QString to = getSaveFileName(parent, QObject::tr("Export ONNX model"), QStringLiteral("model.onnx"), QObject::tr("ONNX (*.onnx)"));
         if (to.isEmpty())
-            return {};
+            return report;
         const RunInfo run = store.run(runId);
         const RunContext context = loadRunContext(run, store.path());
         OnnxExportOptions o;
@@ -93,38 +112,64 @@ QString exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
                                      .arg(s.trainedWeights ? QStringLiteral(" (") + QString::fromStdString(o.weightsPath) + QStringLiteral(")")
                                                            : QObject::tr(" (train the architecture to export its weights)"))
                                      .arg(check));
-        return {};
+        report.written << to;
+        report.detail = s.trainedWeights ? QObject::tr("trained weights") : QObject::tr("random weights");
     } catch (const std::exception &e) {
-        return QString::fromStdString(e.what());
+        report.error = QString::fromStdString(e.what());
     }
+    return report;
 }
 
-QString exportMetrics(QWidget *parent, RunStore &store, qint64 runId)
+ExportReport exportMetrics(QWidget *parent, RunStore &store, qint64 runId)
 {
+    ExportReport report;
     const QString to = getSaveFileName(parent, QObject::tr("Export metrics"), QStringLiteral("epochs.csv"), QObject::tr("CSV (*.csv)"));
     if (to.isEmpty())
-        return {};
+        return report;
     try {
         writeTextFileAtomic(to.toStdString(), store.epochsCsv(runId));
+        report.written << to;
         const QString steps = to.left(to.lastIndexOf(QLatin1Char('.'))) + QStringLiteral("-steps.csv");
         writeTextFileAtomic(steps.toStdString(), store.stepsCsv(runId));
-        return {};
+        report.written << steps;
+        report.detail = QObject::tr("per-epoch and per-step metrics");
     } catch (const std::exception &e) {
-        return QString::fromStdString(e.what());
+        report.error = QString::fromStdString(e.what());
     }
+    return report;
 }
 
-QString exportPlots(QWidget *parent, MetricsPlot *metrics, ThetaHeatmap *heatmap, ParetoView *pareto, ArchitectureDiagram *diagram)
+ExportReport exportPlots(QWidget *parent, MetricsPlot *metrics, ThetaHeatmap *heatmap, ParetoView *pareto, ArchitectureDiagram *diagram)
 {
     const QString to = getSaveFileName(parent, QObject::tr("Export plots"), QStringLiteral("fbnet-curves.png"),
                                        QObject::tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
     if (to.isEmpty())
         return {};
+    return writePlots(to, metrics, heatmap, pareto, diagram);
+}
+
+ExportReport writePlots(const QString &to, MetricsPlot *metrics, ThetaHeatmap *heatmap, ParetoView *pareto, ArchitectureDiagram *diagram)
+{
+    ExportReport report;
     const QString stem = to.left(to.lastIndexOf(QLatin1Char('.')));
     const QString ext = to.mid(to.lastIndexOf(QLatin1Char('.')));
-    const bool ok = metrics->save(stem + ext) && heatmap->save(stem + QStringLiteral("-theta") + ext)
-        && pareto->save(stem + QStringLiteral("-pareto") + ext) && diagram->save(stem + QStringLiteral("-architecture") + ext);
-    return ok ? QString() : QObject::tr("Cannot write %1 (use .png, .pdf or .svg).").arg(to);
+    const std::pair<QString, std::function<bool(const QString &)>> plots[] = {
+        {stem + ext, [metrics](const QString &f) { return metrics->save(f); }},
+        {stem + QStringLiteral("-theta") + ext, [heatmap](const QString &f) { return heatmap->save(f); }},
+        {stem + QStringLiteral("-pareto") + ext, [pareto](const QString &f) { return pareto->save(f); }},
+        {stem + QStringLiteral("-architecture") + ext, [diagram](const QString &f) { return diagram->save(f); }},
+    };
+    for (const auto &[file, save] : plots) {
+        if (!save(file)) {
+            report.error = QObject::tr("Cannot write %1 (use .png, .pdf or .svg).").arg(file);
+            if (!report.written.isEmpty())
+                report.error += QObject::tr(" Already written: %1.").arg(report.written.join(QStringLiteral(", ")));
+            return report;
+        }
+        report.written << file;
+    }
+    report.detail = QObject::tr("curves, θ heatmap, Pareto, architecture");
+    return report;
 }
 
 void restoreSettings(QMainWindow *window, SearchRequest &request)

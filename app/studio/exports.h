@@ -3,6 +3,7 @@
 // window holds, so MainWindow only composes.
 
 #include <QString>
+#include <QStringList>
 
 class QMainWindow;
 class QWidget;
@@ -18,14 +19,28 @@ struct SearchRequest;
 
 namespace fbnet::studio {
 
-/** Asks where, then writes the run's argmax as our JSON or mobile-vision's arch_def; an error text, empty on success or cancel. */
-QString exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision);
+/** What an export did: the files it wrote (nothing when cancelled), or why it failed. */
+struct ExportReport
+{
+    QString error;
+    QStringList written;
+    QString detail;  ///< one line about the content ("argmax of run 'x', untrained θ", …)
+    /** "Wrote a.json (argmax of run 'x')." for the status bar; empty when nothing was written. */
+    QString message() const;
+};
+
+/** Asks where, then writes the run's argmax as our JSON (the CLI's `fbnet export --format json`) or mobile-vision's arch_def. */
+ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision);
+/** Writes the run's argmax to `to` without asking (the dialog's second half; tests). */
+ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to);
 /** Asks where, then writes the run's argmax as ONNX (its newest trained weights, else random) and reports the OpenCV check. */
-QString exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId);
+ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId);
 /** Asks where, then writes the run's per-epoch CSV there and its per-step CSV beside it. */
-QString exportMetrics(QWidget *parent, RunStore &store, qint64 runId);
+ExportReport exportMetrics(QWidget *parent, RunStore &store, qint64 runId);
 /** Asks where, then saves curves, θ heatmap, Pareto and architecture as FILE, FILE-theta, FILE-pareto, FILE-architecture. */
-QString exportPlots(QWidget *parent, MetricsPlot *metrics, ThetaHeatmap *heatmap, ParetoView *pareto, ArchitectureDiagram *diagram);
+ExportReport exportPlots(QWidget *parent, MetricsPlot *metrics, ThetaHeatmap *heatmap, ParetoView *pareto, ArchitectureDiagram *diagram);
+/** The second half of exportPlots: saves the four plots next to `to` (its extension picks the format). */
+ExportReport writePlots(const QString &to, MetricsPlot *metrics, ThetaHeatmap *heatmap, ParetoView *pareto, ArchitectureDiagram *diagram);
 
 /** Window geometry and the last search's space, epochs, warm-up, batch and subset (QSettings). */
 void restoreSettings(QMainWindow *window, SearchRequest &request);

@@ -66,6 +66,7 @@ MainWindow::~MainWindow() = default;
 
 ThetaHeatmap *MainWindow::heatmap() { return m_searchPage->heatmap(); }
 MetricsPlot *MainWindow::metrics() { return m_searchPage->metrics(); }
+QString MainWindow::searchLog() const { return m_searchPage->logText(); }
 RunsModel *MainWindow::runsModel() { return m_runsPage->model(); }
 ParetoView *MainWindow::pareto() { return m_paretoPage->view(); }
 ArchitectureDiagram *MainWindow::diagram() { return m_archPage->diagram(); }
@@ -95,9 +96,12 @@ void MainWindow::buildActions()
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     file->addAction(m_newAction);
     file->addSeparator();
-    auto reportFailure = [this](const QString &error) {
-        if (!error.isEmpty())
-            showError(tr("Export failed"), error);
+    // Every export says what it wrote (the status bar), or why it could not.
+    auto reportFailure = [this](const studio::ExportReport &report) {
+        if (!report.error.isEmpty())
+            showError(tr("Export failed"), report.error);
+        else if (!report.written.isEmpty())
+            statusBar()->showMessage(report.message(), 15000);
     };
     auto withStore = [this, reportFailure](auto exporter) {
         return [this, reportFailure, exporter] {

@@ -53,6 +53,8 @@ public:
     RunsModel *runsModel();
     ParetoView *pareto();
     ArchitectureDiagram *diagram();
+    /** The Search tab's log (the chosen architecture and its labels). */
+    QString searchLog() const;
     /** Shows the tab with this name (search, runs, pareto, architecture, devices). */
     void showTab(const QString &name);
     /** Starts a search without the dialog (used by --run-demo and tests). */

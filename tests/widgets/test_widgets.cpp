@@ -171,6 +171,17 @@ TEST(NewSearchDialog, RefusesInvalidValuesWithAReason)
     SearchRequest r = d.request();
     EXPECT_EQ(r.invocation.space, "fbnet-cifar");
     EXPECT_EQ(r.invocation.lut, "pixel3");
+    // One source of defaults: the dialog opens on SearchConfig's and SearchInvocation's own values,
+    // the ones the CLI's flags start from (and the README states: 6 epochs, 2 warm-up, batch 32).
+    const SearchConfig defaults;
+    EXPECT_EQ(r.config.epochs, defaults.epochs);
+    EXPECT_EQ(r.config.epochs, 6);
+    EXPECT_EQ(r.config.warmupEpochs, defaults.warmupEpochs);
+    EXPECT_EQ(r.config.batchSize, defaults.batchSize);
+    EXPECT_EQ(r.config.batchSize, 32);
+    EXPECT_EQ(r.invocation.subset, SearchInvocation{}.subset);
+    EXPECT_DOUBLE_EQ(r.config.alpha, defaults.alpha);
+    EXPECT_DOUBLE_EQ(r.config.tauDecay, defaults.tauDecay);
     r.config.warmupEpochs = r.config.epochs;
     d.setRequest(r);
     EXPECT_FALSE(d.validationError().isEmpty());

@@ -1,5 +1,8 @@
 #include "paretopage.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -104,6 +107,31 @@ void ParetoPage::showRun(std::shared_ptr<const OpenRun> run)
     refresh();
 }
 
+QString ParetoPage::baselineLabel(const OpenRun &o)
+{
+    // "Same budget" only if it was spent: a baseline stopped early says how much it used.
+    std::vector<const RunInfo *> runs;
+    if (o.run.kind == "random")
+        runs.push_back(&o.run);
+    for (const auto &b : o.baselines)
+        runs.push_back(&b.run);
+    double spent = 0, budget = 0;
+    for (const RunInfo *r : runs) {
+        spent += r->seconds;
+        budget += QJsonDocument::fromJson(QByteArray::fromStdString(r->configJson)).object().value(QStringLiteral("budget_seconds")).toDouble();
+    }
+    if (runs.empty() || !(budget > 0))
+        return tr("random search");
+    const auto duration = [](double seconds) {
+        const qint64 s = qint64(seconds + 0.5);
+        return s >= 60 ? QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0')) : QStringLiteral("%1s").arg(s);
+    };
+    const QString used = duration(spent), of = duration(budget);
+    if (spent >= 0.9 * budget)
+        return tr("random search, same budget (%1)").arg(of);
+    return tr("random search: %1 of a %2 budget (%3%)").arg(used, of).arg(100 * spent / budget, 0, 'f', 0);
+}
+
 void ParetoPage::refresh()
 {
     if (!m_run)
@@ -133,6 +161,8 @@ void ParetoPage::refresh()
         addRun(o.own, o.run.kind == "random" ? QStringLiteral("random") : QStringLiteral("search"));
         for (const auto &b : o.baselines)
             addRun(b, QStringLiteral("random"));
+        m_view->setChanceAccuracy(o.context.space.numClasses > 0 ? 1.0 / o.context.space.numClasses : 0.0);
+        m_view->setBaselineLabel(baselineLabel(o));
         m_view->setItems(std::move(items),
                          tr("latency on %1 (ms, %2 table)").arg(QString::fromStdString(lut.device), QString::fromStdString(lut.provenanceKind)),
                          tr("top-1 on %1 (%)").arg(QString::fromStdString(o.run.dataset)));

@@ -33,6 +33,8 @@ public:
     void showRun(std::shared_ptr<const OpenRun> run);
     /** Jobs running: the buttons wait. */
     void setBusy(bool busy);
+    /** The baseline's legend entry: "same budget" only when ≥ 90% of it was spent, else how much was. */
+    static QString baselineLabel(const OpenRun &o);
 
 Q_SIGNALS:
     void trainRequested(const fbnet::EvaluateRequest &request);

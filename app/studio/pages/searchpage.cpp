@@ -170,6 +170,11 @@ QString SearchPage::statusLine(const StepStats &s, int epochs)
         .arg(s.etaSeconds, 0, 'f', 0);
 }
 
+QString SearchPage::logText() const
+{
+    return m_log->toPlainText();
+}
+
 void SearchPage::appendLine(const QString &line)
 {
     m_log->appendPlainText(line);

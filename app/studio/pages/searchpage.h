@@ -41,6 +41,7 @@ public:
     void addEpoch(const EpochStats &e);
     void searchEnded(const SearchResult &r);
     void appendLine(const QString &line);
+    QString logText() const;
     /** The status bar's line for a step: epoch, phase, step, loss, expected latency, τ, throughput, ETA. */
     static QString statusLine(const StepStats &s, int epochs);
 

@@ -1,0 +1,167 @@
+// Honest labels: an architecture of an untrained θ says so in every view and export, the studio's
+// architecture JSON is the CLI's, a Pareto view near chance warns, a baseline says what it spent.
+#include <QApplication>
+#include <QFile>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "exports.h"
+#include "fbnet/archexport.h"
+#include "fbnet/runstore.h"
+#include "fbnet/searchconfig.h"
+#include "mainwindow.h"
+#include "pages/paretopage.h"
+#include "paretoview.h"
+#include "runsession.h"
+#include "runsmodel.h"
+#include "studiofixtures.h"
+
+using namespace fbnet;
+
+namespace {
+std::string shell(const std::string &cmd, int *code)
+{
+    std::string out;
+    if (FILE *p = ::popen((cmd + " 2>&1").c_str(), "r")) {
+        char buf[4096];
+        while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
+            out.append(buf, n);
+        const int status = ::pclose(p);
+        *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    return out;
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/** A copy of run `fromId` whose configuration has a longer warm-up than it ran: θ never trained. */
+std::int64_t copyAsStoppedInWarmup(RunStore &store, std::int64_t fromId)
+{
+    RunInfo info = store.run(fromId);
+    SearchConfig c = searchConfigFromJson(info.configJson, "test");
+    c.warmupEpochs = c.epochs + 3;
+    c.epochs += 4;
+    info.configJson = searchConfigToJson(c);
+    info.id = 0;
+    info.name = "stopped-in-warmup";
+    info.status = "stopped";
+    const std::int64_t id = store.createRun(info);
+    for (auto e : store.epochs(fromId)) {
+        e.thetaTrained = false;
+        store.recordEpoch(id, e, {}, 1.0);
+    }
+    for (auto a : store.architectures(fromId)) {
+        a.runId = id;
+        store.addArchitecture(a);
+    }
+    store.setStatus(id, "stopped");
+    return id;
+}
+} // namespace
+
+TEST(StudioHonesty, AnUntrainedThetaIsLabelledEverywhereAndTheStudiosArchitectureJsonIsTheClis)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 trained = test::runTinyStoredSearch(w, dir, "trained");
+    ASSERT_NE(trained, 0);
+    const std::string db = w.storePath().toStdString();
+    std::int64_t untrained = 0;
+    {
+        RunStore store(db);
+        EXPECT_EQ(thetaEpochsOf(store.run(trained)), 1);  // 2 epochs, 1 of warm-up
+        untrained = copyAsStoppedInWarmup(store, trained);
+        EXPECT_EQ(thetaEpochsOf(store.run(untrained)), 0);
+    }
+    // The studio's File ▸ Export architecture writes what `fbnet export --format json` writes.
+    const QString studioJson = dir.filePath(QStringLiteral("studio.json")), cliJson = dir.filePath(QStringLiteral("cli.json"));
+    {
+        RunStore store(db);
+        const studio::ExportReport report = studio::writeArchitecture(store, trained, false, studioJson);
+        ASSERT_TRUE(report.error.isEmpty()) << report.error.toStdString();
+        EXPECT_EQ(report.written, QStringList{studioJson});
+        EXPECT_TRUE(report.message().contains(studioJson)) << report.message().toStdString();
+    }
+    int code = -1;
+    std::string out = shell(std::string(FBNET_CLI) + " export --runs " + db + " --run trained --format json --out " + cliJson.toStdString(), &code);
+    ASSERT_EQ(code, 0) << out;
+    const QByteArray a = readAll(studioJson), b = readAll(cliJson);
+    EXPECT_EQ(a, b);
+    for (const char *key : {"\"figures\"", "\"macs\"", "\"params\"", "\"latency\"", "\"provenance\"", "\"theta_epochs\": 1"})
+        EXPECT_TRUE(a.contains(key)) << key;
+    EXPECT_FALSE(a.contains("\"warning\""));
+
+    // The untrained copy: runs list (studio and CLI), the exports, the Search tab's log.
+    w.refreshRuns();
+    int row = -1;
+    for (int r = 0; r < w.runsModel()->rowCount(); ++r)
+        if (w.runsModel()->row(r).run.id == untrained)
+            row = r;
+    ASSERT_GE(row, 0);
+    const QString cell = w.runsModel()->data(w.runsModel()->index(row, RunsModel::ArgmaxMs)).toString();
+    EXPECT_EQ(cell, QStringLiteral("untrained θ"));
+    const QString trainedCell = w.runsModel()->data(w.runsModel()->index(row == 0 ? 1 : 0, RunsModel::ArgmaxMs)).toString();
+    EXPECT_GT(trainedCell.toDouble(), 0.0) << trainedCell.toStdString();
+    out = shell(std::string(FBNET_CLI) + " runs list --runs " + db, &code);
+    EXPECT_EQ(code, 0);
+    EXPECT_NE(out.find("untrained"), std::string::npos) << out;
+    out = shell(std::string(FBNET_CLI) + " runs show stopped-in-warmup --runs " + db, &code);
+    EXPECT_NE(out.find("untrained θ"), std::string::npos) << out;
+    const QString untrainedJson = dir.filePath(QStringLiteral("untrained.json"));
+    out = shell(std::string(FBNET_CLI) + " export --runs " + db + " --run stopped-in-warmup --out " + untrainedJson.toStdString(), &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("warning"), std::string::npos) << out;
+    EXPECT_TRUE(readAll(untrainedJson).contains("\"warning\": \"untrained"));
+    {
+        RunStore store(db);
+        const studio::ExportReport report = studio::writeArchitecture(store, untrained, false, dir.filePath(QStringLiteral("u2.json")));
+        EXPECT_TRUE(report.detail.contains(QStringLiteral("untrained"))) << report.detail.toStdString();
+        EXPECT_EQ(readAll(dir.filePath(QStringLiteral("u2.json"))), readAll(untrainedJson));
+    }
+    ASSERT_TRUE(w.openRun(untrained));
+    ASSERT_TRUE(w.waitForOpenRun());
+    EXPECT_TRUE(w.searchLog().contains(QStringLiteral("UNTRAINED θ"))) << w.searchLog().toStdString();
+    ASSERT_TRUE(w.openRun(trained));
+    ASSERT_TRUE(w.waitForOpenRun());
+    EXPECT_FALSE(w.searchLog().contains(QStringLiteral("UNTRAINED"))) << w.searchLog().toStdString();
+    EXPECT_TRUE(w.searchLog().contains(QStringLiteral("Chosen architecture")));
+}
+
+TEST(StudioHonesty, AParetoViewNearChanceWarnsAndABaselineSaysHowMuchOfItsBudgetItSpent)
+{
+    ParetoView v;
+    v.setChanceAccuracy(0.1);
+    v.setItems({{1, QStringLiteral("a"), QStringLiteral("search"), 9, 0.098, {}}, {2, QStringLiteral("b"), QStringLiteral("random"), 12, 0.11, {}}},
+               QStringLiteral("ms"), QStringLiteral("%"));
+    EXPECT_TRUE(v.nearChance());
+    EXPECT_TRUE(v.summaryText().contains(QStringLiteral("chance"))) << v.summaryText().toStdString();
+    v.setItems({{1, QStringLiteral("a"), QStringLiteral("search"), 9, 0.75, {}}, {2, QStringLiteral("b"), QStringLiteral("random"), 12, 0.11, {}}},
+               QStringLiteral("ms"), QStringLiteral("%"));
+    EXPECT_FALSE(v.nearChance());
+    EXPECT_FALSE(v.summaryText().contains(QStringLiteral("chance")));
+
+    // The README's case: a baseline that used 1m42s of a 19m04s budget.
+    studio::OpenRun o;
+    o.run.kind = "search";
+    studio::RunArchitectures baseline;
+    baseline.run.kind = "random";
+    baseline.run.seconds = 102;
+    baseline.run.configJson = R"({"budget_seconds": 1144, "budget_of": "s"})";
+    o.baselines.push_back(baseline);
+    const QString early = studio::ParetoPage::baselineLabel(o);
+    EXPECT_EQ(early, QStringLiteral("random search: 1m42s of a 19m04s budget (9%)"));
+    o.baselines[0].run.seconds = 1150;
+    EXPECT_EQ(studio::ParetoPage::baselineLabel(o), QStringLiteral("random search, same budget (19m04s)"));
+    o.baselines.clear();
+    EXPECT_EQ(studio::ParetoPage::baselineLabel(o), QStringLiteral("random search"));
+    v.setBaselineLabel(early);
+    EXPECT_EQ(v.baselineLegend(), early);
+}
