@@ -178,6 +178,37 @@ ProgressFn progressPrinter(ProgressLine &line, const char *what)
     };
 }
 
+/**
+ * What a user needs after a build: the spread of the timings, the few worst entries rather than a
+ * line of every unstable op name (the table's provenance keeps the full list), and what to do.
+ */
+void printBuildSummary(const LatencyTable &t, const LutBuildOptions &b, const std::string &path)
+{
+    std::vector<std::pair<double, std::string>> spread;
+    for (const auto &[sig, e] : t.entries)
+        if (e.ms > 0 && e.p10 >= 0 && e.p90 >= 0)
+            spread.push_back({(e.p90 - e.p10) / e.ms, sig});
+    if (spread.empty())
+        return;
+    std::sort(spread.begin(), spread.end());
+    const auto unstable = std::count_if(spread.begin(), spread.end(), [&](const auto &p) { return p.first > b.unstableSpread; });
+    std::printf("timing spread (p90-p10)/median over %zu entries: median %.0f%%, worst %.0f%%\n", spread.size(),
+                100 * spread[spread.size() / 2].first, 100 * spread.back().first);
+    if (unstable == 0) {
+        std::printf("every entry within %.0f%%: the table is stable\n", 100 * b.unstableSpread);
+        return;
+    }
+    std::printf("%lld of %zu entries are unstable (spread > %.0f%%; their medians are kept, the list is in the table's provenance); worst:\n",
+                (long long)unstable, spread.size(), 100 * b.unstableSpread);
+    for (std::size_t i = 0; i < spread.size() && i < 5; ++i) {
+        const auto &[v, sig] = spread[spread.size() - 1 - i];
+        std::printf("  %4.0f%%  %s (%.4f ms)\n", 100 * v, sig.c_str(), t.entries.at(sig).ms);
+    }
+    std::printf("advice: close other programs and build again (this machine was busy while timing), keep --threads 1, raise --repeats "
+                "(now %d), or check with fbnet lut validate --lut %s, which times whole networks against the table's predictions\n",
+                b.repeats, path.c_str());
+}
+
 int lutBuild(const BuildOptionsCli &o)
 {
     const SearchSpace space = SearchSpace::load(resolveSpacePath(o.space));
@@ -192,8 +223,7 @@ int lutBuild(const BuildOptionsCli &o)
     t.save(o.out);
     std::printf("measured %zu ops of %s in %.1f s on %d thread(s); fixed %.4f ms\n", t.entries.size(), space.name.c_str(), s,
                 t.threads, t.fixedMs);
-    if (t.provenance.count("unstable"))
-        std::printf("unstable: %s\n", t.provenance.at("unstable").c_str());
+    printBuildSummary(t, o.build, o.out);
     std::printf("written %s\n", o.out.c_str());
     return 0;
 }

@@ -2,10 +2,13 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include "commands.h"
+#include "usage.h"
 #include "fbnet/error.h"
+#include "fbnet/runstore.h"
 
 namespace fbnet::cli {
 
@@ -51,6 +54,52 @@ static std::string flagHint(const Error &e)
     return {};
 }
 
+/**
+ * A failed command leaves no store behind: remembers whether the store the command names (--runs,
+ * else the default) existed, and if the command fails and the file it created holds no run,
+ * removes it with its -wal, -shm and (empty) -checkpoints folder.
+ */
+class NewStoreGuard
+{
+public:
+    NewStoreGuard(int argc, char **argv)
+    {
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            if (a == "--runs" && i + 1 < argc)
+                m_path = argv[i + 1];
+            else if (a.rfind("--runs=", 0) == 0)
+                m_path = a.substr(7);
+        }
+        if (m_path.empty())
+            m_path = RunStore::defaultPath();
+        std::error_code ec;
+        m_existed = std::filesystem::exists(m_path, ec);
+    }
+    int done(int code) const
+    {
+        if (code == 0 || m_existed)
+            return code;
+        std::error_code ec;
+        if (!std::filesystem::exists(m_path, ec))
+            return code;
+        try {
+            if (!RunStore(m_path).runs().empty())
+                return code;
+        } catch (const std::exception &) {
+            return code;  // not ours to judge
+        }
+        for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+            std::filesystem::remove(m_path + suffix, ec);
+        std::filesystem::remove(m_path + "-checkpoints", ec);  // only if empty
+        return code;
+    }
+
+private:
+    std::string m_path;
+    bool m_existed = true;
+};
+
 } // namespace fbnet::cli
 
 int main(int argc, char **argv)
@@ -70,14 +119,19 @@ int main(int argc, char **argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {
-        return app.exit(e);
+        const std::string suggestion = fbnet::cli::suggestionFor(app, e, argc, argv);
+        if (suggestion.empty())
+            return app.exit(e);
+        std::fputs(suggestion.c_str(), stderr);
+        return e.get_exit_code();
     }
+    const fbnet::cli::NewStoreGuard newStore(argc, argv);
     try {
-        return run ? run() : 0;
+        return newStore.done(run ? run() : 0);
     } catch (const fbnet::Error &e) {
         const std::string hint = fbnet::cli::flagHint(e);
         std::fprintf(stderr, "fbnet: error: %s%s\n", e.what(), hint.empty() ? "" : (" (" + hint + ")").c_str());
-        return 1;
+        return newStore.done(1);
     } catch (const std::exception &e) {
         // libtorch appends its C++ stack ("Exception raised from …"): the user gets the message.
         std::string message = e.what();
@@ -86,6 +140,6 @@ int main(int argc, char **argv)
         while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
             message.pop_back();
         std::fprintf(stderr, "fbnet: unexpected error: %s\n", message.c_str());
-        return 2;
+        return newStore.done(2);
     }
 }

@@ -11,6 +11,7 @@
 #include "fbnet/resources.h"
 #include "fbnet/train.h"
 #include "progress.h"
+#include "usage.h"
 
 namespace fbnet::cli {
 
@@ -22,13 +23,14 @@ Evaluation evaluateStored(RunStore &store, const StoredArchitecture &a, const Tr
 
 void printEpoch(const TrainEpoch &e)
 {
+    finishTrainProgress();
     std::fprintf(stderr, "  epoch %d: train acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainAccuracy * 100,
                  e.testAccuracy * 100, e.seconds);
 }
 
 void addPerArchitectureTrainingOptions(CLI::App *cmd, TrainConfig &config, bool deviceFlag)
 {
-    cmd->add_option("--epochs", config.epochs, "Epochs per architecture")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--epochs", config.epochs, "Epochs per architecture")->capture_default_str()->check(atLeast(1));
     cmd->add_option("--batch-size", config.batchSize, "Batch size")->capture_default_str();
     cmd->add_option("--max-steps", config.maxStepsPerEpoch, "Cap steps per epoch (0: all)")->capture_default_str();
     cmd->add_option("--seed", config.seed, "Random seed")->capture_default_str();
@@ -140,7 +142,9 @@ int runPareto(ParetoOptions &o)
         if (reused)
             std::fprintf(stderr, "[%d/%d] %s: stored evaluation %.2f%%\n", i, total, a.architecture.name.c_str(), e.top1 * 100);
     };
-    const EvaluationOutcome outcome = evaluateArchitectures(store, todo, setup, o.config, lut, o.measure, stop, events);
+    TrainConfig config = o.config;
+    attachTrainProgress(config);
+    const EvaluationOutcome outcome = evaluateArchitectures(store, todo, setup, config, lut, o.measure, stop, events);
     std::vector<Point> points;
     for (const auto &done : outcome.evaluated)
         points.push_back({origin[done.architecture.id], done.architecture, done.evaluation,

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fbnet/search.h"
+#include "fbnet/train.h"
 
 namespace fbnet::cli {
 
@@ -22,6 +23,14 @@ private:
 };
 
 std::string formatDuration(double seconds);
+
+/**
+ * Gives a training the search's kind of progress line (`fbnet train`, `pareto`, `random`): epoch,
+ * step, running loss and accuracy, images per second and the ETA of this training, on stderr.
+ * Call finishTrainProgress() before printing an epoch's line.
+ */
+void attachTrainProgress(TrainConfig &config, const std::string &prefix = "  ");
+void finishTrainProgress();
 
 /** While alive, Ctrl-C (SIGINT) requests a stop on `token` instead of killing the process. */
 class SigintStop

@@ -50,7 +50,9 @@ int runRandom(RandomOptions &o)
     };
     RandomBaselineOutcome out;
     try {
-        out = runRandomBaseline(store, r, stop, events);
+        RandomBaselineRequest withProgress = r;
+        attachTrainProgress(withProgress.config);
+        out = runRandomBaseline(store, withProgress, stop, events);
     } catch (...) {
         lutLine.finish();
         throw;

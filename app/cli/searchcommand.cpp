@@ -13,6 +13,7 @@
 #include "fbnet/storedsearch.h"
 #include "fbnet/search.h"
 #include "progress.h"
+#include "usage.h"
 
 namespace fbnet::cli {
 
@@ -226,8 +227,8 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--resume", o->resume, "Continue a stopped or killed run (name or id) from its last checkpoint; other search flags are taken from the run");
     cmd->add_flag("--force-takeover", o->forceTakeover,
                   "With --resume: take over a run recorded as running on another host (whose process cannot be checked from here)");
-    cmd->add_option("--epochs", c.epochs, "Search epochs")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--warmup-epochs", c.warmupEpochs, "Epochs that train weights only")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--epochs", c.epochs, "Search epochs")->capture_default_str()->check(atLeast(1));
+    cmd->add_option("--warmup-epochs", c.warmupEpochs, "Epochs that train weights only")->capture_default_str()->check(atLeast(0));
     cmd->add_option("--batch-size", c.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));
     cmd->add_option("--loss", o->loss, "mul: CE*a*(log LAT)^b | add: CE + a*LAT^b | target: CE + w*|LAT/T-1|")
         ->check(CLI::IsMember({"mul", "add", "target"}));

@@ -8,6 +8,7 @@
 #include "fbnet/resources.h"
 #include "fbnet/train.h"
 #include "progress.h"
+#include "usage.h"
 
 namespace fbnet::cli {
 
@@ -64,7 +65,10 @@ int runTrain(TrainOptions &o)
     if (launch.active())
         std::fprintf(stderr, "fbnet train: %s, global batch %d\n", launch.describe().c_str(), o.config.batchSize * launch.worldSize);
     const bool writer = launch.rank == 0;
+    if (writer)
+        attachTrainProgress(o.config, "");
     const TrainResult r = trainArchitecture(space, arch, train, test, o.config, [writer](const TrainEpoch &e) {
+        finishTrainProgress();
         if (writer)
             std::fprintf(stderr, "epoch %d: train loss %.3f acc %.1f%% | test top-1 %.2f%% | %.0f s\n", e.epoch + 1, e.trainLoss,
                          e.trainAccuracy * 100, e.testAccuracy * 100, e.seconds);
@@ -155,7 +159,7 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--dataset", o->dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images (0: all)")->capture_default_str();
-    cmd->add_option("--epochs", o->config.epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--epochs", o->config.epochs, "Epochs")->capture_default_str()->check(atLeast(1));
     cmd->add_option("--batch-size", o->config.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));
     cmd->add_option("--lr", o->config.lr, "SGD learning rate (cosine to 0)")->capture_default_str();
     cmd->add_flag("--no-augment", o->noAugment, "No random crop / flip (folder data sets: centre crops instead of random-resized crops)");

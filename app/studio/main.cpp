@@ -35,10 +35,8 @@ int main(int argc, char **argv)
     parser.addOption(compare);
     parser.process(app);
 
-    fbnet::MainWindow window;
+    fbnet::MainWindow window(nullptr, parser.isSet(runs) ? parser.value(runs) : QString());
     window.setShowDialogs(!parser.isSet(shot));  // unattended: errors go to stderr
-    if (parser.isSet(runs))
-        window.setStorePath(parser.value(runs));
     window.show();
     if (parser.isSet(tab))
         window.showTab(parser.value(tab));

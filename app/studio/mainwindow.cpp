@@ -33,7 +33,7 @@ namespace fbnet {
 
 using studio::OpenRun;
 
-MainWindow::MainWindow(QWidget *parent)
+MainWindow::MainWindow(QWidget *parent, const QString &storePath)
     : QMainWindow(parent), m_session(new studio::RunSession(this)), m_controller(new SearchController(this)),
       m_evaluator(new EvaluateController(this)), m_baseline(new BaselineController(this)), m_searchPage(new studio::SearchPage(this)),
       m_runsPage(new studio::RunsPage(m_session, this)), m_paretoPage(new studio::ParetoPage(this)),
@@ -58,6 +58,8 @@ MainWindow::MainWindow(QWidget *parent)
     connectJobs();
     resize(1280, 760);
     studio::restoreSettings(this, m_request);
+    if (!storePath.isEmpty())
+        setStorePath(storePath);
     refreshRuns();
     updateActions();
 }

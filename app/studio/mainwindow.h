@@ -40,7 +40,8 @@ class MainWindow final : public QMainWindow
     Q_OBJECT
 
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    /** `storePath`: the run store to open (empty: the default); given here, the default store is never touched. */
+    explicit MainWindow(QWidget *parent = nullptr, const QString &storePath = {});
     ~MainWindow() override;
 
     SearchController *controller() { return m_controller; }

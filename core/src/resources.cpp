@@ -106,6 +106,19 @@ std::string resolveLutPath(const std::string &nameOrPath, const std::string &spa
         return user + "/" + nameOrPath + "-" + spaceName + ".json";
     if (fs::exists(user + "/" + nameOrPath + ".json"))
         return user + "/" + nameOrPath + ".json";
+    // A device that has tables only of other spaces: say whose they are, and what this space has.
+    std::vector<std::string> otherSpaces, forThisSpace;
+    for (const auto &name : lutNames()) {
+        if (name.rfind(nameOrPath + "-", 0) == 0)
+            otherSpaces.push_back(name.substr(nameOrPath.size() + 1));
+        if (!spaceName.empty() && name.size() > spaceName.size() + 1 && name.compare(name.size() - spaceName.size() - 1, std::string::npos, "-" + spaceName) == 0)
+            forThisSpace.push_back(name.substr(0, name.size() - spaceName.size() - 1));
+    }
+    if (!otherSpaces.empty() && !spaceName.empty())
+        throw Error::at("latency table", nameOrPath,
+                        "the " + nameOrPath + " table" + (otherSpaces.size() > 1 ? "s belong" : " belongs") + " to space " + joinNames(otherSpaces) +
+                            ", not " + spaceName + "; tables of " + spaceName + ": " +
+                            (forThisSpace.empty() ? std::string("none (measure one with lut build, or use --lut flops)") : joinNames(forThisSpace)));
     throw Error::at("latency table", nameOrPath, "no such file, shipped or installed table; known: " + joinNames(lutNames()));
 }
 

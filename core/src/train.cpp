@@ -284,6 +284,8 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
             lossSum += loss.item<double>() * c.batchSize;
             correct += logits.argmax(1).eq(y).sum().item<double>();
             seen += c.batchSize;
+            if (c.onStep)
+                c.onStep(e, int(s), int(steps), lossSum / seen, correct / seen, std::chrono::duration<double>(Clock::now() - t0).count());
         }
         if (world > 1 && !result.stopped) {
             std::vector<double> totals{lossSum, correct, seen};

@@ -195,6 +195,7 @@ TEST(Cli, TrainWritesResultAndWeights)
                    "--threads 1 --out " + (d / "t").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("epoch 1/1 step 2/2  loss"), std::string::npos) << r.out;  // a progress line like search's
     for (const char *f : {"result.json", "architecture.json", "weights.pt"})
         EXPECT_TRUE(fs::exists(d / "t" / f)) << f;
     EXPECT_NE(slurp(d / "t" / "result.json").find("\"test_top1\""), std::string::npos);
@@ -286,6 +287,46 @@ const char *kTinySpace = R"({"name": "tiny", "input": {"size": 16, "channels": 3
 
 } // namespace
 
+TEST(Cli, MistypedCommandLinesGetSuggestionsAndAFailedCommandLeavesNoStore)
+{
+    auto r = runCli("search --epoch 3");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("unknown option --epoch; did you mean --epochs?"), std::string::npos) << r.out;
+    r = runCli("serch --epochs 3");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("unknown command 'serch'; did you mean 'search'?"), std::string::npos) << r.out;
+    r = runCli("lut biuld");
+    EXPECT_NE(r.out.find("did you mean 'build'?"), std::string::npos) << r.out;
+    r = runCli("runs list --run x");
+    EXPECT_NE(r.out.find("did you mean --runs?"), std::string::npos) << r.out;
+    // Range errors in words, not a 300-digit bound.
+    r = runCli("search --epochs 0");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("--epochs: must be at least 1, got 0"), std::string::npos) << r.out;
+    EXPECT_LT(r.out.size(), 200u) << r.out;
+    r = runCli("train --arch fbnet-a --epochs x");
+    EXPECT_NE(r.out.find("expected a whole number, got 'x'"), std::string::npos) << r.out;
+    // A table of another space: say whose it is and what this space has.
+    r = runCli("arch info fbnet-a --space fbnet-imagenet --lut pixel3");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("belongs to space fbnet-cifar, not fbnet-imagenet; tables of fbnet-imagenet: iphonex, s8"), std::string::npos) << r.out;
+    // Failing commands create no store; a store that existed stays.
+    const auto d = tempDir("nostore");
+    for (const std::string &cmd : {"search --dataset cifar10:/nonexistent --runs " + (d / "a.sqlite").string(),
+                                   "runs show nosuch --runs " + (d / "b.sqlite").string(),
+                                   "search --lut nosuch --runs=" + (d / "c.sqlite").string()}) {
+        r = runCli(cmd);
+        EXPECT_NE(r.code, 0) << cmd;
+    }
+    EXPECT_TRUE(fs::is_empty(d)) << "a failed command left files in " << d;
+    r = runCli("runs list --runs " + (d / "kept.sqlite").string());  // succeeds: the (empty) store is the user's now
+    EXPECT_EQ(r.code, 0) << r.out;
+    ASSERT_TRUE(fs::exists(d / "kept.sqlite"));
+    r = runCli("runs show nosuch --runs " + (d / "kept.sqlite").string());
+    EXPECT_NE(r.code, 0);
+    EXPECT_TRUE(fs::exists(d / "kept.sqlite")) << "a failing command removed a store that existed before it";
+}
+
 TEST(Cli, LutBuildValidatePredictCompare)
 {
     const auto d = tempDir("lutbuild");
@@ -294,6 +335,10 @@ TEST(Cli, LutBuildValidatePredictCompare)
     auto r = runCli("lut build" + space + " --repeats 5 --warmup 1 --out " + (d / "a.json").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("measured 10 ops of tiny"), std::string::npos) << r.out;  // 8 distinct blocks + stem + head
+    // A summary of the timings' spread, not a line of op names; advice when entries are unstable.
+    EXPECT_NE(r.out.find("timing spread (p90-p10)/median over"), std::string::npos) << r.out;
+    if (r.out.find("entries are unstable") != std::string::npos)
+        EXPECT_NE(r.out.find("advice:"), std::string::npos) << r.out;
     auto show = runCli("lut show " + (d / "a.json").string());
     EXPECT_NE(show.out.find("provenance: measured"), std::string::npos) << show.out;
     EXPECT_NE(show.out.find("Skip_H16_W16_Cin8_Cout16_stride2"), std::string::npos) << show.out;

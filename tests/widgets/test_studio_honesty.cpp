@@ -165,3 +165,17 @@ TEST(StudioHonesty, AParetoViewNearChanceWarnsAndABaselineSaysHowMuchOfItsBudget
     v.setBaselineLabel(early);
     EXPECT_EQ(v.baselineLegend(), early);
 }
+
+TEST(StudioStore, StartedWithARunsFileItNeverCreatesTheDefaultStore)
+{
+    QTemporaryDir dir;
+    const std::string xdg = dir.filePath(QStringLiteral("xdg")).toStdString();
+    const std::string mine = dir.filePath(QStringLiteral("mine.sqlite")).toStdString();
+    int code = -1;
+    const std::string out = shell("env QT_QPA_PLATFORM=offscreen XDG_DATA_HOME=" + xdg + " " + std::string(FBNET_STUDIO) + " --runs " + mine +
+                                      " --screenshot " + dir.filePath(QStringLiteral("s.png")).toStdString(),
+                                  &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_TRUE(QFile::exists(QString::fromStdString(mine))) << out;
+    EXPECT_FALSE(QFile::exists(QString::fromStdString(xdg + "/fbnet-studio/runs.sqlite"))) << "the default store was created";
+}

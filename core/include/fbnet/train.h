@@ -28,6 +28,10 @@ struct TrainConfig
      * supernet (FBNetV2: each tensor sliced to the chosen widths); the architecture must be one of the run's space.
      */
     std::string initFromCheckpoint;
+    /// Progress only (not part of the training protocol): called after every step on the training
+    /// thread with the epoch, the step and the steps per epoch (0-based epoch and step), the running
+    /// mean loss and accuracy of the epoch so far, and the seconds since training began.
+    std::function<void(int epoch, int step, int steps, double loss, double accuracy, double seconds)> onStep;
 };
 
 struct TrainEpoch
