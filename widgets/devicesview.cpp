@@ -26,7 +26,7 @@ namespace fbnet {
 DevicesView::DevicesView(QWidget *parent)
     : QWidget(parent), m_space(new QComboBox(this)), m_a(new QComboBox(this)), m_b(new QComboBox(this)),
       m_plot(new QCustomPlot(this)), m_matrix(new QTableWidget(this)), m_favours(new QLabel(this)),
-      m_provenance(new QLabel(this))
+      m_provenance(new QLabel(this)), m_matrixTitle(new QLabel(this))
 {
     for (const auto &s : spaceNames())
         m_space->addItem(QString::fromStdString(s));
@@ -63,7 +63,8 @@ DevicesView::DevicesView(QWidget *parent)
     auto *side = new QWidget(this);
     auto *sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
-    sideLayout->addWidget(new QLabel(tr("<b>Published architectures on both devices</b>"), side));
+    m_matrixTitle->setWordWrap(true);
+    sideLayout->addWidget(m_matrixTitle);
     sideLayout->addWidget(m_matrix, 2);
     sideLayout->addWidget(m_favours, 1);
     sideLayout->addWidget(m_provenance, 1);
@@ -95,11 +96,15 @@ void DevicesView::refillDevices()
 {
     const QString space = m_space->currentText();
     QStringList names;
+    QStringList phones;
     for (const auto &n : lutNames()) {
         const QString name = QString::fromStdString(n);
-        if (name.endsWith(QLatin1Char('-') + space))
-            names << name.left(name.size() - space.size() - 1);
+        if (name.endsWith(QLatin1Char('-') + space)) {
+            const QString device = name.left(name.size() - space.size() - 1);
+            (isPhoneTable(device, space) ? phones : names) << device;
+        }
     }
+    names = phones + names;  // the two phones are the default pair (the paper's comparison)
     for (auto *c : {m_a, m_b}) {
         const QSignalBlocker block(c);
         c->clear();
@@ -130,6 +135,30 @@ void DevicesView::showInstalled(const QString &device)
     const QString a = m_a->currentText();
     refillDevices();
     select(m_space->currentText(), a, device);
+}
+
+bool DevicesView::isPhoneTable(const QString &device, const QString &space)
+{
+    try {
+        const LatencyTable t = LatencyTable::load(resolveLutPath(device.toStdString(), space.toStdString()));
+        const QString d = QString::fromStdString(t.description + " " + t.device);
+        for (const char *word : {"phone", "Pixel", "Galaxy", "Samsung", "iPhone", "Android", "Snapdragon"})
+            if (d.contains(QLatin1String(word), Qt::CaseInsensitive))
+                return true;
+    } catch (const std::exception &) {
+    }
+    return false;
+}
+
+void DevicesView::setStoreArchitectures(std::vector<std::pair<QString, Architecture>> architectures)
+{
+    m_storeArchitectures = std::move(architectures);
+    recompute();
+}
+
+QString DevicesView::matrixTitle() const
+{
+    return m_matrixTitle->text();
 }
 
 void DevicesView::select(const QString &space, const QString &deviceA, const QString &deviceB)
@@ -237,11 +266,28 @@ void DevicesView::recompute()
         };
         m_provenance->setText(prov(a) + QStringLiteral("<br>") + prov(b));
 
-        // The cross-device matrix of the published architectures of this space.
+        // The cross-device matrix of the published architectures of this space; on a space
+        // without any, the store's best architectures, said so.
+        std::vector<std::pair<QString, Architecture>> listed;
         for (const auto &name : publishedArchitectureNames()) {
-            const Architecture arch = loadArchitecture(resolveArchitecturePath(name));
-            if (arch.space != space.name)
-                continue;
+            Architecture arch = loadArchitecture(resolveArchitecturePath(name));
+            if (arch.space == space.name)
+                listed.push_back({QString::fromStdString(name), std::move(arch)});
+        }
+        const bool published = !listed.empty();
+        if (!published)
+            for (const auto &[label, arch] : m_storeArchitectures)
+                if (arch.space == space.name && listed.size() < 12)
+                    listed.push_back({label, arch});
+        m_matrixTitle->setText(published ? tr("<b>Published architectures on both devices</b>")
+                               : listed.empty()
+                                   ? tr("<b>No published architectures for %1</b>, and none in the run store yet: search and train, "
+                                        "and the store's best appear here.")
+                                         .arg(QString::fromStdString(space.name))
+                                   : tr("<b>The run store's best architectures on both devices</b> (%1 has no published ones; best "
+                                        "top-1 first, then argmaxes)")
+                                         .arg(QString::fromStdString(space.name)));
+        for (const auto &[label, arch] : listed) {
             double va, vb;
             try {
                 va = a.predict(space, arch);
@@ -251,7 +297,7 @@ void DevicesView::recompute()
             }
             const int row = m_matrix->rowCount();
             m_matrix->insertRow(row);
-            m_matrix->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(name)));
+            m_matrix->setItem(row, 0, new QTableWidgetItem(label));
             m_matrix->setItem(row, 1, new QTableWidgetItem(QString::number(va, 'f', 2)));
             m_matrix->setItem(row, 2, new QTableWidgetItem(QString::number(vb, 'f', 2)));
         }

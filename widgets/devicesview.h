@@ -2,6 +2,11 @@
 
 #include <QWidget>
 
+#include <utility>
+#include <vector>
+
+#include "fbnet/architecture.h"
+
 class QComboBox;
 class QCustomPlot;
 class QTableWidget;
@@ -31,6 +36,15 @@ public:
     QString deviceB() const;
     /** Lists the tables again (one was just installed) and shows `device` as B against the current A. */
     void showInstalled(const QString &device);
+    /**
+     * The store's best architectures (name, architecture), shown on a space that has no published
+     * ones, said so in the table's title. Best first; those of other spaces are skipped.
+     */
+    void setStoreArchitectures(std::vector<std::pair<QString, Architecture>> architectures);
+    /** The table's title (what it lists and why). */
+    QString matrixTitle() const;
+    /** Phones are listed first (a table whose description names a phone): the default pair. */
+    static bool isPhoneTable(const QString &device, const QString &space);
 
 signals:
     /** The buttons: the window runs the dialogs (its file dialogs never open the run store's files). */
@@ -47,7 +61,8 @@ private:
     QComboBox *m_space, *m_a, *m_b;
     QCustomPlot *m_plot;
     QTableWidget *m_matrix;
-    QLabel *m_favours, *m_provenance;
+    QLabel *m_favours, *m_provenance, *m_matrixTitle;
+    std::vector<std::pair<QString, Architecture>> m_storeArchitectures;
     int m_points = 0;
 };
 

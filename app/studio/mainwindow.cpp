@@ -28,6 +28,11 @@
 #include "pages/runspage.h"
 #include "pages/searchpage.h"
 #include "thetaheatmap.h"
+#include "pages/explorerpage.h"
+#include "explorermodel.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace fbnet {
 
@@ -37,7 +42,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &storePath)
     : QMainWindow(parent), m_session(new studio::RunSession(this)), m_controller(new SearchController(this)),
       m_evaluator(new EvaluateController(this)), m_baseline(new BaselineController(this)), m_searchPage(new studio::SearchPage(this)),
       m_runsPage(new studio::RunsPage(m_session, this)), m_paretoPage(new studio::ParetoPage(this)),
-      m_archPage(new studio::ArchitecturePage(this)), m_devices(new DevicesView(this)), m_tabs(new QTabWidget(this)),
+      m_archPage(new studio::ArchitecturePage(this)), m_explorerPage(new studio::ExplorerPage(m_session, this)), m_devices(new DevicesView(this)), m_tabs(new QTabWidget(this)),
       m_progress(new QProgressBar(this)), m_status(new QLabel(tr("Ready. Start a search with File ▸ New search (Ctrl+N)."), this))
 {
     setWindowTitle(tr("FBNet Studio"));
@@ -46,6 +51,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &storePath)
     m_tabs->addTab(m_runsPage, tr("Runs"));
     m_tabs->addTab(m_paretoPage, tr("Pareto"));
     m_tabs->addTab(m_archPage, tr("Architecture"));
+    m_tabs->addTab(m_explorerPage, tr("Explorer"));
     m_tabs->addTab(m_devices, tr("Devices"));
     m_devices->select(QStringLiteral("fbnet-imagenet"), QStringLiteral("s8"), QStringLiteral("iphonex"));
     setCentralWidget(m_tabs);
@@ -163,6 +169,40 @@ void MainWindow::connectPages()
     connect(m_runsPage, &studio::RunsPage::error, this, &MainWindow::showError);
     connect(m_paretoPage, &studio::ParetoPage::message, m_status, &QLabel::setText);
     connect(m_archPage, &studio::ArchitecturePage::message, m_status, &QLabel::setText);
+    connect(m_explorerPage, &studio::ExplorerPage::message, m_status, &QLabel::setText);
+    connect(m_explorerPage, &studio::ExplorerPage::compareRequested, this, [this](const std::vector<ArchitectureDiagram::Row> &rows) {
+        m_archPage->showRows(rows);
+        m_tabs->setCurrentWidget(m_archPage);
+    });
+    // The Explorer's read of the store also gives the Devices tab the store's best architectures.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if ((m_tabs->currentWidget() == m_explorerPage || m_tabs->currentWidget() == m_devices) && m_explorerStale) {
+            m_explorerStale = false;
+            m_explorerPage->reload();
+        }
+    });
+    connect(m_explorerPage, &studio::ExplorerPage::loaded, this, [this] {
+        std::vector<const ExplorerRow *> rows;
+        for (const auto &r : m_explorerPage->model()->rows())
+            if (!std::isnan(r.top1) || (r.role == QLatin1String("argmax") && !r.untrained))
+                rows.push_back(&r);
+        std::stable_sort(rows.begin(), rows.end(), [](const ExplorerRow *a, const ExplorerRow *b) {
+            const double x = std::isnan(a->top1) ? -1 : a->top1, y = std::isnan(b->top1) ? -1 : b->top1;
+            return x > y;
+        });
+        std::vector<std::pair<QString, Architecture>> best;
+        for (const ExplorerRow *r : rows) {
+            if (best.size() >= 12)
+                break;
+            QString label = QStringLiteral("%1 / %2").arg(r->run, QString::fromStdString(r->arch.name));
+            if (!std::isnan(r->top1))
+                label += tr(" (%1%)").arg(r->top1 * 100, 0, 'f', 1);
+            Architecture a = r->arch;
+            a.space = r->space.toStdString();
+            best.push_back({label, std::move(a)});
+        }
+        m_devices->setStoreArchitectures(std::move(best));
+    });
     connect(m_paretoPage, &studio::ParetoPage::trainRequested, this, &MainWindow::trainArchitectures);
     connect(m_paretoPage, &studio::ParetoPage::baselineRequested, this, &MainWindow::startBaseline);
     connect(m_paretoPage, &studio::ParetoPage::architectureSelected, this, [this](qint64 id, const QString &name) {
@@ -281,6 +321,12 @@ void MainWindow::setProgress(int percent, const QString &status)
 void MainWindow::refreshRuns()
 {
     m_runsPage->refresh();
+    // The Explorer reads the whole store: now if it is shown, else when it is next shown.
+    m_explorerStale = true;
+    if (m_tabs->currentWidget() == m_explorerPage || m_tabs->currentWidget() == m_devices) {
+        m_explorerStale = false;
+        m_explorerPage->reload();
+    }
     updateActions();
 }
 

@@ -27,6 +27,7 @@ class SearchPage;
 class RunsPage;
 class ParetoPage;
 class ArchitecturePage;
+class ExplorerPage;
 struct OpenRun;
 }
 
@@ -51,6 +52,7 @@ public:
     ThetaHeatmap *heatmap();
     MetricsPlot *metrics();
     DevicesView *devices() { return m_devices; }
+    studio::ExplorerPage *explorer() { return m_explorerPage; }
     RunsModel *runsModel();
     ParetoView *pareto();
     ArchitectureDiagram *diagram();
@@ -117,6 +119,8 @@ private:
     studio::RunsPage *m_runsPage;
     studio::ParetoPage *m_paretoPage;
     studio::ArchitecturePage *m_archPage;
+    studio::ExplorerPage *m_explorerPage;
+    bool m_explorerStale = true;  ///< the store changed since the Explorer last read it
     DevicesView *m_devices;
     QTabWidget *m_tabs;
     QProgressBar *m_progress;

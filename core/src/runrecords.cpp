@@ -222,11 +222,10 @@ std::int64_t RunStore::addEvaluation(const Evaluation &e)
     return sqlite3_last_insert_rowid(d->db);
 }
 
-std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
+namespace {
+template <class Stmt>
+std::vector<Evaluation> readEvaluations(Stmt &s)
 {
-    Impl::Stmt s(*d, "SELECT id, arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, created_at, seconds, protocol FROM evaluations "
-                     "WHERE arch_id = ? ORDER BY id");
-    s.bind(1, architectureId);
     std::vector<Evaluation> out;
     while (s.step()) {
         Evaluation e;
@@ -245,6 +244,23 @@ std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
         out.push_back(e);
     }
     return out;
+}
+} // namespace
+
+std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
+{
+    Impl::Stmt s(*d, "SELECT id, arch_id, dataset, epochs, top1, device, lut_ms, measured_ms, weights, created_at, seconds, protocol FROM evaluations "
+                     "WHERE arch_id = ? ORDER BY id");
+    s.bind(1, architectureId);
+    return readEvaluations(s);
+}
+
+std::vector<Evaluation> RunStore::evaluationsOfRun(std::int64_t runId) const
+{
+    Impl::Stmt s(*d, "SELECT e.id, e.arch_id, e.dataset, e.epochs, e.top1, e.device, e.lut_ms, e.measured_ms, e.weights, e.created_at, "
+                     "e.seconds, e.protocol FROM evaluations e JOIN architectures a ON a.id = e.arch_id WHERE a.run_id = ? ORDER BY e.id");
+    s.bind(1, runId);
+    return readEvaluations(s);
 }
 
 std::string RunStore::epochsCsv(std::int64_t runId) const

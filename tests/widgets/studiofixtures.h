@@ -4,9 +4,13 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
+#include <random>
 #include <string>
 
+#include "fbnet/latencytable.h"
+#include "fbnet/resources.h"
 #include "fbnet/runstore.h"
+#include "fbnet/searchspace.h"
 #include "mainwindow.h"
 #include "runsmodel.h"
 
@@ -74,6 +78,51 @@ inline std::int64_t makeLongRun(RunStore &store, std::int64_t fromId, int steps,
     }
     store.setStatus(id, "finished");
     return id;
+}
+
+/**
+ * `runs` runs (copies of `fromId`, alternately search and random) holding `perRun` uniformly drawn
+ * fbnet-cifar architectures each, with MACs, parameters, Pixel 3 latency and, for every other
+ * one, an evaluation with a top-1 in 10..90%: a store as a long project leaves it, for the Explorer.
+ */
+inline void addManyArchitectures(RunStore &store, std::int64_t fromId, int runs, int perRun, std::uint64_t seed = 7)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-cifar"));
+    const LatencyTable lut = LatencyTable::load(resolveLutPath("pixel3", space.name));
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> top1(0.1, 0.9);
+    const auto layers = space.layers();
+    for (int k = 0; k < runs; ++k) {
+        RunInfo info = store.run(fromId);
+        info.id = 0;
+        info.name = "many-" + std::to_string(k);
+        info.kind = k % 2 ? "random" : "search";
+        info.status = "finished";
+        const std::int64_t id = store.createRun(info);
+        for (int i = 0; i < perRun; ++i) {
+            StoredArchitecture a;
+            a.runId = id;
+            a.role = k % 2 ? "random" : (i == 0 ? "argmax" : "sample");
+            a.architecture.space = space.name;
+            a.architecture.name = a.role + "-" + std::to_string(i);
+            for (const auto &l : layers)
+                a.architecture.blocks.push_back(l.candidates[std::size_t(rng() % l.candidates.size())]);
+            const NetworkPlan plan = resolve(space, a.architecture);
+            const ArchCost cost = computeCost(plan);
+            a.macs = cost.macs;
+            a.params = cost.params;
+            a.lutMs = lut.predict(plan);
+            a.id = store.addArchitecture(a);
+            if (i % 2 == 0) {
+                Evaluation e;
+                e.architectureId = a.id;
+                e.dataset = info.dataset;
+                e.epochs = 1;
+                e.top1 = top1(rng);
+                store.addEvaluation(e);
+            }
+        }
+    }
 }
 
 } // namespace fbnet::test

@@ -92,6 +92,11 @@ bool ArchitecturePage::selectComparison(const QString &data)
     return true;
 }
 
+void ArchitecturePage::showRows(std::vector<ArchitectureDiagram::Row> rows)
+{
+    m_diagram->setRows(std::move(rows));
+}
+
 void ArchitecturePage::showPublished()
 {
     // Before a run is open: the paper's two device-specific architectures side by side, each with

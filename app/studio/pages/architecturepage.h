@@ -3,6 +3,9 @@
 #include <QWidget>
 
 #include <memory>
+#include <vector>
+
+#include "archdiagram.h"
 
 class QComboBox;
 
@@ -28,6 +31,8 @@ public:
 
     ArchitectureDiagram *diagram() const { return m_diagram; }
     void showRun(std::shared_ptr<const OpenRun> run);
+    /** Draws these rows as they are (the Explorer's "Compare selected"); the next run opened replaces them. */
+    void showRows(std::vector<ArchitectureDiagram::Row> rows);
     /** Back to the published comparison (no run open). */
     void clearRun();
     /** Compares with a stored architecture of the open run, its baselines or other searches. */

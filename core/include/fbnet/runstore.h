@@ -151,6 +151,8 @@ public:
 
     std::int64_t addEvaluation(const Evaluation &e);
     std::vector<Evaluation> evaluations(std::int64_t architectureId) const;
+    /** Every evaluation of a run's architectures in one query (oldest first): for views across a whole store. */
+    std::vector<Evaluation> evaluationsOfRun(std::int64_t runId) const;
 
     /** CSV of the per-epoch or per-step metrics. */
     std::string epochsCsv(std::int64_t runId) const;

@@ -1,0 +1,101 @@
+#pragma once
+// The architecture explorer's data: every stored architecture of every run, with its figures and
+// its best evaluation, as a sortable table model and a filter (text and per-axis ranges).
+
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <QString>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/runstore.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet {
+
+/** One architecture of the store, with what the explorer shows of it. */
+struct ExplorerRow
+{
+    qint64 runId = 0, archId = 0;
+    QString run, kind, role, dataset, device, space;
+    std::string spaceRef;        ///< how to load the run's space (a name or a file)
+    SpaceParams spaceParams;     ///< the run's class count, width multiplier and input size
+    Architecture arch;
+    QString blocks;
+    double macs = 0, params = 0;
+    double runMs = std::numeric_limits<double>::quiet_NaN();   ///< on the run's own table
+    double shownMs = std::numeric_limits<double>::quiet_NaN(); ///< on the table the explorer shows
+    double top1 = std::numeric_limits<double>::quiet_NaN();    ///< best evaluation, 0..1
+    int evaluations = 0;
+    bool untrained = false;      ///< from a search whose θ never trained
+    std::vector<double> stageExpansion;  ///< per stage: mean expansion of its layers (skip: 0)
+};
+
+/**
+ * Reads every run's architectures and evaluations (one query per run for each), resolving each
+ * architecture once for its per-stage choices. Any thread, with a store opened on it.
+ */
+std::vector<ExplorerRow> loadExplorerRows(const RunStore &store);
+
+/**
+ * Sets shownMs: each run's own table (empty `device`), or the named table of each row's space
+ * (NaN where that space has no such table). Returns the spaces that had none.
+ */
+QStringList priceExplorerRows(std::vector<ExplorerRow> &rows, const QString &device);
+
+/** The parallel-coordinates axes: latency, MACs, params, top-1, then one per stage. */
+int explorerAxisCount(const std::vector<ExplorerRow> &rows);
+QString explorerAxisName(int axis);
+double explorerAxisValue(const ExplorerRow &row, int axis);
+
+class ExplorerModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { Run, Role, Dataset, Device, LatencyMs, Macs, Params, Top1, Blocks, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole + 1;  ///< numbers for numeric columns (missing sorts first)
+
+    using QAbstractTableModel::QAbstractTableModel;
+    void setRows(std::vector<ExplorerRow> rows);
+    /** After re-pricing: the latency column changed. */
+    void setShownMs(const std::vector<double> &ms);
+    const std::vector<ExplorerRow> &rows() const { return m_rows; }
+    const ExplorerRow &row(int i) const { return m_rows[std::size_t(i)]; }
+    void setLatencyHeader(const QString &header);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    std::vector<ExplorerRow> m_rows;
+    QString m_latencyHeader = tr("Latency (ms)");
+};
+
+/** Text (run, role, data set, device, blocks) and per-axis [lo, hi] ranges (the brushes). */
+class ExplorerFilter final : public QSortFilterProxyModel
+{
+    Q_OBJECT
+
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void setText(const QString &text);
+    /** NaN bounds clear the axis's range. */
+    void setRange(int axis, double lo, double hi);
+    void clearRanges();
+    bool acceptsSourceRow(int sourceRow) const;
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &parent) const override;
+
+private:
+    QString m_text;
+    std::vector<std::pair<double, double>> m_ranges;
+};
+
+} // namespace fbnet
