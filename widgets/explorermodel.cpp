@@ -169,7 +169,7 @@ QString explorerAxisName(int axis)
     case 1: return QObject::tr("MACs (M)");
     case 2: return QObject::tr("params (M)");
     case 3: return QObject::tr("top-1 (%)");
-    default: return QObject::tr("stage %1 exp.").arg(axis - kFixedAxes);
+    default: return QObject::tr("stage %1 exp.").arg(axis - kFixedAxes + 1);
     }
 }
 

@@ -158,10 +158,25 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
         }
         flush();
     };
-    // Faint: outside the filter; then the highlighted ones on top, coloured.
+    // Faint: outside the filter; then the highlighted ones on top, coloured. With many lines the
+    // colours are mixed with the background and drawn opaque: Qt's raster engine blends
+    // translucent 1 px lines per pixel, 20x slower (3.3 s against 0.17 s for 10,000 lines).
+    const QColor base = palette().color(QPalette::Base);
+    const auto towardBase = [&base](QColor c, double keep) {
+        return QColor(int(c.red() * keep + base.red() * (1 - keep)), int(c.green() * keep + base.green() * (1 - keep)),
+                      int(c.blue() * keep + base.blue() * (1 - keep)));
+    };
     QColor faint = palette().color(QPalette::Mid);
-    faint.setAlpha(many ? 25 : 60);
-    p.setPen(QPen(faint, 1));
+    if (many)
+        faint = towardBase(faint, 0.3);
+    else
+        faint.setAlpha(60);
+    // Thin cosmetic pens without antialiasing take the raster engine's fast path (a 1.2 px pen is
+    // stroked as a polygon: 1.4 s instead of tens of ms for 10,000 lines).
+    const double width = many ? 1.0 : 1.2;
+    QPen faintPen(faint, width);
+    faintPen.setCosmetic(true);
+    p.setPen(faintPen);
     const bool all = m_highlighted.empty();
     for (std::size_t i = 0; i < m_values.size(); ++i)
         if (!all && !(i < m_highlighted.size() && m_highlighted[i]))
@@ -171,8 +186,13 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
             continue;
         const double c = m_colourAxis >= 0 && std::size_t(m_colourAxis) < m_values[i].size() ? m_values[i][std::size_t(m_colourAxis)] : kNaN;
         QColor colour = std::isnan(c) || std::isnan(clo) ? QColor(120, 120, 120) : viridis((c - clo) / (chi - clo));
-        colour.setAlpha(many ? 70 : 170);
-        p.setPen(QPen(colour, 1.2));
+        if (many)
+            colour = towardBase(colour, 0.55);
+        else
+            colour.setAlpha(170);
+        QPen pen(colour, width);
+        pen.setCosmetic(true);
+        p.setPen(pen);
         drawItem(i);
     }
     // Axes, their names, ranges and brushes.

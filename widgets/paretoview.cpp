@@ -19,6 +19,9 @@ ParetoView::ParetoView(QWidget *parent) : QWidget(parent), m_plot(new QCustomPlo
     layout->addWidget(m_plot, 1);
     layout->addWidget(m_summary);
     m_summary->setWordWrap(true);
+    m_plot->plotLayout()->insertRow(0);
+    m_title = new QCPTextElement(m_plot, tr("Latency against top-1"), QFont(font().family(), 10, QFont::Bold));
+    m_plot->plotLayout()->addElement(0, 0, m_title);
     m_plot->legend->setVisible(true);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     m_plot->setMouseTracking(true);
@@ -43,6 +46,12 @@ ParetoView::ParetoView(QWidget *parent) : QWidget(parent), m_plot(new QCustomPlo
             Q_EMIT selected(m_items[std::size_t(i)].id, m_items[std::size_t(i)].name);
     });
     setItems({}, tr("latency (ms)"), tr("top-1 accuracy (%)"));
+}
+
+void ParetoView::setContext(const QString &context)
+{
+    m_title->setText(context.isEmpty() ? tr("Latency against top-1") : tr("Latency against top-1\n%1").arg(context));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 bool ParetoView::nearChance() const

@@ -6,6 +6,7 @@
 #include <vector>
 
 class QCustomPlot;
+class QCPTextElement;
 class QLabel;
 
 namespace fbnet {
@@ -51,6 +52,8 @@ public:
      */
     void setChanceAccuracy(double chance) { m_chance = chance; }
     void setBaselineLabel(const QString &label) { m_baselineLabel = label; }
+    /** The title's second line (run · device · data set), in the view and its exports. */
+    void setContext(const QString &context);
     /** All points within 5 points of chance (needs a chance accuracy). */
     bool nearChance() const;
     QString summaryText() const;
@@ -67,6 +70,7 @@ private:
 
     QCustomPlot *m_plot;
     QLabel *m_summary;
+    QCPTextElement *m_title = nullptr;
     std::vector<ParetoItem> m_items;
     std::vector<std::size_t> m_front;
     double m_chance = 0;

@@ -133,6 +133,14 @@ TEST(StudioHonesty, AnUntrainedThetaIsLabelledEverywhereAndTheStudiosArchitectur
     ASSERT_TRUE(w.waitForOpenRun());
     EXPECT_FALSE(w.searchLog().contains(QStringLiteral("UNTRAINED"))) << w.searchLog().toStdString();
     EXPECT_TRUE(w.searchLog().contains(QStringLiteral("Chosen architecture")));
+    // File ▸ Export plots writes four files and says which.
+    const studio::ExportReport plots = studio::writePlots(dir.filePath(QStringLiteral("p.png")), w.metrics(), w.heatmap(), w.pareto(), w.diagram());
+    ASSERT_TRUE(plots.error.isEmpty()) << plots.error.toStdString();
+    ASSERT_EQ(plots.written.size(), 4);
+    for (const QString &f : plots.written)
+        EXPECT_TRUE(QFile::exists(f)) << f.toStdString();
+    EXPECT_TRUE(plots.message().contains(QStringLiteral("p-theta.png"))) << plots.message().toStdString();
+    EXPECT_FALSE(studio::writePlots(dir.filePath(QStringLiteral("p.gif")), w.metrics(), w.heatmap(), w.pareto(), w.diagram()).error.isEmpty());
 }
 
 TEST(StudioHonesty, AParetoViewNearChanceWarnsAndABaselineSaysHowMuchOfItsBudgetItSpent)

@@ -141,6 +141,8 @@ void ExplorerPage::applyRows(std::shared_ptr<std::vector<ExplorerRow>> rows)
     m_filter->clearRanges();
     refreshPlot();
     updateCount();
+    m_table->horizontalHeader()->setResizeContentsPrecision(100);  // sample rows: 10,000 stay quick
+    m_table->resizeColumnsToContents();
     Q_EMIT loaded(m_model->rowCount());
 }
 
@@ -158,7 +160,12 @@ void ExplorerPage::refreshPlot()
         for (int a = 0; a < axes; ++a)
             values[i][std::size_t(a)] = explorerAxisValue(rows[i], a);
     }
+    // Colour by top-1 where architectures were trained, else by latency.
+    bool anyTop1 = false;
+    for (const auto &r : rows)
+        anyTop1 = anyTop1 || !std::isnan(r.top1);
     m_plot->setData(names, std::move(values));
+    m_plot->setColourAxis(anyTop1 ? 3 : 0);
     refreshHighlight();
 }
 
