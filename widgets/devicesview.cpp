@@ -181,6 +181,45 @@ QString DevicesView::matrixText(int row, int column) const
     return item ? item->text() : QString();
 }
 
+void DevicesView::fillMatrix(const SearchSpace &space, const LatencyTable &a, const LatencyTable &b)
+{
+    // The cross-device matrix of the published architectures of this space; on a space
+    // without any, the store's best architectures, said so.
+    std::vector<std::pair<QString, Architecture>> listed;
+    for (const auto &name : publishedArchitectureNames()) {
+        Architecture arch = loadArchitecture(resolveArchitecturePath(name));
+        if (arch.space == space.name)
+            listed.push_back({QString::fromStdString(name), std::move(arch)});
+    }
+    const bool published = !listed.empty();
+    if (!published)
+        for (const auto &[label, arch] : m_storeArchitectures)
+            if (arch.space == space.name && listed.size() < 12)
+                listed.push_back({label, arch});
+    m_matrixTitle->setText(published ? tr("<b>Published architectures on both devices</b>")
+                           : listed.empty()
+                               ? tr("<b>No published architectures for %1</b>, and none in the run store yet: search and train, "
+                                    "and the store's best appear here.")
+                                     .arg(QString::fromStdString(space.name))
+                               : tr("<b>The run store's best architectures on both devices</b> (%1 has no published ones; best "
+                                    "top-1 first, then argmaxes)")
+                                     .arg(QString::fromStdString(space.name)));
+    for (const auto &[label, arch] : listed) {
+        double va, vb;
+        try {
+            va = a.predict(space, arch);
+            vb = b.predict(space, arch);
+        } catch (const Error &) {
+            continue;  // a table without the op (e.g. the double-3x3 block)
+        }
+        const int row = m_matrix->rowCount();
+        m_matrix->insertRow(row);
+        m_matrix->setItem(row, 0, new QTableWidgetItem(label));
+        m_matrix->setItem(row, 1, new QTableWidgetItem(QString::number(va, 'f', 2)));
+        m_matrix->setItem(row, 2, new QTableWidgetItem(QString::number(vb, 'f', 2)));
+    }
+}
+
 void DevicesView::recompute()
 {
     m_plot->clearPlottables();
@@ -266,41 +305,7 @@ void DevicesView::recompute()
         };
         m_provenance->setText(prov(a) + QStringLiteral("<br>") + prov(b));
 
-        // The cross-device matrix of the published architectures of this space; on a space
-        // without any, the store's best architectures, said so.
-        std::vector<std::pair<QString, Architecture>> listed;
-        for (const auto &name : publishedArchitectureNames()) {
-            Architecture arch = loadArchitecture(resolveArchitecturePath(name));
-            if (arch.space == space.name)
-                listed.push_back({QString::fromStdString(name), std::move(arch)});
-        }
-        const bool published = !listed.empty();
-        if (!published)
-            for (const auto &[label, arch] : m_storeArchitectures)
-                if (arch.space == space.name && listed.size() < 12)
-                    listed.push_back({label, arch});
-        m_matrixTitle->setText(published ? tr("<b>Published architectures on both devices</b>")
-                               : listed.empty()
-                                   ? tr("<b>No published architectures for %1</b>, and none in the run store yet: search and train, "
-                                        "and the store's best appear here.")
-                                         .arg(QString::fromStdString(space.name))
-                                   : tr("<b>The run store's best architectures on both devices</b> (%1 has no published ones; best "
-                                        "top-1 first, then argmaxes)")
-                                         .arg(QString::fromStdString(space.name)));
-        for (const auto &[label, arch] : listed) {
-            double va, vb;
-            try {
-                va = a.predict(space, arch);
-                vb = b.predict(space, arch);
-            } catch (const Error &) {
-                continue;  // a table without the op (e.g. the double-3x3 block)
-            }
-            const int row = m_matrix->rowCount();
-            m_matrix->insertRow(row);
-            m_matrix->setItem(row, 0, new QTableWidgetItem(label));
-            m_matrix->setItem(row, 1, new QTableWidgetItem(QString::number(va, 'f', 2)));
-            m_matrix->setItem(row, 2, new QTableWidgetItem(QString::number(vb, 'f', 2)));
-        }
+        fillMatrix(space, a, b);
     } catch (const Error &e) {
         m_provenance->setText(tr("<span style='color:#c0392b'>%1</span>").arg(QString::fromStdString(e.what()).toHtmlEscaped()));
     }

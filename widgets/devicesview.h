@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fbnet/architecture.h"
+#include "fbnet/latencytable.h"
 
 class QComboBox;
 class QCustomPlot;
@@ -57,6 +58,8 @@ protected:
 private:
     void refillDevices();
     void recompute();
+    /** The published architectures of the space on both tables, or the store's best where it has none. */
+    void fillMatrix(const SearchSpace &space, const LatencyTable &a, const LatencyTable &b);
 
     QComboBox *m_space, *m_a, *m_b;
     QCustomPlot *m_plot;
