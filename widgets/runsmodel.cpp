@@ -11,16 +11,15 @@ namespace fbnet {
 std::vector<RunRow> loadRunRows(const RunStore &store)
 {
     std::vector<RunRow> rows;
+    const auto summaries = store.runSummaries();
     for (const auto &r : store.runs()) {
         RunRow row;
         row.run = r;
         row.thetaUntrained = thetaEpochsOf(r) == 0;
-        for (const auto &a : store.architectures(r.id)) {
-            ++row.architectures;
-            if (a.role == "argmax")
-                row.argmaxMs = a.lutMs;
-            for (const auto &e : store.evaluations(a.id))
-                row.bestTop1 = std::max(row.bestTop1, e.top1);
+        if (const auto it = summaries.find(r.id); it != summaries.end()) {
+            row.argmaxMs = it->second.argmaxMs;
+            row.bestTop1 = it->second.bestTop1;
+            row.architectures = it->second.architectures;
         }
         rows.push_back(std::move(row));
     }

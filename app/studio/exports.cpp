@@ -100,6 +100,8 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
         } else {
             check = QString::fromStdString(why);
         }
+        if (thetaEpochsOf(run) == 0)
+            check += QStringLiteral("\n\n") + QObject::tr("Warning: ") + QString::fromStdString(untrainedThetaWarning()) + QStringLiteral(".");
         QMessageBox::information(parent, QObject::tr("ONNX model written"),
                                  QObject::tr("%1\n\nOpset %2, %3 nodes, input N×%4×%5×%5, %6 classes, %7 weights%8.\n\n%9")
                                      .arg(to)
@@ -114,6 +116,8 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
                                      .arg(check));
         report.written << to;
         report.detail = s.trainedWeights ? QObject::tr("trained weights") : QObject::tr("random weights");
+        if (thetaEpochsOf(run) == 0)
+            report.detail += QStringLiteral("; ") + QString::fromStdString(untrainedThetaWarning());
     } catch (const std::exception &e) {
         report.error = QString::fromStdString(e.what());
     }

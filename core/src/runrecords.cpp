@@ -255,6 +255,24 @@ std::vector<Evaluation> RunStore::evaluations(std::int64_t architectureId) const
     return readEvaluations(s);
 }
 
+std::map<std::int64_t, RunStore::RunSummary> RunStore::runSummaries() const
+{
+    // One statement instead of two queries (and a JSON parse per architecture) per run: the run
+    // list is refreshed on the GUI thread after every job.
+    Impl::Stmt s(*d, "SELECT r.id, "
+                     "(SELECT lut_ms FROM architectures WHERE run_id = r.id AND role = 'argmax' ORDER BY id DESC LIMIT 1), "
+                     "(SELECT MAX(e.top1) FROM evaluations e JOIN architectures a ON a.id = e.arch_id WHERE a.run_id = r.id), "
+                     "(SELECT COUNT(*) FROM architectures WHERE run_id = r.id) FROM runs r");
+    std::map<std::int64_t, RunSummary> out;
+    while (s.step()) {
+        RunSummary &r = out[s.i64(0)];
+        r.argmaxMs = s.isNull(1) ? -1 : s.dbl(1);
+        r.bestTop1 = s.isNull(2) ? -1 : s.dbl(2);
+        r.architectures = int(s.i64(3));
+    }
+    return out;
+}
+
 std::vector<Evaluation> RunStore::evaluationsOfRun(std::int64_t runId) const
 {
     Impl::Stmt s(*d, "SELECT e.id, e.arch_id, e.dataset, e.epochs, e.top1, e.device, e.lut_ms, e.measured_ms, e.weights, e.created_at, "

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,6 +152,14 @@ public:
 
     std::int64_t addEvaluation(const Evaluation &e);
     std::vector<Evaluation> evaluations(std::int64_t architectureId) const;
+    /** Per run, in one query: its latest argmax's latency (-1: none), its best top-1 (-1: none), its architecture count. */
+    struct RunSummary
+    {
+        double argmaxMs = -1;
+        double bestTop1 = -1;
+        int architectures = 0;
+    };
+    std::map<std::int64_t, RunSummary> runSummaries() const;
     /** Every evaluation of a run's architectures in one query (oldest first): for views across a whole store. */
     std::vector<Evaluation> evaluationsOfRun(std::int64_t runId) const;
 
