@@ -34,6 +34,8 @@ struct TrainOptions
 
 int runTrain(TrainOptions &o)
 {
+    if (o.config.epochs == 0 && !o.initFromSupernet)
+        throw Error::at("--epochs", "", "0 evaluates a supernet's weights of the architecture without training: it needs --init-from-supernet");
     std::int64_t storedId = 0;
     std::string spaceName;
     Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);
@@ -82,7 +84,9 @@ int runTrain(TrainOptions &o)
         std::printf("rank 0: final train loss %.17g\n", r.epochs.empty() ? 0.0 : r.epochs.back().trainLoss);
     std::printf("test top-1 %.2f%% after %zu epoch(s) in %.0f s%s\n", r.testTop1 * 100, r.epochs.size(), r.seconds,
                 r.stopped ? " (stopped)" : "");
-    if (!r.stopped && !o.noStore) {
+    if (o.config.epochs == 0)
+        std::printf("(the supernet's weights of these blocks, not trained: not stored as an evaluation)\n");
+    if (!r.stopped && !o.noStore && o.config.epochs > 0) {
         // Results go to the store: on the stored architecture, or on a "train" run holding this one.
         RunStore store(storePath(o.runs));
         if (!storedId) {
@@ -159,7 +163,9 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--dataset", o->dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images (0: all)")->capture_default_str();
-    cmd->add_option("--epochs", o->config.epochs, "Epochs")->capture_default_str()->check(atLeast(1));
+    cmd->add_option("--epochs", o->config.epochs, "Epochs (0 with --init-from-supernet: the supernet's accuracy of the architecture, no training, not stored)")
+        ->capture_default_str()
+        ->check(atLeast(0));
     cmd->add_option("--batch-size", o->config.batchSize, "Batch size")->capture_default_str()->check(CLI::Range(2, 1 << 16));
     cmd->add_option("--lr", o->config.lr, "SGD learning rate (cosine to 0)")->capture_default_str();
     cmd->add_flag("--no-augment", o->noAugment, "No random crop / flip (folder data sets: centre crops instead of random-resized crops)");

@@ -188,8 +188,11 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
                               const TrainConfig &c, const std::function<void(const TrainEpoch &)> &onEpoch,
                               const StopToken &stop, const std::string &weightsPath, const DistributedLaunch &launch)
 {
-    if (c.epochs < 1 || c.epochs > 100000 || c.batchSize < 2 || c.batchSize > 65536 || !(c.lr > 0 && c.lr <= 100))
-        throw Error::at("train config", "", "expected 1 <= epochs <= 100000, 2 <= batch <= 65536, 0 < lr <= 100");
+    if (c.epochs < 0 || c.epochs > 100000 || c.batchSize < 2 || c.batchSize > 65536 || !(c.lr > 0 && c.lr <= 100))
+        throw Error::at("train config", "", "expected 0 <= epochs <= 100000, 2 <= batch <= 65536, 0 < lr <= 100");
+    if (c.epochs == 0 && c.initFromCheckpoint.empty())
+        throw Error::at("train config", "epochs",
+                        "0 evaluates a supernet's weights of the architecture without training, so it needs a supernet to start from");
     try {
         detail::NoGradientSync single;
         std::unique_ptr<detail::GradientSync> group = launch.active() ? detail::joinProcessGroup(launch) : nullptr;
@@ -231,6 +234,16 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
     std::unique_ptr<detail::Batcher> stream;
     if (train.streamed())
         stream = std::make_unique<detail::Batcher>(train, plan.inputChannels, 0, c.compute, where.device);
+    if (c.epochs == 0) {
+        // The supernet's own accuracy of this architecture: its blocks' weights and BN statistics
+        // as the search left them, no training (how well the supernet ranks architectures).
+        TrainResult result;
+        result.testTop1 = evaluate(net, test, plan.inputChannels, 256, plan.inputSize, where, c.compute);
+        if (!weightsPath.empty())
+            detail::saveStateDict(detail::stateDictOf(*net), weightsPath);
+        result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        return result;
+    }
     std::size_t steps = train.size() / (std::size_t(c.batchSize) * std::size_t(world));  // global batches
     if (c.maxStepsPerEpoch > 0)
         steps = std::min(steps, std::size_t(c.maxStepsPerEpoch));

@@ -568,6 +568,16 @@ TEST(Cli, FbnetV2SearchTrainsItsArgmaxAndReportsTheSpaceSize)
                "--batch-size 16 --threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("initialised from the supernet of run 'v2'"), std::string::npos) << r.out;
+    // --epochs 0: the supernet's accuracy of the architecture, printed and not stored.
+    const std::string evaluations = queryOne(d / "runs.sqlite", "SELECT COUNT(*) FROM evaluations");
+    r = runCli("train --arch v2:argmax --init-from-supernet --epochs 0 --dataset synthetic:200 --subset 0 --batch-size 16 --threads 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("not stored as an evaluation"), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT COUNT(*) FROM evaluations"), evaluations);
+    r = runCli("train --arch v2:argmax --epochs 0 --dataset synthetic:200 --subset 0" + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("needs --init-from-supernet"), std::string::npos) << r.out;
     r = runCli("export --run v2 --out " + (d / "v2.json").string() + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(slurp(d / "v2.json").find("\"widths\""), std::string::npos);

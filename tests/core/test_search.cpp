@@ -364,6 +364,15 @@ TEST(Train, InitialisingFromTheSupernetStartsFromWhatTheSearchLearned)
     const auto init = trainArchitecture(space, arch, stripes(128, 8), test, t, {}, stop);
     EXPECT_LT(fresh.testTop1, 0.7);
     EXPECT_GT(init.testTop1, 0.85);
+    // Epochs 0: the supernet's own accuracy of the architecture, no training step at all (issue 16's
+    // ranking measure); without a supernet to start from it is refused.
+    TrainConfig zero = t;
+    zero.epochs = 0;
+    const auto supernet = trainArchitecture(space, arch, stripes(128, 8), test, zero, {}, stop);
+    EXPECT_TRUE(supernet.epochs.empty());
+    EXPECT_GT(supernet.testTop1, 0.85);
+    zero.initFromCheckpoint.clear();
+    EXPECT_THROW(trainArchitecture(space, arch, stripes(128, 8), test, zero, {}, stop), Error);
     // An architecture the supernet cannot hold is refused with the key named.
     Architecture other = arch;
     other.stageWidths = {16, 8};

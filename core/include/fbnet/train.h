@@ -13,7 +13,7 @@ namespace fbnet {
 
 struct TrainConfig
 {
-    int epochs = 5;
+    int epochs = 5;            ///< 0 (with initFromCheckpoint): evaluate the supernet's weights, no training
     int batchSize = 64;
     double lr = 0.05;          ///< SGD, cosine to 0 over the epochs
     double momentum = 0.9;
