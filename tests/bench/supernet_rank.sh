@@ -12,7 +12,7 @@ fbnet="${FBNET:-$here/build/app/cli/fbnet}"
 db="$1"; run="$2"; count="${3:-20}"; epochs="${4:-2}"; subset="${5:-5000}"; test="${6:-2000}"; threads="${7:-0}"
 out="$(mktemp -d)"
 "$fbnet" sample --runs "$db" --run "$run" --count "$count" --seed 16 > /dev/null
-"$fbnet" runs export --runs "$db" --run "$run" --what architectures --out "$out/archs.csv" > /dev/null
+"$fbnet" runs export "$run" --runs "$db" --what architectures --out "$out/archs.csv" > /dev/null
 # The argmax and the newest COUNT samples.
 ids="$( (awk -F, 'NR > 1 && $2 == "argmax" {print $1}' "$out/archs.csv" | tail -1;
          awk -F, 'NR > 1 && $2 == "sample" {print $1}' "$out/archs.csv" | tail -"$count") )"
