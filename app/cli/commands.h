@@ -9,6 +9,7 @@
 #include "fbnet/dataset.h"
 #include "fbnet/datasetkinds.h"
 #include "fbnet/latencytable.h"
+#include "fbnet/lutfit.h"
 #include "fbnet/evaluate.h"
 #include "fbnet/runstore.h"
 #include "fbnet/searchspace.h"
@@ -23,6 +24,9 @@ void addSearchCommand(CLI::App &app, Action &run);
 void addArchCommands(CLI::App &app, Action &run);
 void addLutCommands(CLI::App &app, Action &run);
 void addLutKitCommands(CLI::App *lut, Action &run);  ///< lut kit, lut measure (kitcommand.cpp)
+void addLutBuildCommands(CLI::App *lut, Action &run);  ///< lut build, lut validate (lutbuildcommand.cpp)
+/** One line of a table's prediction quality: count, MAPE, share within ±10%, Spearman, max error. */
+void printQuality(const char *what, const PredictionQuality &q);
 void addTrainCommand(CLI::App &app, Action &run);
 void addParetoCommand(CLI::App &app, Action &run);
 void addRunsCommands(CLI::App &app, Action &run);  ///< runs, sample, import
