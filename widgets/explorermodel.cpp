@@ -1,8 +1,6 @@
 #include "explorermodel.h"
 
-#include <map>
-#include <memory>
-#include <tuple>
+#include <algorithm>
 
 #include "fbnet/archexport.h"
 #include "fbnet/error.h"
@@ -17,34 +15,30 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kFixedAxes = 4;
 
-/** Spaces by (reference, class count), loaded once; nullptr if one cannot be. */
-class SpaceCache
-{
-public:
-    const SearchSpace *get(const std::string &ref, const SpaceParams &params)
-    {
-        const auto key = std::make_tuple(ref, params.numClasses, params.widthMultiplier, params.inputSize);
-        auto it = m_spaces.find(key);
-        if (it == m_spaces.end()) {
-            std::unique_ptr<SearchSpace> s;
-            try {
-                s = std::make_unique<SearchSpace>(SearchSpace::load(resolveSpacePath(ref), params));
-            } catch (const std::exception &) {
-            }
-            it = m_spaces.emplace(key, std::move(s)).first;
-        }
-        return it->second.get();
-    }
-
-private:
-    std::map<std::tuple<std::string, int, double, int>, std::unique_ptr<SearchSpace>> m_spaces;
-};
 } // namespace
+
+ExplorerSpaces::ExplorerSpaces() = default;
+ExplorerSpaces::~ExplorerSpaces() = default;
+
+const SearchSpace *ExplorerSpaces::get(const std::string &ref, const SpaceParams &params)
+{
+    const auto key = std::make_tuple(ref, params.numClasses, params.widthMultiplier, params.inputSize);
+    auto it = m_spaces.find(key);
+    if (it == m_spaces.end()) {
+        std::unique_ptr<SearchSpace> s;
+        try {
+            s = std::make_unique<SearchSpace>(SearchSpace::load(resolveSpacePath(ref), params));
+        } catch (const std::exception &) {
+        }
+        it = m_spaces.emplace(key, std::move(s)).first;
+    }
+    return it->second.get();
+}
 
 std::vector<ExplorerRow> loadExplorerRows(const RunStore &store)
 {
     std::vector<ExplorerRow> rows;
-    SpaceCache spaces;
+    ExplorerSpaces spaces;
     for (const RunInfo &r : store.runs()) {
         std::vector<std::string> problems;  // a damaged row is left out, not fatal to the view
         const auto archs = store.architectures(r.id, &problems);
@@ -115,23 +109,22 @@ std::vector<ExplorerRow> loadExplorerRows(const RunStore &store)
     return rows;
 }
 
-QStringList priceExplorerRows(std::vector<ExplorerRow> &rows, const QString &device)
+std::vector<double> explorerLatencies(const std::vector<ExplorerRow> &rows, const QString &device, QStringList *without)
 {
-    QStringList without;
+    std::vector<double> ms(rows.size(), kNaN);
     if (device.isEmpty()) {
-        for (auto &r : rows)
-            r.shownMs = r.runMs;
-        return without;
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            ms[i] = rows[i].runMs;
+        return ms;
     }
-    SpaceCache spaces;
-    std::map<std::tuple<std::string, int, double, int>, std::unique_ptr<LatencyTable>> tables;
-    for (auto &r : rows) {
-        r.shownMs = kNaN;
-        const SearchSpace *space = spaces.get(r.spaceRef, r.spaceParams);
+    ExplorerSpaces spaces;
+    std::map<const SearchSpace *, std::unique_ptr<LatencyTable>> tables;  // per loaded space
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const ExplorerRow &r = rows[i];
+        const SearchSpace *space = spaces.get(r);
         if (!space)
             continue;
-        auto key = std::make_tuple(r.spaceRef, r.spaceParams.numClasses, r.spaceParams.widthMultiplier, r.spaceParams.inputSize);
-        auto it = tables.find(key);
+        auto it = tables.find(space);
         if (it == tables.end()) {
             std::unique_ptr<LatencyTable> t;
             try {
@@ -140,18 +133,50 @@ QStringList priceExplorerRows(std::vector<ExplorerRow> &rows, const QString &dev
                     t.reset();
             } catch (const std::exception &) {
             }
-            if (!t && !without.contains(r.space))
-                without << r.space;
-            it = tables.emplace(key, std::move(t)).first;
+            if (!t && without && !without->contains(r.space))
+                *without << r.space;
+            it = tables.emplace(space, std::move(t)).first;
         }
         if (!it->second)
             continue;
         try {
-            r.shownMs = it->second->predict(*space, r.arch);
+            ms[i] = it->second->predict(*space, r.arch);
         } catch (const std::exception &) {
         }
     }
+    return ms;
+}
+
+QStringList priceExplorerRows(std::vector<ExplorerRow> &rows, const QString &device)
+{
+    QStringList without;
+    const std::vector<double> ms = explorerLatencies(rows, device, &without);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        rows[i].shownMs = ms[i];
     return without;
+}
+
+std::vector<std::pair<QString, Architecture>> bestExplorerArchitectures(const std::vector<ExplorerRow> &rows, std::size_t count)
+{
+    std::vector<const ExplorerRow *> best;
+    for (const auto &r : rows)
+        if (!std::isnan(r.top1) || (r.role == QLatin1String("argmax") && !r.untrained))
+            best.push_back(&r);
+    std::stable_sort(best.begin(), best.end(), [](const ExplorerRow *a, const ExplorerRow *b) {
+        return (std::isnan(a->top1) ? -1 : a->top1) > (std::isnan(b->top1) ? -1 : b->top1);
+    });
+    std::vector<std::pair<QString, Architecture>> out;
+    for (const ExplorerRow *r : best) {
+        if (out.size() >= count)
+            break;
+        QString label = QStringLiteral("%1 / %2").arg(r->run, QString::fromStdString(r->arch.name));
+        if (!std::isnan(r->top1))
+            label += QStringLiteral(" (%1%)").arg(r->top1 * 100, 0, 'f', 1);
+        Architecture a = r->arch;
+        a.space = r->space.toStdString();
+        out.push_back({label, std::move(a)});
+    }
+    return out;
 }
 
 int explorerAxisCount(const std::vector<ExplorerRow> &rows)

@@ -8,6 +8,10 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "fbnet/architecture.h"
@@ -41,10 +45,32 @@ struct ExplorerRow
 std::vector<ExplorerRow> loadExplorerRows(const RunStore &store);
 
 /**
- * Sets shownMs: each run's own table (empty `device`), or the named table of each row's space
- * (NaN where that space has no such table). Returns the spaces that had none.
+ * Each row's latency on its run's own table (empty `device`), or on the named table of the row's
+ * space (NaN where that space has no such table); `without` gets the spaces that had none.
  */
+std::vector<double> explorerLatencies(const std::vector<ExplorerRow> &rows, const QString &device, QStringList *without = nullptr);
+/** Sets each row's shownMs to explorerLatencies; returns the spaces without such a table. */
 QStringList priceExplorerRows(std::vector<ExplorerRow> &rows, const QString &device);
+
+/** The rows' spaces (with each run's class count, width multiplier and input size), loaded once each. */
+class ExplorerSpaces
+{
+public:
+    ExplorerSpaces();
+    ~ExplorerSpaces();
+    /** nullptr if the space cannot be loaded. */
+    const SearchSpace *get(const std::string &ref, const SpaceParams &params);
+    const SearchSpace *get(const ExplorerRow &row) { return get(row.spaceRef, row.spaceParams); }
+
+private:
+    std::map<std::tuple<std::string, int, double, int>, std::unique_ptr<SearchSpace>> m_spaces;
+};
+
+/**
+ * The store's best architectures for the Devices tab: trained ones by best top-1, then argmaxes
+ * of trained θ, at most `count`, labelled "run / name (top-1)", each with its run's space.
+ */
+std::vector<std::pair<QString, Architecture>> bestExplorerArchitectures(const std::vector<ExplorerRow> &rows, std::size_t count);
 
 /** The parallel-coordinates axes: latency, MACs, params, top-1, then one per stage. */
 int explorerAxisCount(const std::vector<ExplorerRow> &rows);

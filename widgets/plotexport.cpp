@@ -1,5 +1,7 @@
 #include "plotexport.h"
 
+#include <QStringList>
+
 #include <QPainter>
 #include <QPalette>
 #include <QSvgGenerator>
@@ -54,6 +56,15 @@ void applyPlotPalette(QCustomPlot *plot, const QPalette &pal)
     for (int i = 0; i < plot->itemCount(); ++i)
         if (auto *t = qobject_cast<QCPItemText *>(plot->item(i)))
             t->setColor(text);
+}
+
+QString plotContext(const std::string &name, const std::string &device, const std::string &dataset)
+{
+    QStringList parts;
+    for (const auto *s : {&name, &device, &dataset})
+        if (!s->empty())
+            parts << QString::fromStdString(*s);
+    return parts.join(QStringLiteral(" · "));
 }
 
 } // namespace fbnet

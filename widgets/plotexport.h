@@ -2,6 +2,8 @@
 
 class QCustomPlot;
 class QPalette;
+#include <string>
+
 class QString;
 
 namespace fbnet {
@@ -14,5 +16,8 @@ bool savePlot(QCustomPlot *plot, const QString &path);
  * and dark themes; call again on QEvent::PaletteChange.
  */
 void applyPlotPalette(QCustomPlot *plot, const QPalette &palette);
+
+/** A run's plots' second title line, "name · device · data set" (empty parts left out). */
+QString plotContext(const std::string &name, const std::string &device, const std::string &dataset);
 
 } // namespace fbnet

@@ -133,13 +133,13 @@ std::string suggestionFor(const CLI::App &app, const CLI::ParseError &error, int
         }
     }
     // Unknown flags of the command being typed (not when the command itself is unknown: they are its).
+    const auto known = out.empty() ? longFlags(cmd) : std::vector<std::string>{};
     if (out.empty())
         for (int i = 1; i < argc; ++i) {
             std::string arg = argv[i];
             if (arg.rfind("--", 0) != 0 || arg == "--")
                 continue;
             arg = arg.substr(0, arg.find('='));
-            const auto known = longFlags(cmd);
             if (std::find(known.begin(), known.end(), arg) != known.end())
                 continue;
             const std::string match = closestMatch(arg, known);

@@ -1,5 +1,6 @@
 #include "exports.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -67,27 +68,24 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
 {
     ExportReport report;
     try {
-        const StoredArchitecture *argmax = nullptr;
         const auto archs = store.architectures(runId);
-        for (const auto &a : archs)
-            if (a.role == "argmax")
-                argmax = &a;
-        if (!argmax) {
+        if (std::none_of(archs.begin(), archs.end(), [](const StoredArchitecture &a) { return a.role == "argmax"; })) {
             report.error = QObject::tr("This run has no argmax architecture yet.");
             return report;
         }
         const QString to = getSaveFileName(parent, QObject::tr("Export ONNX model"), QStringLiteral("model.onnx"), QObject::tr("ONNX (*.onnx)"));
         if (to.isEmpty())
             return report;
-        const RunInfo run = store.run(runId);
-        const RunContext context = loadRunContext(run, store.path());
+        // The argmax with its space, evaluations and θ's training, as every export reads it.
+        const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "");
+        const bool untrained = subject.thetaEpochs == 0;
         OnnxExportOptions o;
         // The newest training of this architecture whose weights file is still there, else random weights.
-        for (const auto &e : store.evaluations(argmax->id))
+        for (const auto &e : subject.evaluations)
             if (!e.weightsPath.empty() && std::filesystem::exists(e.weightsPath))
                 o.weightsPath = e.weightsPath;
-        o.description = "FBNet Studio export of the argmax of run '" + run.name + "' (space " + context.space.name + ")";
-        const OnnxExportSummary s = exportOnnx(context.space, argmax->architecture, o, to.toStdString());
+        o.description = "FBNet Studio export of " + subject.describe + " (space " + subject.space.name + "): " + subject.provenanceJson;
+        const OnnxExportSummary s = exportOnnx(subject.space, subject.arch, o, to.toStdString());
         QString check = QObject::tr("Not checked against an independent runtime.");
         std::string why;
         if (opencvCanRun(to.toStdString(), &why)) {
@@ -95,12 +93,12 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
             for (std::size_t i = 0; i < input.size(); ++i)
                 input[i] = float(std::sin(double(i) * 0.37));
             const double rel = maxRelativeDifference(opencvLogits(to.toStdString(), input, 2, s.inputChannels, s.inputSize),
-                                                     torchLogits(context.space, argmax->architecture, o.weightsPath, o.seed, input, 2));
+                                                     torchLogits(subject.space, subject.arch, o.weightsPath, o.seed, input, 2));
             check = QObject::tr("OpenCV's dnn module and libtorch agree to %1 (relative).").arg(rel, 0, 'g', 2);
         } else {
             check = QString::fromStdString(why);
         }
-        if (thetaEpochsOf(run) == 0)
+        if (untrained)
             check += QStringLiteral("\n\n") + QObject::tr("Warning: ") + QString::fromStdString(untrainedThetaWarning()) + QStringLiteral(".");
         QMessageBox::information(parent, QObject::tr("ONNX model written"),
                                  QObject::tr("%1\n\nOpset %2, %3 nodes, input N×%4×%5×%5, %6 classes, %7 weights%8.\n\n%9")
@@ -116,7 +114,7 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
                                      .arg(check));
         report.written << to;
         report.detail = s.trainedWeights ? QObject::tr("trained weights") : QObject::tr("random weights");
-        if (thetaEpochsOf(run) == 0)
+        if (untrained)
             report.detail += QStringLiteral("; ") + QString::fromStdString(untrainedThetaWarning());
     } catch (const std::exception &e) {
         report.error = QString::fromStdString(e.what());

@@ -28,11 +28,9 @@
 #include "pages/runspage.h"
 #include "pages/searchpage.h"
 #include "thetaheatmap.h"
+#include "plotexport.h"
 #include "pages/explorerpage.h"
 #include "explorermodel.h"
-
-#include <algorithm>
-#include <cmath>
 
 namespace fbnet {
 
@@ -181,28 +179,8 @@ void MainWindow::connectPages()
             m_explorerPage->reload();
         }
     });
-    connect(m_explorerPage, &studio::ExplorerPage::loaded, this, [this] {
-        std::vector<const ExplorerRow *> rows;
-        for (const auto &r : m_explorerPage->model()->rows())
-            if (!std::isnan(r.top1) || (r.role == QLatin1String("argmax") && !r.untrained))
-                rows.push_back(&r);
-        std::stable_sort(rows.begin(), rows.end(), [](const ExplorerRow *a, const ExplorerRow *b) {
-            const double x = std::isnan(a->top1) ? -1 : a->top1, y = std::isnan(b->top1) ? -1 : b->top1;
-            return x > y;
-        });
-        std::vector<std::pair<QString, Architecture>> best;
-        for (const ExplorerRow *r : rows) {
-            if (best.size() >= 12)
-                break;
-            QString label = QStringLiteral("%1 / %2").arg(r->run, QString::fromStdString(r->arch.name));
-            if (!std::isnan(r->top1))
-                label += tr(" (%1%)").arg(r->top1 * 100, 0, 'f', 1);
-            Architecture a = r->arch;
-            a.space = r->space.toStdString();
-            best.push_back({label, std::move(a)});
-        }
-        m_devices->setStoreArchitectures(std::move(best));
-    });
+    connect(m_explorerPage, &studio::ExplorerPage::loaded, this,
+            [this] { m_devices->setStoreArchitectures(bestExplorerArchitectures(m_explorerPage->model()->rows(), 12)); });
     connect(m_paretoPage, &studio::ParetoPage::trainRequested, this, &MainWindow::trainArchitectures);
     connect(m_paretoPage, &studio::ParetoPage::baselineRequested, this, &MainWindow::startBaseline);
     connect(m_paretoPage, &studio::ParetoPage::architectureSelected, this, [this](qint64 id, const QString &name) {
@@ -237,8 +215,7 @@ void MainWindow::connectSearch()
     });
     connect(m_controller, &SearchController::runStored, this, [this](qint64 id, const QString &name, const QString &path) {
         m_searchRunId = id;  // opened in the other views when the search ends: no reads while it runs
-        m_searchPage->setContext(QStringLiteral("%1 · %2 · %3")
-                                     .arg(name, QString::fromStdString(m_request.invocation.lut), QString::fromStdString(m_request.invocation.dataset)));
+        m_searchPage->setContext(plotContext(name.toStdString(), m_request.invocation.lut, m_request.invocation.dataset));
         m_searchPage->appendLine(tr("Run '%1' (id %2) is recorded in %3; a stopped run resumes from the Runs tab.").arg(name).arg(id).arg(path));
         refreshRuns();
     });
@@ -425,8 +402,7 @@ void MainWindow::startSearch(const SearchRequest &request)
     m_request = request;
     m_epochs = request.config.epochs;
     const QString name = request.name.empty() ? tr("new search") : QString::fromStdString(request.name);
-    m_searchPage->beginSearch(QStringLiteral("%1 · %2 · %3")
-                                  .arg(name, QString::fromStdString(request.invocation.lut), QString::fromStdString(request.invocation.dataset)));
+    m_searchPage->beginSearch(plotContext(name.toStdString(), request.invocation.lut, request.invocation.dataset));
     if (request.runsPath.empty())
         m_request.runsPath = storePath().toStdString();
     setProgress(0, tr("Loading data and latency table…"));

@@ -21,16 +21,13 @@
 #include "explorermodel.h"
 #include "pages/explorerpage.h"
 #include "parallelcoords.h"
+#include "benchutil.h"
 #include "studiofixtures.h"
 
 using namespace fbnet;
 
 namespace {
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
+using bench::median;
 template <class F>
 double timeMs(F &&f)
 {

@@ -17,17 +17,14 @@
 
 #include "metricsplot.h"
 #include "runsession.h"
+#include "benchutil.h"
 #include "studiofixtures.h"
 
 using namespace fbnet;
 
 namespace {
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using bench::median;
 
 } // namespace
 

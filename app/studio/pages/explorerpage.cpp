@@ -18,6 +18,7 @@
 #include <set>
 
 #include "explorermodel.h"
+#include "fbnet/error.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/resources.h"
 #include "fbnet/searchspace.h"
@@ -136,14 +137,18 @@ void ExplorerPage::reload()
 void ExplorerPage::applyRows(std::shared_ptr<std::vector<ExplorerRow>> rows)
 {
     m_model->setRows(std::move(*rows));
-    m_model->setLatencyHeader(m_device->currentData().toString().isEmpty() ? tr("Latency (ms, run's table)")
-                                                                           : tr("Latency (ms, %1)").arg(m_device->currentText()));
+    m_model->setLatencyHeader(latencyHeader());
     m_filter->clearRanges();
     refreshPlot();
     updateCount();
     m_table->horizontalHeader()->setResizeContentsPrecision(100);  // sample rows: 10,000 stay quick
     m_table->resizeColumnsToContents();
     Q_EMIT loaded(m_model->rowCount());
+}
+
+QString ExplorerPage::latencyHeader() const
+{
+    return m_device->currentData().toString().isEmpty() ? tr("Latency (ms, run's table)") : tr("Latency (ms, %1)").arg(m_device->currentText());
 }
 
 void ExplorerPage::refreshPlot()
@@ -171,9 +176,10 @@ void ExplorerPage::refreshPlot()
 
 void ExplorerPage::refreshHighlight()
 {
-    std::vector<bool> on(std::size_t(m_model->rowCount()));
-    for (int i = 0; i < m_model->rowCount(); ++i)
-        on[std::size_t(i)] = m_filter->acceptsSourceRow(i);
+    // The proxy has just filtered: the rows it holds are the ones to highlight.
+    std::vector<bool> on(std::size_t(m_model->rowCount()), false);
+    for (int r = 0; r < m_filter->rowCount(); ++r)
+        on[std::size_t(m_filter->mapToSource(m_filter->index(r, 0)).row())] = true;
     m_plot->setHighlighted(std::move(on));
     updateCount();
 }
@@ -196,15 +202,9 @@ QString ExplorerPage::countText() const
 void ExplorerPage::reprice()
 {
     // On the GUI thread: a table lookup per architecture (10,000 in ~150 ms here, bench_explorer).
-    std::vector<ExplorerRow> rows = m_model->rows();
-    const QStringList without = priceExplorerRows(rows, m_device->currentData().toString());
-    std::vector<double> ms;
-    ms.reserve(rows.size());
-    for (const auto &r : rows)
-        ms.push_back(r.shownMs);
-    m_model->setShownMs(ms);
-    m_model->setLatencyHeader(m_device->currentData().toString().isEmpty() ? tr("Latency (ms, run's table)")
-                                                                           : tr("Latency (ms, %1)").arg(m_device->currentText()));
+    QStringList without;
+    m_model->setShownMs(explorerLatencies(m_model->rows(), m_device->currentData().toString(), &without));
+    m_model->setLatencyHeader(latencyHeader());
     m_filter->setRange(0, NAN, NAN);
     refreshPlot();
     if (!without.isEmpty())
@@ -230,16 +230,15 @@ void ExplorerPage::selectRows(const QList<int> &viewRows)
 std::vector<ArchitectureDiagram::Row> ExplorerPage::selectedDiagramRows() const
 {
     std::vector<ArchitectureDiagram::Row> out;
-    std::map<std::tuple<std::string, int, double, int>, std::shared_ptr<SearchSpace>> spaces;
+    ExplorerSpaces spaces;
     for (const QModelIndex &index : m_table->selectionModel()->selectedRows()) {
         if (out.size() >= 6)
             break;
         const ExplorerRow &r = m_model->row(m_filter->mapToSource(index).row());
-        const auto key = std::make_tuple(r.spaceRef, r.spaceParams.numClasses, r.spaceParams.widthMultiplier, r.spaceParams.inputSize);
         try {
-            auto &space = spaces[key];
+            const SearchSpace *space = spaces.get(r);
             if (!space)
-                space = std::make_shared<SearchSpace>(SearchSpace::load(resolveSpacePath(r.spaceRef), r.spaceParams));
+                throw Error::at("space", r.spaceRef, "cannot be loaded");
             QString sub = tr("%1M MACs · %2M params").arg(r.macs / 1e6, 0, 'f', 1).arg(r.params / 1e6, 0, 'f', 2);
             if (!std::isnan(r.shownMs))
                 sub += tr(" · %1 ms").arg(r.shownMs, 0, 'f', 2);

@@ -65,6 +65,7 @@ private:
     void refreshHighlight();
     void updateCount();
     void reprice();
+    QString latencyHeader() const;
 
     RunSession *m_session;
     ExplorerModel *m_model;

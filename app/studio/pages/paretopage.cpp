@@ -1,4 +1,5 @@
 #include "paretopage.h"
+#include "plotexport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -163,8 +164,7 @@ void ParetoPage::refresh()
             addRun(b, QStringLiteral("random"));
         m_view->setChanceAccuracy(o.context.space.numClasses > 0 ? 1.0 / o.context.space.numClasses : 0.0);
         m_view->setBaselineLabel(baselineLabel(o));
-        m_view->setContext(QStringLiteral("%1 · %2 · %3")
-                               .arg(QString::fromStdString(o.run.name), QString::fromStdString(lut.device), QString::fromStdString(o.run.dataset)));
+        m_view->setContext(plotContext(o.run.name, lut.device, o.run.dataset));
         m_view->setItems(std::move(items),
                          tr("latency on %1 (ms, %2 table)").arg(QString::fromStdString(lut.device), QString::fromStdString(lut.provenanceKind)),
                          tr("top-1 on %1 (%)").arg(QString::fromStdString(o.run.dataset)));

@@ -5,6 +5,7 @@
 #include <QVBoxLayout>
 
 #include "metricsplot.h"
+#include "plotexport.h"
 #include "runsession.h"
 #include "searchcontroller.h"
 #include "thetaheatmap.h"
@@ -42,18 +43,6 @@ void SearchPage::follow(SearchController *controller)
     connect(controller, &SearchController::finished, this, &SearchPage::searchEnded);
 }
 
-namespace {
-/** "run-3 · pixel3 · fashion-mnist": the second title line of the plots and their exports. */
-QString contextLine(const std::string &name, const std::string &device, const std::string &dataset)
-{
-    QStringList parts;
-    for (const auto *s : {&name, &device, &dataset})
-        if (!s->empty())
-            parts << QString::fromStdString(*s);
-    return parts.join(QStringLiteral(" · "));
-}
-} // namespace
-
 void SearchPage::setContext(const QString &context)
 {
     m_heatmap->setContext(context);
@@ -63,7 +52,7 @@ void SearchPage::setContext(const QString &context)
 void SearchPage::showRun(const OpenRun &o)
 {
     const RunInfo &r = o.run;
-    setContext(contextLine(r.name, r.lutDevice, r.dataset));
+    setContext(plotContext(r.name, r.lutDevice, r.dataset));
     QVector<double> keys, loss, acc, lat;
     QVector<int> epochs;
     keys.reserve(qsizetype(o.steps.size()));
