@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "fbnet/archexport.h"
 #include "fbnet/error.h"
+#include "fbnet/family.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/mobilevision.h"
 #include "fbnet/resources.h"
@@ -100,6 +101,7 @@ struct RunsOptions
     std::string run, other, newName, what = "epochs", out, format = "json", arch, space;
     int count = 10;
     std::uint64_t seed = 1;
+    double target = 0;  ///< sample: a family search's target
     bool forceTakeover = false;
 };
 
@@ -137,7 +139,7 @@ void printArchitectures(const RunStore &store, const RunInfo &r)
         std::fprintf(stderr, "fbnet: warning: an architecture row cannot be read and is left out: %s\n", p.c_str());
     if (archs.empty())
         return;
-    std::printf("\n%-5s %-8s %-12s %10s %9s %9s %9s  %s\n", "id", "role", "name", "LUT ms", "MACs", "params", "top-1 %", "blocks");
+    std::printf("\n%-5s %-8s %-16s %10s %9s %9s %9s  %s\n", "id", "role", "name", "LUT ms", "MACs", "params", "top-1 %", "blocks");
     for (const auto &a : archs) {
         const auto evals = store.evaluations(a.id);
         std::string top1 = "-";
@@ -146,7 +148,7 @@ void printArchitectures(const RunStore &store, const RunInfo &r)
             std::snprintf(buf, sizeof buf, "%.2f", evals.back().top1 * 100);
             top1 = buf;
         }
-        std::printf("%-5lld %-8s %-12s %10.3f %9s %9s %9s  %s\n", (long long)a.id, a.role.c_str(), a.architecture.name.c_str(), a.lutMs,
+        std::printf("%-5lld %-8s %-16s %10.3f %9s %9s %9s  %s\n", (long long)a.id, a.role.c_str(), a.architecture.name.c_str(), a.lutMs,
                     formatCount(double(a.macs)).c_str(), formatCount(double(a.params)).c_str(), top1.c_str(),
                     a.architecture.blocksString().c_str());
     }
@@ -178,6 +180,13 @@ int runsShow(const RunsOptions &o)
             for (const auto &e : epochs)
                 std::printf("%-6d %6.3f %10.4f %9.2f %10.4f %9.2f %10.3f %10.3f\n", e.epoch + 1, e.temperature, e.weightsLoss,
                             e.weightsAccuracy * 100, e.thetaLoss, e.thetaAccuracy * 100, e.expectedLatencyMs, e.argmaxLatencyMs);
+            if (!epochs.back().family.empty()) {
+                std::printf("\nfamily search, epoch %d (the columns above are the first target's):\n%-10s %10s %10s %10s %8s\n",
+                            epochs.back().epoch + 1, "target", "E[lat] ms", "argmax ms", "pick ms", "off");
+                for (const auto &f : epochs.back().family)
+                    std::printf("%-10g %10.3f %10.3f %10.3f %+7.1f%%\n", f.targetMs, f.expectedLatencyMs, f.argmaxLatencyMs, f.pickLatencyMs,
+                                f.pickLatencyMs > 0 ? 100 * (f.pickLatencyMs / f.targetMs - 1) : 0.0);
+            }
         }
         if (r.status != "finished")
             std::printf("\nresume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), r.name.c_str());
@@ -272,6 +281,13 @@ int runsExport(const RunsOptions &o)
     return 0;
 }
 
+std::string formatNumber(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 int sampleCommand(const RunsOptions &o)
 {
     RunStore store(storePath(o.runs));
@@ -312,10 +328,30 @@ int sampleCommand(const RunsOptions &o)
             p.push_back(std::exp(v - mx) / z);
         probs.push_back(p);
     }
+    // A family search: the chosen target's distribution (its last epoch's), not the first target's theta.
+    std::string prefix;
+    const auto epochs = store.epochs(r.id);
+    const auto *family = epochs.empty() ? nullptr : &epochs.back().family;
+    if (family && !family->empty()) {
+        std::string targets;
+        const FamilyMemberStats *member = nullptr;
+        for (const auto &m : *family) {
+            targets += (targets.empty() ? "" : ", ") + formatNumber(m.targetMs);
+            if (m.targetMs == o.target)
+                member = &m;
+        }
+        if (!member)
+            throw Error::at("--target", o.target > 0 ? formatNumber(o.target) : "",
+                            "run " + r.name + " is a family search: expected one of its targets (" + targets + ")");
+        probs = member->probabilities;
+        prefix = targetLabel(member->targetMs, st.lut.unit()) + "-";
+    } else if (o.target > 0) {
+        throw Error::at("--target", formatNumber(o.target), "run " + r.name + " is not a family search (it has one theta)");
+    }
     std::mt19937_64 rng(o.seed);
     int existing = 0;
     for (const auto &a : store.architectures(r.id))
-        existing += a.role == "sample";
+        existing += a.role == "sample" && a.architecture.name.rfind(prefix + "sample", 0) == 0;
     std::printf("%-5s %-12s %10s %9s %9s %9s  %s\n", "id", "name", "LUT ms", "MACs", "params", "log p", "blocks");
     for (int i = 0; i < o.count; ++i) {
         StoredArchitecture s;
@@ -323,8 +359,10 @@ int sampleCommand(const RunsOptions &o)
         s.role = "sample";
         Architecture &a = s.architecture;
         a.space = st.space.name;
-        a.name = "sample" + std::to_string(existing + i + 1);
-        a.source = "fbnet sample (softmax(theta) of run " + r.name + ", seed " + std::to_string(o.seed) + ")";
+        a.name = prefix + "sample" + std::to_string(existing + i + 1);
+        a.source = "fbnet sample (softmax(theta" + (prefix.empty() ? std::string() : " of target " + formatNumber(o.target)) + ") of run "
+            + r.name + ", seed " + std::to_string(o.seed) + ")";
+        s.targetMs = prefix.empty() ? 0 : o.target;
         for (std::size_t l = 0; l < layers.size(); ++l) {
             std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
             const std::size_t k = d(rng);
@@ -420,6 +458,7 @@ void addRunsCommands(CLI::App &app, Action &run)
     sample->add_option("--run", o->run, "Run name or id")->required();
     sample->add_option("--count", o->count, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
     sample->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+    sample->add_option("--target", o->target, "A family search's target (fbnet search --targets): sample its theta");
     sample->callback([o, &run] { run = [o] { return sampleCommand(*o); }; });
 
     auto *im = app.add_subcommand("import", "Read and validate an architecture (our JSON or a mobile-vision arch_def); convert it with --out");

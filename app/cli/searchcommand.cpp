@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "fbnet/archexport.h"
 #include "fbnet/error.h"
+#include "fbnet/family.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/report.h"
 #include "fbnet/resources.h"
@@ -28,6 +29,8 @@ struct SearchOptions
     std::string runs;
     std::string name;
     std::string resume;
+    std::string targets;
+    int front = 0;
     bool forceTakeover = false;
     SearchConfig config;
 };
@@ -50,6 +53,13 @@ public:
         std::fprintf(stderr, "epoch %d: weights loss %.3f acc %.1f%%", e.epoch + 1, e.weightsLoss, e.weightsAccuracy * 100);
         if (e.thetaTrained)
             std::fprintf(stderr, " | theta loss %.3f acc %.1f%%", e.thetaLoss, e.thetaAccuracy * 100);
+        if (!e.family.empty()) {
+            std::fprintf(stderr, " | %.0f s\n", e.seconds);
+            for (const auto &f : e.family)
+                std::fprintf(stderr, "  target %g: E[cost] %.2f, argmax %.2f, pick %s %s\n", f.targetMs, f.expectedLatencyMs,
+                             f.argmaxLatencyMs, f.pickLatencyMs > 0 ? std::to_string(f.pickLatencyMs).substr(0, 6).c_str() : "none", m_unit.c_str());
+            return;
+        }
         std::fprintf(stderr, " | E[cost] %.2f %s, argmax %.2f %s | %.0f s\n", e.expectedLatencyMs, m_unit.c_str(), e.argmaxLatencyMs,
                      m_unit.c_str(), e.seconds);
     }
@@ -79,6 +89,43 @@ int runSearchRankCommand(const StoredSearchRequest &req, const std::string &stor
     return r.stopped ? 130 : 0;
 }
 
+/** A family search's result: per target its pick, how far it lies from the target, and the plain argmax beside it. */
+void printFamily(const SearchResult &result, const std::string &unit)
+{
+    const auto &last = result.epochs.back().family;
+    std::printf("%-10s %10s %10s %8s %10s %10s  %s\n", "target", "pick", unit.c_str(), "off", "argmax", "E[cost]", "blocks");
+    for (const auto &s : result.samples) {
+        if (!s.isArgmax)
+            continue;
+        const FamilyMemberStats *f = nullptr;
+        for (const auto &m : last)
+            if (m.targetMs == s.targetMs)
+                f = &m;
+        std::printf("%-10g %10s %10.3f %+7.1f%% %10.3f %10.3f  %s\n", s.targetMs, s.architecture.name.c_str(), s.latencyMs,
+                    100 * (s.latencyMs / s.targetMs - 1), f ? f->argmaxLatencyMs : 0.0, f ? f->expectedLatencyMs : 0.0,
+                    s.architecture.blocksString().c_str());
+    }
+    std::printf("pick: the most probable architecture under the target's theta within +-5%% of it; argmax: theta's plain argmax\n");
+}
+
+/** A plain search's result: its argmax in full, then its samples. */
+void printArchitecture(const SearchResult &result, bool untrained, const std::string &unit, const std::string &lutDevice)
+{
+    const auto &best = result.samples.front();
+    std::printf("architecture%s: %s\n", untrained ? " (UNTRAINED θ)" : "", best.architecture.blocksString().c_str());
+    if (!best.architecture.layerWidths.empty()) {
+        std::string w;
+        for (std::size_t i = 0; i < best.architecture.layerWidths.size(); ++i)
+            w += (i ? "-" : "") + std::to_string(best.architecture.layerWidths[i]);
+        std::printf("  widths %s, input %d\n", w.c_str(), best.architecture.inputSize.value_or(0));
+    }
+    std::printf("  MACs %s, params %s, cost %.3f %s (%s)\n", formatCount(double(best.macs)).c_str(),
+                formatCount(double(best.params)).c_str(), best.latencyMs, unit.c_str(), lutDevice.c_str());
+    for (std::size_t i = 1; i < result.samples.size(); ++i)
+        std::printf("  %s: %.3f %s, %s MACs\n", result.samples[i].architecture.name.c_str(), result.samples[i].latencyMs, unit.c_str(),
+                    formatCount(double(result.samples[i].macs)).c_str());
+}
+
 int runSearchCommand(SearchOptions &o)
 {
     StoredSearchRequest req;
@@ -99,7 +146,18 @@ int runSearchCommand(SearchOptions &o)
             c.lossForm = lossFormFromString(o.loss);
         else if (c.targetMs > 0)
             c.lossForm = LossForm::Target;
-        if (c.lossForm == LossForm::Target && !(c.targetMs > 0))
+        if (!o.targets.empty() || o.front > 0) {
+            if (!o.targets.empty() && o.front > 0)
+                throw Error::at("--targets", o.targets, "give either --targets LIST or --front K, not both");
+            if (c.targetMs > 0 || !o.loss.empty())
+                throw Error::at(o.front > 0 ? "--front" : "--targets", "",
+                                "a family search trains each target's theta on its own target loss; drop --target-ms and --loss");
+            if (!o.targets.empty())
+                c.targets = parseTargets(o.targets, "--targets");
+            req.front = o.front;
+            if (!c.targets.empty())
+                c.lossForm = LossForm::Target;
+        } else if (c.lossForm == LossForm::Target && !(c.targetMs > 0))
             throw Error::at("--target-ms", "", "the target loss needs --target-ms T with T > 0");
         c.validate();
     }
@@ -165,7 +223,7 @@ int runSearchCommand(SearchOptions &o)
     }
     if (!o.out.empty())
         writeSearchOutputs(o.out, inputs.space, inputs.lut, inputs.data.name, c, result);
-    const auto &best = result.samples.front();
+    const bool family = !result.epochs.back().family.empty();
     std::printf("run '%s' (id %lld) %s after %d epoch(s), %s in this session\n", run.name.c_str(), (long long)run.id,
                 result.stopped ? "stopped" : "finished", result.epochsCompleted, formatDuration(result.seconds).c_str());
     if (result.stopped)
@@ -189,18 +247,10 @@ int runSearchCommand(SearchOptions &o)
     const bool untrained = std::none_of(result.epochs.begin(), result.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     if (untrained)
         std::printf("warning: %s\n", untrainedThetaWarning().c_str());
-    std::printf("architecture%s: %s\n", untrained ? " (UNTRAINED θ)" : "", best.architecture.blocksString().c_str());
-    if (!best.architecture.layerWidths.empty()) {
-        std::string w;
-        for (std::size_t i = 0; i < best.architecture.layerWidths.size(); ++i)
-            w += (i ? "-" : "") + std::to_string(best.architecture.layerWidths[i]);
-        std::printf("  widths %s, input %d\n", w.c_str(), best.architecture.inputSize.value_or(0));
-    }
-    std::printf("  MACs %s, params %s, cost %.3f %s (%s)\n", formatCount(double(best.macs)).c_str(),
-                formatCount(double(best.params)).c_str(), best.latencyMs, unit.c_str(), run.lutDevice.c_str());
-    for (std::size_t i = 1; i < result.samples.size(); ++i)
-        std::printf("  %s: %.3f %s, %s MACs\n", result.samples[i].architecture.name.c_str(), result.samples[i].latencyMs, unit.c_str(),
-                    formatCount(double(result.samples[i].macs)).c_str());
+    if (family)
+        printFamily(result, unit);
+    else
+        printArchitecture(result, untrained, unit, run.lutDevice);
     if (!o.out.empty())
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
     if (req.launch.active())
@@ -236,6 +286,10 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--beta", c.beta, "beta of the latency-aware loss")->capture_default_str();
     cmd->add_option("--target-ms", c.targetMs, "Latency target in ms (selects --loss target)");
     cmd->add_option("--target-weight", c.targetWeight, "Weight of the target penalty")->capture_default_str();
+    cmd->add_option("--targets", o->targets,
+                    "Family search: one theta per latency target (e.g. 6,9,12,15,18 ms on the run's table), sharing the supernet's weights; "
+                    "each target's pick lies within +-5% of it");
+    cmd->add_option("--front", o->front, "Family search of K targets spread over the range the table allows")->check(CLI::Range(2, 32));
     cmd->add_option("--temperature", c.tau0, "Initial Gumbel-softmax temperature")->capture_default_str();
     cmd->add_option("--temperature-decay", c.tauDecay, "Temperature factor per epoch")->capture_default_str();
     cmd->add_flag("--anneal-after-warmup", c.tauDecayAfterWarmup, "Decay the temperature only after the warm-up");

@@ -3,11 +3,13 @@
 namespace fbnet::detail {
 
 LossTerms latencyAwareLoss(const torch::Tensor &logits, const torch::Tensor &labels, const torch::Tensor &latencyMs,
-                           const SearchConfig &c)
+                           const SearchConfig &c, const torch::Tensor &targets)
 {
     namespace F = torch::nn::functional;
     auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
     torch::Tensor loss;
+    if (targets.defined())
+        return {(ce + c.targetWeight * torch::abs(latencyMs / targets - 1.0)).mean(), ce.mean()};
     switch (c.lossForm) {
     case LossForm::Multiplicative:
         // (log LAT)^beta needs LAT > 1 ms; below that the term is held at a tiny positive value.

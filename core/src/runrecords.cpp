@@ -1,7 +1,9 @@
 // RunStore: what a run records (epochs, steps, theta, architectures, evaluations) and its CSVs.
+#include <cmath>
 #include <set>
 #include <sstream>
 
+#include "familyjson.h"
 #include "fbnet/error.h"
 #include "jsonutil.h"
 #include "runstoreimpl.h"
@@ -27,8 +29,9 @@ void RunStore::recordEpoch(std::int64_t runId, const EpochStats &e, const std::v
     }
     d->replaceSteps(runId, e.epoch, steps);
     {
-        Impl::Stmt s(*d, "INSERT OR REPLACE INTO theta_snapshots(run_id, epoch, probabilities) VALUES(?,?,?)");
-        s.bind(1, runId).bind(2, e.epoch).bind(3, probabilitiesJson(e.probabilities).dump()).run();
+        Impl::Stmt s(*d, "INSERT OR REPLACE INTO theta_snapshots(run_id, epoch, probabilities, family) VALUES(?,?,?,?)");
+        s.bind(1, runId).bind(2, e.epoch).bind(3, probabilitiesJson(e.probabilities).dump());
+        s.bind(4, e.family.empty() ? std::string() : detail::familyToJson(e.family).dump()).run();
     }
     {
         Impl::Stmt s(*d, "UPDATE runs SET epochs_completed = ?, seconds = ?, updated_at = ? WHERE id = ?");
@@ -75,6 +78,7 @@ void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
         a.params = s.params;
         a.lutMs = s.latencyMs;
         a.logProbability = s.logProbability;
+        a.targetMs = s.targetMs;
         addArchitecture(a);
     }
     if (!result.badImages.empty()) {
@@ -101,7 +105,7 @@ void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
 std::vector<EpochStats> RunStore::epochs(std::int64_t runId, std::vector<std::string> *problems) const
 {
     Impl::Stmt s(*d, "SELECT e.epoch, temperature, weights_loss, weights_acc, theta_loss, theta_acc, theta_trained, expected_ms, argmax, "
-                     "argmax_ms, seconds, t.probabilities FROM epochs e LEFT JOIN theta_snapshots t ON t.run_id = e.run_id AND "
+                     "argmax_ms, seconds, t.probabilities, t.family FROM epochs e LEFT JOIN theta_snapshots t ON t.run_id = e.run_id AND "
                      "t.epoch = e.epoch WHERE e.run_id = ? ORDER BY e.epoch");
     s.bind(1, runId);
     std::vector<EpochStats> out;
@@ -129,6 +133,11 @@ std::vector<EpochStats> RunStore::epochs(std::int64_t runId, std::vector<std::st
                     throw Error::at(where, "", "expected a list of probabilities per layer");
                 }
             }
+            const std::string family = s.text(12);
+            if (!family.empty()) {
+                const std::string where = m_path + ": theta_snapshots: epoch " + std::to_string(e.epoch);
+                e.family = detail::familyFromJson(detail::parseJson(family, where), where);
+            }
         } catch (const Error &err) {
             if (problems)
                 problems->push_back(err.what());
@@ -141,7 +150,7 @@ std::vector<EpochStats> RunStore::epochs(std::int64_t runId, std::vector<std::st
 
 std::vector<StepStats> RunStore::steps(std::int64_t runId) const
 {
-    Impl::Stmt s(*d, "SELECT epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s FROM steps WHERE run_id = ? "
+    Impl::Stmt s(*d, "SELECT epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s, family_ms FROM steps WHERE run_id = ? "
                      "ORDER BY rowid");
     s.bind(1, runId);
     std::vector<StepStats> out;
@@ -156,6 +165,12 @@ std::vector<StepStats> RunStore::steps(std::int64_t runId) const
         st.expectedLatencyMs = s.dbl(6);
         st.temperature = s.dbl(7);
         st.imagesPerSecond = s.dbl(8);
+        if (!s.isNull(9)) {  // a family search: E[latency] per target, null where the step served none
+            const json j = json::parse(s.text(9), nullptr, false);
+            if (j.is_array())
+                for (const auto &v : j)
+                    st.familyLatencyMs.push_back(v.is_number() ? v.get<double>() : std::nan(""));
+        }
         out.push_back(st);
     }
     return out;
@@ -163,13 +178,16 @@ std::vector<StepStats> RunStore::steps(std::int64_t runId) const
 
 std::int64_t RunStore::addArchitecture(const StoredArchitecture &a)
 {
-    Impl::Stmt s(*d, "INSERT INTO architectures(run_id, role, name, arch, macs, params, lut_ms, log_prob) VALUES(?,?,?,?,?,?,?,?)");
+    Impl::Stmt s(*d, "INSERT INTO architectures(run_id, role, name, arch, macs, params, lut_ms, log_prob, target) VALUES(?,?,?,?,?,?,?,?,?)");
     s.bind(1, a.runId).bind(2, a.role).bind(3, a.architecture.name).bind(4, architectureToJsonText(a.architecture, -1));
-    s.bind(5, a.macs).bind(6, a.params).bind(7, a.lutMs).bind(8, a.logProbability).run();
+    s.bind(5, a.macs).bind(6, a.params).bind(7, a.lutMs).bind(8, a.logProbability);
+    if (a.targetMs > 0)
+        s.bind(9, a.targetMs);
+    s.run();
     return sqlite3_last_insert_rowid(d->db);
 }
 
-static const char *kArchColumns = "id, run_id, role, name, arch, macs, params, lut_ms, log_prob";
+static const char *kArchColumns = "id, run_id, role, name, arch, macs, params, lut_ms, log_prob, target";
 
 StoredArchitecture RunStore::Impl::readArchitecture(Stmt &s) const
 {
@@ -182,6 +200,7 @@ StoredArchitecture RunStore::Impl::readArchitecture(Stmt &s) const
     a.params = s.i64(6);
     a.lutMs = s.dbl(7);
     a.logProbability = s.dbl(8);
+    a.targetMs = s.isNull(9) ? 0 : s.dbl(9);
     return a;
 }
 

@@ -87,6 +87,13 @@ ALTER TABLE runs ADD COLUMN owner TEXT;
     R"sql(
 ALTER TABLE evaluations ADD COLUMN protocol TEXT;
 )sql",
+    // 4 -> 5: family searches (one theta per latency target): each epoch's per-target record, each
+    // step's E[latency] per target, each architecture's target
+    R"sql(
+ALTER TABLE theta_snapshots ADD COLUMN family TEXT;
+ALTER TABLE steps ADD COLUMN family_ms TEXT;
+ALTER TABLE architectures ADD COLUMN target REAL;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == RunStore::kSchemaVersion);
 

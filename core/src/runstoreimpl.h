@@ -3,6 +3,7 @@
 // that implement RunStore (runstore.cpp: schema, runs and their ownership; runrecords.cpp:
 // epochs, steps, architectures, evaluations).
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ struct RunStore::Impl
         Stmt &bind(int i, std::int64_t v) { check(sqlite3_bind_int64(m_stmt, i, v)); return *this; }
         Stmt &bind(int i, int v) { return bind(i, std::int64_t(v)); }
         Stmt &bind(int i, double v) { check(sqlite3_bind_double(m_stmt, i, v)); return *this; }
+        Stmt &bindNull(int i) { check(sqlite3_bind_null(m_stmt, i)); return *this; }
         Stmt &bind(int i, const std::string &v)
         {
             check(sqlite3_bind_text(m_stmt, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT));
@@ -166,12 +168,21 @@ struct RunStore::Impl
     {
         Stmt del(*this, "DELETE FROM steps WHERE run_id = ? AND epoch = ?");
         del.bind(1, runId).bind(2, epoch).run();
-        Stmt s(*this, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s) "
-                      "VALUES(?,?,?,?,?,?,?,?,?,?)");
+        Stmt s(*this, "INSERT INTO steps(run_id, epoch, phase, step, loss, ce, acc, expected_ms, temperature, images_per_s, family_ms) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
         for (const auto &st : steps) {
             s.bind(1, runId).bind(2, epoch).bind(3, std::string(st.phase == Phase::Weights ? "weights" : "theta"));
             s.bind(4, st.step).bind(5, st.loss).bind(6, st.crossEntropy).bind(7, st.accuracy).bind(8, st.expectedLatencyMs);
-            s.bind(9, st.temperature).bind(10, st.imagesPerSecond).run();
+            s.bind(9, st.temperature).bind(10, st.imagesPerSecond);
+            if (!st.familyLatencyMs.empty()) {
+                std::string j = "[";
+                for (std::size_t m = 0; m < st.familyLatencyMs.size(); ++m)
+                    j += (m ? "," : "") + (std::isfinite(st.familyLatencyMs[m]) ? std::to_string(st.familyLatencyMs[m]) : std::string("null"));
+                s.bind(11, j + "]");
+            } else {
+                s.bindNull(11);
+            }
+            s.run();
         }
     }
 };

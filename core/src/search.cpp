@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <numeric>
 
 #include "device.h"
 #include "dmasking.h"
 #include "fbnet/error.h"
+#include "fbnet/family.h"
 #include "distributed.h"
 #include "searchloop.h"
 #include "searchphase.h"
@@ -53,6 +55,7 @@ std::pair<std::size_t, std::size_t> checkInputs(const SearchSpace &space, const 
         throw Error::at("latency table " + lut.device, "cost",
                         "space " + space.name
                             + " searches widths, expansions or resolutions: its cost is analytic, expected the flops or params table");
+    checkTargets(space, lut, config.targets);
     const std::size_t nTrain = std::size_t(std::floor(data.size() * config.weightSplit));
     const std::size_t nTheta = data.size() - nTrain;
     if (nTrain < std::size_t(config.batchSize) || nTheta < std::size_t(config.batchSize))
@@ -69,7 +72,7 @@ std::shared_ptr<SearchableNet> makeSupernet(const SearchSpace &space, const Late
     if (isDMaskingSpace(space))
         net = std::make_shared<DMaskingSupernetImpl>(space, lut.metric);
     else
-        net = std::make_shared<SupernetImpl>(space, lut.layerTable(space), lut.fixedPart(space));
+        net = std::make_shared<SupernetImpl>(space, lut.layerTable(space), lut.fixedPart(space), std::max<int>(1, int(config.targets.size())));
     net->to(device);
     if (config.compute.channelsLast) {
         torch::NoGradGuard ng;
@@ -84,10 +87,11 @@ std::shared_ptr<SearchableNet> makeSupernet(const SearchSpace &space, const Late
 void sampleArchitectures(const SearchSpace &space, const LatencyTable &lut, const SearchConfig &config, SearchState &s,
                          SearchObserver &observer, SearchResult &result)
 {
-    auto describe = [&](Architecture a, bool isArgmax, double logProbability) {
+    auto describe = [&](Architecture a, bool isArgmax, double logProbability, double target) {
         SampledArchitecture d;
         d.isArgmax = isArgmax;
         d.logProbability = logProbability;
+        d.targetMs = target;
         const auto cost = computeCost(space, a);
         d.macs = cost.macs;
         d.params = cost.params;
@@ -96,30 +100,86 @@ void sampleArchitectures(const SearchSpace &space, const LatencyTable &lut, cons
         result.samples.push_back(d);
         observer.onSample(result.samples.back());
     };
-    Architecture best = s.net->argmax();
-    best.name = "argmax";
-    best.source = "fbnet search (argmax of softmax(theta))";
-    describe(best, true, s.net->argmaxLogProbability());
-    for (int i = 0; i < config.samples; ++i) {
-        double lp = 0;
-        Architecture a = s.net->sample(s.rng, lp);
-        a.name = "sample" + std::to_string(i + 1);
-        a.source = "fbnet search (sampled from softmax(theta))";
-        describe(a, false, lp);
+    if (config.targets.empty()) {
+        Architecture best = s.net->argmax();
+        best.name = "argmax";
+        best.source = "fbnet search (argmax of softmax(theta))";
+        describe(best, true, s.net->argmaxLogProbability(), 0);
+        for (int i = 0; i < config.samples; ++i) {
+            double lp = 0;
+            Architecture a = s.net->sample(s.rng, lp);
+            a.name = "sample" + std::to_string(i + 1);
+            a.source = "fbnet search (sampled from softmax(theta))";
+            describe(a, false, lp, 0);
+        }
+        return;
     }
+    // A family: per target, its pick (the most probable architecture within +-5%), then its samples.
+    for (std::size_t m = 0; m < config.targets.size(); ++m) {
+        const double target = config.targets[m];
+        const std::string label = targetLabel(target, lut.unit());
+        s.net->setMember(int(m));
+        BudgetPick pick = mostProbableWithin(space, lut, s.net->probabilities(), target);
+        char tol[32];
+        std::snprintf(tol, sizeof tol, "%g", target);
+        if (pick.found) {
+            pick.architecture.source = "fbnet family search (most probable under theta of target " + std::string(tol) + " " + lut.unit()
+                + " within +-5%)";
+        } else {
+            pick.architecture = s.net->argmax();
+            pick.logProbability = s.net->argmaxLogProbability();
+            pick.architecture.source = "fbnet family search (argmax of theta of target " + std::string(tol) + " " + lut.unit()
+                + "; no architecture lies within +-5%)";
+        }
+        pick.architecture.name = label;
+        describe(pick.architecture, true, pick.logProbability, target);
+        for (int i = 0; i < config.samples; ++i) {
+            double lp = 0;
+            Architecture a = s.net->sample(s.rng, lp);
+            a.name = label + "-sample" + std::to_string(i + 1);
+            a.source = "fbnet family search (sampled from theta of target " + std::string(tol) + " " + lut.unit() + ")";
+            describe(a, false, lp, target);
+        }
+    }
+    s.net->setMember(0);
 }
 
-/** An epoch's summary once both phases ran: theta's distribution (finite, or fbnet::Error) and its argmax. */
-void summarizeEpoch(const SearchSpace &space, const LatencyTable &lut, SearchState &s, EpochStats &es)
+/** Throws fbnet::Error when a distribution is no longer finite (theta diverged). */
+void checkFinite(const std::vector<std::vector<double>> &probabilities, int epoch, std::size_t epochsKept)
 {
-    es.probabilities = s.net->probabilities();
-    for (const auto &layer : es.probabilities)
+    for (const auto &layer : probabilities)
         for (double p : layer)
             if (!std::isfinite(p))
                 throw Error::at("search", "theta",
-                                "became NaN or infinite in epoch " + std::to_string(es.epoch)
+                                "became NaN or infinite in epoch " + std::to_string(epoch)
                                     + " (learning rate of theta too large?); the run keeps its checkpoint of epoch "
-                                    + std::to_string(s.epochs.size()));
+                                    + std::to_string(epochsKept));
+}
+
+/** An epoch's summary once both phases ran: theta's distribution (finite, or fbnet::Error) and its argmax. */
+void summarizeEpoch(const SearchSpace &space, const LatencyTable &lut, const SearchConfig &config, SearchState &s, EpochStats &es)
+{
+    for (std::size_t m = 0; m < config.targets.size(); ++m) {  // a family: every target's distribution
+        s.net->setMember(int(m));
+        FamilyMemberStats f;
+        f.targetMs = config.targets[m];
+        f.probabilities = s.net->probabilities();
+        checkFinite(f.probabilities, es.epoch, s.epochs.size());
+        f.expectedLatencyMs = s.net->expectedLatencyMs();
+        f.argmax = s.net->argmax();
+        f.argmax.name = "epoch" + std::to_string(es.epoch) + "-" + targetLabel(f.targetMs, lut.unit()) + "-argmax";
+        f.argmaxLatencyMs = lut.predict(space, f.argmax);
+        const BudgetPick pick = mostProbableWithin(space, lut, f.probabilities, f.targetMs);
+        if (pick.found) {
+            f.pick = pick.architecture;
+            f.pick.name = "epoch" + std::to_string(es.epoch) + "-" + targetLabel(f.targetMs, lut.unit());
+            f.pickLatencyMs = pick.latencyMs;
+        }
+        es.family.push_back(std::move(f));
+    }
+    s.net->setMember(0);
+    es.probabilities = s.net->probabilities();
+    checkFinite(es.probabilities, es.epoch, s.epochs.size());
     es.expectedLatencyMs = s.net->expectedLatencyMs();
     es.argmax = s.net->argmax();
     es.argmax.name = "epoch" + std::to_string(es.epoch) + "-argmax";
@@ -216,7 +276,7 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
                             + (checkpoint.path.empty() ? std::string() : "; its checkpoint resumes there"));
             break;
         }
-        summarizeEpoch(space, lut, s, es);
+        summarizeEpoch(space, lut, config, s, es);
         es.seconds = secondsSince(te);
         s.epochs.push_back(es);
         observer.onEpoch(es);

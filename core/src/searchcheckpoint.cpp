@@ -5,6 +5,7 @@
 #include "checkpointarchive.h"
 #include "device.h"
 #include "fbnet/checkpointfile.h"
+#include "familyjson.h"
 #include "fbnet/error.h"
 #include "jsonutil.h"
 #include "searchstate.h"
@@ -62,10 +63,13 @@ namespace {
 
 json epochToJson(const EpochStats &e)
 {
-    return {{"epoch", e.epoch}, {"temperature", e.temperature}, {"weights_loss", e.weightsLoss},
+    json j = {{"epoch", e.epoch}, {"temperature", e.temperature}, {"weights_loss", e.weightsLoss},
             {"weights_acc", e.weightsAccuracy}, {"theta_loss", e.thetaLoss}, {"theta_acc", e.thetaAccuracy},
             {"theta_trained", e.thetaTrained}, {"expected_ms", e.expectedLatencyMs}, {"probabilities", e.probabilities},
             {"argmax", architectureToJsonText(e.argmax, -1)}, {"argmax_ms", e.argmaxLatencyMs}, {"seconds", e.seconds}};
+    if (!e.family.empty())
+        j["family"] = familyToJson(e.family);
+    return j;
 }
 
 EpochStats epochFromJson(const json &j)
@@ -83,6 +87,8 @@ EpochStats epochFromJson(const json &j)
     e.argmax = architectureFromJsonText(j.at("argmax").get<std::string>(), "checkpoint");
     e.argmaxLatencyMs = j.at("argmax_ms").get<double>();
     e.seconds = j.at("seconds").get<double>();
+    if (j.contains("family"))
+        e.family = familyFromJson(j.at("family"), "checkpoint");
     return e;
 }
 
@@ -172,6 +178,8 @@ std::string checkpointKey(const SearchSpace &space, const Dataset &data, const S
         c.erase("device");
     if (config.compute.precision == ComputeOptions().precision)
         c.erase("precision");
+    if (config.targets.empty())  // added with family search
+        c.erase("targets");
     c["threads"] = 0;
     if (worldSize > 1)  // the global batch and the data shards depend on it
         c["world_size"] = worldSize;

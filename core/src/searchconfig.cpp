@@ -67,7 +67,14 @@ void SearchConfig::validate() const
         bad("weight decay", "expected 0 <= decay <= 1");
     if (!(alpha >= 0 && alpha <= 1e3) || !(beta >= 0 && beta <= 100))
         bad("alpha/beta", "expected 0 <= alpha <= 1000 and 0 <= beta <= 100");
-    if (lossForm == LossForm::Target && !(targetMs > 0 && targetMs <= 1e7))
+    if (targets.size() > 32)
+        bad("targets", "expected at most 32 latency targets");
+    for (double t : targets)
+        if (!(t > 0 && t <= 1e15))
+            bad("targets", "expected positive targets (ms, or MACs/parameters on a cost table)");
+    if (!targets.empty() && batchSize < 2 * int(targets.size()) && mode == MaskMode::Soft)
+        bad("batch_size", "expected at least 2 samples per target in a batch (soft mode splits each batch among the targets)");
+    if (targets.empty() && lossForm == LossForm::Target && !(targetMs > 0 && targetMs <= 1e7))
         bad("target_ms", "expected a positive latency target in ms (at most 1e7)");
     if (!(targetWeight >= 0 && targetWeight <= 1e6))
         bad("target_weight", "expected 0 <= weight <= 1e6");
@@ -98,6 +105,7 @@ static json configJson(const SearchConfig &c)
             {"beta", c.beta},
             {"target_ms", c.targetMs},
             {"target_weight", c.targetWeight},
+            {"targets", c.targets},
             {"latency_unit", "ms"},
             {"temperature", c.tau0},
             {"temperature_decay", c.tauDecay},
@@ -137,6 +145,16 @@ SearchConfig searchConfigFromJson(const std::string &text, const std::string &so
     c.beta = r.getDouble("beta", c.beta);
     c.targetMs = r.getDouble("target_ms", c.targetMs);
     c.targetWeight = r.getDouble("target_weight", c.targetWeight);
+    if (r.has("targets")) {
+        const auto &t = r.node().at("targets");
+        if (!t.is_array())
+            r.fail("targets", "expected a list of numbers");
+        for (const auto &v : t) {
+            if (!v.is_number())
+                r.fail("targets", "expected a list of numbers");
+            c.targets.push_back(v.get<double>());
+        }
+    }
     c.tau0 = r.getDouble("temperature", c.tau0);
     c.tauDecay = r.getDouble("temperature_decay", c.tauDecay);
     c.tauDecayAfterWarmup = r.getBool("temperature_decay_after_warmup", c.tauDecayAfterWarmup);

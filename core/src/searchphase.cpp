@@ -34,6 +34,54 @@ void setRequiresGrad(const std::vector<torch::Tensor> &params, bool on)
                         + std::to_string(epochsKept));
 }
 
+/** Family search: each sample's target ([N] soft, [1] hard) and the step's E[latency] per target. */
+struct FamilyStep
+{
+    int members = 0;            ///< 0: not a family search
+    torch::Tensor softTargets;  ///< [batch]: sample n serves target n mod members
+
+    FamilyStep(const SearchConfig &config, torch::Device device) : members(int(config.targets.size()))
+    {
+        if (members == 0)
+            return;
+        std::vector<float> t;
+        for (int i = 0; i < config.batchSize; ++i)
+            t.push_back(float(config.targets[std::size_t(i % members)]));
+        softTargets = torch::tensor(t).to(device);
+    }
+    /** The targets of this step's samples (undefined: not a family); a hard step serves member `member`. */
+    torch::Tensor targets(const SearchConfig &config, int member) const
+    {
+        if (members == 0)
+            return {};
+        if (config.mode == MaskMode::Soft)
+            return softTargets;
+        return torch::full({1}, config.targets[std::size_t(member)], softTargets.options());
+    }
+    std::vector<double> latencyPerMember(const torch::Tensor &latencyMs, const SearchConfig &config, int member) const
+    {
+        std::vector<double> out;
+        if (members == 0)
+            return out;
+        out.assign(std::size_t(members), std::nan(""));
+        const auto lat = latencyMs.detach().to(torch::kCPU, torch::kDouble).contiguous();
+        const double *v = lat.data_ptr<double>();
+        if (config.mode == MaskMode::Hard) {
+            out[std::size_t(member)] = v[0];
+            return out;
+        }
+        std::vector<double> sum(std::size_t(members), 0), count(std::size_t(members), 0);
+        for (int64_t n = 0; n < lat.numel(); ++n) {
+            sum[std::size_t(n % members)] += v[n];
+            count[std::size_t(n % members)] += 1;
+        }
+        for (std::size_t m = 0; m < out.size(); ++m)
+            if (count[m] > 0)
+                out[m] = sum[m] / count[m];
+        return out;
+    }
+};
+
 } // namespace
 
 PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int steps, const PhasePosition &from)
@@ -64,6 +112,7 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
     } else {
         ctx.batcher.begin(order, first * bs, std::size_t(steps) * bs, bs, Transform::Train, passSeed(config.seed, epoch, int(phase)));
     }
+    const FamilyStep family(config, s.device);
     for (int step = int(first); step < steps; ++step) {
         bool go = ctx.stop.checkpoint();
         if (world > 1) {  // every rank stops at the same step, or the others would wait in the all-reduce
@@ -87,8 +136,12 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
             r.dataError = e.what();
             break;
         }
+        // A hard-mode family step serves one target, in turn (every target gets the same share of
+        // weight and theta steps; the order is fixed, so a resume continues it).
+        const int member = family.members > 0 ? (epoch * steps + step) % family.members : 0;
+        s.net->setMember(member);
         auto out = s.net->forward(x, tau, config.mode);
-        auto terms = latencyAwareLoss(out.logits, y, out.latencyMs, config);
+        auto terms = latencyAwareLoss(out.logits, y, out.latencyMs, config, family.targets(config, member));
         const double l = terms.loss.item<double>();
         if (!std::isfinite(l))
             nonFiniteLoss(l, epoch, step, phase, s.epochs.size());
@@ -119,6 +172,7 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         st.crossEntropy = terms.crossEntropy.item<double>();
         st.accuracy = batchCorrect / config.batchSize;
         st.expectedLatencyMs = out.latencyMs.mean().item<double>();
+        st.familyLatencyMs = family.latencyPerMember(out.latencyMs, config, member);
         st.temperature = tau;
         st.imagesPerSecond = config.batchSize / std::max(1e-9, secondsSince(ts));
         st.dataWaitSeconds = ctx.batcher.waitSeconds() - waitedBefore;

@@ -1,5 +1,7 @@
 #include "fbnet/storedsearch.h"
 
+#include "fbnet/family.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -191,6 +193,17 @@ StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const Searc
     return out;
 }
 
+/** A family search's targets: --front K spread over the table, then every target checked against it (before a run is recorded). */
+void resolveTargets(const StoredSearchRequest &request, const SearchInputs &in, SearchConfig &c)
+{
+    if (request.front > 0)
+        c.targets = frontTargets(in.space, in.lut, request.front);
+    checkTargets(in.space, in.lut, c.targets);
+    if (!c.targets.empty())
+        c.lossForm = LossForm::Target;  // each target's theta trains on its own target loss
+    c.validate();
+}
+
 StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchRequest &request, SearchObserver &observer, StopToken &stop,
                                        const ProgressFn &lutProgress,
                                        const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
@@ -202,6 +215,7 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
     const std::string lutHash = contentHash(in.lut.toJsonText());
     in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
+    resolveTargets(request, in, c);
     RunInfo info;
     info.name = request.name;
     info.kind = "search";
@@ -311,6 +325,8 @@ SearchResult runSearchRank(const std::string &storePath, const StoredSearchReque
     c.validate();
     setComputeThreads(c.compute.threads);
     const SearchInputs in = loadSearchInputs(inv, c.seed);
+    if (request.resume.empty())
+        resolveTargets(request, in, c);
     SearchObserver quiet;
     return runSearch(in.space, in.lut, in.data, c, quiet, stop, checkpoint, request.launch);
 }

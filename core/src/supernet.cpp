@@ -37,15 +37,16 @@ torch::Tensor MixedOpImpl::forwardHard(const torch::Tensor &x, int64_t index, co
     return candidates[std::size_t(index)]->forward(x) * weight;
 }
 
-SupernetImpl::SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixed)
-    : fixedMs(fixed), m_space(space)
+SupernetImpl::SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixed, int members)
+    : fixedMs(fixed), m_space(space), m_members(members)
 {
     stem = register_module("stem", ConvBnRelu(space.inputChannels, space.stemChannels, space.stemKernel, space.stemStride));
     const auto specs = space.layers();
     for (const auto &l : specs) {
         const std::string name = "layer" + std::to_string(l.index);
         layers.push_back(register_module(name, MixedOp(space, l)));
-        thetas.push_back(register_parameter(name + "_theta", torch::zeros({int64_t(l.candidates.size())})));
+        const int64_t k = int64_t(l.candidates.size());
+        thetas.push_back(register_parameter(name + "_theta", members > 1 ? torch::zeros({members, k}) : torch::zeros({k})));
         const auto &row = latency.at(std::size_t(l.index));
         latencies.push_back(register_buffer(name + "_lat", torch::tensor(std::vector<float>(row.begin(), row.end()))));
     }
@@ -57,17 +58,20 @@ SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, Mas
 {
     auto x = stem(input);
     const auto n = x.size(0);
-    torch::Tensor lat;
+    torch::Tensor lat, member;
+    if (m_members > 1 && mode == MaskMode::Soft)
+        member = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(input.device())).remainder(m_members);
     for (std::size_t l = 0; l < layers.size(); ++l) {
-        const auto &theta = thetas[l];
-        const int64_t k = theta.size(0);
+        const int64_t k = thetas[l].size(-1);
         if (mode == MaskMode::Soft) {
-            auto mask = torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k}, theta.options())) / tau, 1);
+            const auto rows = m_members > 1 ? thetas[l].index_select(0, member) : thetas[l].unsqueeze(0);
+            auto mask = torch::softmax((rows + gumbelNoise({n, k}, thetas[l].options())) / tau, 1);
             x = layers[l]->forwardSoft(x, mask);
             auto ll = torch::mv(mask, latencies[l]);
             lat = l == 0 ? ll : lat + ll;
         } else {
-            auto soft = torch::softmax((theta + gumbelNoise({k}, theta.options())) / tau, 0);
+            const auto th = theta(l);
+            auto soft = torch::softmax((th + gumbelNoise({k}, th.options())) / tau, 0);
             const int64_t idx = soft.argmax().item<int64_t>();
             auto hard = torch::zeros_like(soft);
             hard[idx] = 1.0;
@@ -123,8 +127,8 @@ std::vector<std::vector<double>> SupernetImpl::probabilities() const
 {
     torch::NoGradGuard ng;
     std::vector<std::vector<double>> out;
-    for (const auto &t : thetas) {
-        auto p = torch::softmax(t.to(torch::kDouble), 0).contiguous();
+    for (std::size_t l = 0; l < thetas.size(); ++l) {
+        auto p = torch::softmax(theta(l).to(torch::kDouble), 0).contiguous();
         out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }
     return out;
@@ -134,8 +138,8 @@ std::vector<std::vector<double>> SupernetImpl::thetaValues() const
 {
     torch::NoGradGuard ng;
     std::vector<std::vector<double>> out;
-    for (const auto &t : thetas) {
-        auto p = t.to(torch::kDouble).contiguous();
+    for (std::size_t l = 0; l < thetas.size(); ++l) {
+        auto p = theta(l).to(torch::kDouble).contiguous();
         out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }
     return out;
@@ -146,7 +150,7 @@ double SupernetImpl::expectedLatencyMs() const
     torch::NoGradGuard ng;
     double total = fixedMs;
     for (std::size_t l = 0; l < thetas.size(); ++l)
-        total += torch::dot(torch::softmax(thetas[l], 0), latencies[l]).item<double>();
+        total += torch::dot(torch::softmax(theta(l), 0), latencies[l]).item<double>();
     return total;
 }
 

@@ -55,17 +55,23 @@ public:
     virtual Architecture sample(std::mt19937_64 &rng, double &logProbability) const = 0;
     /** log-probability of argmax() under softmax(theta). */
     virtual double argmaxLogProbability() const = 0;
+    /** Family search: how many theta distributions share the weights (1: a plain search). */
+    virtual int familySize() const { return 1; }
+    /** Family search: whose theta the views above and a hard-mode forward use. */
+    virtual void setMember(int) {}
 };
 
 class SupernetImpl : public SearchableNet
 {
 public:
-    SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixedMs);
+    /** `members` > 1: a family search, each theta [members, K_l] instead of [K_l]. */
+    SupernetImpl(const SearchSpace &space, const std::vector<std::vector<double>> &latency, double fixedMs, int members = 1);
 
     /**
      * One stochastic forward pass at temperature tau. Gumbel noise is drawn per sample (soft) or
      * once per batch (hard). The expected latency is sum_l mask_l . LAT_l + fixed, differentiable
-     * in theta.
+     * in theta. In a family, sample n of a soft batch draws its mask from theta of member
+     * n mod members (one batch trains every member); a hard batch uses setMember's.
      */
     SupernetOutput forward(const torch::Tensor &x, double tau, MaskMode mode) override;
 
@@ -76,17 +82,23 @@ public:
     Architecture argmax() const override;
     Architecture sample(std::mt19937_64 &rng, double &logProbability) const override;
     double argmaxLogProbability() const override;
+    int familySize() const override { return m_members; }
+    void setMember(int m) override { m_member = m; }
 
     ConvBnRelu stem{nullptr};
     std::vector<MixedOp> layers;
     ConvBnRelu head{nullptr};
     torch::nn::Linear fc{nullptr};
-    std::vector<torch::Tensor> thetas;    ///< [K_l] logits per layer
+    std::vector<torch::Tensor> thetas;    ///< [K_l] logits per layer ([members, K_l] in a family)
     std::vector<torch::Tensor> latencies; ///< [K_l] ms per layer (buffers)
     double fixedMs = 0;
 
 private:
+    /** Layer l's logits of the current member, [K_l]. */
+    torch::Tensor theta(std::size_t l) const { return m_members > 1 ? thetas[l][m_member] : thetas[l]; }
+
     SearchSpace m_space;
+    int m_members = 1, m_member = 0;
 };
 TORCH_MODULE(Supernet);
 

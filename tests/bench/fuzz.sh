@@ -27,11 +27,11 @@ seeds_for() {
     measurements) echo "$root/resources/calibration $root/tests/fuzz/seeds/measurements" ;;
     store)
       local d=build-sanitize/fuzz-seeds/store
-      if [ ! -f "$d/v4.sqlite" ]; then
+      if [ ! -f "$d/current.sqlite" ]; then
         mkdir -p "$d"
-        build-sanitize/app/cli/fbnet runs list --runs "$d/v4.sqlite" > /dev/null
-        rm -f "$d"/v4.sqlite-wal "$d"/v4.sqlite-shm
-        rm -rf "$d"/v4.sqlite-checkpoints
+        build-sanitize/app/cli/fbnet runs list --runs "$d/current.sqlite" > /dev/null
+        rm -f "$d"/current.sqlite-wal "$d"/current.sqlite-shm
+        rm -rf "$d"/current.sqlite-checkpoints
       fi
       echo "$root/$d $root/tests/fuzz/seeds/store" ;;
     *) echo "$root/tests/fuzz/seeds/$1" ;;

@@ -873,3 +873,48 @@ TEST(Cli, TwoRanksSearchOnLoopbackStopWhenOneDiesAndResume)
     EXPECT_EQ(thetaSum(d / "rank0.log"), thetaSum(d / "rank1.log"));
     EXPECT_EQ(queryOne(db, "SELECT status FROM runs WHERE name = 'killed'"), "finished");
 }
+
+TEST(Cli, FamilySearchGivesEachTargetAnArchitectureWithinFivePercent)
+{
+    const auto d = tempDir("family");
+    const std::string store = " --runs " + (d / "runs.sqlite").string();
+    auto r = runCli("search" + store + " --name fam --front 3 --dataset synthetic:300 --epochs 2 --warmup-epochs 1 --batch-size 12 "
+                   "--max-steps 2 --samples 1 --threads 1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    // One row per target: its pick, the pick's latency and how far it lies from the target.
+    const std::regex row(R"(\n([0-9.]+) +t([0-9.]+)ms +([0-9.]+) +([-+][0-9.]+)%)");
+    std::vector<std::string> targets;
+    for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), row); it != std::sregex_iterator(); ++it) {
+        targets.push_back((*it)[1]);
+        EXPECT_EQ((*it)[1], (*it)[2]);
+        EXPECT_LE(std::abs(std::stod((*it)[4])), 5.0) << r.out;
+        EXPECT_NEAR(std::stod((*it)[3]) / std::stod((*it)[1]), 1.0, 0.05) << r.out;
+    }
+    ASSERT_EQ(targets.size(), 3u) << r.out;
+    r = runCli("runs show fam" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("family search, epoch 2"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("t" + targets[1] + "ms-sample1"), std::string::npos) << r.out;
+    // Sampling a family needs its target; the samples carry it.
+    r = runCli("sample --run fam --count 1" + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("is a family search: expected one of its targets (" + targets[0]), std::string::npos) << r.out;
+    r = runCli("sample --run fam --count 2 --target " + targets[2] + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("t" + targets[2] + "ms-sample3"), std::string::npos) << r.out;  // after the search's own sample
+    // A target's architecture is an architecture like any other.
+    r = runCli("export --run fam --arch t" + targets[0] + "ms --out " + (d / "t.json").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(slurp(d / "t.json").find("fbnet family search"), std::string::npos);
+    // Unclear targets: the flag, the piece, what was expected; no run recorded.
+    r = runCli("search" + store + " --targets 6,x --dataset synthetic:300");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("--targets: x: expected positive numbers"), std::string::npos) << r.out;
+    r = runCli("search" + store + " --targets 6 --front 3 --dataset synthetic:300");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("not both"), std::string::npos) << r.out;
+    r = runCli("search" + store + " --targets 5000 --dataset synthetic:300 --name far");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("target 5000 lies outside what space fbnet-cifar allows"), std::string::npos) << r.out;
+    EXPECT_EQ(runCli("runs show far" + store).code, 1);
+}

@@ -160,17 +160,8 @@ TEST(Search, ResumedFromACheckpointReachesTheSameThetaBitwise)
     const auto full = runSearch(space, lut, data, c, rec, stop);
 
     // Stop after the second epoch: the checkpoint holds two epochs.
-    struct StopAfter : SearchObserver
-    {
-        StopToken *token = nullptr;
-        void onEpoch(const EpochStats &e) override
-        {
-            if (e.epoch == 1)
-                token->requestStop();
-        }
-    } stopper;
     StopToken stop2;
-    stopper.token = &stop2;
+    test::StopAfterEpoch stopper(stop2, 1);
     CheckpointOptions opts;
     opts.path = ckpt;
     const auto first = runSearch(space, lut, data, c, stopper, stop2, opts);

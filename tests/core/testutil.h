@@ -26,6 +26,19 @@ struct QuietObserver : SearchObserver
 {
 };
 
+/** Requests a stop on `token` when epoch `epoch` ends: the search's checkpoint then holds epoch + 1 epochs. */
+struct StopAfterEpoch : SearchObserver
+{
+    StopAfterEpoch(StopToken &t, int e) : token(t), epoch(e) {}
+    void onEpoch(const EpochStats &e) override
+    {
+        if (e.epoch == epoch)
+            token.requestStop();
+    }
+    StopToken &token;
+    int epoch;
+};
+
 /**
  * One epoch at a learning rate of ~0: training that leaves the weights as they are, so the test
  * accuracy is that of the initial weights (fresh, or taken from a supernet).

@@ -56,6 +56,7 @@ struct StoredArchitecture
     std::int64_t params = 0;
     double lutMs = 0;                ///< on the run's table
     double logProbability = 0;       ///< under softmax(theta); 0 for random/imported
+    double targetMs = 0;             ///< family search: the latency target it was chosen for (0: none)
 };
 
 /** A trained and evaluated architecture. */
@@ -88,7 +89,7 @@ struct Evaluation
 class RunStore
 {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     explicit RunStore(const std::string &path);
     ~RunStore();

@@ -33,6 +33,21 @@ struct StepStats
     double dataWaitSeconds = 0;  ///< of this step: waiting for the loader (folder data sets; 0 when decoding kept ahead)
     double elapsedSeconds = 0;
     double etaSeconds = 0;
+    /// Family search: E[latency] of each target's samples in this batch (NaN where the step drew
+    /// none of that target's: a hard-mode step serves one target). Empty otherwise.
+    std::vector<double> familyLatencyMs;
+};
+
+/** One target of a family search at an epoch's end. */
+struct FamilyMemberStats
+{
+    double targetMs = 0;
+    double expectedLatencyMs = 0;                   ///< under softmax(theta_k)
+    std::vector<std::vector<double>> probabilities; ///< softmax(theta_k) per layer
+    Architecture argmax;                            ///< plain argmax of theta_k
+    double argmaxLatencyMs = 0;
+    Architecture pick;                              ///< most probable within the target's +-5% (mostProbableWithin)
+    double pickLatencyMs = 0;                       ///< 0: none within the band
 };
 
 struct EpochStats
@@ -47,6 +62,9 @@ struct EpochStats
     Architecture argmax;
     double argmaxLatencyMs = 0;
     double seconds = 0;
+    /// Family search: one entry per target (SearchConfig::targets). The fields above then describe
+    /// the first target's theta.
+    std::vector<FamilyMemberStats> family;
 };
 
 struct SampledArchitecture
@@ -57,6 +75,7 @@ struct SampledArchitecture
     std::int64_t macs = 0;
     std::int64_t params = 0;
     double latencyMs = 0;       ///< from the search's latency table
+    double targetMs = 0;        ///< family search: the target it was drawn for (0: none)
 };
 
 struct SearchResult
@@ -64,8 +83,8 @@ struct SearchResult
     bool stopped = false;        ///< ended early by the stop token
     int epochsCompleted = 0;
     std::vector<EpochStats> epochs;
-    std::vector<std::vector<double>> theta;  ///< final logits per layer
-    std::vector<SampledArchitecture> samples;  ///< argmax first
+    std::vector<std::vector<double>> theta;  ///< final logits per layer (family search: the first target's)
+    std::vector<SampledArchitecture> samples;  ///< argmax first (family search: per target, its pick, then its samples)
     double seconds = 0;
     double checkpointSeconds = 0;  ///< spent writing checkpoints (included in seconds)
     double dataWaitSeconds = 0;    ///< steps waiting for the image loader (included in seconds)

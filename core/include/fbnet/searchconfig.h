@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fbnet/compute.h"
 
@@ -49,6 +50,10 @@ struct SearchConfig
     double beta = 0.6;
     double targetMs = 0;             ///< LossForm::Target only
     double targetWeight = 1.0;
+    /// Family search (fbnet/family.h): one architecture distribution theta_k per target, sharing the
+    /// supernet's weights, each trained on CE + targetWeight * |LAT/target_k - 1| (the Target form).
+    /// In the table's unit (ms; MACs or parameters on a cost table). Empty: one theta, `lossForm`.
+    std::vector<double> targets;
     // temperature tau = tau0 * decay^e, e = epoch (or epochs since warm-up, see below)
     double tau0 = 5.0;
     double tauDecay = 0.956;

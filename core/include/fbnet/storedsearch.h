@@ -73,6 +73,9 @@ struct StoredSearchRequest
     int threads = 0;     ///< resume: override the run's thread count (0: keep)
     bool forceTakeover = false;  ///< resume a run recorded as running on another host (its process cannot be checked)
     DistributedLaunch launch;    ///< data-parallel: this process's rank (runStoredSearch is rank 0's; see runSearchRank)
+    /// New runs: a family search of this many targets spread over the table's range (frontTargets),
+    /// resolved once the table is loaded; the run records them as config.targets. 0: config.targets as given.
+    int front = 0;
 };
 
 struct StoredSearchOutcome

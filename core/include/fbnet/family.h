@@ -1,0 +1,58 @@
+#pragma once
+// Family search: one supernet, K architecture distributions, one per latency target. What the
+// CLI, the studio and the search share about it (no torch): the range a table allows, targets
+// spread over it, and the pick of each target's architecture.
+
+#include <string>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet {
+
+/** How far from its target a family member's pick may lie: +-5%. */
+inline constexpr double kTargetTolerance = 0.05;
+
+/** The fastest and slowest architecture of a space on a table (fixed part plus each layer's extremes). */
+struct LatencyRange
+{
+    double min = 0, max = 0;
+};
+LatencyRange latencyRange(const SearchSpace &space, const LatencyTable &lut);
+
+/**
+ * K targets spread evenly over the table's range, at (i + 0.5) / K of it: the extremes (every
+ * layer its cheapest or its dearest block) are single architectures, not a budget to search in.
+ */
+std::vector<double> frontTargets(const SearchSpace &space, const LatencyTable &lut, int k);
+
+/** "6,9,12.5" -> {6, 9, 12.5}; fbnet::Error naming `field` and the piece that is not a positive number. */
+std::vector<double> parseTargets(const std::string &list, const std::string &field);
+
+/** fbnet::Error naming the table when a target lies outside latencyRange (or the space is not searchable with targets). */
+void checkTargets(const SearchSpace &space, const LatencyTable &lut, const std::vector<double> &targets);
+
+/** "t12ms", "t12.5ms": the name stem of a target's architectures. */
+std::string targetLabel(double target, const std::string &unit = "ms");
+
+struct BudgetPick
+{
+    bool found = false;         ///< false: no architecture within the tolerance
+    Architecture architecture;
+    double latencyMs = 0;       ///< on the table
+    double logProbability = 0;  ///< under `probabilities`
+};
+
+/**
+ * The most probable architecture under per-layer `probabilities` whose latency on the table lies
+ * within target * (1 +- tolerance): an exact dynamic programme over the layers (the table is
+ * additive), on a latency grid fine enough that rounding cannot move a pick out of the band.
+ * The plain argmax of a distribution trained towards a target misses it (its latency is not the
+ * expected latency the loss sees); this pick is how a family member meets its budget.
+ */
+BudgetPick mostProbableWithin(const SearchSpace &space, const LatencyTable &lut, const std::vector<std::vector<double>> &probabilities,
+                              double target, double tolerance = kTargetTolerance);
+
+} // namespace fbnet
