@@ -95,6 +95,35 @@ void MetricsPlot::addBoundary(double x, int epoch)
     label->setColor(palette().color(QPalette::WindowText));
 }
 
+void MetricsPlot::setLatencyTarget(double target, const QString &label)
+{
+    if (target == m_target && label == m_rects[2]->axis(QCPAxis::atLeft)->label())
+        return;
+    m_target = target > 0 ? target : 0;
+    m_rects[2]->axis(QCPAxis::atLeft)->setLabel(label.isEmpty() ? tr("E[latency] (ms)") : label);
+    for (int i = m_plot->itemCount() - 1; i >= 0; --i)
+        if (m_plot->item(i)->objectName() == QLatin1String("target"))
+            m_plot->removeItem(i);
+    addTargetLine();
+    rescale();
+}
+
+void MetricsPlot::addTargetLine()
+{
+    if (m_target <= 0)
+        return;
+    auto *line = new QCPItemStraightLine(m_plot);
+    line->setObjectName(QStringLiteral("target"));
+    line->setClipAxisRect(m_rects[2]);
+    for (auto *p : {line->point1, line->point2}) {
+        p->setAxes(m_rects[2]->axis(QCPAxis::atBottom), m_rects[2]->axis(QCPAxis::atLeft));
+        p->setAxisRect(m_rects[2]);
+    }
+    line->point1->setCoords(0, m_target);
+    line->point2->setCoords(1, m_target);
+    line->setPen(QPen(kColours[2].darker(140), 1.2, Qt::DashDotLine));
+}
+
 void MetricsPlot::addPoint(double step, int epoch, double loss, double accuracy, double latencyMs)
 {
     if (m_lastEpoch >= 0 && epoch != m_lastEpoch)
@@ -165,7 +194,9 @@ void MetricsPlot::rescale()
     if (found)
         m_rects[0]->axis(QCPAxis::atLeft)->setRange(std::min(0.0, loss.lower), loss.upper > 0 ? loss.upper * 1.05 : 1.0);
     m_rects[1]->axis(QCPAxis::atLeft)->setRange(0, 100);
-    const QCPRange lat = m_raw[2]->data()->valueRange(found);
+    QCPRange lat = m_raw[2]->data()->valueRange(found);
+    if (found && m_target > 0)
+        lat.expand(m_target);
     if (found) {
         const double centre = (lat.lower + lat.upper) / 2, need = std::max(0.1 * std::abs(centre), 1e-3);
         const double half = std::max(lat.size() * 0.55, need / 2);
@@ -211,6 +242,7 @@ void MetricsPlot::clear()
         m_ema[i] = 0;
     }
     m_plot->clearItems();
+    addTargetLine();
     m_boundaries.clear();
     m_lastEpoch = -1;
     m_plot->replot(QCustomPlot::rpQueuedReplot);

@@ -45,6 +45,12 @@ public:
     double drawnValue(int panel, int i) const;
     /** A second title line naming the run (name · device · data set), for the view and exports. */
     void setContext(const QString &context);
+    /**
+     * A family search's target: a dashed line at `target` in the latency panel (kept in its
+     * range) and `label` as that panel's axis title. 0 and an empty label: none, the plain title.
+     */
+    void setLatencyTarget(double target, const QString &label = {});
+    double latencyTarget() const { return m_target; }
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -53,6 +59,7 @@ private:
     void rebuildDerived();
     void rescale();
     void addBoundary(double x, int epoch);
+    void addTargetLine();
 
     QCustomPlot *m_plot;
     QCPTextElement *m_title;
@@ -64,6 +71,7 @@ private:
     double m_smoothing = 0;
     double m_ema[3] = {0, 0, 0};
     int m_lastEpoch = -1;
+    double m_target = 0;
 };
 
 } // namespace fbnet

@@ -7,6 +7,8 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+
 #include "fbnet/pareto.h"
 #include "plotexport.h"
 
@@ -103,6 +105,7 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
         if (g->data()->isEmpty())
             g->removeFromLegend();
     }
+    addFamily();
     auto *front = m_plot->addGraph();
     front->setName(tr("Pareto front"));
     front->setLineStyle(QCPGraph::lsStepLeft);
@@ -143,6 +146,8 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
               .arg(random)
               .arg(fromSearch)
               .arg(m_front.size());
+    if (const int k = familyTargets(); k > 0)
+        summary += tr(" Family search: %1 targets (dotted), each target's pick circled and joined.").arg(k);
     if (nearChance())
         summary = tr("<b>Every point is within 5 points of chance (%1%)</b>: these architectures were not trained enough to be "
                      "told apart, so this front ranks noise. Train them longer or on more images.<br>")
@@ -151,6 +156,50 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
     m_summary->setText(summary);
     applyPalette();
     m_plot->replot();
+}
+
+void ParetoView::addFamily()
+{
+    std::vector<const ParetoItem *> picks;
+    std::vector<double> targets;
+    for (const auto &it : m_items) {
+        if (it.targetMs > 0 && std::find(targets.begin(), targets.end(), it.targetMs) == targets.end())
+            targets.push_back(it.targetMs);
+        if (it.familyPick)
+            picks.push_back(&it);
+    }
+    if (!picks.empty()) {
+        std::sort(picks.begin(), picks.end(), [](const ParetoItem *a, const ParetoItem *b) { return a->latencyMs < b->latencyMs; });
+        auto *g = m_plot->addGraph();
+        g->setName(tr("family: each target's pick"));
+        g->setPen(QPen(QColor(23, 80, 140), 1.2));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(23, 80, 140), 2), Qt::NoBrush, 12));
+        for (const auto *p : picks)
+            g->addData(p->latencyMs, p->accuracy * 100);
+    }
+    for (double t : targets) {
+        auto *line = new QCPItemStraightLine(m_plot);
+        line->point1->setCoords(t, 0);
+        line->point2->setCoords(t, 1);
+        line->setPen(QPen(QColor(120, 120, 120), 1, Qt::DotLine));
+        auto *label = new QCPItemText(m_plot);
+        label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setCoords(t, 0.0);
+        label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignTop);
+        label->setText(tr("target %1").arg(t));
+        label->setFont(QFont(font().family(), 7));
+        label->setColor(QColor(110, 110, 110));
+    }
+}
+
+int ParetoView::familyTargets() const
+{
+    std::vector<double> targets;
+    for (const auto &it : m_items)
+        if (it.targetMs > 0 && std::find(targets.begin(), targets.end(), it.targetMs) == targets.end())
+            targets.push_back(it.targetMs);
+    return int(targets.size());
 }
 
 int ParetoView::itemAt(const QPointF &pixel, double radius) const

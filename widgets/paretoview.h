@@ -20,12 +20,15 @@ struct ParetoItem
     double latencyMs = 0;
     double accuracy = 0;      ///< 0..1
     QString detail;           ///< shown in the tooltip (blocks, run)
+    double targetMs = 0;      ///< family search: the latency target it was chosen for (0: none or another table)
+    bool familyPick = false;  ///< family search: its target's pick (the most probable within +-5%)
 };
 
 /**
  * Latency versus accuracy of evaluated architectures: the search's points, the random baseline's
  * and published ones for reference; the non-dominated front over all of them as a step line;
- * tooltips on hover, click to select.
+ * tooltips on hover, click to select. A family search's targets are dotted vertical lines and its
+ * picks (one per target) are joined, so the family reads as one curve against its budgets.
  */
 class ParetoView final : public QWidget
 {
@@ -58,6 +61,8 @@ public:
     bool nearChance() const;
     QString summaryText() const;
     QString baselineLegend() const;
+    /** How many family targets the items carry (0: no family search). */
+    int familyTargets() const;
 
 Q_SIGNALS:
     void selected(qint64 architectureId, const QString &name);
@@ -67,6 +72,7 @@ protected:
 
 private:
     void applyPalette();
+    void addFamily();
 
     QCustomPlot *m_plot;
     QLabel *m_summary;

@@ -403,6 +403,7 @@ void MainWindow::startSearch(const SearchRequest &request)
     m_epochs = request.config.epochs;
     const QString name = request.name.empty() ? tr("new search") : QString::fromStdString(request.name);
     m_searchPage->beginSearch(plotContext(name.toStdString(), request.invocation.lut, request.invocation.dataset));
+    m_searchPage->setTargets(request.config.targets);  // a family spread by the search (front K) shows them at its first epoch
     if (request.runsPath.empty())
         m_request.runsPath = storePath().toStdString();
     setProgress(0, tr("Loading data and latency table…"));

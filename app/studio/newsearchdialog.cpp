@@ -6,6 +6,7 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -14,6 +15,8 @@
 #include "datasetchooser.h"
 #include "datasetpreview.h"
 #include "fbnet/compute.h"
+#include "fbnet/error.h"
+#include "fbnet/family.h"
 #include "fbnet/resources.h"
 #include "fbnet/searchspace.h"
 
@@ -89,6 +92,10 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_beta = dspin(0, 10, defaults.beta, 3, this);
     m_tau = dspin(0.01, 100, defaults.tau0, 2, this);
     m_decay = dspin(0.5, 1.0, defaults.tauDecay, 3, this);
+    m_targets = new QLineEdit(this);
+    m_targets->setObjectName(QStringLiteral("targets"));
+    m_targets->setPlaceholderText(tr("empty: one architecture · 6,9,12,15 ms: one per target · front 5: spread over the table"));
+    m_targets->setToolTip(tr("Family search: one supernet, one θ per latency target; each target's architecture lies within ±5% of it"));
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #c0392b"));
     m_error->setWordWrap(true);
@@ -105,6 +112,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     form->addRow(tr("Training images (subset)"), m_subset);
     form->addRow(tr("α / β  (CE·α·(log LAT)^β)"), pair(m_alpha, m_beta, this));
     form->addRow(tr("Temperature τ₀ / decay"), pair(m_tau, m_decay, this));
+    form->addRow(tr("Latency targets (family)"), m_targets);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Compute device / threads"), pair(m_device, m_threads, this));
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -122,9 +130,40 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     connect(m_dataset, &studio::DatasetChooser::changed, this, &NewSearchDialog::refreshPreview);
     connect(m_space, &QComboBox::currentTextChanged, this, &NewSearchDialog::refreshPreview);
     connect(m_preview, &studio::DatasetPreview::updated, this, &NewSearchDialog::revalidate);
+    connect(m_targets, &QLineEdit::textChanged, this, &NewSearchDialog::revalidate);
+    connect(m_lut, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
     refreshLuts();
     refreshPreview();
     revalidate();
+}
+
+void NewSearchDialog::readTargets(SearchRequest &r) const
+{
+    const QString text = m_targets->text().trimmed();
+    if (text.isEmpty())
+        return;
+    if (text.startsWith(QLatin1String("front"), Qt::CaseInsensitive)) {
+        bool ok = false;
+        const int k = text.mid(5).trimmed().toInt(&ok);
+        if (!ok || k < 2 || k > 32)
+            throw Error::at("Latency targets", text.toStdString(), "expected front K with K from 2 to 32");
+        r.front = k;  // spread below when the table can be read here, else by the search (it sets the target loss then)
+    } else {
+        r.config.targets = parseTargets(text.toStdString(), "Latency targets");
+        r.config.lossForm = LossForm::Target;
+    }
+    // A table the dialog can read without measuring: the targets are checked (and front spread) here.
+    const std::string lut = m_lut->currentData().toString().toStdString();
+    if (lut == "local" || lut.empty())
+        return;
+    const SearchSpace space = SearchSpace::load(resolveSpacePath(m_space->currentText().toStdString()));
+    const LatencyTable table = loadTableFor(lut, space);
+    if (r.front > 0) {
+        r.config.targets = frontTargets(space, table, r.front);
+        r.config.lossForm = LossForm::Target;
+        r.front = 0;
+    }
+    checkTargets(space, table, r.config.targets);
 }
 
 void NewSearchDialog::refreshLuts()
@@ -181,6 +220,15 @@ QString NewSearchDialog::validationError() const
         return p;
     if (const QString p = m_preview->problem(); !p.isEmpty() && !m_preview->isReading())
         return p;
+    try {
+        SearchRequest r;
+        readTargets(r);
+        if (!r.config.targets.empty() && m_mode->currentData().toString() != QLatin1String("hard")
+            && m_batch->value() < 2 * int(r.config.targets.size()))
+            return tr("A family search in soft mode splits each batch among its targets: the batch needs at least 2 samples per target.");
+    } catch (const std::exception &e) {
+        return QString::fromStdString(e.what());
+    }
     return {};
 }
 
@@ -211,6 +259,10 @@ SearchRequest NewSearchDialog::request() const
     r.config.seed = std::uint64_t(m_seed->value());
     r.config.compute.threads = m_threads->value();
     r.config.compute.device = m_device->currentData().toString().toStdString();
+    try {
+        readTargets(r);
+    } catch (const std::exception &) {  // validationError() keeps OK disabled while the field is unclear
+    }
     return r;
 }
 
@@ -223,6 +275,10 @@ void NewSearchDialog::setRequest(const SearchRequest &r)
     m_batch->setValue(r.config.batchSize);
     m_subset->setValue(int(r.invocation.subset));
     m_skipBadImages->setChecked(r.invocation.image.skipBadImages);
+    QStringList targets;
+    for (double t : r.config.targets)
+        targets << QString::number(t);
+    m_targets->setText(r.front > 0 ? QStringLiteral("front %1").arg(r.front) : targets.join(QLatin1Char(',')));
 }
 
 } // namespace fbnet

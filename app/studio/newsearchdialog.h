@@ -8,6 +8,7 @@ class QComboBox;
 class QSpinBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QCheckBox;
 class QDialogButtonBox;
 
@@ -35,6 +36,8 @@ private:
     void refreshLuts();
     void revalidate();
     void refreshPreview();
+    /** The family search the Targets field asks for: "6,9,12" or "front K" (empty: none); fbnet::Error when unclear. */
+    void readTargets(SearchRequest &r) const;
 
     QComboBox *m_space, *m_lut, *m_mode, *m_device;
     studio::DatasetChooser *m_dataset;
@@ -42,6 +45,7 @@ private:
     QCheckBox *m_skipBadImages;
     QSpinBox *m_epochs, *m_warmup, *m_batch, *m_subset, *m_seed, *m_threads;
     QDoubleSpinBox *m_alpha, *m_beta, *m_tau, *m_decay;
+    QLineEdit *m_targets;
     QLabel *m_error;
     QDialogButtonBox *m_buttons;
 };

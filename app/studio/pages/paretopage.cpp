@@ -154,6 +154,10 @@ void ParetoPage::refresh()
                 it.origin = origin;
                 it.latencyMs = lut.predict(o.context.space, a.architecture);
                 it.accuracy = ev.back().top1;
+                if (device.isEmpty()) {  // targets are in the run's own table: marked only on it
+                    it.targetMs = a.targetMs;
+                    it.familyPick = a.role == "argmax" && a.targetMs > 0;
+                }
                 it.detail = QString::fromStdString(run.run.name + ": " + a.architecture.blocksString() + " · " + ev.back().dataset + ", "
                                                    + std::to_string(ev.back().epochs) + " epochs");
                 items.push_back(it);

@@ -1,5 +1,8 @@
 #include "searchpage.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -15,8 +18,17 @@
 namespace fbnet::studio {
 
 SearchPage::SearchPage(QWidget *parent)
-    : QWidget(parent), m_heatmap(new ThetaHeatmap(this)), m_metrics(new MetricsPlot(this)), m_log(new QPlainTextEdit(this))
+    : QWidget(parent), m_heatmap(new ThetaHeatmap(this)), m_metrics(new MetricsPlot(this)), m_log(new QPlainTextEdit(this)),
+      m_targetBar(new QWidget(this)), m_targetBox(new QComboBox(m_targetBar))
 {
+    auto *bar = new QHBoxLayout(m_targetBar);
+    bar->setContentsMargins(4, 2, 4, 2);
+    bar->addWidget(new QLabel(tr("Family search, target:"), m_targetBar));
+    bar->addWidget(m_targetBox);
+    bar->addWidget(new QLabel(tr("heatmap: this target's θ · E[latency]: its samples · loss and accuracy: all targets"), m_targetBar), 1);
+    m_targetBox->setToolTip(tr("One supernet, one θ per latency target: choose whose θ and expected latency the views show"));
+    m_targetBar->setVisible(false);
+    connect(m_targetBox, &QComboBox::currentIndexChanged, this, [this](int) { redraw(); });
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_metrics);
     m_log->setReadOnly(true);
@@ -31,7 +43,65 @@ SearchPage::SearchPage(QWidget *parent)
     split->setStretchFactor(1, 4);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_targetBar);
     layout->addWidget(split);
+}
+
+void SearchPage::setTargets(const std::vector<double> &targets)
+{
+    m_targets = targets;
+    const QSignalBlocker block(m_targetBox);
+    m_targetBox->clear();
+    for (double t : targets)
+        m_targetBox->addItem(tr("%1 ms").arg(t));
+    m_targetBar->setVisible(!targets.empty());
+    if (targets.empty())
+        m_metrics->setLatencyTarget(0);
+    else
+        redraw();
+}
+
+int SearchPage::shownTarget() const
+{
+    return m_targets.empty() ? -1 : std::max(0, m_targetBox->currentIndex());
+}
+
+void SearchPage::showTarget(int index)
+{
+    m_targetBox->setCurrentIndex(index);
+}
+
+double SearchPage::shownLatency(const StepStats &s)
+{
+    const int k = shownTarget();
+    if (k < 0 || std::size_t(k) >= s.familyLatencyMs.size())
+        return s.expectedLatencyMs;
+    if (std::isfinite(s.familyLatencyMs[std::size_t(k)]))
+        m_heldLatency = s.familyLatencyMs[std::size_t(k)];
+    return std::isfinite(m_heldLatency) ? m_heldLatency : s.expectedLatencyMs;
+}
+
+void SearchPage::redraw()
+{
+    const int k = shownTarget();
+    if (k < 0)
+        return;
+    m_metrics->setLatencyTarget(m_targets[std::size_t(k)], tr("E[latency], target %1 ms").arg(m_targets[std::size_t(k)]));
+    QVector<double> keys, loss, acc, lat;
+    QVector<int> epochs;
+    m_heldLatency = std::nan("");
+    for (const auto &s : m_steps) {
+        keys.push_back(double(keys.size() + 1));
+        epochs.push_back(s.epoch);
+        loss.push_back(s.loss);
+        acc.push_back(s.accuracy);
+        lat.push_back(shownLatency(s));
+    }
+    m_metrics->setSeries(keys, epochs, loss, acc, lat);
+    m_heatmap->clear();
+    for (const auto &e : m_epochRecord)
+        if (std::size_t(k) < e.family.size())
+            m_heatmap->addEpoch(e.family[std::size_t(k)].probabilities);
 }
 
 void SearchPage::follow(SearchController *controller)
@@ -53,6 +123,15 @@ void SearchPage::showRun(const OpenRun &o)
 {
     const RunInfo &r = o.run;
     setContext(plotContext(r.name, r.lutDevice, r.dataset));
+    std::vector<double> targets;
+    try {
+        if (r.kind == "search")
+            targets = searchConfigFromJson(r.configJson, r.name).targets;
+    } catch (const std::exception &) {  // a damaged config shows the run as a plain search
+    }
+    m_steps.clear();
+    m_epochRecord.clear();
+    setTargets({});
     QVector<double> keys, loss, acc, lat;
     QVector<int> epochs;
     keys.reserve(qsizetype(o.steps.size()));
@@ -74,17 +153,23 @@ void SearchPage::showRun(const OpenRun &o)
         for (const auto &c : o.context.space.candidates)
             names << QString::fromStdString(c);
         m_heatmap->setCandidates(names, o.context.space.layerCount());
+        if (!targets.empty())
+            m_steps = o.steps;
         for (const auto &e : o.epochs)
             addEpoch(e);
     }
+    setTargets(targets);
     appendLine(tr("Run '%1' (%2, %3), %4 epoch(s) recorded.")
                    .arg(QString::fromStdString(r.name), QString::fromStdString(r.kind), QString::fromStdString(r.status))
                    .arg(o.epochs.size()));
     const bool untrained = std::none_of(o.epochs.begin(), o.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     for (const auto &a : o.own.architectures)
         if (a.role == "argmax")
-            appendLine(tr("%1 (argmax of softmax(θ)):\n%2\nMACs %3 M · params %4 M · %5 ms on %6")
-                           .arg(untrained ? untrainedLabel() : tr("Chosen architecture"))
+            appendLine(tr("%1 (%2):\n%3\nMACs %4 M · params %5 M · %6 ms on %7")
+                           .arg(untrained ? untrainedLabel()
+                                          : a.targetMs > 0 ? tr("Target %1 ms: %2").arg(a.targetMs).arg(QString::fromStdString(a.architecture.name))
+                                                           : tr("Chosen architecture"))
+                           .arg(a.targetMs > 0 ? tr("the most probable under its θ within ±5% of the target") : tr("argmax of softmax(θ)"))
                            .arg(QString::fromStdString(a.architecture.blocksString()))
                            .arg(a.macs / 1e6, 0, 'f', 2)
                            .arg(a.params / 1e6, 0, 'f', 2)
@@ -100,6 +185,10 @@ QString SearchPage::untrainedLabel()
 
 void SearchPage::beginSearch(const QString &context)
 {
+    m_steps.clear();
+    m_epochRecord.clear();
+    m_heldLatency = std::nan("");
+    setTargets({});
     m_metrics->clear();
     setContext(context);
     m_log->clear();
@@ -113,11 +202,33 @@ void SearchPage::searchStarted(const QStringList &candidates, int layers)
 void SearchPage::addStep(const StepStats &s)
 {
     // One x axis for live and stored runs: the global step, as a stored run numbers its steps.
-    m_metrics->addPoint(m_metrics->pointCount() + 1, s.epoch, s.loss, s.accuracy, s.expectedLatencyMs);
+    if (!s.familyLatencyMs.empty())
+        m_steps.push_back(s);
+    m_metrics->addPoint(m_metrics->pointCount() + 1, s.epoch, s.loss, s.accuracy, shownLatency(s));
 }
 
 void SearchPage::addEpoch(const EpochStats &e)
 {
+    if (!e.family.empty()) {
+        m_epochRecord.push_back(e);
+        if (m_targets.empty()) {  // a live family whose targets were spread by the search (front K)
+            std::vector<double> targets;
+            for (const auto &f : e.family)
+                targets.push_back(f.targetMs);
+            setTargets(targets);  // redraws, this epoch included
+        } else {
+            m_heatmap->addEpoch(e.family[std::size_t(std::min<int>(shownTarget(), int(e.family.size()) - 1))].probabilities);
+        }
+        QString line = tr("epoch %1: weights accuracy %2%").arg(e.epoch + 1).arg(e.weightsAccuracy * 100, 0, 'f', 1);
+        for (const auto &f : e.family)
+            line += tr("\n  target %1 ms: E[latency] %2 ms, argmax %3 ms, pick %4")
+                        .arg(f.targetMs)
+                        .arg(f.expectedLatencyMs, 0, 'f', 2)
+                        .arg(f.argmaxLatencyMs, 0, 'f', 2)
+                        .arg(f.pickLatencyMs > 0 ? tr("%1 ms").arg(f.pickLatencyMs, 0, 'f', 2) : tr("none within ±5%"));
+        appendLine(line);
+        return;
+    }
     m_heatmap->addEpoch(e.probabilities);
     QString line = tr("epoch %1: weights accuracy %2%").arg(e.epoch + 1).arg(e.weightsAccuracy * 100, 0, 'f', 1);
     if (e.thetaTrained)
@@ -132,6 +243,20 @@ void SearchPage::searchEnded(const SearchResult &r)
 {
     if (r.samples.empty())
         return;
+    if (r.samples.front().targetMs > 0) {  // a family: each target's pick
+        appendLine(tr("\n%1 after %2 epoch(s). Per target, the most probable architecture under its θ within ±5%:")
+                       .arg(r.stopped ? tr("Stopped") : tr("Finished"))
+                       .arg(r.epochsCompleted));
+        for (const auto &a : r.samples)
+            if (a.isArgmax)
+                appendLine(tr("%1: %2 ms (%3%) · %4 M MACs · %5")
+                               .arg(QString::fromStdString(a.architecture.name))
+                               .arg(a.latencyMs, 0, 'f', 3)
+                               .arg(100 * (a.latencyMs / a.targetMs - 1), 0, 'f', 1)
+                               .arg(a.macs / 1e6, 0, 'f', 2)
+                               .arg(QString::fromStdString(a.architecture.blocksString())));
+        return;
+    }
     const auto &best = r.samples.front();
     const bool untrained = std::none_of(r.epochs.begin(), r.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     appendLine(tr("\n%1 after %2 epoch(s). %3 (argmax of softmax(θ)):\n%4\nMACs %5 M · params %6 M · %7 ms on the target device")

@@ -2,8 +2,11 @@
 
 #include <QWidget>
 
+#include <cmath>
+
 #include "fbnet/search.h"
 
+class QComboBox;
 class QPlainTextEdit;
 
 namespace fbnet {
@@ -45,10 +48,32 @@ public:
     /** The status bar's line for a step: epoch, phase, step, loss, expected latency, τ, throughput, ETA. */
     static QString statusLine(const StepStats &s, int epochs);
 
+    /**
+     * A family search's targets: the Target box appears and chooses whose θ the heatmap and whose
+     * E[latency] the curves show (loss and accuracy are the whole batch's, every target's
+     * samples). Empty: a plain search, the box hidden.
+     */
+    void setTargets(const std::vector<double> &targets);
+    /** The target shown (index into the targets), -1 for a plain search. */
+    int shownTarget() const;
+    void showTarget(int index);
+
 private:
+    /** The heatmap and curves again from the recorded epochs and steps (a family's target changed). */
+    void redraw();
+    /** A step's E[latency] for the shown target: its samples' mean, held between the steps that served it (hard mode). */
+    double shownLatency(const StepStats &s);
+
     ThetaHeatmap *m_heatmap;
     MetricsPlot *m_metrics;
     QPlainTextEdit *m_log;
+    QWidget *m_targetBar;
+    QComboBox *m_targetBox;
+    std::vector<double> m_targets;
+    // A family's record, to redraw for another target (a plain search keeps none).
+    std::vector<StepStats> m_steps;
+    std::vector<EpochStats> m_epochRecord;
+    double m_heldLatency = std::nan("");
 };
 
 } // namespace fbnet::studio
