@@ -18,6 +18,7 @@ std::vector<RunRow> loadRunRows(const RunStore &store)
         row.thetaUntrained = thetaEpochsOf(r) == 0;
         if (const auto it = summaries.find(r.id); it != summaries.end()) {
             row.argmaxMs = it->second.argmaxMs;
+            row.targets = it->second.targets;
             row.bestTop1 = it->second.bestTop1;
             row.architectures = it->second.architectures;
         }
@@ -69,7 +70,9 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
             if (row.argmaxMs < 0)
                 return QString();
             // θ's tie-break, not a result: the number would read like one.
-            return row.thetaUntrained ? tr("untrained θ") : QString::number(row.argmaxMs, 'f', 3);
+            if (row.thetaUntrained)
+                return tr("untrained θ");
+            return row.targets > 0 ? tr("%1 targets").arg(row.targets) : QString::number(row.argmaxMs, 'f', 3);
         case BestTop1: return row.bestTop1 >= 0 ? QString::number(row.bestTop1 * 100, 'f', 2) : QString();
         case Created: return QString::fromStdString(r.createdAt).replace(QLatin1Char('T'), QLatin1Char(' '));
         }

@@ -15,6 +15,7 @@ struct RunRow
     double argmaxMs = -1;    ///< on the run's table, -1: none yet
     double bestTop1 = -1;    ///< best evaluated top-1 of the run's architectures, -1: none
     int architectures = 0;
+    int targets = 0;         ///< a family search: how many targets (its picks, no single argmax)
     bool thetaUntrained = false;  ///< a search stopped during warm-up: its argmax is θ's tie-break
 };
 

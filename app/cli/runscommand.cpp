@@ -113,13 +113,19 @@ void printRunsTable(const RunStore &store)
                 "created", "argmax ms", "time");
     for (const auto &r : runs) {
         double argmaxMs = NAN;
+        int targets = 0;  // a family search: one pick per target, no single argmax
         for (const auto &a : store.architectures(r.id))
-            if (a.role == "argmax")
+            if (a.role == "argmax") {
                 argmaxMs = a.lutMs;
+                targets += a.targetMs > 0;
+            }
         char epochs[32];
         std::snprintf(epochs, sizeof epochs, "%d/%d", r.epochsCompleted, r.epochsPlanned);
         // An argmax of a θ that never trained is θ's tie-break, not a result: say so in its column.
-        const std::string ms = std::isnan(argmaxMs) ? "-" : thetaEpochsOf(r) == 0 ? "untrained" : std::to_string(argmaxMs).substr(0, 6);
+        const std::string ms = std::isnan(argmaxMs)       ? "-"
+            : thetaEpochsOf(r) == 0                         ? "untrained"
+            : targets > 0                                   ? std::to_string(targets) + " targets"
+                                                            : std::to_string(argmaxMs).substr(0, 6);
         std::printf("%-4lld %-20s %-7s %-11s %-7s %-14s %-10s %-22s %10s %8s\n", (long long)r.id, r.name.c_str(), r.kind.c_str(),
                     r.status.c_str(), r.kind == "search" ? epochs : "-", r.space.c_str(), r.lutDevice.c_str(), r.createdAt.c_str(),
                     ms.c_str(), formatDuration(r.seconds).c_str());

@@ -118,7 +118,7 @@ BudgetPick mostProbableWithin(const SearchSpace &space, const LatencyTable &lut,
     const double lo = target * (1 - tolerance) - base + slack, hi = target * (1 + tolerance) - base - slack;
     const double minusInf = -std::numeric_limits<double>::infinity();
     std::vector<double> best(std::size_t(bins), minusInf), next(std::size_t(bins), minusInf);
-    std::vector<std::vector<std::uint8_t>> choice(table.size(), std::vector<std::uint8_t>(std::size_t(bins), 0));
+    std::vector<std::vector<std::uint16_t>> choice(table.size(), std::vector<std::uint16_t>(std::size_t(bins), 0));
     best[0] = 0;
     for (std::size_t l = 0; l < table.size(); ++l) {
         std::fill(next.begin(), next.end(), minusInf);
@@ -131,7 +131,7 @@ BudgetPick mostProbableWithin(const SearchSpace &space, const LatencyTable &lut,
                 const double v = best[std::size_t(b)] + lp;
                 if (v > next[std::size_t(b + shift)]) {
                     next[std::size_t(b + shift)] = v;
-                    choice[l][std::size_t(b + shift)] = std::uint8_t(c);
+                    choice[l][std::size_t(b + shift)] = std::uint16_t(c);
                 }
             }
         }

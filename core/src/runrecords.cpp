@@ -281,13 +281,15 @@ std::map<std::int64_t, RunStore::RunSummary> RunStore::runSummaries() const
     Impl::Stmt s(*d, "SELECT r.id, "
                      "(SELECT lut_ms FROM architectures WHERE run_id = r.id AND role = 'argmax' ORDER BY id DESC LIMIT 1), "
                      "(SELECT MAX(e.top1) FROM evaluations e JOIN architectures a ON a.id = e.arch_id WHERE a.run_id = r.id), "
-                     "(SELECT COUNT(*) FROM architectures WHERE run_id = r.id) FROM runs r");
+                     "(SELECT COUNT(*) FROM architectures WHERE run_id = r.id), "
+                     "(SELECT COUNT(*) FROM architectures WHERE run_id = r.id AND role = 'argmax' AND target IS NOT NULL) FROM runs r");
     std::map<std::int64_t, RunSummary> out;
     while (s.step()) {
         RunSummary &r = out[s.i64(0)];
         r.argmaxMs = s.isNull(1) ? -1 : s.dbl(1);
         r.bestTop1 = s.isNull(2) ? -1 : s.dbl(2);
         r.architectures = int(s.i64(3));
+        r.targets = int(s.i64(4));
     }
     return out;
 }

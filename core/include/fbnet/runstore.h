@@ -159,6 +159,7 @@ public:
         double argmaxMs = -1;
         double bestTop1 = -1;
         int architectures = 0;
+        int targets = 0;  ///< a family search: its targets' picks (no single argmax)
     };
     std::map<std::int64_t, RunSummary> runSummaries() const;
     /** Every evaluation of a run's architectures in one query (oldest first): for views across a whole store. */
