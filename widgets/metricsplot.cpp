@@ -97,10 +97,10 @@ void MetricsPlot::addBoundary(double x, int epoch)
 
 void MetricsPlot::setLatencyTarget(double target, const QString &label)
 {
-    if (target == m_target && label == m_rects[2]->axis(QCPAxis::atLeft)->label())
+    if (target == m_target && label == m_targetLabel)
         return;
     m_target = target > 0 ? target : 0;
-    m_rects[2]->axis(QCPAxis::atLeft)->setLabel(label.isEmpty() ? tr("E[latency] (ms)") : label);
+    m_targetLabel = label;
     for (int i = m_plot->itemCount() - 1; i >= 0; --i)
         if (m_plot->item(i)->objectName() == QLatin1String("target"))
             m_plot->removeItem(i);
@@ -122,6 +122,20 @@ void MetricsPlot::addTargetLine()
     line->point1->setCoords(0, m_target);
     line->point2->setCoords(1, m_target);
     line->setPen(QPen(kColours[2].darker(140), 1.2, Qt::DashDotLine));
+    if (m_targetLabel.isEmpty())
+        return;
+    auto *text = new QCPItemText(m_plot);
+    text->setObjectName(QStringLiteral("target"));
+    text->setClipAxisRect(m_rects[2]);
+    text->position->setAxisRect(m_rects[2]);
+    text->position->setAxes(m_rects[2]->axis(QCPAxis::atBottom), m_rects[2]->axis(QCPAxis::atLeft));
+    text->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    text->position->setTypeY(QCPItemPosition::ptPlotCoords);
+    text->position->setCoords(0.995, m_target);
+    text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    text->setText(m_targetLabel);
+    text->setColor(kColours[2].darker(140));
+    text->setFont(QFont(font().family(), 8));
 }
 
 void MetricsPlot::addPoint(double step, int epoch, double loss, double accuracy, double latencyMs)

@@ -47,7 +47,7 @@ public:
     void setContext(const QString &context);
     /**
      * A family search's target: a dashed line at `target` in the latency panel (kept in its
-     * range) and `label` as that panel's axis title. 0 and an empty label: none, the plain title.
+     * range), `label` written beside it. 0: none.
      */
     void setLatencyTarget(double target, const QString &label = {});
     double latencyTarget() const { return m_target; }
@@ -72,6 +72,7 @@ private:
     double m_ema[3] = {0, 0, 0};
     int m_lastEpoch = -1;
     double m_target = 0;
+    QString m_targetLabel;
 };
 
 } // namespace fbnet

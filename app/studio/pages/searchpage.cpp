@@ -28,6 +28,7 @@ SearchPage::SearchPage(QWidget *parent)
     bar->addWidget(new QLabel(tr("heatmap: this target's θ · E[latency]: its samples · loss and accuracy: all targets"), m_targetBar), 1);
     m_targetBox->setToolTip(tr("One supernet, one θ per latency target: choose whose θ and expected latency the views show"));
     m_targetBar->setVisible(false);
+    m_targetBar->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     connect(m_targetBox, &QComboBox::currentIndexChanged, this, [this](int) { redraw(); });
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_metrics);
@@ -44,7 +45,7 @@ SearchPage::SearchPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_targetBar);
-    layout->addWidget(split);
+    layout->addWidget(split, 1);
 }
 
 void SearchPage::setTargets(const std::vector<double> &targets)
@@ -86,7 +87,7 @@ void SearchPage::redraw()
     const int k = shownTarget();
     if (k < 0)
         return;
-    m_metrics->setLatencyTarget(m_targets[std::size_t(k)], tr("E[latency], target %1 ms").arg(m_targets[std::size_t(k)]));
+    m_metrics->setLatencyTarget(m_targets[std::size_t(k)], tr("target %1 ms").arg(m_targets[std::size_t(k)]));
     QVector<double> keys, loss, acc, lat;
     QVector<int> epochs;
     m_heldLatency = std::nan("");
