@@ -69,16 +69,22 @@ MetricsPlot::MetricsPlot(QWidget *parent)
     applyPlotPalette(m_plot, palette());
 }
 
+QCPItemStraightLine *MetricsPlot::lineIn(int panel)
+{
+    auto *line = new QCPItemStraightLine(m_plot);
+    line->setClipAxisRect(m_rects[panel]);
+    for (auto *p : {line->point1, line->point2}) {
+        p->setAxes(m_rects[panel]->axis(QCPAxis::atBottom), m_rects[panel]->axis(QCPAxis::atLeft));
+        p->setAxisRect(m_rects[panel]);
+    }
+    return line;
+}
+
 void MetricsPlot::addBoundary(double x, int epoch)
 {
     m_boundaries.push_back(x);
     for (int i = 0; i < 3; ++i) {
-        auto *line = new QCPItemStraightLine(m_plot);
-        line->setClipAxisRect(m_rects[i]);
-        line->point1->setAxes(m_rects[i]->axis(QCPAxis::atBottom), m_rects[i]->axis(QCPAxis::atLeft));
-        line->point2->setAxes(m_rects[i]->axis(QCPAxis::atBottom), m_rects[i]->axis(QCPAxis::atLeft));
-        line->point1->setAxisRect(m_rects[i]);
-        line->point2->setAxisRect(m_rects[i]);
+        auto *line = lineIn(i);
         line->point1->setCoords(x - 0.5, 0);
         line->point2->setCoords(x - 0.5, 1);
         line->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
@@ -112,13 +118,8 @@ void MetricsPlot::addTargetLine()
 {
     if (m_target <= 0)
         return;
-    auto *line = new QCPItemStraightLine(m_plot);
+    auto *line = lineIn(2);
     line->setObjectName(QStringLiteral("target"));
-    line->setClipAxisRect(m_rects[2]);
-    for (auto *p : {line->point1, line->point2}) {
-        p->setAxes(m_rects[2]->axis(QCPAxis::atBottom), m_rects[2]->axis(QCPAxis::atLeft));
-        p->setAxisRect(m_rects[2]);
-    }
     line->point1->setCoords(0, m_target);
     line->point2->setCoords(1, m_target);
     line->setPen(QPen(kColours[2].darker(140), 1.2, Qt::DashDotLine));

@@ -7,6 +7,7 @@ class QComboBox;
 class QCustomPlot;
 class QCPAxisRect;
 class QCPGraph;
+class QCPItemStraightLine;
 class QCPTextElement;
 
 namespace fbnet {
@@ -60,6 +61,8 @@ private:
     void rescale();
     void addBoundary(double x, int epoch);
     void addTargetLine();
+    /** A straight line in panel `panel`'s axes, clipped to it (its coordinates for the caller to set). */
+    QCPItemStraightLine *lineIn(int panel);
 
     QCustomPlot *m_plot;
     QCPTextElement *m_title;

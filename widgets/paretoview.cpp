@@ -161,13 +161,9 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
 void ParetoView::addFamily()
 {
     std::vector<const ParetoItem *> picks;
-    std::vector<double> targets;
-    for (const auto &it : m_items) {
-        if (it.targetMs > 0 && std::find(targets.begin(), targets.end(), it.targetMs) == targets.end())
-            targets.push_back(it.targetMs);
+    for (const auto &it : m_items)
         if (it.familyPick)
             picks.push_back(&it);
-    }
     if (!picks.empty()) {
         std::sort(picks.begin(), picks.end(), [](const ParetoItem *a, const ParetoItem *b) { return a->latencyMs < b->latencyMs; });
         auto *g = m_plot->addGraph();
@@ -177,7 +173,7 @@ void ParetoView::addFamily()
         for (const auto *p : picks)
             g->addData(p->latencyMs, p->accuracy * 100);
     }
-    for (double t : targets) {
+    for (double t : targetList()) {
         auto *line = new QCPItemStraightLine(m_plot);
         line->point1->setCoords(t, 0);
         line->point2->setCoords(t, 1);
@@ -193,13 +189,18 @@ void ParetoView::addFamily()
     }
 }
 
-int ParetoView::familyTargets() const
+std::vector<double> ParetoView::targetList() const
 {
     std::vector<double> targets;
     for (const auto &it : m_items)
         if (it.targetMs > 0 && std::find(targets.begin(), targets.end(), it.targetMs) == targets.end())
             targets.push_back(it.targetMs);
-    return int(targets.size());
+    return targets;
+}
+
+int ParetoView::familyTargets() const
+{
+    return int(targetList().size());
 }
 
 int ParetoView::itemAt(const QPointF &pixel, double radius) const

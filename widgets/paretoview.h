@@ -73,6 +73,8 @@ protected:
 private:
     void applyPalette();
     void addFamily();
+    /** The family targets the items carry, each once. */
+    std::vector<double> targetList() const;
 
     QCustomPlot *m_plot;
     QLabel *m_summary;
