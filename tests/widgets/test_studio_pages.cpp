@@ -281,8 +281,15 @@ TEST(StudioPages, TheDevicesTabImportsKitTimingsThroughTheStoreSafeDialogAndShow
             sawFileDialog = true;
             // The studio's own dialog, whose icons never open a listed file (filedialogs.h).
             storeSafe = files->testOption(QFileDialog::DontUseNativeDialog) && files->iconProvider() == studio::nameOnlyIconProvider();
-            files->selectFile(csv);
+            // Typed into the name field, as a user would: selectFile() leaves that field alone once
+            // it has focus (the window activates asynchronously), and accept() then has no file
+            // and silently keeps the dialog open, which hung this test one run in two.
+            auto *name = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+            ASSERT_NE(name, nullptr);
+            name->setText(csv);
             QMetaObject::invokeMethod(files, "accept");
+            if (files->isVisible())
+                files->reject();  // never hang: the expectations below then fail instead
         } else if (auto *name = qobject_cast<QInputDialog *>(modal)) {
             sawNameDialog = true;
             name->setTextValue(QStringLiteral("kit-phone"));
