@@ -1,4 +1,5 @@
 #include "fastops.h"
+#include "torchcompat.h"
 
 #include <atomic>
 #include <cmath>
@@ -267,13 +268,13 @@ torch::Tensor depthwiseConv(const torch::Tensor &x, torch::nn::Conv2d &conv)
     const auto &o = conv->options;
     const int64_t c = x.dim() == 4 ? x.size(1) : 0;
     const auto &k = *o.kernel_size(), &st = *o.stride(), &dil = *o.dilation();
-    const auto *pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+    const auto *pad = variantIf<torch::ExpandingArray<2>>(o.padding());
     const bool fast = fastOpsEnabled() && torch::GradMode::is_enabled() && conv->weight.requires_grad() &&
                       !conv->bias.defined() && c > 0 && o.groups() == c && o.in_channels() == c &&
                       o.out_channels() == c && k[0] == k[1] && k[0] >= 5 && st[0] == st[1] && dil[0] == 1 && dil[1] == 1 && pad &&
                       (**pad)[0] == (**pad)[1] && x.scalar_type() == torch::kFloat && x.device().is_cpu() &&
                       x.is_contiguous(at::MemoryFormat::ChannelsLast) && conv->weight.scalar_type() == torch::kFloat &&
-                      c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode());
+                      variantIf<torch::enumtype::kZeros>(o.padding_mode()) != nullptr;
     if (!fast)
         return conv(x);
     return DepthwiseConvFunction::apply(x, conv->weight, st[0], (**pad)[0]);

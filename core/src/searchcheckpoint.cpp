@@ -9,6 +9,7 @@
 #include "fbnet/error.h"
 #include "jsonutil.h"
 #include "searchstate.h"
+#include "torchcompat.h"
 
 namespace fbnet {
 
@@ -146,7 +147,7 @@ void matchMomentumLayout(torch::optim::SGD &sgd)
 {
     for (auto &g : sgd.param_groups())
         for (auto &p : g.params()) {
-            auto it = sgd.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+            auto it = sgd.state().find(optimizerStateKey(p));
             if (it == sgd.state().end())
                 continue;
             auto &st = static_cast<torch::optim::SGDParamState &>(*it->second);

@@ -13,6 +13,7 @@
 #include "fbnet/error.h"
 #include "../network.h"
 #include "statedict.h"
+#include "../torchcompat.h"
 
 namespace fbnet {
 
@@ -117,7 +118,7 @@ public:
             inputs.push_back(initializer(path + (fold ? ".bias_folded" : ".bias"), b));
         auto &n = node("Conv", inputs, path);
         const auto k = (*o.kernel_size())[0], s = (*o.stride())[0];
-        const auto p = (*c10::get<torch::ExpandingArray<2>>(o.padding()))[0];
+        const auto p = (**detail::variantIf<torch::ExpandingArray<2>>(o.padding()))[0];
         intsAttr(n, "kernel_shape", {k, k});
         intsAttr(n, "strides", {s, s});
         intsAttr(n, "pads", {p, p, p, p});
