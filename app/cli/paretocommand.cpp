@@ -41,6 +41,9 @@ void addComputeOptions(CLI::App *cmd, ComputeOptions &compute, bool deviceFlag)
 {
     if (deviceFlag)
         cmd->add_option("--device", compute.device, "cpu, cuda or cuda:N (cuda needs a CUDA build of libtorch)")->capture_default_str();
+    cmd->add_option("--precision", compute.precision,
+                    "auto (bf16 on a GPU that computes it, else fp32), fp32, bf16 (autocast, a CPU too) or fp16 (GPU, loss scaling)")
+        ->capture_default_str();
     cmd->add_option("--threads", compute.threads, "Compute threads (0: all cores)")->capture_default_str();
     cmd->add_option("--loader-threads", compute.loaderThreads,
                     "Image decoder threads for folder data sets (0: 1 on up to 4 cores, else a quarter of the cores)")

@@ -19,8 +19,8 @@ void ComputeOptions::validate() const
         throw Error::at("compute options", "threads", "expected 0..4096 (0: all cores), got " + std::to_string(threads));
     if (loaderThreads < 0 || loaderThreads > 256)
         throw Error::at("compute options", "loader threads", "expected 0..256 (0: the default), got " + std::to_string(loaderThreads));
-    if (precision != "fp32")
-        throw Error::at("compute options", "precision", "expected fp32 (the only precision this build computes in), got " + precision);
+    if (precision != "auto" && precision != "fp32" && precision != "bf16" && precision != "fp16")
+        throw Error::at("compute options", "precision", "expected auto, fp32, bf16 or fp16, got \"" + precision + "\"");
     bool known = device == "cpu" || device == "cuda";
     if (!known && device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9)
         known = std::all_of(device.begin() + 5, device.end(), [](char c) { return c >= '0' && c <= '9'; });

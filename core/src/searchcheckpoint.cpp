@@ -165,6 +165,8 @@ SearchState::SearchState(std::shared_ptr<SearchableNet> network, const SearchCon
       sgd(weights, torch::optim::SGDOptions(config.lrWeights).momentum(config.momentum).weight_decay(config.weightDecay)),
       adam(thetas, torch::optim::AdamOptions(config.lrTheta).weight_decay(config.thetaWeightDecay)),
       device(dev),
+      precision(resolvePrecision(config.compute, dev)),
+      scaler(precision),
       rng(config.seed)
 {
 }
@@ -177,8 +179,8 @@ std::string checkpointKey(const SearchSpace &space, const Dataset &data, const S
     // Keys added with the compute options: absent at their defaults, so older checkpoints match.
     if (config.compute.device == ComputeOptions().device)
         c.erase("device");
-    if (config.compute.precision == ComputeOptions().precision)
-        c.erase("precision");
+    if (config.compute.precision == "fp32" || (config.compute.precision == "auto" && config.compute.device == "cpu"))
+        c.erase("precision");  // fp32 either way (runs before "auto" stored "fp32")
     if (config.targets.empty())  // added with family search
         c.erase("targets");
     c["threads"] = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <tuple>
 
 #include "fbnet/error.h"
@@ -58,20 +59,19 @@ struct FamilyStep
             return softTargets;
         return torch::full({1}, config.targets[std::size_t(member)], softTargets.options());
     }
-    std::vector<double> latencyPerMember(const torch::Tensor &latencyMs, const SearchConfig &config, int member) const
+    /** From the step's latencies already on the host (`v`: `count` of them). */
+    std::vector<double> latencyPerMember(const double *v, int64_t count_, const SearchConfig &config, int member) const
     {
         std::vector<double> out;
         if (members == 0)
             return out;
         out.assign(std::size_t(members), std::nan(""));
-        const auto lat = latencyMs.detach().to(torch::kCPU, torch::kDouble).contiguous();
-        const double *v = lat.data_ptr<double>();
         if (config.mode == MaskMode::Hard) {
             out[std::size_t(member)] = v[0];
             return out;
         }
         std::vector<double> sum(std::size_t(members), 0), count(std::size_t(members), 0);
-        for (int64_t n = 0; n < lat.numel(); ++n) {
+        for (int64_t n = 0; n < count_; ++n) {
             sum[std::size_t(n % members)] += v[n];
             count[std::size_t(n % members)] += 1;
         }
@@ -140,24 +140,41 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         // weight and theta steps; the order is fixed, so a resume continues it).
         const int member = family.members > 0 ? (epoch * steps + step) % family.members : 0;
         s.net->setMember(member);
-        auto out = s.net->forward(x, tau, config.mode);
+        SupernetOutput out;
+        {
+            const AutocastScope autocast(s.precision);
+            out = s.net->forward(x, tau, config.mode);
+        }
+        out.logits = out.logits.to(torch::kFloat);  // the loss in fp32 whatever the precision
         auto terms = latencyAwareLoss(out.logits, y, out.latencyMs, config, family.targets(config, member));
-        const double l = terms.loss.item<double>();
+        // The step's numbers in one read from the device: on a GPU the only host synchronisation
+        // of a step (fp16's overflow check aside); the finite check needs it before any update.
+        const auto numbers = torch::cat({torch::stack({terms.loss.detach(), out.logits.argmax(1).eq(y).sum().to(torch::kFloat),
+                                                       terms.crossEntropy.detach()})
+                                             .to(torch::kDouble),
+                                         out.latencyMs.detach().flatten().to(torch::kDouble)})
+                                 .to(torch::kCPU);
+        const double *v = numbers.data_ptr<double>();
+        const int64_t latencies = numbers.numel() - 3;
+        const double l = v[0];
         if (!std::isfinite(l))
             nonFiniteLoss(l, epoch, step, phase, s.epochs.size());
         // Undefined (not zero) gradients: SGD then leaves the candidates this step did not sample
         // alone, instead of moving them by stale momentum and weight decay.
         for (auto &p : params)
             p.mutable_grad().reset();
-        terms.loss.backward();
+        s.scaler.scale(terms.loss).backward();
         const auto tsync = Clock::now();
         ctx.sync.synchronize(params, phase);
         ctx.progress.syncSeconds += secondsSince(tsync);
-        if (w)
-            s.sgd.step();
-        else
-            s.adam.step();
-        const double batchCorrect = out.logits.argmax(1).eq(y).sum().item<double>();
+        // fp16: an overflowed step is skipped (same sums on every rank, so the same decision)
+        if (s.scaler.unscale(params)) {
+            if (w)
+                s.sgd.step();
+            else
+                s.adam.step();
+        }
+        const double batchCorrect = v[1];
         lossSum += l * config.batchSize;
         correct += batchCorrect;
         seen += config.batchSize;
@@ -169,10 +186,10 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         st.stepsInPhase = steps;
         st.phase = phase;
         st.loss = l;
-        st.crossEntropy = terms.crossEntropy.item<double>();
+        st.crossEntropy = v[2];
         st.accuracy = batchCorrect / config.batchSize;
-        st.expectedLatencyMs = out.latencyMs.mean().item<double>();
-        st.familyLatencyMs = family.latencyPerMember(out.latencyMs, config, member);
+        st.expectedLatencyMs = std::accumulate(v + 3, v + 3 + latencies, 0.0) / double(std::max<int64_t>(1, latencies));
+        st.familyLatencyMs = family.latencyPerMember(v + 3, latencies, config, member);
         st.temperature = tau;
         st.imagesPerSecond = config.batchSize / std::max(1e-9, secondsSince(ts));
         st.dataWaitSeconds = ctx.batcher.waitSeconds() - waitedBefore;

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "precision.h"
 #include "fbnet/search.h"
 #include "supernet.h"
 
@@ -38,6 +39,8 @@ struct SearchState
     torch::optim::SGD sgd;
     torch::optim::Adam adam;
     torch::Device device;
+    Precision precision;  ///< autocast of the forward passes (ComputeOptions::precision resolved on `device`)
+    LossScaler scaler;    ///< fp16: the dynamic loss scale (not checkpointed: a resume starts it afresh)
     std::mt19937_64 rng;
     std::vector<std::size_t> weightOrder, thetaOrder;
     std::vector<EpochStats> epochs;

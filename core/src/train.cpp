@@ -18,6 +18,7 @@
 #include "distributed.h"
 #include "device.h"
 #include "network.h"
+#include "precision.h"
 #include "export/statedict.h"
 
 namespace fbnet {
@@ -31,6 +32,7 @@ struct Placement
 {
     torch::Device device = torch::kCPU;
     at::MemoryFormat format = at::MemoryFormat::ChannelsLast;
+    detail::Precision precision;  ///< autocast of the forward passes
 
     torch::Tensor put(const torch::Tensor &t) const { return (device.is_cpu() ? t : t.to(device)).contiguous(format); }
 };
@@ -93,6 +95,7 @@ double evaluate(detail::Network &net, const Dataset &test, int channels, int bat
                 const ComputeOptions &compute)
 {
     torch::NoGradGuard ng;
+    const detail::AutocastScope autocast(where.precision);
     net->eval();
     std::vector<std::size_t> idx(test.size());
     std::iota(idx.begin(), idx.end(), 0);
@@ -215,8 +218,10 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
     if (train.size() < std::size_t(c.batchSize) || test.size() == 0)
         throw Error::at("data set " + train.name, "size", "expected at least one training batch and a test split");
     const auto t0 = Clock::now();
-    const Placement where{detail::torchDevice(c.compute),
-                          c.compute.channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous};
+    const torch::Device device = detail::torchDevice(c.compute);
+    const Placement where{device, c.compute.channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous,
+                          detail::resolvePrecision(c.compute, device)};
+    detail::LossScaler scaler(where.precision);
     setComputeThreads(c.compute.threads);
     torch::manual_seed(c.seed);
     std::mt19937_64 rng(c.seed);
@@ -248,6 +253,7 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
             }
         {
             torch::NoGradGuard noGrad;
+            const detail::AutocastScope autocast(where.precision);
             std::shuffle(idx.begin(), idx.end(), rng);
             const std::size_t batches = std::min(train.size() / std::size_t(c.batchSize),
                                                  std::size_t(c.maxStepsPerEpoch > 0 ? c.maxStepsPerEpoch : 50));
@@ -314,14 +320,19 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
                 y = labels(train, mine, at, std::size_t(c.batchSize), where);
             }
             sgd.zero_grad();
-            auto logits = net->forward(x);
-            auto loss = torch::nn::functional::cross_entropy(logits, y);
-            loss.backward();
-            if (world > 1) {
-                std::vector<torch::Tensor> params = net->parameters();
-                sync.synchronize(params, Phase::Weights);
+            torch::Tensor logits;
+            {
+                const detail::AutocastScope autocast(where.precision);
+                logits = net->forward(x);
             }
-            sgd.step();
+            logits = logits.to(torch::kFloat);  // the loss in fp32 whatever the precision
+            auto loss = torch::nn::functional::cross_entropy(logits, y);
+            scaler.scale(loss).backward();
+            std::vector<torch::Tensor> params = net->parameters();
+            if (world > 1)
+                sync.synchronize(params, Phase::Weights);
+            if (scaler.unscale(params))  // fp16: an overflowed step is skipped
+                sgd.step();
             lossSum += loss.item<double>() * c.batchSize;
             correct += logits.argmax(1).eq(y).sum().item<double>();
             seen += c.batchSize;

@@ -97,10 +97,11 @@ TEST(Seams, ComputeOptionsAreValidatedStoredAndACpuBuildRefusesCuda)
     SearchConfig c = tiny();
     c.compute.device = "cuda:1";
     c.compute.channelsLast = false;
+    c.compute.precision = "bf16";
     const SearchConfig back = searchConfigFromJson(searchConfigToJson(c), "test");
     EXPECT_EQ(back.compute.device, "cuda:1");
     EXPECT_FALSE(back.compute.channelsLast);
-    EXPECT_EQ(back.compute.precision, "fp32");
+    EXPECT_EQ(back.compute.precision, "bf16");
     EXPECT_EQ(back.compute.threads, 1);
 
     if (torch::cuda::is_available())
