@@ -80,8 +80,9 @@ int lutBuild(const BuildOptionsCli &o)
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     t.provenance["build_seconds"] = std::to_string(s);
     t.save(o.out);
-    std::printf("measured %zu ops of %s in %.1f s on %d thread(s); fixed %.4f ms\n", t.entries.size(), space.name.c_str(), s,
-                t.threads, t.fixedMs);
+    const std::string where = o.build.compute == "cpu" ? std::to_string(t.threads) + " thread(s)" : o.build.compute;
+    std::printf("measured %zu ops of %s in %.1f s on %s; fixed %.4f ms\n", t.entries.size(), space.name.c_str(), s, where.c_str(),
+                t.fixedMs);
     printBuildSummary(t, o.build, o.out);
     std::printf("written %s\n", o.out.c_str());
     return 0;
@@ -129,14 +130,16 @@ int lutValidate(const BuildOptionsCli &o)
 void addLutBuildCommands(CLI::App *lut, Action &run)
 {
     auto bo = std::make_shared<BuildOptionsCli>();
-    auto *build = lut->add_subcommand("build", "Measure every op of a space on this CPU with libtorch");
+    auto *build = lut->add_subcommand("build", "Measure every op of a space on this CPU or GPU with libtorch");
     build->add_option("--space", bo->space, "Search space")->capture_default_str();
     build->add_option("--out", bo->out, "Write the table here")->required();
     build->add_option("--threads", bo->build.threads, "Threads while timing")->capture_default_str();
     build->add_option("--repeats", bo->build.repeats, "Timed runs per op")->capture_default_str();
     build->add_option("--warmup", bo->build.warmup, "Untimed runs per op")->capture_default_str();
     build->add_option("--batch", bo->build.batch, "Batch size")->capture_default_str();
-    build->add_option("--device", bo->build.device, "Device name of the table")->capture_default_str();
+    build->add_option("--device", bo->build.compute, "Where to time: cpu, cuda or cuda:N (CUDA events; a CUDA build of libtorch)")
+        ->capture_default_str();
+    build->add_option("--name", bo->build.device, "Device name of the table (default: local-cpu, or local-cuda on a GPU)");
     build->add_option("--correction-networks", bo->build.correctionNetworks,
                       "Random networks timed end to end to correct the op sums (0: raw sums)")->capture_default_str();
     build->add_option("--description", bo->build.description, "Device description");
@@ -152,6 +155,7 @@ void addLutBuildCommands(CLI::App *lut, Action &run)
     validate->add_option("--csv", vo->csv, "Write predicted/measured pairs here");
     validate->add_option("--measurements", vo->measurements, "Score against these timings instead of measuring (a kit's timings.csv: its holdout rows)");
     validate->add_option("--column", vo->column, "Latency column of --measurements")->capture_default_str();
+    validate->add_option("--device", vo->build.compute, "Where to time: cpu, cuda or cuda:N")->capture_default_str();
     validate->add_option("--threads", vo->build.threads, "Threads while timing")->capture_default_str();
     validate->add_option("--repeats", vo->build.repeats, "Timed runs per network")->capture_default_str();
     validate->callback([vo, &run] { run = [vo] { return lutValidate(*vo); }; });

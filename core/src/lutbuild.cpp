@@ -11,6 +11,7 @@
 
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
+#include "device.h"
 #include "network.h"
 
 namespace fbnet {
@@ -23,26 +24,33 @@ struct Timing
 };
 
 template<typename F>
-Timing timeIt(F &&run, const LutBuildOptions &o)
+Timing timeIt(F &&run, const LutBuildOptions &o, const torch::Device &device)
 {
-    using Clock = std::chrono::steady_clock;
     for (int i = 0; i < o.warmup; ++i)
         run();
+    detail::DeviceTimer timer(device);  // wall time on a CPU, CUDA events on a GPU
     std::vector<double> ms;
     ms.reserve(std::size_t(o.repeats));
     for (int i = 0; i < o.repeats; ++i) {
-        const auto t = Clock::now();
+        timer.start();
         run();
-        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+        ms.push_back(timer.elapsedMs());
     }
     std::sort(ms.begin(), ms.end());
     const std::size_t n = ms.size();
     return {ms[n / 2], ms[n / 10], ms[std::min(n - 1, n * 9 / 10)]};
 }
 
-torch::Tensor input(int batch, int channels, int size)
+torch::Tensor input(int batch, int channels, int size, const torch::Device &device)
 {
-    return torch::randn({batch, channels, size, size}).contiguous(at::MemoryFormat::ChannelsLast);
+    return torch::randn({batch, channels, size, size}).to(device).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+torch::Device timingDevice(const LutBuildOptions &o)
+{
+    ComputeOptions c;
+    c.device = o.compute;
+    return detail::torchDevice(c);
 }
 
 std::string today()
@@ -80,7 +88,7 @@ static void correctEndToEnd(LatencyTable &t, const SearchSpace &space, const Lut
         for (const auto &l : space.layers())
             a.blocks.push_back(l.candidates[std::uniform_int_distribution<std::size_t>(0, l.candidates.size() - 1)(rng)]);
         sum.push_back(t.predict(space, a));
-        measured.push_back(measureArchitectureMs(space, a, o));
+        measured.push_back(measureArchitectureMs(space, a, o));  // on the same device
     }
     // One parameter: a = sum(measured) / sum(op sums). (A slope and an offset fitted to ten
     // similar networks proved unstable, giving negative fixed parts.)
@@ -108,6 +116,7 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
                                const StopToken &stop)
 {
     checkOptions(o);
+    const torch::Device device = timingDevice(o);
     const int threads = setComputeThreads(o.threads);
     torch::InferenceMode guard;
     torch::manual_seed(0);
@@ -118,15 +127,18 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
             ops.emplace(opSignature(l, space.block(c)), std::make_pair(l, space.block(c)));
 
     LatencyTable t;
-    t.device = o.device;
-    t.description = o.description.empty() ? "this machine's CPU, measured with libtorch" : o.description;
+    const bool gpu = !device.is_cpu();
+    t.device = !o.device.empty() ? o.device : gpu ? "local-cuda" : "local-cpu";
+    t.description = !o.description.empty() ? o.description
+        : gpu ? "this machine's GPU (" + device.str() + "), measured with libtorch" : "this machine's CPU, measured with libtorch";
     t.spaces = {space.name};
     t.batch = o.batch;
     t.threads = threads;
     t.date = today();
     t.provenanceKind = "measured";
     t.provenance["method"] = "fbnet lut build: libtorch " + std::string(TORCH_VERSION) + ", inference mode, eval-mode BN, "
-        + "channels-last, batch " + std::to_string(o.batch) + ", " + std::to_string(threads) + " thread(s), "
+        + "channels-last, fp32, batch " + std::to_string(o.batch) + ", "
+        + (gpu ? device.str() + " timed with CUDA events" : std::to_string(threads) + " thread(s)") + ", "
         + std::to_string(o.warmup) + " warm-up + " + std::to_string(o.repeats) + " timed runs per op, median";
     t.provenance["hardware_threads"] = std::to_string(std::thread::hardware_concurrency());
 
@@ -146,12 +158,13 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
         const auto &[layer, block] = op;
         auto m = detail::makeCandidate(block, layer.cin, layer.cout, layer.stride);
         m->eval();
+        m->to(device);
         detail::toChannelsLast(*m);
-        const auto x = input(o.batch, layer.cin, layer.inputSize);
+        const auto x = input(o.batch, layer.cin, layer.inputSize, device);
         if (block.kind == BlockSpec::Kind::Skip && layer.stride == 1 && layer.cin == layer.cout)
             record(sig, {0, 0, 0});  // identity: no work
         else
-            record(sig, timeIt([&] { m->forward(x); }, o));
+            record(sig, timeIt([&] { m->forward(x); }, o, device));
         ++done;
     }
     // What no choice changes: stem, and head conv + pool + classifier (default widths).
@@ -166,18 +179,19 @@ LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &
     for (torch::nn::Module *m : {static_cast<torch::nn::Module *>(stem.get()), static_cast<torch::nn::Module *>(head.get()),
                                  static_cast<torch::nn::Module *>(fc.get())}) {
         m->eval();
+        m->to(device);
         detail::toChannelsLast(*m);
     }
     if (progress)
         progress(done, total, "stem");
-    const auto xs = input(o.batch, plan.inputChannels, plan.inputSize);
-    const auto stemT = timeIt([&] { stem(xs); }, o);
+    const auto xs = input(o.batch, plan.inputChannels, plan.inputSize, device);
+    const auto stemT = timeIt([&] { stem(xs); }, o, device);
     record(stemSignature(plan), stemT);
     ++done;
     if (progress)
         progress(done, total, "head, pool, classifier");
-    const auto xh = input(o.batch, plan.layers.back().cout, plan.headInputSize());
-    const auto headT = timeIt([&] { fc(torch::adaptive_avg_pool2d(head(xh), {1, 1}).flatten(1)); }, o);
+    const auto xh = input(o.batch, plan.layers.back().cout, plan.headInputSize(), device);
+    const auto headT = timeIt([&] { fc(torch::adaptive_avg_pool2d(head(xh), {1, 1}).flatten(1)); }, o, device);
     record(headSignature(plan), headT);
     ++done;
     t.fixedMs = stemT.median + headT.median;
@@ -221,12 +235,14 @@ LatencyTable localLatencyTable(const SearchSpace &space, const ProgressFn &progr
 double measureArchitectureMs(const SearchSpace &space, const Architecture &arch, const LutBuildOptions &o)
 {
     checkOptions(o);
+    const torch::Device device = timingDevice(o);
     torch::InferenceMode guard;
     detail::Network net(resolve(space, arch));
     net->eval();
+    net->to(device);
     detail::toChannelsLast(*net);
-    const auto x = input(o.batch, space.inputChannels, space.inputSize);
-    return timeIt([&] { net->forward(x); }, o).median;
+    const auto x = input(o.batch, space.inputChannels, space.inputSize, device);
+    return timeIt([&] { net->forward(x); }, o, device).median;
 }
 
 ValidationReport validateLatencyTable(const SearchSpace &space, const LatencyTable &lut, int count, std::uint64_t seed,

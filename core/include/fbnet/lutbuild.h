@@ -18,7 +18,8 @@ struct LutBuildOptions
     int repeats = 50;         ///< timed runs per op; median, p10, p90 are kept
     double unstableSpread = 0.25;  ///< flag entries with (p90 - p10) / median above this
     int correctionNetworks = 10;   ///< random networks timed end to end to scale the op sums (0: raw sums)
-    std::string device = "local-cpu";
+    std::string device;            ///< the table's device name; empty: "local-cpu" or "local-cuda"
+    std::string compute = "cpu";   ///< where to time: cpu, cuda or cuda:N (GPUs: CUDA events after the warm-up)
     std::string description;
 };
 
@@ -26,8 +27,9 @@ struct LutBuildOptions
 using ProgressFn = std::function<void(int, int, const std::string &)>;
 
 /**
- * Measures every op signature of `space` with libtorch on this CPU (inference mode, channels-last,
- * eval-mode BN): warm-up, `repeats` individually timed runs, median and spread. The stem, head,
+ * Measures every op signature of `space` with libtorch on this CPU or GPU (options.compute; inference
+ * mode, channels-last, eval-mode BN, fp32): warm-up, `repeats` individually timed runs, median and
+ * spread (a GPU's runs timed with CUDA events). The stem, head,
  * pool and classifier are timed too and summed into fixed_ms. Stops early (throws) on `stop`.
  */
 LatencyTable buildLatencyTable(const SearchSpace &space, const LutBuildOptions &options, const ProgressFn &progress,
@@ -42,7 +44,7 @@ std::string localLutPath(const std::string &spaceName);
  */
 LatencyTable localLatencyTable(const SearchSpace &space, const ProgressFn &progress, const StopToken &stop);
 
-/** End-to-end median latency (ms) of an architecture on this CPU, measured as buildLatencyTable does. */
+/** End-to-end median latency (ms) of an architecture on options.compute, measured as buildLatencyTable does. */
 double measureArchitectureMs(const SearchSpace &space, const Architecture &arch, const LutBuildOptions &options);
 
 struct ValidationRow
