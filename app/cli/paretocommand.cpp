@@ -202,7 +202,9 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--max-archs", o->maxArchitectures, "Train at most this many of the run's architectures (0: all)")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images per architecture")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();
-    addPerArchitectureTrainingOptions(cmd, o->config, /*deviceFlag=*/false);
+    addPerArchitectureTrainingOptions(cmd, o->config, /*deviceFlag=*/false);  // --device names the latency table here
+    cmd->add_option("--train-device", o->config.compute.device, "Where to train the architectures: cpu, cuda or cuda:N")
+        ->capture_default_str();
     cmd->add_option("--out", o->out, "Also write the points as CSV");
     cmd->callback([o, &run] { run = [o] { return runPareto(*o); }; });
 }
