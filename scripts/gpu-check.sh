@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# README "GPU": on a machine with an NVIDIA GPU, PyTorch 2.x, CMake, ninja and a compiler but no
+# package registry, builds the core, the CLI and the core tests against that PyTorch's libtorch,
+# runs the tests (the Cuda.* ones included), a tiny search and training on cuda, and the supernet
+# benchmark beside the plain-PyTorch reference on the same GPU. Prints every figure.
+# Usage: scripts/gpu-check.sh DEB_DIR        (DEB_DIR: the .deb files from scripts/gpu-debs.sh)
+# Environment:
+#   FBNET_TORCH_PREFIX   libtorch's CMake prefix (default: python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+#   FBNET_CUDA_LIB_DIRS  where libcudnn, libnccl, ... live (default: every nvidia/*/lib beside that torch)
+#   FBNET_PY_REFERENCE   py_supernet_bench.py (default: ../shared/bench/ or shared/bench/ in the checkout)
+#   FBNET_GPU_BUILD      build folder (default: build-gpu);  FBNET_GPU_ROUNDS  benchmark rounds (default 3)
+#   FBNET_GPU_QUICK=1    skip the benchmark
+set -euo pipefail
+cd "$(dirname "$0")/.."
+debs=${1:?usage: scripts/gpu-check.sh DEB_DIR (the .deb files of scripts/gpu-debs.sh)}
+t0=$(date +%s)
+say() { echo "[gpu-check +$(($(date +%s) - t0))s] $*"; }
+root=$PWD
+build=${FBNET_GPU_BUILD:-build-gpu}
+prefix=${FBNET_DEB_PREFIX:-/tmp/fbnet-gpu-prefix}
+work=$(mktemp -d)
+
+# 1. The Debian packages, unpacked into a private prefix (no root, nothing installed).
+ls "$debs"/*.deb > /dev/null 2>&1 || { echo "gpu-check: no .deb files in $debs (run scripts/gpu-debs.sh $debs where apt works)"; exit 2; }
+rm -rf "$prefix" && mkdir -p "$prefix"
+for f in "$debs"/*.deb; do dpkg -x "$f" "$prefix"; done
+say "unpacked $(ls "$debs"/*.deb | wc -l) packages into $prefix"
+multiarch=$prefix/usr/lib/x86_64-linux-gnu
+
+# 2. PyTorch's libtorch and the CUDA libraries it loads (pip's nvidia-* packages).
+torch_prefix=${FBNET_TORCH_PREFIX:-$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')}
+[ -d "$torch_prefix/Torch" ] || { echo "gpu-check: no libtorch CMake config under $torch_prefix (set FBNET_TORCH_PREFIX)"; exit 2; }
+cuda_dirs=${FBNET_CUDA_LIB_DIRS:-$(find "$torch_prefix/../../.." -maxdepth 4 -path '*nvidia*' -type d -name lib 2>/dev/null | tr '\n' ':')}
+export LD_LIBRARY_PATH="$multiarch:$multiarch/blas:$multiarch/lapack:$cuda_dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+say "libtorch: $torch_prefix ($(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)' 2>/dev/null || echo "version unknown"))"
+command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | sed 's/^/[gpu] /'
+
+# 3. Build: core, CLI, core and CLI tests, benchmarks; no Qt.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFBNET_BUILD_STUDIO=OFF -DFBNET_BUILD_TESTS=ON \
+  -DCMAKE_PREFIX_PATH="$torch_prefix;$prefix/usr" -DCMAKE_INCLUDE_PATH="$prefix/usr/include" \
+  -DCMAKE_LIBRARY_PATH="$multiarch" -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}" > "$work/configure.log" 2>&1 \
+  || { tail -40 "$work/configure.log"; exit 1; }
+say "configured $build"
+cmake --build "$build" -j "$(nproc)" > "$work/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$work/build.log" | head -60; exit 1; }
+say "built"
+if ldd "$build/app/cli/fbnet" | grep "not found"; then
+  echo "gpu-check: the libraries above are missing at run time (add their packages to scripts/gpu-debs.sh)"; exit 1
+fi
+
+# 4. Tests: every core and CLI test; the Cuda.* ones run here instead of skipping.
+export FBNET_RESOURCE_DIR=$root/resources FBNET_LUT_DIR=$root/lut
+(cd "$build" && ctest -j "$(nproc)" --timeout 300 --output-on-failure > "$work/ctest.log" 2>&1) && tests=passed || tests=FAILED
+grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|\(SEGFAULT\)" "$work/ctest.log" | sed 's/^/[tests] /'
+(cd "$build" && ./tests/test_core_torch --gtest_filter='Cuda.*:Precision.*' 2>&1 | grep -E "^\[ +(OK|FAILED|SKIPPED) +\]" | sed 's/^/[cuda] /')
+say "tests $tests"
+
+# 5. A tiny search and training on the GPU through the CLI.
+B="$build/app/cli/fbnet"
+"$B" search --runs "$work/runs.sqlite" --dataset synthetic:2000 --epochs 2 --warmup-epochs 1 --batch-size 64 --samples 1 \
+  --device cuda --name gpu-check 2>&1 | tail -4 | sed 's/^/[search] /'
+"$B" train --runs "$work/runs.sqlite" --arch gpu-check:argmax --dataset synthetic:2000 --epochs 1 --device cuda 2>&1 | tail -3 | sed 's/^/[train] /'
+"$B" runs show gpu-check --runs "$work/runs.sqlite" 2>&1 | grep -iE "device|precision" | head -3 | sed 's/^/[run] /' || true
+say "CLI on cuda done"
+
+# 6. Benchmark: supernet weight steps, ours vs the plain-PyTorch reference on this GPU, interleaved.
+if [ "${FBNET_GPU_QUICK:-0}" != 1 ]; then
+  ref=${FBNET_PY_REFERENCE:-}
+  for c in ../shared/bench/py_supernet_bench.py shared/bench/py_supernet_bench.py; do [ -z "$ref" ] && [ -f "$c" ] && ref=$c; done
+  out=$work/bench.txt
+  for r in $(seq "${FBNET_GPU_ROUNDS:-3}"); do
+    for cfg in "cifar 256" "imagenet 64"; do
+      set -- $cfg
+      for mode in soft hard; do
+        steps=10; [ $mode = hard ] && steps=20
+        [ -n "$ref" ] && python3 "$ref" $mode "$2" 16 $steps cuda cl bf16 eager "$1" | sed "s/^/round=$r space=$1 /" | tee -a "$out"
+        "$build/tests/bench/bench_supernet" "$2" 16 $((steps / 4 + 1)) $mode cl cuda bf16 "$1" | grep -E "machine|fbnet-studio" \
+          | sed "s/^/round=$r space=$1 /" | tee -a "$out"
+      done
+    done
+  done
+  [ -z "$ref" ] && echo "[bench] no py_supernet_bench.py (set FBNET_PY_REFERENCE): our figures only"
+  python3 - "$out" <<'PY'
+import re, statistics, sys
+rows = [dict(re.findall(r"(\S+)=(\S+)", l)) | {"who": "ref" if "python-reference" in l else "us"} for l in open(sys.argv[1]) if "img_per_s" in l]
+for space in ("cifar", "imagenet"):
+    for mode in ("soft", "hard"):
+        ref = [float(r["img_per_s"]) for r in rows if r["space"] == space and r["mode"] == mode and r["who"] == "ref"]
+        us = [float(r["img_per_s"]) for r in rows if r["space"] == space and r["mode"] == mode and r["who"] == "us"]
+        share = [r["GFLOP/s"] for r in rows if r["space"] == space and r["mode"] == mode and r["who"] == "us"]
+        if not us: continue
+        line = f"[bench] {space} {mode}: fbnet-studio median {statistics.median(us):.0f} img/s"
+        if ref:
+            ratios = sorted(u / p for u, p in zip(us, ref))
+            line += f", reference (channels-last, bf16) median {statistics.median(ref):.0f} img/s, ratio per round " \
+                    + ", ".join(f"{x:.2f}" for x in ratios) + f" (median {statistics.median(ratios):.2f}x; goal 1.5x)"
+        print(line + f"; achieved GFLOP/s per round {', '.join(share)} (share of the bf16 matmul: bench lines above)")
+PY
+  say "benchmark done"
+fi
+rm -rf "$work"
+say "finished: tests $tests"
+[ "$tests" = passed ]
