@@ -56,11 +56,15 @@ say "tests $tests"
 
 # 5. A tiny search and training on the GPU through the CLI.
 B="$build/app/cli/fbnet"
+cli=passed
 "$B" search --runs "$work/runs.sqlite" --dataset synthetic:2000 --epochs 2 --warmup-epochs 1 --batch-size 64 --samples 1 \
-  --device cuda --name gpu-check 2>&1 | tail -4 | sed 's/^/[search] /'
-"$B" train --runs "$work/runs.sqlite" --arch gpu-check:argmax --dataset synthetic:2000 --epochs 1 --device cuda 2>&1 | tail -3 | sed 's/^/[train] /'
-"$B" runs show gpu-check --runs "$work/runs.sqlite" 2>&1 | grep -iE "device|precision" | head -3 | sed 's/^/[run] /' || true
-say "CLI on cuda done"
+  --device cuda --name gpu-check > "$work/search.log" 2>&1 || cli=FAILED
+tail -4 "$work/search.log" | sed 's/^/[search] /'
+if [ $cli = passed ]; then
+  "$B" train --runs "$work/runs.sqlite" --arch gpu-check:argmax --dataset synthetic:2000 --epochs 1 --device cuda > "$work/train.log" 2>&1 || cli=FAILED
+  tail -3 "$work/train.log" | sed 's/^/[train] /'
+fi
+say "CLI on cuda $cli"
 
 # 6. Benchmark: supernet weight steps, ours vs the plain-PyTorch reference on this GPU, interleaved.
 if [ "${FBNET_GPU_QUICK:-0}" != 1 ]; then
@@ -98,5 +102,5 @@ PY
   say "benchmark done"
 fi
 rm -rf "$work"
-say "finished: tests $tests"
-[ "$tests" = passed ]
+say "finished: tests $tests, CLI on cuda $cli"
+[ "$tests" = passed ] && [ "$cli" = passed ]

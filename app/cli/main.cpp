@@ -37,8 +37,12 @@ static std::string flagHint(const Error &e)
         return "use --lut flops or --lut params";
     if (e.source() == "data set")
         return "set with --dataset";
+    if (starts("compute options") && e.field() == "precision")
+        return "set with --precision";
+    if (starts("compute options") && e.field() == "device")
+        return "set with --device";
     if (starts("compute options"))
-        return "set with --device, --threads or --no-channels-last";
+        return "set with --device, --precision, --threads or --no-channels-last";
     if (starts("lut import") && e.field() == "format")
         return "set with --format";
     if (starts("lut import") && e.field() == "unit")
