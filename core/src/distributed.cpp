@@ -1,5 +1,6 @@
-// c10d from C++: torchrun's (or Slurm's) environment, a TCPStore rendezvous, ProcessGroupGloo, and
-// the gradient all-reduce of a data-parallel search.
+// c10d from C++: torchrun's (or Slurm's) environment, a TCPStore rendezvous, ProcessGroupGloo (CPU)
+// or ProcessGroupNCCL (GPU, where this libtorch has NCCL), and the gradient all-reduce of a
+// data-parallel search or training.
 #include "distributed.h"
 
 #include <chrono>
@@ -12,6 +13,16 @@
 #include <torch/torch.h>
 
 #include "fbnet/error.h"
+#include "torchcompat.h"
+
+// NCCL where this libtorch was built with it (PyTorch's CUDA builds define USE_C10D_NCCL) and its
+// header is at hand (pip's nvidia-nccl or the CUDA toolkit's).
+#if FBNET_TORCH_CUDA && defined(USE_C10D_NCCL) && __has_include(<nccl.h>)
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#define FBNET_WITH_NCCL 1
+#else
+#define FBNET_WITH_NCCL 0
+#endif
 
 namespace fbnet {
 
@@ -77,11 +88,17 @@ namespace detail {
 
 namespace {
 
+#if FBNET_TORCH2
+using Group = c10d::Backend;  // what a process group's backend is in PyTorch 2.x
+#else
+using Group = c10d::ProcessGroup;
+#endif
+
 class ProcessGroupSync final : public GradientSync
 {
 public:
-    explicit ProcessGroupSync(const DistributedLaunch &l)
-        : m_launch(l), m_timeout(std::chrono::seconds(l.timeoutSeconds))
+    ProcessGroupSync(const DistributedLaunch &l, const torch::Device &device)
+        : m_launch(l), m_timeout(std::chrono::seconds(l.timeoutSeconds)), m_device(device)
     {
         const std::string where = l.masterAddr + ":" + std::to_string(l.masterPort);
         try {
@@ -100,6 +117,14 @@ public:
             const char *attempt = std::getenv("TORCHELASTIC_RESTART_COUNT");
             store = c10::make_intrusive<c10d::PrefixStore>(
                 std::string("/worker/attempt_") + (attempt ? attempt : "0") + "/fbnet", store);
+#if FBNET_WITH_NCCL
+            if (device.is_cuda()) {  // GPU tensors: NCCL, every collective on this rank's GPU
+                auto nccl = c10d::ProcessGroupNCCL::Options::create();
+                nccl->timeout = m_timeout;
+                m_group = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, l.rank, l.worldSize, nccl);
+                return;
+            }
+#endif
             auto options = c10d::ProcessGroupGloo::Options::create(m_timeout);
             // Gloo binds to the interface named by GLOO_SOCKET_IFNAME, else to the address this
             // host reaches the rendezvous from (loopback for a local run), not to whatever the host
@@ -126,16 +151,19 @@ public:
     {
         torch::NoGradGuard ng;
         // Which parameters have a gradient on any rank.
-        auto defined = torch::empty({std::int64_t(params.size())}, torch::kFloat);
-        auto *d = defined.data_ptr<float>();
+        std::vector<float> flags(params.size());
         for (std::size_t i = 0; i < params.size(); ++i)
-            d[i] = params[i].grad().defined() ? 1.f : 0.f;
+            flags[i] = params[i].grad().defined() ? 1.f : 0.f;
+        auto defined = torch::tensor(flags).to(m_device);
         allreduce(defined);
+        defined = defined.cpu();
+        const float *d = defined.data_ptr<float>();
         std::vector<torch::Tensor> parts;
         for (std::size_t i = 0; i < params.size(); ++i)
             if (d[i] > 0)
-                parts.push_back(params[i].grad().defined() ? params[i].grad().reshape({-1}).to(torch::kFloat)
-                                                           : torch::zeros({params[i].numel()}, torch::kFloat));
+                parts.push_back(params[i].grad().defined()
+                                    ? params[i].grad().reshape({-1}).to(torch::kFloat)
+                                    : torch::zeros({params[i].numel()}, params[i].options().dtype(torch::kFloat)));
         if (parts.empty())
             return;
         auto flat = torch::cat(parts);
@@ -159,10 +187,12 @@ public:
     {
         if (values.empty())
             return;
-        auto t = torch::tensor(values, torch::kDouble);
+        // NCCL reduces GPU tensors only; doubles keep the sums exact either way.
+        auto t = torch::tensor(values, torch::kDouble).to(m_device);
         allreduce(t);
+        t = t.cpu();
         for (std::size_t i = 0; i < values.size(); ++i)
-            values[i] = t[std::int64_t(i)].item<double>();
+            values[i] = t.data_ptr<double>()[i];
     }
 
 private:
@@ -182,15 +212,21 @@ private:
 
     DistributedLaunch m_launch;
     std::chrono::milliseconds m_timeout;
-    c10::intrusive_ptr<c10d::ProcessGroupGloo> m_group;
+    torch::Device m_device;
+    c10::intrusive_ptr<Group> m_group;
     double m_bytes = 0;
 };
 
 } // namespace
 
-std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch)
+std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch, const torch::Device &device)
 {
-    return std::make_unique<ProcessGroupSync>(launch);
+    return std::make_unique<ProcessGroupSync>(launch, device);
+}
+
+std::string rankDevice(const std::string &device, const DistributedLaunch &launch)
+{
+    return device == "cuda" && launch.active() ? "cuda:" + std::to_string(launch.localRank) : device;
 }
 
 } // namespace detail

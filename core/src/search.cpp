@@ -333,14 +333,16 @@ SearchResult runSearch(const SearchSpace &space, const LatencyTable &lut, const 
 {
     if (!launch.active())
         return runSearch(space, lut, data, config, observer, stop, checkpoint);
+    SearchConfig mine = config;  // one GPU per process: "cuda" is this rank's LOCAL_RANK
+    mine.compute.device = detail::rankDevice(config.compute.device, launch);
     std::unique_ptr<detail::GradientSync> group;
     try {
-        group = detail::joinProcessGroup(launch);
+        group = detail::joinProcessGroup(launch, detail::torchDevice(mine.compute));
     } catch (const std::exception &e) {
         observer.onFailed(e.what());
         throw;
     }
-    return detail::runSearchWith(space, lut, data, config, observer, stop, checkpoint, *group);
+    return detail::runSearchWith(space, lut, data, mine, observer, stop, checkpoint, *group);
 }
 
 } // namespace fbnet

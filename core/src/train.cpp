@@ -198,8 +198,11 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
                         "0 evaluates a supernet's weights of the architecture without training, so it needs a supernet to start from");
     try {
         detail::NoGradientSync single;
-        std::unique_ptr<detail::GradientSync> group = launch.active() ? detail::joinProcessGroup(launch) : nullptr;
-        return trainUnchecked(space, arch, train, test, c, onEpoch, stop, weightsPath, group ? *group : single);
+        TrainConfig mine = c;  // one GPU per process: "cuda" is this rank's LOCAL_RANK
+        mine.compute.device = detail::rankDevice(c.compute.device, launch);
+        std::unique_ptr<detail::GradientSync> group =
+            launch.active() ? detail::joinProcessGroup(launch, detail::torchDevice(mine.compute)) : nullptr;
+        return trainUnchecked(space, arch, train, test, mine, onEpoch, stop, weightsPath, group ? *group : single);
     } catch (const c10::Error &e) {
         // libtorch's message without its C++ stack (values that parse but torch refuses)
         throw Error::at("training " + (arch.name.empty() ? std::string("the architecture") : arch.name), "",
