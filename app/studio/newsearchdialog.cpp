@@ -86,6 +86,13 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
             model->item(1)->setEnabled(false);
         m_device->setItemData(1, QString::fromStdString(why), Qt::ToolTipRole);
     }
+    m_precision = new QComboBox(this);
+    m_precision->setObjectName(QStringLiteral("precision"));
+    m_precision->addItem(tr("auto — bf16 on a GPU that computes it, else fp32"), QStringLiteral("auto"));
+    m_precision->addItem(tr("fp32"), QStringLiteral("fp32"));
+    m_precision->addItem(tr("bf16 (autocast)"), QStringLiteral("bf16"));
+    m_precision->addItem(tr("fp16 (autocast, loss scaling; GPU only)"), QStringLiteral("fp16"));
+    m_precision->setToolTip(tr("Forward passes in this precision; weights, θ, optimizers and the loss stay fp32"));
     m_threads = spin(0, 256, 0, this);
     m_threads->setSpecialValueText(tr("all cores"));
     m_alpha = dspin(0, 100, defaults.alpha, 3, this);
@@ -115,6 +122,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     form->addRow(tr("Latency targets (family)"), m_targets);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Compute device / threads"), pair(m_device, m_threads, this));
+    form->addRow(tr("Precision"), m_precision);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Start search"));
     auto *layout = new QVBoxLayout(this);
@@ -132,6 +140,8 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     connect(m_preview, &studio::DatasetPreview::updated, this, &NewSearchDialog::revalidate);
     connect(m_targets, &QLineEdit::textChanged, this, &NewSearchDialog::revalidate);
     connect(m_lut, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
+    connect(m_device, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
+    connect(m_precision, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
     refreshLuts();
     refreshPreview();
     revalidate();
@@ -216,6 +226,8 @@ QString NewSearchDialog::validationError() const
         return tr("The subset is too small for this batch size: each of the weight (80%) and θ (20%) splits needs at least one batch.");
     if (m_lut->count() == 0)
         return tr("No latency table or cost model covers this space.");
+    if (m_precision->currentData().toString() == QLatin1String("fp16") && m_device->currentData().toString() == QLatin1String("cpu"))
+        return tr("fp16 needs a GPU (autocast on a CPU computes bf16 only): choose bf16 or fp32, or the GPU.");
     if (const QString p = m_dataset->problem(); !p.isEmpty())
         return p;
     if (const QString p = m_preview->problem(); !p.isEmpty() && !m_preview->isReading())
@@ -259,6 +271,7 @@ SearchRequest NewSearchDialog::request() const
     r.config.seed = std::uint64_t(m_seed->value());
     r.config.compute.threads = m_threads->value();
     r.config.compute.device = m_device->currentData().toString().toStdString();
+    r.config.compute.precision = m_precision->currentData().toString().toStdString();
     try {
         readTargets(r);
     } catch (const std::exception &) {  // validationError() keeps OK disabled while the field is unclear
@@ -275,6 +288,10 @@ void NewSearchDialog::setRequest(const SearchRequest &r)
     m_batch->setValue(r.config.batchSize);
     m_subset->setValue(int(r.invocation.subset));
     m_skipBadImages->setChecked(r.invocation.image.skipBadImages);
+    if (const int i = m_device->findData(QString::fromStdString(r.config.compute.device)); i >= 0)
+        m_device->setCurrentIndex(i);
+    if (const int i = m_precision->findData(QString::fromStdString(r.config.compute.precision)); i >= 0)
+        m_precision->setCurrentIndex(i);
     QStringList targets;
     for (double t : r.config.targets)
         targets << QString::number(t);

@@ -39,7 +39,7 @@ private:
     /** The family search the Targets field asks for: "6,9,12" or "front K" (empty: none); fbnet::Error when unclear. */
     void readTargets(SearchRequest &r) const;
 
-    QComboBox *m_space, *m_lut, *m_mode, *m_device;
+    QComboBox *m_space, *m_lut, *m_mode, *m_device, *m_precision;
     studio::DatasetChooser *m_dataset;
     studio::DatasetPreview *m_preview;
     QCheckBox *m_skipBadImages;

@@ -1,6 +1,7 @@
 // Studio tests: widgets, the dialog's validation, the controller's threading, and a screenshot of
 // the real studio under Xvfb. QApplication runs on the offscreen platform (set by CTest).
 #include <QApplication>
+#include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -185,6 +186,24 @@ TEST(NewSearchDialog, RefusesInvalidValuesWithAReason)
     r.config.warmupEpochs = r.config.epochs;
     d.setRequest(r);
     EXPECT_FALSE(d.validationError().isEmpty());
+    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+}
+
+TEST(NewSearchDialog, TakesThePrecisionAndRefusesFp16OnTheCpu)
+{
+    NewSearchDialog d;
+    auto *precision = d.findChild<QComboBox *>(QStringLiteral("precision"));
+    ASSERT_NE(precision, nullptr);
+    EXPECT_EQ(d.request().config.compute.precision, ComputeOptions().precision);  // auto, as in the CLI
+    precision->setCurrentIndex(precision->findData(QStringLiteral("bf16")));
+    EXPECT_TRUE(d.validationError().isEmpty());
+    SearchRequest r = d.request();
+    EXPECT_EQ(r.config.compute.precision, "bf16");
+    NewSearchDialog again;
+    again.setRequest(r);
+    EXPECT_EQ(again.request().config.compute.precision, "bf16");
+    precision->setCurrentIndex(precision->findData(QStringLiteral("fp16")));
+    EXPECT_NE(d.validationError().indexOf(QStringLiteral("fp16 needs a GPU")), -1) << d.validationError().toStdString();
     EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
 }
 
