@@ -36,6 +36,7 @@ int runTrain(TrainOptions &o)
 {
     if (o.config.epochs == 0 && !o.initFromSupernet)
         throw Error::at("--epochs", "", "0 evaluates a supernet's weights of the architecture without training: it needs --init-from-supernet");
+    checkComputeAvailable(o.config.compute);  // before any data is read or folder made
     std::int64_t storedId = 0;
     std::string spaceName;
     Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);

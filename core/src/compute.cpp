@@ -9,7 +9,9 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
+#include "device.h"
 #include "fbnet/error.h"
+#include "precision.h"
 
 namespace fbnet {
 
@@ -26,6 +28,11 @@ void ComputeOptions::validate() const
         known = std::all_of(device.begin() + 5, device.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!known)
         throw Error::at("compute options", "device", "expected cpu, cuda or cuda:N, got \"" + device + "\"");
+}
+
+void checkComputeAvailable(const ComputeOptions &options)
+{
+    detail::resolvePrecision(options, detail::torchDevice(options));
 }
 
 std::string deviceUnavailableReason(const std::string &device)

@@ -211,6 +211,7 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     SearchConfig c = request.config;
     const SearchInvocation &inv = request.invocation;
     c.validate();
+    checkComputeAvailable(c.compute);  // an unusable device or precision records no run
     setComputeThreads(c.compute.threads);
     SearchInputs in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
     const std::string lutHash = contentHash(in.lut.toJsonText());
@@ -272,6 +273,7 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
                             "ran on " + std::to_string(inv.worldSize) + " process(es) and resumes only on as many (its global batch and "
                                 "data shards depend on it); this launch has " + std::to_string(request.launch.worldSize));
         c.validate();
+        checkComputeAvailable(c.compute);  // a GPU run resumed where there is none: said before anything changes
         setComputeThreads(c.compute.threads);
         in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
         const std::string lutHash = contentHash(in.lut.toJsonText());

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../core/imagefiles.h"
+#include "fbnet/compute.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/searchspace.h"
 
@@ -312,12 +313,18 @@ TEST(Cli, MistypedCommandLinesGetSuggestionsAndAFailedCommandLeavesNoStore)
     EXPECT_NE(r.out.find("belongs to space fbnet-cifar, not fbnet-imagenet; tables of fbnet-imagenet: iphonex, s8"), std::string::npos) << r.out;
     // Failing commands create no store; a store that existed stays.
     const auto d = tempDir("nostore");
-    for (const std::string &cmd : {"search --dataset cifar10:/nonexistent --runs " + (d / "a.sqlite").string(),
-                                   "runs show nosuch --runs " + (d / "b.sqlite").string(),
-                                   "search --lut nosuch --runs=" + (d / "c.sqlite").string()}) {
+    std::vector<std::string> failing{"search --dataset cifar10:/nonexistent --runs " + (d / "a.sqlite").string(),
+                                     "runs show nosuch --runs " + (d / "b.sqlite").string(),
+                                     "search --lut nosuch --runs=" + (d / "c.sqlite").string(),
+                                     "search --precision fp16 --device cpu --runs " + (d / "e.sqlite").string()};
+    if (!fbnet::deviceUnavailableReason("cuda").empty())  // where a GPU is seen this would search
+        failing.push_back("search --device cuda --runs " + (d / "f.sqlite").string());
+    for (const std::string &cmd : failing) {
         r = runCli(cmd);
         EXPECT_NE(r.code, 0) << cmd;
     }
+    EXPECT_NE(r.out.find(fbnet::deviceUnavailableReason("cuda").empty() ? "fp16 needs a GPU" : "device cuda is not available"), std::string::npos)
+        << r.out;
     EXPECT_TRUE(fs::is_empty(d)) << "a failed command left files in " << d;
     r = runCli("runs list --runs " + (d / "kept.sqlite").string());  // succeeds: the (empty) store is the user's now
     EXPECT_EQ(r.code, 0) << r.out;

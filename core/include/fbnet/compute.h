@@ -27,6 +27,13 @@ struct ComputeOptions
 };
 
 /**
+ * Throws fbnet::Error naming the field unless this process can compute with `options` here: valid
+ * values, a device this libtorch sees, and a precision that device computes (fp16 needs a GPU; bf16
+ * on a GPU needs compute capability 8.0). Jobs call it before they record anything.
+ */
+void checkComputeAvailable(const ComputeOptions &options);
+
+/**
  * Whether this build's libtorch can run on `device` here (a CPU-only libtorch: never "cuda").
  * Never throws; an empty string means yes, otherwise the reason.
  */
