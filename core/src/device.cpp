@@ -55,6 +55,12 @@ void setRngState(const torch::Device &device, const torch::Tensor &state)
     gen.set_state(state);
 }
 
+/** The CUDA index of `device`; -1 (the current GPU) for plain "cuda". */
+static int cudaIndex(const torch::Device &device)
+{
+    return device.has_index() ? device.index() : -1;
+}
+
 bool cudaComputesBf16(const torch::Device &device)
 {
     if (!device.is_cuda())
@@ -70,7 +76,7 @@ bool cudaComputesBf16(const torch::Device &device)
 void synchronizeDevice(const torch::Device &device)
 {
     if (device.is_cuda())
-        torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+        torch::cuda::synchronize(cudaIndex(device));
 }
 
 struct DeviceTimer::Impl
@@ -92,7 +98,7 @@ void DeviceTimer::start()
 {
 #if FBNET_TORCH_CUDA
     if (m->device.is_cuda()) {
-        m->begin.record(at::cuda::getCurrentCUDAStream(m->device.has_index() ? m->device.index() : -1));
+        m->begin.record(at::cuda::getCurrentCUDAStream(cudaIndex(m->device)));
         return;
     }
 #endif
@@ -104,7 +110,7 @@ double DeviceTimer::elapsedMs()
 {
 #if FBNET_TORCH_CUDA
     if (m->device.is_cuda()) {
-        m->end.record(at::cuda::getCurrentCUDAStream(m->device.has_index() ? m->device.index() : -1));
+        m->end.record(at::cuda::getCurrentCUDAStream(cudaIndex(m->device)));
         m->end.synchronize();
         return double(m->begin.elapsed_time(m->end));
     }
