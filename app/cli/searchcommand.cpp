@@ -293,6 +293,9 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--temperature", c.tau0, "Initial Gumbel-softmax temperature")->capture_default_str();
     cmd->add_option("--temperature-decay", c.tauDecay, "Temperature factor per epoch")->capture_default_str();
     cmd->add_flag("--anneal-after-warmup", c.tauDecayAfterWarmup, "Decay the temperature only after the warm-up");
+    cmd->add_flag("--sync-bn", c.syncBatchNorm,
+                  "Data-parallel: BN over the global batch and Gumbel noise keyed by each sample's place in it "
+                  "(N processes then compute what one process of N times the batch computes)");
     cmd->add_option("--mode", o->mode, "soft (weighted sum, the paper) | hard (one sampled block, straight-through)")
         ->capture_default_str()->check(CLI::IsMember({"soft", "hard"}));
     cmd->add_option("--subset", inv.subset, "Use N training images (0: all)")->capture_default_str();

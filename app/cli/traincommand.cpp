@@ -158,6 +158,7 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_option("--runs", o->runs, "Runs database the result goes to (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     cmd->add_option("--name", o->name, "Name of the run that holds a non-stored architecture (default: run-ID)");
     cmd->add_flag("--no-store", o->noStore, "Do not record the result in the runs database");
+    cmd->add_flag("--sync-bn", o->config.syncBatchNorm, "Data-parallel: BN statistics over the global batch (all processes)");
     cmd->add_flag("--init-from-supernet", o->initFromSupernet,
                   "Start from the search's supernet weights of the chosen blocks (needs --arch RUN:ID; FBNetV2: sliced to the chosen widths)");
     cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");

@@ -74,7 +74,7 @@ torch::Tensor IrfBlockImpl::forward(const torch::Tensor &x)
     const bool hs = options.hswish();
     // BN + ReLU is one fused operation in training (fastops.h); h-swish keeps the library path.
     auto bnAct = [hs](const torch::Tensor &t, torch::nn::BatchNorm2d &bn) {
-        return hs ? activate(bn(t), true) : batchNormRelu(t, bn, true);
+        return hs ? activate(batchNorm(t, bn), true) : batchNormRelu(t, bn, true);
     };
     auto y = pw.is_empty() ? x : bnAct(pw(x), pwBn);
     if (options.groups() > 1)
@@ -109,7 +109,7 @@ ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t 
 
 torch::Tensor ConvBnReluImpl::forward(const torch::Tensor &x)
 {
-    return hswish ? activate(bn(conv(x)), true) : batchNormRelu(conv(x), bn, true);
+    return hswish ? activate(batchNorm(conv(x), bn), true) : batchNormRelu(conv(x), bn, true);
 }
 
 std::shared_ptr<CandidateImpl> makeCandidate(const BlockSpec &b, int64_t in, int64_t out, int64_t stride)

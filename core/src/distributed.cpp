@@ -183,6 +183,8 @@ public:
         }
     }
 
+    void sumTensor(torch::Tensor &t) override { allreduce(t); }
+
     void sum(std::vector<double> &values) override
     {
         if (values.empty())

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fastops.h"
 #include "fbnet/error.h"
 
 namespace fbnet::detail {
@@ -109,11 +110,11 @@ torch::Tensor MaskedIrfImpl::forward(const torch::Tensor &x, const torch::Tensor
     // The hidden channels beyond the chosen width are zeroed after pw and after dw (BN would
     // otherwise turn zero channels into its shift).
     const auto m = midMask.view({midMask.size(0), midMask.size(1), 1, 1});
-    auto y = activate(pwBn(pw(x)), block.hswish) * m;
-    y = activate(dwBn(dw(y)), block.hswish) * m;
+    auto y = activate(batchNorm(pw(x), pwBn), block.hswish) * m;
+    y = activate(batchNorm(dw(y), dwBn), block.hswish) * m;
     if (!se.is_empty())
         y = se(y);
-    y = pwlBn(pwl(y));
+    y = batchNorm(pwl(y), pwlBn);
     return residual ? y + x : y;
 }
 

@@ -1,4 +1,5 @@
 #include "fastops.h"
+#include "syncbatchnorm.h"
 #include "torchcompat.h"
 
 #include <atomic>
@@ -240,8 +241,19 @@ void setFastOpsEnabled(bool on)
     fastOpsFlag().store(on);
 }
 
+torch::Tensor batchNorm(const torch::Tensor &x, torch::nn::BatchNorm2d &bn)
+{
+    if (GradientSync *group = syncBatchNormGroup(); group && bn->is_training())
+        return syncBatchNorm(x, *bn, *group);
+    return bn(x);
+}
+
 torch::Tensor batchNormRelu(const torch::Tensor &x, torch::nn::BatchNorm2d &bn, bool relu)
 {
+    if (GradientSync *group = syncBatchNormGroup(); group && bn->is_training()) {
+        auto y = syncBatchNorm(x, *bn, *group);
+        return relu ? y.relu_() : y;
+    }
     const auto &o = bn->options;
     const bool fused = fastOpsEnabled() && bn->is_training() && o.affine() && o.track_running_stats() &&
                        o.momentum().has_value() && x.dim() == 4 && x.scalar_type() == torch::kFloat &&

@@ -21,6 +21,8 @@ namespace fbnet::detail {
  * with cumulative averaging) takes the library path.
  */
 torch::Tensor batchNormRelu(const torch::Tensor &x, torch::nn::BatchNorm2d &bn, bool relu);
+/** bn(x), or inside a SyncBatchNormScope (syncbatchnorm.h) in training mode, over the global batch. */
+torch::Tensor batchNorm(const torch::Tensor &x, torch::nn::BatchNorm2d &bn);
 
 /** Whether batchNormRelu and depthwiseConv may take their own kernels (on by default; FBNET_FAST_OPS=0 turns them off). */
 bool fastOpsEnabled();

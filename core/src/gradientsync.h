@@ -26,6 +26,8 @@ public:
     virtual int worldSize() const { return 1; }
     /** The sum over all ranks of `values` (a rank's loss and accuracy counts, for the same numbers everywhere). */
     virtual void sum(std::vector<double> &) {}
+    /** The element-wise sum over all ranks of `t`, in place (on its device; synchronised BN's statistics). */
+    virtual void sumTensor(torch::Tensor &) {}
     /** Bytes of gradients all-reduced so far. */
     virtual double reducedBytes() const { return 0; }
 };

@@ -183,6 +183,8 @@ std::string checkpointKey(const SearchSpace &space, const Dataset &data, const S
         c.erase("precision");  // fp32 either way (runs before "auto" stored "fp32")
     if (config.targets.empty())  // added with family search
         c.erase("targets");
+    if (!config.syncBatchNorm)  // added with synchronised BN
+        c.erase("sync_bn");
     c["threads"] = 0;
     if (worldSize > 1)  // the global batch and the data shards depend on it
         c["world_size"] = worldSize;

@@ -118,7 +118,8 @@ static json configJson(const SearchConfig &c)
             {"max_steps_per_epoch", c.maxStepsPerEpoch},
             {"channels_last", c.compute.channelsLast},
             {"device", c.compute.device},
-            {"precision", c.compute.precision}};
+            {"precision", c.compute.precision},
+            {"sync_bn", c.syncBatchNorm}};
 }
 
 std::string searchConfigToJson(const SearchConfig &config)
@@ -171,6 +172,7 @@ SearchConfig searchConfigFromJson(const std::string &text, const std::string &so
     c.compute.channelsLast = r.getBool("channels_last", c.compute.channelsLast);
     c.compute.device = r.getString("device", c.compute.device);
     c.compute.precision = r.getString("precision", c.compute.precision);
+    c.syncBatchNorm = r.getBool("sync_bn", c.syncBatchNorm);
     return c;
 }
 

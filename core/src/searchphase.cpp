@@ -7,10 +7,37 @@
 
 #include "fbnet/error.h"
 #include "loss.h"
+#include "supernet.h"
+#include "syncbatchnorm.h"
 
 namespace fbnet::detail {
 
 namespace {
+
+/**
+ * The Gumbel-noise keys of one step (SearchConfig::syncBatchNorm): per sample, a hash of the pass
+ * and the sample's position in the pass's order of global batches, which is the same whether one
+ * process takes the whole global batch or `world` processes a shard each; in hard mode one key
+ * per step. Below 2^32 (keyedGumbelNoise).
+ */
+torch::Tensor noiseKeys(std::uint64_t pass, MaskMode mode, int step, int world, int rank, std::size_t bs, const torch::Device &device)
+{
+    auto mix = [pass](std::uint64_t position) {
+        std::uint64_t z = pass + 0x9e3779b97f4a7c15ull * (position + 1);  // splitmix64
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return std::int64_t((z ^ (z >> 31)) & 0xffffffffull);
+    };
+    std::vector<std::int64_t> keys;
+    if (mode == MaskMode::Hard) {
+        keys.push_back(mix(std::uint64_t(step)));
+    } else {
+        const std::uint64_t first = (std::uint64_t(step) * std::uint64_t(world) + std::uint64_t(rank)) * bs;
+        for (std::size_t i = 0; i < bs; ++i)
+            keys.push_back(mix(first + i));
+    }
+    return torch::tensor(keys, torch::kLong).to(device);
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -140,9 +167,12 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         // weight and theta steps; the order is fixed, so a resume continues it).
         const int member = family.members > 0 ? (epoch * steps + step) % family.members : 0;
         s.net->setMember(member);
+        if (config.syncBatchNorm)  // noise keyed by each sample's place in the global batch (or by the step, hard)
+            s.net->setNoiseKeys(noiseKeys(passSeed(config.seed, epoch, int(phase)), config.mode, step, world, ctx.sync.rank(), bs, s.device));
         SupernetOutput out;
         {
             const AutocastScope autocast(s.precision);
+            const SyncBatchNormScope syncBn(config.syncBatchNorm ? &ctx.sync : nullptr);
             out = s.net->forward(x, tau, config.mode);
         }
         out.logits = out.logits.to(torch::kFloat);  // the loss in fp32 whatever the precision

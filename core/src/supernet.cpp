@@ -8,6 +8,35 @@ torch::Tensor gumbelNoise(at::IntArrayRef shape, const torch::TensorOptions &opt
     return -torch::log(-torch::log(u));
 }
 
+namespace {
+
+/** (h * c) mod 2^32 for int64 tensors of values below 2^32, in 16-bit halves (no int64 overflow). */
+torch::Tensor mulMod32(const torch::Tensor &h, int64_t c)
+{
+    const auto lo = h.bitwise_and(0xffff), hi = torch::div(h, 65536, "floor");
+    return (lo * c + (hi * c).bitwise_and(0xffff) * 65536).bitwise_and(std::int64_t(0xffffffff));
+}
+
+/** MurmurHash3's 32-bit finaliser on int64 tensors holding values below 2^32. */
+torch::Tensor fmix32(torch::Tensor h)
+{
+    h = h.bitwise_xor(torch::div(h, 65536, "floor"));
+    h = mulMod32(h, std::int64_t(0x85ebca6b));
+    h = h.bitwise_xor(torch::div(h, 8192, "floor"));
+    h = mulMod32(h, std::int64_t(0xc2b2ae35));
+    return h.bitwise_xor(torch::div(h, 65536, "floor"));
+}
+
+} // namespace
+
+torch::Tensor keyedGumbelNoise(const torch::Tensor &keys, int64_t layer, int64_t k, const torch::TensorOptions &options)
+{
+    const auto cand = torch::arange(k, torch::TensorOptions().dtype(torch::kLong).device(keys.device())) + (layer + 1) * 4096;
+    const auto h = fmix32(keys.to(torch::kLong).view({-1, 1}).bitwise_xor(fmix32(cand).view({1, -1})));
+    const auto u = ((h.to(torch::kDouble) + 0.5) / 4294967296.0).clamp_(1e-10, 1.0 - 1e-7);
+    return (-torch::log(-torch::log(u))).to(options);  // the dtype and device of theta
+}
+
 MixedOpImpl::MixedOpImpl(const SearchSpace &space, const LayerSpec &layer)
 {
     for (std::size_t k = 0; k < layer.candidates.size(); ++k) {
@@ -65,13 +94,17 @@ SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, Mas
         const int64_t k = thetas[l].size(-1);
         if (mode == MaskMode::Soft) {
             const auto rows = m_members > 1 ? thetas[l].index_select(0, member) : thetas[l].unsqueeze(0);
-            auto mask = torch::softmax((rows + gumbelNoise({n, k}, thetas[l].options())) / tau, 1);
+            const auto noise = m_noiseKeys.defined() ? keyedGumbelNoise(m_noiseKeys, int64_t(l), k, thetas[l].options())
+                                                     : gumbelNoise({n, k}, thetas[l].options());
+            auto mask = torch::softmax((rows + noise) / tau, 1);
             x = layers[l]->forwardSoft(x, mask);
             auto ll = torch::mv(mask, latencies[l]);
             lat = l == 0 ? ll : lat + ll;
         } else {
             const auto th = theta(l);
-            auto soft = torch::softmax((th + gumbelNoise({k}, th.options())) / tau, 0);
+            const auto noise = m_noiseKeys.defined() ? keyedGumbelNoise(m_noiseKeys.view({1}), int64_t(l), k, th.options()).view({k})
+                                                     : gumbelNoise({k}, th.options());
+            auto soft = torch::softmax((th + noise) / tau, 0);
             const int64_t idx = soft.argmax().item<int64_t>();
             auto hard = torch::zeros_like(soft);
             hard[idx] = 1.0;

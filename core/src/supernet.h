@@ -16,6 +16,12 @@ namespace fbnet::detail {
 /** Gumbel(0,1) noise of the given shape: -log(-log U), drawn on the options' device (its generator). */
 torch::Tensor gumbelNoise(at::IntArrayRef shape, const torch::TensorOptions &options = {});
 
+/**
+ * Gumbel noise [keys, k] that depends only on each key (int64, below 2^32), the layer and the
+ * candidate: a counter-based hash instead of a generator, the same on every rank and device.
+ */
+torch::Tensor keyedGumbelNoise(const torch::Tensor &keys, int64_t layer, int64_t k, const torch::TensorOptions &options);
+
 /** One searchable layer: every candidate block plus the layer's latency vector. */
 class MixedOpImpl : public torch::nn::Module
 {
@@ -59,6 +65,11 @@ public:
     virtual int familySize() const { return 1; }
     /** Family search: whose theta the views above and a hard-mode forward use. */
     virtual void setMember(int) {}
+    /**
+     * Keys of the next forward's Gumbel noise (keyedGumbelNoise): one per sample in soft mode, one
+     * in hard mode; undefined: noise from libtorch's generator. Only FBNet supernets key it.
+     */
+    virtual void setNoiseKeys(const torch::Tensor &) {}
 };
 
 class SupernetImpl : public SearchableNet
@@ -84,6 +95,7 @@ public:
     double argmaxLogProbability() const override;
     int familySize() const override { return m_members; }
     void setMember(int m) override { m_member = m; }
+    void setNoiseKeys(const torch::Tensor &keys) override { m_noiseKeys = keys; }
 
     ConvBnRelu stem{nullptr};
     std::vector<MixedOp> layers;
@@ -97,6 +109,7 @@ private:
     /** Layer l's logits of the current member, [K_l]. */
     torch::Tensor theta(std::size_t l) const { return m_members > 1 ? thetas[l][m_member] : thetas[l]; }
 
+    torch::Tensor m_noiseKeys;  ///< setNoiseKeys's (undefined: the generator's noise)
     SearchSpace m_space;
     int m_members = 1, m_member = 0;
 };

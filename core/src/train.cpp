@@ -19,6 +19,7 @@
 #include "device.h"
 #include "network.h"
 #include "precision.h"
+#include "syncbatchnorm.h"
 #include "export/statedict.h"
 
 namespace fbnet {
@@ -326,6 +327,7 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
             torch::Tensor logits;
             {
                 const detail::AutocastScope autocast(where.precision);
+                const detail::SyncBatchNormScope syncBn(c.syncBatchNorm ? &sync : nullptr);
                 logits = net->forward(x);
             }
             logits = logits.to(torch::kFloat);  // the loss in fp32 whatever the precision

@@ -63,6 +63,13 @@ struct SearchConfig
     int samples = 5;                 ///< architectures sampled from softmax(theta) at the end
     int maxStepsPerEpoch = 0;        ///< 0: the whole split (for quick runs and tests)
     ComputeOptions compute;          ///< device, threads, layout, precision
+    /**
+     * Data-parallel runs: BN statistics over the global batch (all processes) and Gumbel noise keyed
+     * by each sample's position in the global batch, so that N processes of batch B compute what
+     * one process of batch N*B computes (up to float summation order). Off: BN per process and
+     * noise from each process's generator (seeded by rank).
+     */
+    bool syncBatchNorm = false;
 
     /** Throws fbnet::Error naming the first invalid field. */
     void validate() const;

@@ -21,6 +21,7 @@ struct TrainConfig
     bool augment = true;       ///< random crop (padding 4) + horizontal flip
     std::uint64_t seed = 1;
     ComputeOptions compute;    ///< device, threads, layout (shared with the search)
+    bool syncBatchNorm = false;  ///< data-parallel: BN statistics over the global batch (SearchConfig::syncBatchNorm)
     int maxStepsPerEpoch = 0;  ///< 0: the whole training set
     /**
      * A search checkpoint (fbnet search writes one per run) to initialise from: stem, head,
