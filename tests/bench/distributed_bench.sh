@@ -49,6 +49,17 @@ print(f"all-reduce: median {statistics.median(share):.2f}% of the 2-rank search,
       f"for {statistics.median(mb):.2f} MB of gradients")
 same = all(l.split('theta sum ')[1].split(' /')[0] == l.split('theta sum ')[2] for l in lines if 'theta:' in l)
 print("theta identical on both ranks in every round:", same)
+# A model, not a measurement: 8 ranks on a 10 Gbit/s network. A ring all-reduce sends and receives
+# 2 (N-1)/N of the bucket per rank; add 2 (N-1) message latencies of 50 us. The compute per step is
+# this run's 2-rank step time less its all-reduce (each rank keeps its batch of 16).
+n, gbit, alpha = 8, 10.0, 50e-6
+bucket = statistics.median(mb) * 1e6
+ring = 2 * (n - 1) / n * bucket / (gbit * 1e9 / 8) + 2 * (n - 1) * alpha
+steps = 1280 // 32
+compute = statistics.median(two) / steps - statistics.median(ms) / 1e3
+print(f"model, 8 ranks on 10 Gbit/s: ring all-reduce {ring * 1e3:.0f} ms per step for {bucket / 1e6:.1f} MB, "
+      f"compute {compute * 1e3:.0f} ms per step here: all-reduce {100 * ring / (ring + compute):.1f}% of a step, "
+      f"speed-up {n * compute / (compute + ring):.1f}x over one rank (a GPU step of 50 ms would spend {100 * ring / (ring + 0.05):.0f}%)")
 PY
 if [ "${NETNS:-0}" = 1 ]; then
   ip netns add fbnetA; ip netns add fbnetB
