@@ -9,6 +9,7 @@
 #include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
 #include "fbnet/latencytable.h"
+#include "fbnet/searchconfig.h"
 #include "fbnet/searchspace.h"
 
 namespace fbnet::test {
@@ -67,6 +68,21 @@ inline Dataset stripes(int n, std::uint64_t seed)
     d.mean = {0.49f};
     d.std = {0.3f};
     return d;
+}
+
+/** Two epochs (one warm-up) of three steps of batch 16 on one thread, one sample: a search in a second. */
+inline SearchConfig tinySearch(const std::string &device = "cpu", const std::string &precision = "auto")
+{
+    SearchConfig c;
+    c.epochs = 2;
+    c.warmupEpochs = 1;
+    c.batchSize = 16;
+    c.maxStepsPerEpoch = 3;
+    c.compute.threads = 1;
+    c.compute.device = device;
+    c.compute.precision = precision;
+    c.samples = 1;
+    return c;
 }
 
 } // namespace fbnet::test

@@ -23,20 +23,6 @@ using namespace fbnet;
 
 namespace {
 
-SearchConfig tiny(const std::string &device = "cpu", const std::string &precision = "auto")
-{
-    SearchConfig c;
-    c.epochs = 2;
-    c.warmupEpochs = 1;
-    c.batchSize = 16;
-    c.maxStepsPerEpoch = 3;
-    c.compute.threads = 1;
-    c.compute.device = device;
-    c.compute.precision = precision;
-    c.samples = 1;
-    return c;
-}
-
 bool allFinite(const std::vector<std::vector<double>> &v)
 {
     for (const auto &row : v)
@@ -80,7 +66,7 @@ TEST(Precision, OptionsNameEveryPrecisionAndRefuseFp16OnACpu)
     const auto lut = test::tableFor(space, {{"skip", 1.0}, {"k3_e1", 3.0}});
     test::QuietObserver quiet;
     StopToken stop;
-    EXPECT_NE(test::errorOf([&] { runSearch(space, lut, test::stripes(200, 1), tiny("cpu", "fp16"), quiet, stop); })
+    EXPECT_NE(test::errorOf([&] { runSearch(space, lut, test::stripes(200, 1), test::tinySearch("cpu", "fp16"), quiet, stop); })
                   .find("precision: fp16 needs a GPU"),
               std::string::npos);
 }
@@ -109,9 +95,9 @@ TEST(Precision, Bf16SearchAndTrainingRunWithFp32ThetaAndDifferFromFp32)
     const auto data = test::stripes(200, 1);
     test::QuietObserver quiet;
     StopToken stop;
-    const auto fp32 = runSearch(space, lut, data, tiny("cpu", "fp32"), quiet, stop);
-    const auto autoCpu = runSearch(space, lut, data, tiny("cpu", "auto"), quiet, stop);
-    const auto bf16 = runSearch(space, lut, data, tiny("cpu", "bf16"), quiet, stop);
+    const auto fp32 = runSearch(space, lut, data, test::tinySearch("cpu", "fp32"), quiet, stop);
+    const auto autoCpu = runSearch(space, lut, data, test::tinySearch("cpu", "auto"), quiet, stop);
+    const auto bf16 = runSearch(space, lut, data, test::tinySearch("cpu", "bf16"), quiet, stop);
     EXPECT_EQ(autoCpu.theta, fp32.theta) << "auto is fp32 on a CPU, bit for bit";
     ASSERT_EQ(bf16.epochsCompleted, 2);
     EXPECT_TRUE(allFinite(bf16.theta));
@@ -186,8 +172,9 @@ TEST(Cuda, AGpuSupernetLayerForwardAndBackwardAgreeWithTheCpu)
         const auto pc = cpu->parameters(), pg = onGpu->parameters();
         ASSERT_EQ(pc.size(), pg.size());
         for (std::size_t i = 0; i < pc.size(); ++i)
-            if (pc[i].grad().defined())
+            if (pc[i].grad().defined()) {
                 EXPECT_TRUE(torch::allclose(pg[i].grad().cpu(), pc[i].grad(), 1e-3, 1e-3)) << "layer " << layer.index << " parameter " << i;
+            }
     }
 }
 
@@ -203,7 +190,7 @@ TEST(Cuda, ATinySearchAndTrainingRunOnTheGpuInEveryPrecision)
     if (fbnet::detail::cudaComputesBf16(torch::Device("cuda")))
         precisions.push_back("bf16");
     for (const auto &p : precisions) {
-        const auto r = runSearch(space, lut, data, tiny("cuda", p), quiet, stop);
+        const auto r = runSearch(space, lut, data, test::tinySearch("cuda", p), quiet, stop);
         EXPECT_EQ(r.epochsCompleted, 2) << p;
         EXPECT_TRUE(allFinite(r.theta)) << p;
         EXPECT_FALSE(r.samples.empty()) << p;
@@ -228,7 +215,7 @@ TEST(Cuda, AStoppedGpuSearchResumesToTheThetaOfAnUninterruptedOne)
     const auto data = test::stripes(200, 1);
     const std::string dir = std::filesystem::temp_directory_path() / ("fbnet-cuda-resume-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    auto config = tiny("cuda", "fp32");
+    auto config = test::tinySearch("cuda", "fp32");
     config.epochs = 3;
     test::QuietObserver quiet;
     StopToken stop;

@@ -22,18 +22,6 @@ using namespace fbnet;
 
 namespace {
 
-SearchConfig tiny()
-{
-    SearchConfig c;
-    c.epochs = 2;
-    c.warmupEpochs = 1;
-    c.batchSize = 16;
-    c.maxStepsPerEpoch = 3;
-    c.compute.threads = 1;
-    c.samples = 1;
-    return c;
-}
-
 /** Counts the calls per phase, checks each parameter it is given has a gradient, and can zero them. */
 struct CountingSync final : fbnet::detail::GradientSync
 {
@@ -64,7 +52,7 @@ TEST(Seams, GradientSyncRunsBetweenBackwardAndEveryOptimizerStep)
     test::QuietObserver quiet;
     StopToken stop;
     CountingSync sync;
-    const auto r = fbnet::detail::runSearchWith(space, lut, data, tiny(), quiet, stop, {}, sync);
+    const auto r = fbnet::detail::runSearchWith(space, lut, data, test::tinySearch(), quiet, stop, {}, sync);
     EXPECT_EQ(sync.weightCalls, 2 * 3);  // two epochs of three weight steps
     EXPECT_EQ(sync.thetaCalls, 1 * 2);   // one epoch after warm-up; the theta split (40) holds two batches
     EXPECT_TRUE(sync.gradientsPresent);
@@ -76,7 +64,7 @@ TEST(Seams, GradientSyncRunsBetweenBackwardAndEveryOptimizerStep)
     // gradients leave theta at its initial zeros (Adam's weight decay of 0 is 0).
     CountingSync zero;
     zero.zeroTheta = true;
-    const auto still = fbnet::detail::runSearchWith(space, lut, data, tiny(), quiet, stop, {}, zero);
+    const auto still = fbnet::detail::runSearchWith(space, lut, data, test::tinySearch(), quiet, stop, {}, zero);
     for (const auto &layer : still.theta)
         for (double t : layer)
             EXPECT_EQ(t, 0.0);
@@ -97,7 +85,7 @@ TEST(Seams, ComputeOptionsAreValidatedStoredAndACpuBuildRefusesCuda)
     EXPECT_NE(test::errorOf([&] { o.validate(); }).find("threads"), std::string::npos);
 
     // Stored with the run: the config's JSON carries every field and reads back.
-    SearchConfig c = tiny();
+    SearchConfig c = test::tinySearch();
     c.compute.device = "cuda:1";
     c.compute.channelsLast = false;
     c.compute.precision = "bf16";
@@ -114,7 +102,7 @@ TEST(Seams, ComputeOptionsAreValidatedStoredAndACpuBuildRefusesCuda)
     const auto lut = test::tableFor(space, {{"skip", 1.0}, {"k3_e1", 3.0}});
     test::QuietObserver quiet;
     StopToken stop;
-    SearchConfig onCuda = tiny();
+    SearchConfig onCuda = test::tinySearch();
     onCuda.compute.device = "cuda";
     try {
         runSearch(space, lut, test::stripes(200, 1), onCuda, quiet, stop);
