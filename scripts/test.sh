@@ -4,7 +4,8 @@
 #  2. the sanitized build (Clang, AddressSanitizer + UndefinedBehaviorSanitizer, fatal) of the
 #     core, the CLI and their tests, run again under the sanitizers (the CLI tests' child
 #     processes included);
-#  3. every libFuzzer harness for FBNET_FUZZ_SECONDS (default 12) from its seeds, one per core.
+#  3. every libFuzzer harness for FBNET_FUZZ_SECONDS (default 12) from its seeds, one per core;
+#  4. ThreadSanitizer over the threaded parts (scripts/test-tsan.sh: its own build, build-tsan/).
 # FBNET_QUICK=1 stops after step 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,4 @@ bash scripts/build-sanitized.sh
 # slower under ASan; FastOps.* still run ours, under the sanitizers, against the library's.
 (cd build-sanitize && FBNET_FAST_OPS=0 ctest -j "$(nproc)" --output-on-failure --timeout 1200)
 FBNET_FUZZ_JOBS="$(nproc)" bash tests/bench/fuzz.sh "${FBNET_FUZZ_SECONDS:-12}"
+bash scripts/test-tsan.sh
