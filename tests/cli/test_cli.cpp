@@ -390,7 +390,7 @@ TEST(Cli, RunsSampleExportImportTrainRandomPareto)
 
     r = runCli("export --run s1 --format mobile-vision --out " + (d / "mv.json").string() + store);
     ASSERT_EQ(r.code, 0) << r.out;
-    EXPECT_NE(slurp(d / "mv.json").find("[\"conv_k3\",8,1,1]"), std::string::npos) << slurp(d / "mv.json");
+    EXPECT_NE(slurp(d / "mv.json").find("[\"conv_k3\",8,1,1,{\"bias\":false}]"), std::string::npos) << slurp(d / "mv.json");
     r = runCli("export --run s1 --out " + (d / "arch.json").string() + store);
     ASSERT_EQ(r.code, 0) << r.out;
     const std::string ours = slurp(d / "arch.json");

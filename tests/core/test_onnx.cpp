@@ -14,9 +14,11 @@
 #include "fbnet/onnxexport.h"
 #include "fbnet/resources.h"
 #include "network.h"
+#include "networkfixtures.h"
 #include "testutil.h"
 
 using namespace fbnet;
+using fbnet::test::randomWeights;
 namespace fs = std::filesystem;
 
 namespace {
@@ -59,25 +61,6 @@ std::vector<Published> publishedArchitectures()
         }
     }
     return out;
-}
-
-/** Weights with every parameter and BN statistic random (BN at its initial statistics would hide a wrong fold). */
-std::string randomWeights(const SearchSpace &space, const Architecture &arch, const fs::path &dir, int seed)
-{
-    torch::manual_seed(seed);
-    fbnet::detail::Network net(resolve(space, arch));
-    torch::NoGradGuard ng;
-    for (auto &p : net->named_parameters())
-        p.value().normal_(0, p.key().find("bn") != std::string::npos ? 0.5 : 0.2).add_(p.key().find("bn.weight") != std::string::npos ? 1.0 : 0.0);
-    for (auto &b : net->named_buffers()) {
-        if (b.key().find("running_mean") != std::string::npos)
-            b.value().normal_(0, 0.1);
-        else if (b.key().find("running_var") != std::string::npos)
-            b.value().uniform_(0.5, 2.0);
-    }
-    const std::string path = (dir / (arch.name + "-" + std::to_string(seed) + ".pt")).string();
-    fbnet::detail::saveStateDict(fbnet::detail::stateDictOf(*net), path);
-    return path;
 }
 
 std::vector<float> randomInput(const NetworkPlan &plan, int batch)

@@ -394,11 +394,11 @@ TEST(MobileVision, EveryPublishedArchitectureRoundTrips)
     // released MV0 graph, k3_e1_g2: fbnet-reference.md section 5.)
     const Architecture a = loadArchitecture(resolveArchitecturePath("fbnet-a"));
     const std::string mv = toMobileVisionArchDef(space, a, -1);
-    EXPECT_NE(mv.find(R"(["conv_k3",16,2,1])"), std::string::npos) << mv;
+    EXPECT_NE(mv.find(R"(["conv_k3",16,2,1,{"bias":false}])"), std::string::npos) << mv;  // ours have no conv bias
     EXPECT_NE(mv.find(R"(["ir_k5",32,2,1,{"expansion":6.0}])"), std::string::npos) << mv;
     EXPECT_NE(mv.find(R"(["ir_k3",24,1,1,{"always_pw":true,"expansion":1.0}])"), std::string::npos) << mv;
     EXPECT_NE(mv.find(R"(["ir_k3_g2",64,1,1,{"always_pw":true,"expansion":1.0,"pwl_groups":2}])"), std::string::npos) << mv;
-    EXPECT_NE(mv.find(R"(["conv_k1",1504,1,1])"), std::string::npos) << mv;
+    EXPECT_NE(mv.find(R"(["conv_k1",1504,1,1,{"bias":false}])"), std::string::npos) << mv;
 }
 
 TEST(MobileVision, BadArchDefsNameTheField)
@@ -427,9 +427,10 @@ TEST(MobileVision, BadArchDefsNameTheField)
                 "/blocks/1/0/4/always_pw");
     expectError(replace(R"(["ir_k3",16,1,1,{"always_pw":true,"expansion":1.0}])", R"(["ir_k3",16,2,1,{"always_pw":true,"expansion":1.0}])"),
                 "/blocks/1/0/2: layer 1");
-    expectError(replace(R"(["conv_k3",16,2,1])", R"(["conv_k3",16,2])"), "/blocks/0/0: expected [op, channels");
+    expectError(replace(R"(["conv_k3",16,2,1,{"bias":false}])", R"(["conv_k3",16,2])"), "/blocks/0/0: expected [op, channels");
     // Too many blocks: refused at the first entry past the head, before anything is expanded.
-    expectError(replace(R"(["conv_k1",1984,1,1])", R"(["conv_k1",1984,1,1],["skip",16,1,1])"), "/3: expected a stem");
+    expectError(replace(R"(["conv_k1",1984,1,1,{"bias":false}])", R"(["conv_k1",1984,1,1,{"bias":false}],["skip",16,1,1])"),
+                "/3: expected a stem");
     expectError("{\"blocks\": 3}", "/blocks");
     expectError("not json", "bad.json");
 }

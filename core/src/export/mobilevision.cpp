@@ -23,7 +23,7 @@ json blockEntry(const BlockSpec &b, int cout, int stride)
     } else if (b.groups != 1) {
         throw Error::at("mobile-vision export", b.name, "groups other than 1 and 2 have no mobile-vision block");
     }
-    if (std::abs(b.expansion - 1.0) < 1e-9)
+    if (std::abs(b.expansion - 1.0) < 1e-9 && b.alwaysPw)
         kw["always_pw"] = true;
     return json::array({op, cout, stride, 1, kw});
 }
@@ -51,8 +51,10 @@ std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &
         throw Error::at("mobile-vision export", space.name,
                         "FBNetV2 networks (squeeze-excite, h-swish, the ir_pool head) are not exported as an arch_def yet; "
                         "use --format json or --format onnx");
+    // mobile-vision's conv_k3 / conv_k1 are nn.Conv2d with its default bias; ours have none (BN follows).
+    const json noBias = {{"bias", false}};
     json blocks = json::array();
-    blocks.push_back(json::array({json::array({"conv_k" + std::to_string(plan.stemKernel), plan.stemChannels, plan.stemStride, 1})}));
+    blocks.push_back(json::array({json::array({"conv_k" + std::to_string(plan.stemKernel), plan.stemChannels, plan.stemStride, 1, noBias})}));
     int stage = -1;
     for (std::size_t i = 0; i < plan.layers.size(); ++i) {
         const auto &l = plan.layers[i];
@@ -62,7 +64,7 @@ std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &
         }
         blocks.back().push_back(blockEntry(plan.chosen[i], l.cout, l.stride));
     }
-    blocks.push_back(json::array({json::array({"conv_k1", plan.headChannels, 1, 1})}));
+    blocks.push_back(json::array({json::array({"conv_k1", plan.headChannels, 1, 1, noBias})}));
     json head = {{"format", "mobile-vision arch_def (mobile_cv.arch.fbnet_v2)"},
                  {"name", arch.name},
                  {"space", space.name},
@@ -88,6 +90,55 @@ std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &
     }
     text += pad + "]\n}\n";
     return text;
+}
+
+std::vector<std::pair<std::string, std::string>> mobileVisionModuleNames(const SearchSpace &space, const Architecture &arch)
+{
+    const NetworkPlan plan = resolve(space, arch);
+    toMobileVisionArchDef(space, arch);  // refuses what has no arch_def (FBNetV2 networks)
+    auto stagePrefix = [](int stage, int block) {
+        return "backbone.stages.xif" + std::to_string(stage) + "_" + std::to_string(block) + ".";
+    };
+    std::vector<std::pair<std::string, std::string>> names = {{"stem.conv", stagePrefix(0, 0) + "conv"},
+                                                              {"stem.bn", stagePrefix(0, 0) + "bn"}};
+    int stage = 0, block = 0, lastStage = -1;
+    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+        const LayerSpec &l = plan.layers[i];
+        const BlockSpec &b = plan.chosen[i];
+        if (l.stage != lastStage) {
+            ++stage;
+            block = 0;
+            lastStage = l.stage;
+        }
+        const std::string ours = "layer" + std::to_string(i), theirs = stagePrefix(stage, block++);
+        if (b.kind == BlockSpec::Kind::Skip) {
+            names.push_back({ours + ".conv", theirs + "conv.conv"});  // the projecting skip (mobile-vision's Identity)
+            names.push_back({ours + ".bn", theirs + "conv.bn"});
+            continue;
+        }
+        if (b.doubleDw)
+            throw Error::at("mobile-vision export", "layer " + std::to_string(i + 1) + ": " + b.name,
+                            "the double-depthwise block has no block in mobile-vision's fbnet_v2 builder (ir_k3_sep is the FBNet v1 "
+                            "builder's); its weights cannot be loaded there. Use --format onnx");
+        // mobile-vision: mid = int(in * expansion) (FBNetBuilder's width_divisor 1)
+        const int theirMid = int(double(l.cin) * b.expansion);
+        if (theirMid != midChannels(l.cin, b))
+            throw Error::at("mobile-vision export", "layer " + std::to_string(i + 1) + ": " + b.name,
+                            "hidden width " + std::to_string(midChannels(l.cin, b)) + " differs from mobile-vision's int(" + std::to_string(l.cin)
+                                + " x expansion) = " + std::to_string(theirMid));
+        if (hasPointwise(l.cin, b)) {
+            names.push_back({ours + ".pw", theirs + "pw.conv"});
+            names.push_back({ours + ".pw_bn", theirs + "pw.bn"});
+        }
+        names.push_back({ours + ".dw", theirs + "dw.conv"});
+        names.push_back({ours + ".dw_bn", theirs + "dw.bn"});
+        names.push_back({ours + ".pwl", theirs + "pwl.conv"});
+        names.push_back({ours + ".pwl_bn", theirs + "pwl.bn"});
+    }
+    names.push_back({"head.conv", stagePrefix(stage + 1, 0) + "conv"});
+    names.push_back({"head.bn", stagePrefix(stage + 1, 0) + "bn"});
+    names.push_back({"fc", "head.conv"});  // ClsConvHead: average pool, then a 1x1 conv with bias
+    return names;
 }
 
 bool isMobileVisionArchDef(const std::string &text)
