@@ -75,6 +75,42 @@ void checkAgainstTorch(const ExportSubject &s, const ExportOptions &o, const Onn
                                        + std::to_string(rel) + " > 1e-4); please report this with the architecture");
 }
 
+/** --format mobile-vision --weights W --out DIR: DIR/arch_def.json, DIR/weights.pt (mobile-vision's names), DIR/README.txt. */
+int exportMobileVisionBundle(const ExportSubject &s, const ExportOptions &o)
+{
+    if (o.out.empty() || o.out == "-")
+        throw Error::at("--out", "", "with --weights, --format mobile-vision writes a folder (arch_def.json, weights.pt): give --out DIR");
+    const std::filesystem::path dir(o.out);
+    if (std::filesystem::exists(dir) && !std::filesystem::is_directory(dir))
+        throw Error::at(o.out, "", "exists and is not a folder; with --weights, --out names the folder to write");
+    const std::string archDef = toMobileVisionArchDef(s.space, s.arch);  // refusals before anything is written
+    const bool created = std::filesystem::create_directories(dir);
+    const std::string weights = (dir / "weights.pt").string();
+    MobileVisionWeightsSummary sum;
+    try {
+        sum = exportMobileVisionWeights(s.space, s.arch, o.weights, weights);
+    } catch (...) {
+        if (created)
+            std::filesystem::remove(dir);  // a folder of our own making, still empty: bad weights leave nothing behind
+        throw;
+    }
+    writeTextFileAtomic((dir / "arch_def.json").string(), archDef);
+    const std::string load = "import json, torch\n"
+                             "from mobile_cv.model_zoo.models.fbnet_v2 import fbnet\n"
+                             "model = fbnet(open(\"arch_def.json\").read(), num_classes=" + std::to_string(sum.numClasses) + ")\n"
+                             "model.load_state_dict(torch.load(\"weights.pt\"), strict=True)\n"
+                             "model.eval()  # input: N x 3 x " + std::to_string(sum.inputSize) + " x " + std::to_string(sum.inputSize)
+                             + ", normalised as fbnet train normalised it\n";
+    writeTextFileAtomic((dir / "README.txt").string(),
+                        "FBNet Studio export of " + s.describe + " (space " + s.space.name + ") for mobile-vision (mobile_cv.arch.fbnet_v2).\n"
+                        "arch_def.json: the architecture; weights.pt: the trained state dict (" + o.weights + ") under the names of\n"
+                        "mobile_cv.model_zoo.models.fbnet_v2.FBNet: backbone.stages.xif<stage>_<block>.* and the head\n"
+                        "(ClsConvHead: global average pool, then head.conv, a 1x1 convolution with bias). Load it with:\n\n" + load);
+    std::fprintf(stderr, "written %s: arch_def.json, weights.pt (%zu tensors, %s values, mobile-vision's names), README.txt (%s)\n",
+                 o.out.c_str(), sum.tensors, formatCount(double(sum.values)).c_str(), s.describe.c_str());
+    return 0;
+}
+
 int exportCommand(const ExportOptions &o)
 {
     const ExportSubject s = subjectOf(o);
@@ -102,8 +138,10 @@ int exportCommand(const ExportOptions &o)
             checkAgainstTorch(s, o, sum);
         return 0;
     }
+    if (!o.weights.empty() && o.format == "mobile-vision")
+        return exportMobileVisionBundle(s, o);
     if (!o.weights.empty())
-        throw Error::at("--weights", "", "weights are exported with --format onnx only");
+        throw Error::at("--weights", "", "weights are exported with --format onnx or --format mobile-vision");
     const std::string text = o.format == "mobile-vision" ? toMobileVisionArchDef(s.space, s.arch) : architectureExportJson(s);
     if (o.out.empty() || o.out == "-")
         std::fputs(text.c_str(), stdout);
@@ -126,8 +164,9 @@ void addExportCommand(CLI::App &app, Action &run)
     ex->add_option("--space", o->space, "Search space (for an arch_def file that names none)");
     ex->add_option("--format", o->format, "json | mobile-vision | onnx")->capture_default_str()
         ->check(CLI::IsMember({"json", "mobile-vision", "onnx"}));
-    ex->add_option("--out", o->out, "File (default: stdout; required for onnx)");
-    ex->add_option("--weights", o->weights, "onnx: trained weights (fbnet train --weights); default: random weights");
+    ex->add_option("--out", o->out, "File (default: stdout; required for onnx); a folder for mobile-vision with --weights");
+    ex->add_option("--weights", o->weights, "onnx: trained weights (fbnet train --weights; default: random weights); "
+                                            "mobile-vision: also write them under mobile-vision's names (--out is then a folder)");
     ex->add_option("--opset", o->opset, "onnx: opset version")->capture_default_str()->check(CLI::Range(kOnnxMinOpset, kOnnxMaxOpset));
     ex->add_flag("--fold-bn", o->foldBn, "onnx: fold BatchNorm into the convolutions");
     ex->add_option("--batch", o->batch, "onnx: fixed batch size (default 0: a dynamic batch dimension)")->capture_default_str();

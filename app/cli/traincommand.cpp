@@ -101,7 +101,13 @@ int runTrain(TrainOptions &o)
             SearchInvocation inv;
             inv.space = spaceName;
             inv.dataset = o.dataset;
+            // the run's table: the default device's when the space has one (pixel3 is fbnet-cifar's), else MACs
             inv.lut = "pixel3";
+            try {
+                resolveLutPath(inv.lut, space.name);
+            } catch (const Error &) {
+                inv.lut = "flops";
+            }
             inv.subset = o.subset;
             inv.numClasses = train.numClasses;
             inv.inputSize = o.inputSize;

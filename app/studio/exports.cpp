@@ -36,6 +36,29 @@ QString ExportReport::message() const
     return m + QStringLiteral(".");
 }
 
+namespace {
+
+/** The newest training of the exported architecture whose weights file is still there; empty: none. */
+std::string newestWeightsPath(const ArchitectureExport &subject)
+{
+    std::string path;
+    for (const auto &e : subject.evaluations)
+        if (!e.weightsPath.empty() && std::filesystem::exists(e.weightsPath))
+            path = e.weightsPath;
+    return path;
+}
+
+/** arch_def.json -> arch_def.weights.pt: where a mobile-vision arch_def's trained weights go. */
+QString mobileVisionWeightsPathFor(const QString &archDef)
+{
+    QString base = archDef;
+    if (base.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive))
+        base.chop(5);
+    return base + QStringLiteral(".weights.pt");
+}
+
+} // namespace
+
 ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision)
 {
     const QString to = mobileVision
@@ -56,6 +79,14 @@ ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision,
         writeTextFileAtomic(to.toStdString(), mobileVision ? toMobileVisionArchDef(subject.space, subject.arch) : architectureExportJson(subject));
         report.written << to;
         report.detail = QString::fromStdString(subject.describe);
+        // mobile-vision: the trained weights too, under its names (the CLI's --format mobile-vision --weights)
+        const std::string weights = mobileVision ? newestWeightsPath(subject) : std::string();
+        if (!weights.empty()) {
+            const QString pt = mobileVisionWeightsPathFor(to);
+            exportMobileVisionWeights(subject.space, subject.arch, weights, pt.toStdString());
+            report.written << pt;
+            report.detail += QObject::tr("; trained weights under mobile-vision's names");
+        }
         if (subject.thetaEpochs == 0)
             report.detail += QStringLiteral("; ") + QString::fromStdString(untrainedThetaWarning());
     } catch (const std::exception &e) {
@@ -80,10 +111,7 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
         const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "");
         const bool untrained = subject.thetaEpochs == 0;
         OnnxExportOptions o;
-        // The newest training of this architecture whose weights file is still there, else random weights.
-        for (const auto &e : subject.evaluations)
-            if (!e.weightsPath.empty() && std::filesystem::exists(e.weightsPath))
-                o.weightsPath = e.weightsPath;
+        o.weightsPath = newestWeightsPath(subject);  // else random weights
         o.description = "FBNet Studio export of " + subject.describe + " (space " + subject.space.name + "): " + subject.provenanceJson;
         const OnnxExportSummary s = exportOnnx(subject.space, subject.arch, o, to.toStdString());
         QString check = QObject::tr("Not checked against an independent runtime.");

@@ -29,7 +29,11 @@ struct ExportReport
     QString message() const;
 };
 
-/** Asks where, then writes the run's argmax as our JSON (the CLI's `fbnet export --format json`) or mobile-vision's arch_def. */
+/**
+ * Asks where, then writes the run's argmax as our JSON (the CLI's `fbnet export --format json`) or
+ * mobile-vision's arch_def; with the arch_def, its newest trained weights (if any) under
+ * mobile-vision's names beside it: arch_def.json -> arch_def.weights.pt.
+ */
 ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision);
 /** Writes the run's argmax to `to` without asking (the dialog's second half; tests). */
 ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to);

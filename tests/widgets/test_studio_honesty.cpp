@@ -187,3 +187,35 @@ TEST(StudioStore, StartedWithARunsFileItNeverCreatesTheDefaultStore)
     EXPECT_TRUE(QFile::exists(QString::fromStdString(mine))) << out;
     EXPECT_FALSE(QFile::exists(QString::fromStdString(xdg + "/fbnet-studio/runs.sqlite"))) << "the default store was created";
 }
+
+// File ▸ Export architecture (mobile-vision arch_def) of a run whose argmax was trained writes the
+// weights under mobile-vision's names beside the arch_def, byte for byte what
+// `fbnet export --format mobile-vision --weights` writes into its folder.
+TEST(StudioHonesty, TheArchDefExportCarriesTheTrainedWeightsAsTheClisBundleDoes)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 id = test::runTinyStoredSearch(w, dir, "mv");
+    ASSERT_NE(id, 0);
+    const std::string db = w.storePath().toStdString(), trained = dir.filePath(QStringLiteral("trained")).toStdString();
+    int code = -1;
+    std::string out = shell(std::string(FBNET_CLI) + " train --runs " + db + " --arch mv:argmax --dataset synthetic:300 --subset 0 --epochs 1 "
+                                "--max-steps 1 --batch-size 16 --threads 1 --out " + trained, &code);
+    ASSERT_EQ(code, 0) << out;
+    const QString archDef = dir.filePath(QStringLiteral("mv.json"));
+    {
+        RunStore store(db);
+        const studio::ExportReport report = studio::writeArchitecture(store, id, true, archDef);
+        ASSERT_TRUE(report.error.isEmpty()) << report.error.toStdString();
+        EXPECT_EQ(report.written, (QStringList{archDef, dir.filePath(QStringLiteral("mv.weights.pt"))}));
+        EXPECT_TRUE(report.detail.contains(QStringLiteral("mobile-vision's names"))) << report.detail.toStdString();
+    }
+    const std::string bundle = dir.filePath(QStringLiteral("bundle")).toStdString();
+    out = shell(std::string(FBNET_CLI) + " export --runs " + db + " --run mv --format mobile-vision --weights " + trained + "/weights.pt --out "
+                    + bundle, &code);
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_EQ(readAll(archDef), readAll(QString::fromStdString(bundle + "/arch_def.json")));
+    const QByteArray ours = readAll(dir.filePath(QStringLiteral("mv.weights.pt")));
+    EXPECT_GT(ours.size(), 1000);
+    EXPECT_EQ(ours, readAll(QString::fromStdString(bundle + "/weights.pt")));
+}
