@@ -359,17 +359,27 @@ TEST(RunStore, RecorderWritesEachEpochWithItsSteps)
     EXPECT_EQ(store.run(id).error, "boom");
 }
 
-TEST(MobileVision, FbnetV2NetworksAreRefusedInsteadOfWrittenAsAnotherNetwork)
+TEST(MobileVision, FbnetV2NetworksAreWrittenAsMobileVisionsReleasedDefinitionsWriteThem)
 {
-    // Their SE, h-swish and ir_pool head would need ops the arch_def writer does not emit.
+    // FBNetV2-F1 (fbnet-reference.md section 7): h-swish stem, per-layer widths and expansions,
+    // widths rounded to multiples of 8 (basic_args), SE with hard sigmoid, the ir_pool_hs head.
     const Architecture a = loadArchitecture(resolveArchitecturePath("fbnetv2-f1"));
     const SearchSpace space = SearchSpace::load(resolveSpacePath(a.space));
+    const std::string mv = toMobileVisionArchDef(space, a, -1);
+    for (const char *entry : {R"("basic_args":{"width_divisor":8})", R"("input_size":128)", R"(["conv_k3_hs",8,2,1,{"bias":false}])",
+                              R"(["ir_k5",8,1,1,{"expansion":1.0}])", R"(["ir_k5",24,2,1,{"expansion":5.4566}])",
+                              R"(["ir_k5_sehsig",32,2,1,{"expansion":5.3501}])", R"(["ir_k5_hs",56,2,1,{"expansion":5.7133}])",
+                              R"(["skip",80,1,1])", R"(["ir_pool_hs",1600,1,1,{"expansion":6.0}])"})
+        EXPECT_NE(mv.find(entry), std::string::npos) << entry << "\n" << mv;
+    // ir_k3_sehsig_hs would put h-swish inside the squeeze-excite; ours has a ReLU there, and says so.
+    EXPECT_NE(mv.find(R"(["ir_k3_hs",144,2,1,{"expansion":4.5685,"se_args":{"name":"se_hsig","relu_args":"relu"}}])"), std::string::npos) << mv;
+    // Written, not read yet: the import says so and names the file.
     try {
-        toMobileVisionArchDef(space, a);
-        ADD_FAILURE() << "no error";
+        fromMobileVisionArchDef(space, mv, "f1.json");
+        ADD_FAILURE() << "imported";
     } catch (const Error &e) {
-        EXPECT_NE(std::string(e.what()).find("FBNetV2 networks"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("--format onnx"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("f1.json"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not read yet"), std::string::npos) << e.what();
     }
 }
 

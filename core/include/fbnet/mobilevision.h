@@ -12,23 +12,28 @@ namespace fbnet {
 
 /**
  * The architecture as mobile-vision's FBNet `arch_def` (mobile_cv/arch/fbnet_v2), as JSON:
- * {"input_size": N, "blocks": [[[op, c, s, n, {kwargs}], ...], ...]} with one list per stage,
- * the stem (`conv_k3`) first and the head (`conv_k1`) last, so that
+ * {"input_size": N, "basic_args": {...}, "blocks": [[[op, c, s, n, {kwargs}], ...], ...]} with one
+ * list per stage, the stem first and the head last, so that
  * `FBNetBuilder(...).build_blocks(unify_arch_def(arch_def))` gives the network we mean:
- * - our blocks keep their first 1x1 conv at expansion 1 (the paper's block), so those get
+ * - our FBNet blocks keep their first 1x1 conv at expansion 1 (the paper's block), so those get
  *   `"always_pw": true` (mobile-vision drops it otherwise);
  * - group-2 blocks are `ir_kK_g2` with `"pwl_groups": 2` (as mobile-vision's fbnet_a);
  * - the stem and head convolutions get `"bias": false` (ours have none; mobile-vision's
- *   conv_k3 / conv_k1 are nn.Conv2d with its default bias otherwise);
+ *   conv_kK / conv_kK_hs are nn.Conv2d with its default bias otherwise);
+ * - FBNetV2 networks: `"width_divisor": 8` in basic_args (hidden widths rounded as ours), per-layer
+ *   widths and expansions, `conv_k3_hs`, `ir_kK[_sehsig][_hs]`, the `ir_pool_hs` head; an SE block
+ *   with h-swish is `ir_kK_hs` with `se_args` naming a ReLU inside the squeeze-excite (ours; the
+ *   `_sehsig_hs` op would use the block's h-swish there);
+ * - every hidden and squeeze width is checked against mobile-vision's rounding (get_divisible_by);
  * - the double-depthwise `k33_e6` is written as `ir_k3_sep`, the FBNet v1 builder's name:
  *   fbnet_v2's block factory has no such block, so such networks do not build there;
  * - mobile-vision's classifier is outside the arch_def; "num_classes" is recorded beside it.
- * FBNetV2 networks (SE, h-swish, ir_pool head) are refused with fbnet::Error: not supported yet.
+ * fbnet::Error for what mobile-vision would build differently (a width, a g2 block with SE).
  */
 std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &arch, int indent = 2);
 
 /**
- * The inverse: reads an arch_def (this JSON shape) as an architecture of `space`. Stem, head,
+ * The inverse, for FBNet spaces (FBNetV2 arch_defs are refused): reads an arch_def (this JSON shape) as an architecture of `space`. Stem, head,
  * stage widths and strides must match the space (or give the overrides our Architecture
  * supports); every error names the source and the JSON path of the bad field.
  */
@@ -38,10 +43,11 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
  * Our module paths and mobile-vision's for the same modules, in the model that
  * mobile_cv.model_zoo.models.fbnet_v2.FBNet(arch_def, num_classes) builds from the arch_def above:
  * stem -> backbone.stages.xif0_0 (conv, bn); layer i -> backbone.stages.xif{stage}_{block}
- * (pw/dw/pwl -> pw.conv/dw.conv/pwl.conv, pw_bn/... -> pw.bn/..., a projecting skip's conv/bn ->
- * conv.conv/conv.bn); head -> the last stage's xif{S}_0; fc -> head.conv (ClsConvHead: average
+ * (pw/dw/pwl -> pw.conv/dw.conv/pwl.conv, pw_bn/... -> pw.bn/..., se.reduce/se.expand ->
+ * se.se.0.conv/se.se.1, a projecting skip's conv/bn -> conv.conv/conv.bn); head -> the last
+ * stage's xif{S}_0 (ir_pool: pw.conv, pw.bn, pwl.conv); fc -> head.conv (ClsConvHead: average
  * pool, 1x1 conv with bias). fbnet::Error for networks mobile-vision cannot build the same way
- * (FBNetV2 networks, the double-depthwise block, a hidden width other than int(Cin * e)).
+ * (toMobileVisionArchDef's refusals, and the double-depthwise block).
  */
 std::vector<std::pair<std::string, std::string>> mobileVisionModuleNames(const SearchSpace &space, const Architecture &arch);
 

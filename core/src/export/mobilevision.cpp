@@ -11,21 +11,80 @@ using detail::json;
 
 namespace {
 
-json blockEntry(const BlockSpec &b, int cout, int stride)
+/** mobile_cv.arch.utils.helper.get_divisible_by (min_val = divisor): how mobile-vision rounds a width. */
+int mobileVisionDivisible(double num, int divisor)
+{
+    int ret = int(num);
+    if (divisor > 0 && std::fmod(num, double(divisor)) != 0) {
+        const double q = std::floor(num / divisor + 0.5);  // py2_round
+        ret = int((q != 0 ? q : 1) * divisor);
+        if (ret < 0.95 * num)
+            ret += divisor;
+    }
+    return std::max(ret, divisor);
+}
+
+/**
+ * The arch_def's width_divisor (FBNetBuilder's basic_args): 8 when the network's blocks round
+ * their hidden widths to multiples of 8 (FBNetV2), 1 when they take round(Cin * e) (FBNet).
+ */
+int archDefWidthDivisor(const NetworkPlan &plan)
+{
+    int divisor = -1;
+    for (std::size_t i = 0; i < plan.chosen.size(); ++i) {
+        const BlockSpec &b = plan.chosen[i];
+        if (b.kind == BlockSpec::Kind::Skip)
+            continue;
+        const int d = b.widthDivisor > 0 ? b.widthDivisor : 1;
+        if (divisor >= 0 && d != divisor)
+            throw Error::at("mobile-vision export", "layer " + std::to_string(i + 1) + ": " + b.name,
+                            "blocks round their hidden widths to different divisors; an arch_def has one width_divisor");
+        divisor = d;
+    }
+    return divisor < 0 ? 1 : divisor;
+}
+
+/** fbnet::Error unless mobile-vision's builder gives layer i the hidden and squeeze widths ours has. */
+void checkWidths(std::size_t i, const LayerSpec &l, const BlockSpec &b, int divisor)
+{
+    const std::string where = "layer " + std::to_string(i + 1) + ": " + b.name;
+    const int mid = midChannels(l.cin, b);
+    const int theirMid = mobileVisionDivisible(double(l.cin) * b.expansion, divisor);  // IRFBlock._calc_mid_channels
+    if (theirMid != mid)
+        throw Error::at("mobile-vision export", where,
+                        "hidden width " + std::to_string(mid) + " differs from mobile-vision's " + std::to_string(theirMid));
+    if (b.se && mobileVisionDivisible(int(mid * 0.25), divisor) != seChannels(mid))  // IRFBlock's se_ratio, then build_se
+        throw Error::at("mobile-vision export", where,
+                        "squeeze-excite width " + std::to_string(seChannels(mid)) + " differs from mobile-vision's "
+                            + std::to_string(mobileVisionDivisible(int(mid * 0.25), divisor)));
+}
+
+json blockEntry(std::size_t i, const LayerSpec &l, const BlockSpec &b, int divisor)
 {
     if (b.kind == BlockSpec::Kind::Skip)
-        return json::array({"skip", cout, stride, 1});
+        return json::array({"skip", l.cout, l.stride, 1});
+    checkWidths(i, l, b, divisor);
     std::string op = b.doubleDw ? "ir_k3_sep" : "ir_k" + std::to_string(b.kernel);
     json kw = {{"expansion", b.expansion}};
     if (b.groups == 2) {
+        if (b.se || b.hswish)
+            throw Error::at("mobile-vision export", "layer " + std::to_string(i + 1) + ": " + b.name,
+                            "a group-2 block with squeeze-excite or h-swish has no mobile-vision block");
         op += "_g2";
         kw["pwl_groups"] = 2;
     } else if (b.groups != 1) {
         throw Error::at("mobile-vision export", b.name, "groups other than 1 and 2 have no mobile-vision block");
     }
-    if (std::abs(b.expansion - 1.0) < 1e-9 && b.alwaysPw)
+    if (b.se && b.hswish) {
+        // ir_kK_sehsig_hs would give the squeeze-excite's inner activation the block's h-swish; ours is a ReLU.
+        op += "_hs";
+        kw["se_args"] = {{"name", "se_hsig"}, {"relu_args", "relu"}};
+    } else {
+        op += std::string(b.se ? "_sehsig" : "") + (b.hswish ? "_hs" : "");
+    }
+    if (midChannels(l.cin, b) == l.cin && b.alwaysPw)  // mobile-vision drops that pw otherwise
         kw["always_pw"] = true;
-    return json::array({op, cout, stride, 1, kw});
+    return json::array({op, l.cout, l.stride, 1, kw});
 }
 
 std::string pathOf(std::size_t stage, std::size_t entry, int field = -1)
@@ -41,20 +100,12 @@ std::string pathOf(std::size_t stage, std::size_t entry, int field = -1)
 std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &arch, int indent)
 {
     const NetworkPlan plan = resolve(space, arch);
-    // FBNetV2's ops (SE, h-swish, the ir_pool head, h-swish stem) have mobile-vision names, but
-    // their width rounding is not checked against mobile-vision's builder yet: refuse rather than
-    // write an arch_def that builds another network.
-    bool v2 = plan.stemHswish || plan.headType != "conv";
-    for (const auto &b : plan.chosen)
-        v2 = v2 || b.se || b.hswish;
-    if (v2)
-        throw Error::at("mobile-vision export", space.name,
-                        "FBNetV2 networks (squeeze-excite, h-swish, the ir_pool head) are not exported as an arch_def yet; "
-                        "use --format json or --format onnx");
-    // mobile-vision's conv_k3 / conv_k1 are nn.Conv2d with its default bias; ours have none (BN follows).
+    const int divisor = archDefWidthDivisor(plan);
+    // mobile-vision's conv_kK are nn.Conv2d with its default bias; ours have none (BN follows).
     const json noBias = {{"bias", false}};
     json blocks = json::array();
-    blocks.push_back(json::array({json::array({"conv_k" + std::to_string(plan.stemKernel), plan.stemChannels, plan.stemStride, 1, noBias})}));
+    blocks.push_back(json::array({json::array({"conv_k" + std::to_string(plan.stemKernel) + (plan.stemHswish ? "_hs" : ""), plan.stemChannels,
+                                               plan.stemStride, 1, noBias})}));
     int stage = -1;
     for (std::size_t i = 0; i < plan.layers.size(); ++i) {
         const auto &l = plan.layers[i];
@@ -62,15 +113,25 @@ std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &
             blocks.push_back(json::array());
             stage = l.stage;
         }
-        blocks.back().push_back(blockEntry(plan.chosen[i], l.cout, l.stride));
+        blocks.back().push_back(blockEntry(i, l, plan.chosen[i], divisor));
     }
-    blocks.push_back(json::array({json::array({"conv_k1", plan.headChannels, 1, 1, noBias})}));
+    const int last = plan.layers.empty() ? plan.stemChannels : plan.layers.back().cout;
+    if (plan.headType == "ir_pool") {
+        // IRPoolBlock: 1x1 expand (no bias) + BN + h-swish, global pool, 1x1 conv (no bias, no BN) + h-swish
+        if (mobileVisionDivisible(last * plan.headExpansion, divisor) != roundWidth(last * plan.headExpansion, 8))
+            throw Error::at("mobile-vision export", "head", "the ir_pool head's hidden width differs from mobile-vision's");
+        if (last == plan.headChannels)
+            throw Error::at("mobile-vision export", "head", "mobile-vision's ir_pool block adds a residual when its widths match; ours does not");
+        blocks.push_back(json::array({json::array({"ir_pool_hs", plan.headChannels, 1, 1, {{"expansion", plan.headExpansion}}})}));
+    } else {
+        blocks.push_back(json::array({json::array({"conv_k1", plan.headChannels, 1, 1, noBias})}));
+    }
     json head = {{"format", "mobile-vision arch_def (mobile_cv.arch.fbnet_v2)"},
                  {"name", arch.name},
                  {"space", space.name},
                  {"input_size", plan.inputSize},
                  {"num_classes", plan.numClasses},
-                 {"basic_args", json::object()}};
+                 {"basic_args", divisor == 1 ? json::object() : json{{"width_divisor", divisor}}}};
     if (indent < 0) {
         head["blocks"] = blocks;
         return head.dump() + "\n";
@@ -95,7 +156,7 @@ std::string toMobileVisionArchDef(const SearchSpace &space, const Architecture &
 std::vector<std::pair<std::string, std::string>> mobileVisionModuleNames(const SearchSpace &space, const Architecture &arch)
 {
     const NetworkPlan plan = resolve(space, arch);
-    toMobileVisionArchDef(space, arch);  // refuses what has no arch_def (FBNetV2 networks)
+    toMobileVisionArchDef(space, arch);  // refuses what mobile-vision builds otherwise (widths, blocks, head)
     auto stagePrefix = [](int stage, int block) {
         return "backbone.stages.xif" + std::to_string(stage) + "_" + std::to_string(block) + ".";
     };
@@ -120,23 +181,27 @@ std::vector<std::pair<std::string, std::string>> mobileVisionModuleNames(const S
             throw Error::at("mobile-vision export", "layer " + std::to_string(i + 1) + ": " + b.name,
                             "the double-depthwise block has no block in mobile-vision's fbnet_v2 builder (ir_k3_sep is the FBNet v1 "
                             "builder's); its weights cannot be loaded there. Use --format onnx");
-        // mobile-vision: mid = int(in * expansion) (FBNetBuilder's width_divisor 1)
-        const int theirMid = int(double(l.cin) * b.expansion);
-        if (theirMid != midChannels(l.cin, b))
-            throw Error::at("mobile-vision export", "layer " + std::to_string(i + 1) + ": " + b.name,
-                            "hidden width " + std::to_string(midChannels(l.cin, b)) + " differs from mobile-vision's int(" + std::to_string(l.cin)
-                                + " x expansion) = " + std::to_string(theirMid));
         if (hasPointwise(l.cin, b)) {
             names.push_back({ours + ".pw", theirs + "pw.conv"});
             names.push_back({ours + ".pw_bn", theirs + "pw.bn"});
         }
         names.push_back({ours + ".dw", theirs + "dw.conv"});
         names.push_back({ours + ".dw_bn", theirs + "dw.bn"});
+        if (b.se) {  // SEModule: se = Sequential(ConvBNRelu(conv), Conv2d, HSigmoid)
+            names.push_back({ours + ".se.reduce", theirs + "se.se.0.conv"});
+            names.push_back({ours + ".se.expand", theirs + "se.se.1"});
+        }
         names.push_back({ours + ".pwl", theirs + "pwl.conv"});
         names.push_back({ours + ".pwl_bn", theirs + "pwl.bn"});
     }
-    names.push_back({"head.conv", stagePrefix(stage + 1, 0) + "conv"});
-    names.push_back({"head.bn", stagePrefix(stage + 1, 0) + "bn"});
+    if (plan.headType == "ir_pool") {  // IRPoolBlock: pw (ConvBNRelu), pool, pwl (ConvBNRelu without BN)
+        names.push_back({"head.conv", stagePrefix(stage + 1, 0) + "pw.conv"});
+        names.push_back({"head.bn", stagePrefix(stage + 1, 0) + "pw.bn"});
+        names.push_back({"head_pwl", stagePrefix(stage + 1, 0) + "pwl.conv"});
+    } else {
+        names.push_back({"head.conv", stagePrefix(stage + 1, 0) + "conv"});
+        names.push_back({"head.bn", stagePrefix(stage + 1, 0) + "bn"});
+    }
     names.push_back({"fc", "head.conv"});  // ClsConvHead: average pool, then a 1x1 conv with bias
     return names;
 }
@@ -246,6 +311,9 @@ Architecture fromMobileVisionArchDef(const SearchSpace &space, const std::string
 {
     const json doc = detail::parseJson(text, source);
     auto fail = [&](const std::string &path, const std::string &msg) -> void { throw Error::at(source, path, msg); };
+    if (space.searchesShapes())
+        fail("/blocks", "arch_defs of FBNetV2 spaces (" + space.name + ") are written by fbnet export but not read yet; "
+                        "import the architecture's JSON (fbnet export --format json) instead");
     if (!doc.is_object() || !doc.contains("blocks") || !doc["blocks"].is_array())
         fail("/blocks", "expected an object with \"blocks\": a list of stages, each a list of [op, c, s, n, {kwargs}]");
     const std::vector<ArchDefEntry> flat = flattenArchDef(doc["blocks"], space.layers().size() + 2, space, source);
