@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -52,24 +51,18 @@ ExportSubject subjectOf(const ExportOptions &o)
 }
 
 /** Runs the written file in OpenCV's dnn module and the network in libtorch on one random batch. */
-void checkAgainstTorch(const ExportSubject &s, const ExportOptions &o, const OnnxExportSummary &sum)
+void checkAgainstTorch(const ExportSubject &s, const ExportOptions &o, const OnnxExportOptions &eo)
 {
     std::string why;
-    if (!opencvCanRun(o.out, &why)) {
+    if (opencvSupport(o.out, &why) == OpenCvSupport::No) {
         std::fprintf(stderr, "not checked against an independent runtime: %s\n", why.c_str());
         return;
     }
-    const int batch = o.batch > 0 ? o.batch : 2;
-    std::vector<float> input(std::size_t(batch) * std::size_t(sum.inputChannels) * std::size_t(sum.inputSize) * std::size_t(sum.inputSize));
-    std::mt19937 rng(7);
-    std::normal_distribution<float> nd;
-    for (auto &v : input)
-        v = nd(rng);
-    const auto ours = torchLogits(s.space, s.arch, o.weights, o.seed, input, batch);
-    const auto cv = opencvLogits(o.out, input, batch, sum.inputChannels, sum.inputSize);
-    const double rel = maxRelativeDifference(cv, ours);
-    std::fprintf(stderr, "checked: OpenCV dnn and libtorch logits on a random batch of %d differ by %.2e (max |diff| / max |logit|)%s\n",
-                 batch, rel, rel > 1e-4 ? "  -- ABOVE 1e-4" : "");
+    const OpenCvCheck c = checkInOpenCv(s.space, s.arch, eo, o.out);
+    const double rel = c.relativeDifference;
+    std::fprintf(stderr, "checked: OpenCV dnn and libtorch logits on a random batch of %d differ by %.2e (max |diff| / max |logit|)%s%s\n",
+                 c.batch, rel, c.fixedBatchCopy ? ", on a copy with the batch fixed (OpenCV 4.6 runs squeeze-excite only so)" : "",
+                 rel > 1e-4 ? "  -- ABOVE 1e-4" : "");
     if (!(rel <= 1e-4))
         throw Error::at(o.out, "", "OpenCV's dnn module gives other logits than libtorch for the exported graph (relative difference "
                                        + std::to_string(rel) + " > 1e-4); please report this with the architecture");
@@ -135,7 +128,7 @@ int exportCommand(const ExportOptions &o)
                      o.foldBn ? ", BN folded" : "", o.batch > 0 ? std::to_string(o.batch).c_str() : "batch", sum.inputChannels, sum.inputSize,
                      sum.inputSize, sum.numClasses, double(sum.bytes) / 1e6);
         if (!o.noCheck)
-            checkAgainstTorch(s, o, sum);
+            checkAgainstTorch(s, o, eo);
         return 0;
     }
     if (!o.weights.empty() && o.format == "mobile-vision")

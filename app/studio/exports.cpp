@@ -114,15 +114,13 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
         o.weightsPath = newestWeightsPath(subject);  // else random weights
         o.description = "FBNet Studio export of " + subject.describe + " (space " + subject.space.name + "): " + subject.provenanceJson;
         const OnnxExportSummary s = exportOnnx(subject.space, subject.arch, o, to.toStdString());
-        QString check = QObject::tr("Not checked against an independent runtime.");
+        QString check;
         std::string why;
-        if (opencvCanRun(to.toStdString(), &why)) {
-            std::vector<float> input(std::size_t(2 * s.inputChannels * s.inputSize * s.inputSize));
-            for (std::size_t i = 0; i < input.size(); ++i)
-                input[i] = float(std::sin(double(i) * 0.37));
-            const double rel = maxRelativeDifference(opencvLogits(to.toStdString(), input, 2, s.inputChannels, s.inputSize),
-                                                     torchLogits(subject.space, subject.arch, o.weightsPath, o.seed, input, 2));
-            check = QObject::tr("OpenCV's dnn module and libtorch agree to %1 (relative).").arg(rel, 0, 'g', 2);
+        if (opencvSupport(to.toStdString(), &why) != OpenCvSupport::No) {
+            const OpenCvCheck c = checkInOpenCv(subject.space, subject.arch, o, to.toStdString());
+            check = QObject::tr("OpenCV's dnn module and libtorch agree to %1 (relative)%2.")
+                        .arg(c.relativeDifference, 0, 'g', 2)
+                        .arg(c.fixedBatchCopy ? QObject::tr(", on a copy with the batch fixed") : QString());
         } else {
             check = QString::fromStdString(why);
         }

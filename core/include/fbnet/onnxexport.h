@@ -56,12 +56,34 @@ OnnxExportSummary exportOnnx(const SearchSpace &space, const Architecture &arch,
 std::vector<float> torchLogits(const SearchSpace &space, const Architecture &arch, const std::string &weightsPath,
                                std::uint64_t seed, const std::vector<float> &input, int batch);
 
-/**
- * Whether OpenCV's dnn module (4.6, Debian 12) runs this ONNX file correctly; false (with the
- * reason in *why) for graphs with squeeze-excite gating, which it gets wrong. The functions below
- * refuse such a file with that reason.
- */
+/** Whether OpenCV's dnn module (4.6, Debian 12) runs an ONNX file correctly. */
+enum class OpenCvSupport
+{
+    Yes,
+    FixedBatchOnly,  ///< squeeze-excite gating with a dynamic batch dimension: only a fixed-batch copy runs
+    No,              ///< squeeze-excite gating written as Mul(x, gate) (files from before the gate came first)
+};
+/** What OpenCV 4.6 makes of this file, with the reason in *why when not Yes. */
+OpenCvSupport opencvSupport(const std::string &onnxPath, std::string *why = nullptr);
+/** opencvSupport(...) == Yes. The functions below refuse other files with the reason. */
 bool opencvCanRun(const std::string &onnxPath, std::string *why = nullptr);
+
+struct OpenCvCheck
+{
+    double relativeDifference = 0;  ///< maxRelativeDifference(OpenCV's logits, libtorch's)
+    int batch = 0;
+    bool fixedBatchCopy = false;    ///< checked on the same graph with the batch dimension fixed
+};
+
+/**
+ * Runs the exported `onnxPath` (written by exportOnnx with `options`) in OpenCV's dnn module and
+ * the network in libtorch on one seeded random batch (`batch` images unless the file fixes its
+ * own) and compares the logits. Where OpenCV runs the graph only with a fixed batch, it checks a
+ * copy written with --batch (beside the file, removed after). fbnet::Error where OpenCV cannot
+ * run it at all.
+ */
+OpenCvCheck checkInOpenCv(const SearchSpace &space, const Architecture &arch, const OnnxExportOptions &options, const std::string &onnxPath,
+                          int batch = 2);
 
 /** The same network as read from an ONNX file by OpenCV's dnn module (an independent runtime). */
 std::vector<float> opencvLogits(const std::string &onnxPath, const std::vector<float> &input, int batch, int channels, int size);

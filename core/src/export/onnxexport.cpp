@@ -192,7 +192,9 @@ std::string irfBlock(GraphWriter &g, const std::string &x, const std::string &pa
         const auto pooled = g.node("GlobalAveragePool", {y}, path + ".se_pool").output(0);
         const auto r = g.activation(g.conv(pooled, path + ".se.reduce", b.se->reduce, nullptr), false);
         const auto gate = g.hardSigmoid(g.conv(r, path + ".se.expand", b.se->expand, nullptr), path + ".se_gate");
-        y = g.node("Mul", {y, gate}, path + ".se_scale").output(0);
+        // gate first: OpenCV 4.6's dnn module broadcasts Mul(x[N,C,H,W], gate[N,C,1,1]) wrongly
+        // (190% off on a lone SE block) and Mul(gate, x) correctly; every other runtime sees the same product.
+        y = g.node("Mul", {gate, y}, path + ".se_scale").output(0);
     }
     y = g.conv(y, path + ".pwl", b.pwl, &b.pwlBn);
     if (b.residual())

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <chrono>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 
 #include <onnx/onnx_pb.h>
 #include <opencv2/core.hpp>
@@ -36,7 +38,7 @@ cv::dnn::Net readNet(const std::string &path)
 
 } // namespace
 
-bool opencvCanRun(const std::string &onnxPath, std::string *why)
+OpenCvSupport opencvSupport(const std::string &onnxPath, std::string *why)
 {
     onnx::ModelProto model;
     std::ifstream in(onnxPath, std::ios::binary);
@@ -48,21 +50,75 @@ bool opencvCanRun(const std::string &onnxPath, std::string *why)
     for (const auto &n : model.graph().node())
         for (const auto &o : n.output())
             producer[o] = &n;
+    const auto &inputs = model.graph().input();
+    const bool dynamicBatch = !inputs.empty() && inputs[0].type().tensor_type().shape().dim_size() > 0
+        && !inputs[0].type().tensor_type().shape().dim(0).has_dim_value();
+    auto isGate = [&](const onnx::NodeProto &mul, int i) {  // a squeeze-excite gate (not h-swish's x * HardSigmoid(x))
+        const auto it = producer.find(mul.input(i));
+        return it != producer.end() && it->second->op_type() == "HardSigmoid" && it->second->input(0) != mul.input(1 - i);
+    };
     for (const auto &n : model.graph().node()) {
         if (n.op_type() != "Mul" || n.input_size() != 2)
             continue;
-        for (int i = 0; i < 2; ++i) {
-            const auto it = producer.find(n.input(i));
-            if (it != producer.end() && it->second->op_type() == "HardSigmoid" && it->second->input(0) != n.input(1 - i)) {
-                if (why)
-                    *why = "OpenCV 4.6's dnn module does not run squeeze-excite gating correctly (node " + n.name()
-                           + " multiplies by a broadcast gate): measured 3.7% off libtorch's logits on fbnetv2-l2, and a crash when "
-                             "the pool is written as ReduceMean; use another runtime for this model (ONNX Runtime, TFLite: see the kit's README)";
-                return false;
-            }
+        // OpenCV 4.6 gives Mul(x[N,C,H,W], gate[N,C,1,1]) the gate's shape (190% off on a lone SE
+        // block); Mul(gate, x) it computes correctly, but only with a fixed batch dimension.
+        if (isGate(n, 1)) {
+            if (why)
+                *why = "OpenCV 4.6's dnn module does not run this squeeze-excite gating correctly (node " + n.name()
+                       + " multiplies by a broadcast gate given second); export the model again with this version of fbnet, "
+                         "which writes the gate first, or use another runtime (ONNX Runtime, TFLite: see the kit's README)";
+            return OpenCvSupport::No;
+        }
+        if (isGate(n, 0) && dynamicBatch) {
+            if (why)
+                *why = "OpenCV 4.6's dnn module runs squeeze-excite gating (node " + n.name()
+                       + ") only with a fixed batch dimension (fbnet export --batch N)";
+            return OpenCvSupport::FixedBatchOnly;
         }
     }
-    return true;
+    return OpenCvSupport::Yes;
+}
+
+bool opencvCanRun(const std::string &onnxPath, std::string *why)
+{
+    return opencvSupport(onnxPath, why) == OpenCvSupport::Yes;
+}
+
+OpenCvCheck checkInOpenCv(const SearchSpace &space, const Architecture &arch, const OnnxExportOptions &options, const std::string &onnxPath,
+                          int batch)
+{
+    std::string why;
+    OpenCvCheck check;
+    check.batch = options.batch > 0 ? options.batch : batch;
+    std::string path = onnxPath;
+    const OpenCvSupport support = opencvSupport(onnxPath, &why);
+    if (support == OpenCvSupport::No)
+        throw Error::at(onnxPath, "", why);
+    if (support == OpenCvSupport::FixedBatchOnly) {
+        // The same graph and weights with the batch dimension fixed, beside the file, removed after.
+        OnnxExportOptions fixed = options;
+        fixed.batch = check.batch;
+        path = onnxPath + ".opencv-check.onnx";
+        exportOnnx(space, arch, fixed, path);
+        check.fixedBatchCopy = true;
+    }
+    const NetworkPlan plan = resolve(space, arch);
+    std::vector<float> input(std::size_t(check.batch) * std::size_t(plan.inputChannels) * std::size_t(plan.inputSize) * std::size_t(plan.inputSize));
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd;
+    for (auto &v : input)
+        v = nd(rng);
+    try {
+        const auto cv = opencvLogits(path, input, check.batch, plan.inputChannels, plan.inputSize);
+        check.relativeDifference = maxRelativeDifference(cv, torchLogits(space, arch, options.weightsPath, options.seed, input, check.batch));
+    } catch (...) {
+        if (check.fixedBatchCopy)
+            std::filesystem::remove(path);
+        throw;
+    }
+    if (check.fixedBatchCopy)
+        std::filesystem::remove(path);
+    return check;
 }
 
 std::vector<float> opencvLogits(const std::string &onnxPath, const std::vector<float> &input, int batch, int channels, int size)
