@@ -78,13 +78,16 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_subset->setSpecialValueText(tr("all"));
     m_seed = spin(0, 1 << 30, int(defaults.seed), this);
     m_device = new QComboBox(this);
-    m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
-    m_device->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
-    if (const std::string why = deviceUnavailableReason("cuda"); !why.empty()) {
-        // Offered but not selectable: the reason is the tooltip (a CPU-only libtorch, or no GPU).
+    // The devices that exist: the CPU and each GPU this libtorch sees.
+    for (const std::string &device : computeDevices())
+        m_device->addItem(device == "cpu" ? tr("CPU") : tr("GPU %1 (%2)").arg(QString::fromStdString(device.substr(5)), QString::fromStdString(device)),
+                          QString::fromStdString(device));
+    if (m_device->count() == 1) {
+        // No GPU: shown but not selectable, with the reason as its tooltip (a CPU-only libtorch, or no GPU).
+        m_device->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
         if (auto *model = qobject_cast<QStandardItemModel *>(m_device->model()))
             model->item(1)->setEnabled(false);
-        m_device->setItemData(1, QString::fromStdString(why), Qt::ToolTipRole);
+        m_device->setItemData(1, QString::fromStdString(deviceUnavailableReason("cuda")), Qt::ToolTipRole);
     }
     m_precision = new QComboBox(this);
     m_precision->setObjectName(QStringLiteral("precision"));
@@ -288,7 +291,9 @@ void NewSearchDialog::setRequest(const SearchRequest &r)
     m_batch->setValue(r.config.batchSize);
     m_subset->setValue(int(r.invocation.subset));
     m_skipBadImages->setChecked(r.invocation.image.skipBadImages);
-    if (const int i = m_device->findData(QString::fromStdString(r.config.compute.device)); i >= 0)
+    // A stored "cuda" is the first GPU's entry; a device this machine lacks leaves the choice as it is.
+    const std::string device = r.config.compute.device == "cuda" && m_device->findData(QStringLiteral("cuda:0")) >= 0 ? "cuda:0" : r.config.compute.device;
+    if (const int i = m_device->findData(QString::fromStdString(device)); i >= 0)
         m_device->setCurrentIndex(i);
     if (const int i = m_precision->findData(QString::fromStdString(r.config.compute.precision)); i >= 0)
         m_precision->setCurrentIndex(i);

@@ -44,13 +44,29 @@ std::string deviceUnavailableReason(const std::string &device)
     if (!torch::cuda::is_available())
         return "device " + device + " is not available: this libtorch has no CUDA support or sees no GPU "
                "(build against a CUDA libtorch, see README \"GPU\")";
-    if (device.size() > 5) {
-        const long index = std::stol(device.substr(5));
+    if (device.size() > 4) {
+        const std::string digits = device.size() > 5 && device[4] == ':' ? device.substr(5) : std::string();
+        if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
+            return "unknown device \"" + device + "\" (expected cpu, cuda or cuda:N)";
+        const long index = std::stol(digits);
         const long count = long(torch::cuda::device_count());
         if (index >= count)
             return "device " + device + " does not exist: " + std::to_string(count) + " GPU(s) visible";
     }
     return {};
+}
+
+std::vector<std::string> computeDevices()
+{
+    std::vector<std::string> out{"cpu"};
+    try {
+        if (torch::cuda::is_available())
+            for (std::size_t i = 0, n = torch::cuda::device_count(); i < n; ++i)
+                out.push_back("cuda:" + std::to_string(i));
+    } catch (const std::exception &) {
+        // a broken CUDA driver: the CPU only
+    }
+    return out;
 }
 
 /**

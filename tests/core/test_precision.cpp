@@ -252,3 +252,19 @@ TEST(Cuda, ALatencyTableIsMeasuredOnTheGpuWithEvents)
     for (const auto &[sig, e] : t.entries)
         EXPECT_GE(e.ms, 0.0) << sig;
 }
+
+// The studio's device list: the CPU, then each GPU this libtorch sees; device names it cannot run
+// (a mistyped index, another device kind) are refused with a reason, never an exception.
+TEST(Devices, TheListHasTheCpuAndEachVisibleGpuAndOddNamesGetAReason)
+{
+    const auto devices = computeDevices();
+    ASSERT_FALSE(devices.empty());
+    EXPECT_EQ(devices.front(), "cpu");
+    const std::size_t gpus = torch::cuda::is_available() ? torch::cuda::device_count() : 0;
+    EXPECT_EQ(devices.size(), 1 + gpus);
+    for (const auto &d : devices)
+        EXPECT_EQ(deviceUnavailableReason(d), "") << d;
+    for (const char *odd : {"cuda:x", "cudax", "cuda:", "cuda:99999999999999", "tpu", "cuda:-1"})
+        EXPECT_NE(deviceUnavailableReason(odd), "") << odd;
+    EXPECT_NE(deviceUnavailableReason("cuda:" + std::to_string(gpus)), "");
+}

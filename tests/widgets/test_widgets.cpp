@@ -41,6 +41,7 @@
 #include "archdiagram.h"
 #include "paretoview.h"
 #include "runsmodel.h"
+#include "fbnet/compute.h"
 #include "fbnet/resources.h"
 #include "fbnet/runstore.h"
 
@@ -163,48 +164,6 @@ TEST(DevicesView, ShowsTheCrossDeviceMatrixOfThePaper)
     EXPECT_NEAR(rows[QStringLiteral("fbnet-s8")].second / 27.53, 1.0, 0.05);
     EXPECT_NEAR(rows[QStringLiteral("fbnet-iphonex")].second / 19.84, 1.0, 0.05);
     EXPECT_LT(rows[QStringLiteral("fbnet-s8")].first, rows[QStringLiteral("fbnet-iphonex")].first);
-}
-
-TEST(NewSearchDialog, RefusesInvalidValuesWithAReason)
-{
-    NewSearchDialog d;
-    EXPECT_TRUE(d.validationError().isEmpty());
-    SearchRequest r = d.request();
-    EXPECT_EQ(r.invocation.space, "fbnet-cifar");
-    EXPECT_EQ(r.invocation.lut, "pixel3");
-    // One source of defaults: the dialog opens on SearchConfig's and SearchInvocation's own values,
-    // the ones the CLI's flags start from (and the README states: 6 epochs, 2 warm-up, batch 32).
-    const SearchConfig defaults;
-    EXPECT_EQ(r.config.epochs, defaults.epochs);
-    EXPECT_EQ(r.config.epochs, 6);
-    EXPECT_EQ(r.config.warmupEpochs, defaults.warmupEpochs);
-    EXPECT_EQ(r.config.batchSize, defaults.batchSize);
-    EXPECT_EQ(r.config.batchSize, 32);
-    EXPECT_EQ(r.invocation.subset, SearchInvocation{}.subset);
-    EXPECT_DOUBLE_EQ(r.config.alpha, defaults.alpha);
-    EXPECT_DOUBLE_EQ(r.config.tauDecay, defaults.tauDecay);
-    r.config.warmupEpochs = r.config.epochs;
-    d.setRequest(r);
-    EXPECT_FALSE(d.validationError().isEmpty());
-    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
-}
-
-TEST(NewSearchDialog, TakesThePrecisionAndRefusesFp16OnTheCpu)
-{
-    NewSearchDialog d;
-    auto *precision = d.findChild<QComboBox *>(QStringLiteral("precision"));
-    ASSERT_NE(precision, nullptr);
-    EXPECT_EQ(d.request().config.compute.precision, ComputeOptions().precision);  // auto, as in the CLI
-    precision->setCurrentIndex(precision->findData(QStringLiteral("bf16")));
-    EXPECT_TRUE(d.validationError().isEmpty());
-    SearchRequest r = d.request();
-    EXPECT_EQ(r.config.compute.precision, "bf16");
-    NewSearchDialog again;
-    again.setRequest(r);
-    EXPECT_EQ(again.request().config.compute.precision, "bf16");
-    precision->setCurrentIndex(precision->findData(QStringLiteral("fp16")));
-    EXPECT_NE(d.validationError().indexOf(QStringLiteral("fp16 needs a GPU")), -1) << d.validationError().toStdString();
-    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
 }
 
 TEST(SearchController, RunsOnAWorkerThreadAndReportsEveryEpoch)

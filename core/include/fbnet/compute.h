@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace fbnet {
 
@@ -38,6 +39,12 @@ void checkComputeAvailable(const ComputeOptions &options);
  * Never throws; an empty string means yes, otherwise the reason.
  */
 std::string deviceUnavailableReason(const std::string &device);
+
+/**
+ * The devices this process can compute on: "cpu", then "cuda:0" .. "cuda:N-1" for each GPU this
+ * libtorch sees (none with a CPU-only libtorch). Never throws.
+ */
+std::vector<std::string> computeDevices();
 
 /**
  * Sets libtorch's intra-op threads (0: all cores) and, once per process, keeps freed memory in
