@@ -168,6 +168,11 @@ TEST(StudioHonesty, AParetoViewNearChanceWarnsAndABaselineSaysHowMuchOfItsBudget
     EXPECT_EQ(early, QStringLiteral("random search: 1m42s of a 19m04s budget (9%)"));
     o.baselines[0].run.seconds = 1150;
     EXPECT_EQ(studio::ParetoPage::baselineLabel(o), QStringLiteral("random search, same budget (19m04s)"));
+    // Two baselines of the same budget: each measured against its own, not against their sum.
+    o.baselines.push_back(o.baselines[0]);
+    EXPECT_EQ(studio::ParetoPage::baselineLabel(o), QStringLiteral("random search, 2 runs, each the same budget (19m04s)"));
+    o.baselines[1].run.seconds = 102;
+    EXPECT_EQ(studio::ParetoPage::baselineLabel(o), QStringLiteral("random search, 2 runs (budget 19m04s each; 1 of them spent)"));
     o.baselines.clear();
     EXPECT_EQ(studio::ParetoPage::baselineLabel(o), QStringLiteral("random search"));
     v.setBaselineLabel(early);

@@ -1,6 +1,8 @@
 #include "paretopage.h"
 #include "plotexport.h"
 
+#include <algorithm>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -116,21 +118,33 @@ QString ParetoPage::baselineLabel(const OpenRun &o)
         runs.push_back(&o.run);
     for (const auto &b : o.baselines)
         runs.push_back(&b.run);
-    double spent = 0, budget = 0;
+    // Each random run has its own budget (the search's compute): several runs are each measured
+    // against theirs, never against the sum.
+    std::vector<double> spent, budget;
     for (const RunInfo *r : runs) {
-        spent += r->seconds;
-        budget += QJsonDocument::fromJson(QByteArray::fromStdString(r->configJson)).object().value(QStringLiteral("budget_seconds")).toDouble();
+        spent.push_back(r->seconds);
+        budget.push_back(QJsonDocument::fromJson(QByteArray::fromStdString(r->configJson)).object().value(QStringLiteral("budget_seconds")).toDouble());
     }
-    if (runs.empty() || !(budget > 0))
-        return tr("random search");
+    if (runs.empty() || std::any_of(budget.begin(), budget.end(), [](double b) { return !(b > 0); }))
+        return runs.size() > 1 ? tr("random search (%1 runs)").arg(runs.size()) : tr("random search");
     const auto duration = [](double seconds) {
         const qint64 s = qint64(seconds + 0.5);
         return s >= 60 ? QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0')) : QStringLiteral("%1s").arg(s);
     };
-    const QString used = duration(spent), of = duration(budget);
-    if (spent >= 0.9 * budget)
-        return tr("random search, same budget (%1)").arg(of);
-    return tr("random search: %1 of a %2 budget (%3%)").arg(used, of).arg(100 * spent / budget, 0, 'f', 0);
+    if (runs.size() == 1) {
+        const QString used = duration(spent[0]), of = duration(budget[0]);
+        if (spent[0] >= 0.9 * budget[0])
+            return tr("random search, same budget (%1)").arg(of);
+        return tr("random search: %1 of a %2 budget (%3%)").arg(used, of).arg(100 * spent[0] / budget[0], 0, 'f', 0);
+    }
+    int spentAll = 0;
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        spentAll += spent[i] >= 0.9 * budget[i];
+    const auto [lo, hi] = std::minmax_element(budget.begin(), budget.end());
+    const QString each = *hi - *lo < 0.01 * *hi ? duration(*hi) : duration(*lo) + QStringLiteral("–") + duration(*hi);
+    if (spentAll == int(runs.size()))
+        return tr("random search, %1 runs, each the same budget (%2)").arg(runs.size()).arg(each);
+    return tr("random search, %1 runs (budget %2 each; %3 of them spent)").arg(runs.size()).arg(each).arg(spentAll);
 }
 
 void ParetoPage::refresh()
