@@ -93,14 +93,20 @@ TEST(Cli, TwoRanksWithSyncBnMatchOneRankOfTheGlobalBatch)
 {
     const auto d = tempDir("syncbn");
     const int port = 41000 + int(::getpid() % 20000);
-    auto epochLoss = [&](const std::string &flag, int p) {
-        const std::string args = "search --dataset synthetic:400 --subset 0 --threads 1 --samples 1 --warmup-epochs 1 --epochs 2 "
-                                 "--max-steps 2 " + flag;
-        const auto two = d / ("two" + std::to_string(p) + ".sqlite"), one = d / ("one" + std::to_string(p) + ".sqlite");
+    // One search epoch of 2 weight steps, then 2 theta steps; no samples. Its weights loss is
+    // recorded from the weight steps, before theta moves.
+    const std::string args = "search --dataset synthetic:400 --subset 0 --threads 1 --samples 0 --warmup-epochs 0 --epochs 1 --max-steps 2";
+    const auto one = d / "one.sqlite";
+    // The reference: one process of the global batch, its Gumbel noise keyed as --sync-bn keys it.
+    const auto single = runCli(args + " --sync-bn --batch-size 16 --name one --runs " + one.string());
+    ASSERT_EQ(single.code, 0) << single.out;
+    const double b = std::stod(queryOne(one, "SELECT weights_loss FROM epochs WHERE epoch = 0"));
+    auto twoRanks = [&](const std::string &flag, int p) {
+        const auto two = d / ("two" + std::to_string(p) + ".sqlite");
         auto rank = [&](int r) {
             return "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(p) + " WORLD_SIZE=2 RANK=" + std::to_string(r) + " LOCAL_RANK="
-                + std::to_string(r) + " FBNET_DIST_TIMEOUT=30 " + FBNET_CLI + " " + args + " --batch-size 8 --name two --runs " + two.string()
-                + " > " + (d / ("rank" + std::to_string(r) + ".log")).string() + " 2>&1";
+                + std::to_string(r) + " FBNET_DIST_TIMEOUT=30 " + FBNET_CLI + " " + args + " " + flag + " --batch-size 8 --name two --runs "
+                + two.string() + " > " + (d / ("rank" + std::to_string(r) + ".log")).string() + " 2>&1";
         };
         int c1 = -1;
         std::thread second([&] { c1 = std::system(rank(1).c_str()); });
@@ -108,13 +114,10 @@ TEST(Cli, TwoRanksWithSyncBnMatchOneRankOfTheGlobalBatch)
         second.join();
         EXPECT_EQ(c0, 0) << slurp(d / "rank0.log");
         EXPECT_EQ(c1, 0) << slurp(d / "rank1.log");
-        const auto single = runCli(args + " --batch-size 16 --name one --runs " + one.string());
-        EXPECT_EQ(single.code, 0) << single.out;
         const double a = std::stod(queryOne(two, "SELECT weights_loss FROM epochs WHERE epoch = 0"));
-        const double b = std::stod(queryOne(one, "SELECT weights_loss FROM epochs WHERE epoch = 0"));
         return std::abs(a - b) / b;
     };
-    const double synced = epochLoss("--sync-bn", port), perRank = epochLoss("", port + 1);
+    const double synced = twoRanks("--sync-bn", port), perRank = twoRanks("", port + 1);
     std::fprintf(stderr, "epoch-0 loss, 2 ranks x 8 vs 1 x 16: relative difference %.2g with --sync-bn, %.2g without\n", synced, perRank);
     EXPECT_LT(synced, 2e-5);
     EXPECT_GT(perRank, 20 * synced) << "without --sync-bn the shards' own BN statistics and noise make a visible difference";
