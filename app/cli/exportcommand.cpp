@@ -20,6 +20,7 @@ namespace {
 struct ExportOptions
 {
     std::string runs, run, arch, space, format = "json", out, weights;
+    int classes = 0, inputSize = 0;  ///< a named or file architecture trained on another data set
     int opset = kOnnxMaxOpset;
     int batch = 0;
     std::uint64_t seed = 0;
@@ -37,12 +38,24 @@ ExportSubject subjectOf(const ExportOptions &o)
             throw Error::at("fbnet export", "", "give --run RUN [--arch ID] (a stored architecture) or --arch NAME|FILE|RUN:ID");
         ExportSubject s;
         std::string spaceRef;
-        s.arch = loadArchitectureArg(o.arch, o.space, o.runs, nullptr, &spaceRef);
-        s.space = SearchSpace::load(resolveSpacePath(spaceRef));
+        std::int64_t storedId = 0;
+        s.arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceRef);
+        if (storedId > 0) {  // RUN:ID is --run RUN --arch ID: the run's space, classes and input size
+            if (o.classes > 0 || o.inputSize > 0)
+                throw Error::at("--classes/--input-size", o.arch, "a stored architecture exports with its run's; drop them");
+            const RunStore store(storePath(o.runs));
+            return architectureExportOfRun(store, o.arch.substr(0, o.arch.rfind(':')), std::to_string(storedId));
+        }
+        SpaceParams params;
+        params.numClasses = o.classes;
+        params.inputSize = o.inputSize;
+        s.space = SearchSpace::load(resolveSpacePath(spaceRef), params);
         s.provenanceJson = nlohmann::json{{"architecture", o.arch}, {"source", s.arch.source}}.dump();
         s.describe = s.arch.name.empty() ? o.arch : s.arch.name;
         return s;
     }
+    if (o.classes > 0 || o.inputSize > 0)
+        throw Error::at("--classes/--input-size", o.run, "a stored architecture exports with its run's; drop them");
     const RunStore store(storePath(o.runs));
     ExportSubject s = architectureExportOfRun(store, o.run, o.arch);
     if (s.thetaEpochs == 0)
@@ -102,6 +115,21 @@ int exportMobileVisionBundle(const ExportSubject &s, const ExportOptions &o)
     std::fprintf(stderr, "written %s: arch_def.json, weights.pt (%zu tensors, %s values, mobile-vision's names), README.txt (%s)\n",
                  o.out.c_str(), sum.tensors, formatCount(double(sum.values)).c_str(), s.describe.c_str());
     return 0;
+}
+
+int exportCommand(const ExportOptions &o);
+
+/** exportCommand, with the flags to give when weights of a network trained on another data set meet its published shape. */
+int exportCommandWithHints(const ExportOptions &o)
+{
+    try {
+        return exportCommand(o);
+    } catch (const Error &e) {
+        if (o.run.empty() && !o.weights.empty() && e.source() == o.weights && e.field().rfind("fc.", 0) == 0 && o.classes == 0)
+            throw Error(std::string(e.what()) + "; weights trained on another data set: give its class count with --classes N "
+                                                "(and --input-size N if it trained at another size), or export with --run");
+        throw;
+    }
 }
 
 int exportCommand(const ExportOptions &o)
@@ -165,7 +193,11 @@ void addExportCommand(CLI::App &app, Action &run)
     ex->add_option("--batch", o->batch, "onnx: fixed batch size (default 0: a dynamic batch dimension)")->capture_default_str();
     ex->add_option("--seed", o->seed, "onnx: seed of the random weights")->capture_default_str();
     ex->add_flag("--no-check", o->noCheck, "onnx: skip running the file in OpenCV's dnn module against libtorch");
-    ex->callback([o, &run] { run = [o] { return exportCommand(*o); }; });
+    ex->add_option("--classes", o->classes, "With --arch NAME|FILE: the class count the weights were trained for (default: the space's)")
+        ->check(CLI::Range(1, 100000));
+    ex->add_option("--input-size", o->inputSize, "With --arch NAME|FILE: the input size it was trained at (default: the space's)")
+        ->check(CLI::Range(8, 1024));
+    ex->callback([o, &run] { run = [o] { return exportCommandWithHints(*o); }; });
 }
 
 } // namespace fbnet::cli

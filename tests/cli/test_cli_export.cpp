@@ -47,6 +47,19 @@ TEST(Cli, MobileVisionBundleHoldsTheArchDefAndTheTrainedWeightsUnderItsNames)
     EXPECT_NE(r.out.find("fc.weight"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("another architecture"), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists(d / "bad"));
+    // The published name with those weights: the hint names --classes, which then exports it; RUN:ID
+    // exports with its run's class count like --run.
+    r = runCli("export --arch fbnet-a --format onnx --weights " + weights + " --out " + (d / "named.onnx").string());
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("--classes N"), std::string::npos) << r.out;
+    r = runCli("export --arch fbnet-a --classes 10 --format onnx --weights " + weights + " --out " + (d / "named.onnx").string());
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("10 classes"), std::string::npos) << r.out;
+    r = runCli("export --arch a1:1 --format onnx --weights " + weights + " --out " + (d / "stored.onnx").string() + store);
+    EXPECT_EQ(r.code, 0) << r.out;
+    r = runCli("export --run a1 --classes 10 --format onnx --out " + (d / "x.onnx").string() + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("its run's"), std::string::npos) << r.out;
     // --out naming a file: refused before anything is written.
     std::ofstream(d / "file.txt") << "keep me\n";
     r = runCli("export --run a1 --format mobile-vision --weights " + weights + " --out " + (d / "file.txt").string() + store);
