@@ -33,6 +33,10 @@ using ExportSubject = ArchitectureExport;
 
 ExportSubject subjectOf(const ExportOptions &o)
 {
+    auto refuseShapeFlags = [&o](const std::string &which) {
+        if (o.classes > 0 || o.inputSize > 0)
+            throw Error::at("--classes/--input-size", which, "a stored architecture exports with its run's; drop them");
+    };
     if (o.run.empty()) {
         if (o.arch.empty())
             throw Error::at("fbnet export", "", "give --run RUN [--arch ID] (a stored architecture) or --arch NAME|FILE|RUN:ID");
@@ -41,8 +45,7 @@ ExportSubject subjectOf(const ExportOptions &o)
         std::int64_t storedId = 0;
         s.arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceRef);
         if (storedId > 0) {  // RUN:ID is --run RUN --arch ID: the run's space, classes and input size
-            if (o.classes > 0 || o.inputSize > 0)
-                throw Error::at("--classes/--input-size", o.arch, "a stored architecture exports with its run's; drop them");
+            refuseShapeFlags(o.arch);
             const RunStore store(storePath(o.runs));
             return architectureExportOfRun(store, o.arch.substr(0, o.arch.rfind(':')), std::to_string(storedId));
         }
@@ -54,8 +57,7 @@ ExportSubject subjectOf(const ExportOptions &o)
         s.describe = s.arch.name.empty() ? o.arch : s.arch.name;
         return s;
     }
-    if (o.classes > 0 || o.inputSize > 0)
-        throw Error::at("--classes/--input-size", o.run, "a stored architecture exports with its run's; drop them");
+    refuseShapeFlags(o.run);
     const RunStore store(storePath(o.runs));
     ExportSubject s = architectureExportOfRun(store, o.run, o.arch);
     if (s.thetaEpochs == 0)
@@ -66,12 +68,11 @@ ExportSubject subjectOf(const ExportOptions &o)
 /** Runs the written file in OpenCV's dnn module and the network in libtorch on one random batch. */
 void checkAgainstTorch(const ExportSubject &s, const ExportOptions &o, const OnnxExportOptions &eo)
 {
-    std::string why;
-    if (opencvSupport(o.out, &why) == OpenCvSupport::No) {
-        std::fprintf(stderr, "not checked against an independent runtime: %s\n", why.c_str());
+    const OpenCvCheck c = checkInOpenCv(s.space, s.arch, eo, o.out);
+    if (!c.ran) {
+        std::fprintf(stderr, "not checked against an independent runtime: %s\n", c.why.c_str());
         return;
     }
-    const OpenCvCheck c = checkInOpenCv(s.space, s.arch, eo, o.out);
     const double rel = c.relativeDifference;
     std::fprintf(stderr, "checked: OpenCV dnn and libtorch logits on a random batch of %d differ by %.2e (max |diff| / max |logit|)%s%s\n",
                  c.batch, rel, c.fixedBatchCopy ? ", on a copy with the batch fixed (OpenCV 4.6 runs squeeze-excite only so)" : "",
@@ -101,7 +102,7 @@ int exportMobileVisionBundle(const ExportSubject &s, const ExportOptions &o)
         throw;
     }
     writeTextFileAtomic((dir / "arch_def.json").string(), archDef);
-    const std::string load = "import json, torch\n"
+    const std::string load = "import torch\n"
                              "from mobile_cv.model_zoo.models.fbnet_v2 import fbnet\n"
                              "model = fbnet(open(\"arch_def.json\").read(), num_classes=" + std::to_string(sum.numClasses) + ")\n"
                              "model.load_state_dict(torch.load(\"weights.pt\"), strict=True)\n"

@@ -114,16 +114,11 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
         o.weightsPath = newestWeightsPath(subject);  // else random weights
         o.description = "FBNet Studio export of " + subject.describe + " (space " + subject.space.name + "): " + subject.provenanceJson;
         const OnnxExportSummary s = exportOnnx(subject.space, subject.arch, o, to.toStdString());
-        QString check;
-        std::string why;
-        if (opencvSupport(to.toStdString(), &why) != OpenCvSupport::No) {
-            const OpenCvCheck c = checkInOpenCv(subject.space, subject.arch, o, to.toStdString());
-            check = QObject::tr("OpenCV's dnn module and libtorch agree to %1 (relative)%2.")
-                        .arg(c.relativeDifference, 0, 'g', 2)
-                        .arg(c.fixedBatchCopy ? QObject::tr(", on a copy with the batch fixed") : QString());
-        } else {
-            check = QString::fromStdString(why);
-        }
+        const OpenCvCheck c = checkInOpenCv(subject.space, subject.arch, o, to.toStdString());
+        QString check = c.ran ? QObject::tr("OpenCV's dnn module and libtorch agree to %1 (relative)%2.")
+                                    .arg(c.relativeDifference, 0, 'g', 2)
+                                    .arg(c.fixedBatchCopy ? QObject::tr(", on a copy with the batch fixed") : QString())
+                              : QString::fromStdString(c.why);
         if (untrained)
             check += QStringLiteral("\n\n") + QObject::tr("Warning: ") + QString::fromStdString(untrainedThetaWarning()) + QStringLiteral(".");
         QMessageBox::information(parent, QObject::tr("ONNX model written"),

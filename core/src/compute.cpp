@@ -15,6 +15,15 @@
 
 namespace fbnet {
 
+/** "cpu", "cuda" or "cuda:N" with N of 1 to 3 digits. */
+static bool isDeviceName(const std::string &device)
+{
+    if (device == "cpu" || device == "cuda")
+        return true;
+    return device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9
+        && std::all_of(device.begin() + 5, device.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void ComputeOptions::validate() const
 {
     if (threads < 0 || threads > 4096)
@@ -23,10 +32,7 @@ void ComputeOptions::validate() const
         throw Error::at("compute options", "loader threads", "expected 0..256 (0: the default), got " + std::to_string(loaderThreads));
     if (precision != "auto" && precision != "fp32" && precision != "bf16" && precision != "fp16")
         throw Error::at("compute options", "precision", "expected auto, fp32, bf16 or fp16, got \"" + precision + "\"");
-    bool known = device == "cpu" || device == "cuda";
-    if (!known && device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9)
-        known = std::all_of(device.begin() + 5, device.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!known)
+    if (!isDeviceName(device))
         throw Error::at("compute options", "device", "expected cpu, cuda or cuda:N, got \"" + device + "\"");
 }
 
@@ -39,16 +45,13 @@ std::string deviceUnavailableReason(const std::string &device)
 {
     if (device == "cpu")
         return {};
-    if (device.rfind("cuda", 0) != 0)
+    if (!isDeviceName(device))
         return "unknown device \"" + device + "\" (expected cpu, cuda or cuda:N)";
     if (!torch::cuda::is_available())
         return "device " + device + " is not available: this libtorch has no CUDA support or sees no GPU "
                "(build against a CUDA libtorch, see README \"GPU\")";
-    if (device.size() > 4) {
-        const std::string digits = device.size() > 5 && device[4] == ':' ? device.substr(5) : std::string();
-        if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
-            return "unknown device \"" + device + "\" (expected cpu, cuda or cuda:N)";
-        const long index = std::stol(digits);
+    if (device.size() > 5) {
+        const long index = std::stol(device.substr(5));
         const long count = long(torch::cuda::device_count());
         if (index >= count)
             return "device " + device + " does not exist: " + std::to_string(count) + " GPU(s) visible";

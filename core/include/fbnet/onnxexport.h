@@ -70,6 +70,8 @@ bool opencvCanRun(const std::string &onnxPath, std::string *why = nullptr);
 
 struct OpenCvCheck
 {
+    bool ran = false;               ///< false: OpenCV cannot run this file (OpenCvSupport::No); `why` says so
+    std::string why;
     double relativeDifference = 0;  ///< maxRelativeDifference(OpenCV's logits, libtorch's)
     int batch = 0;
     bool fixedBatchCopy = false;    ///< checked on the same graph with the batch dimension fixed
@@ -79,8 +81,8 @@ struct OpenCvCheck
  * Runs the exported `onnxPath` (written by exportOnnx with `options`) in OpenCV's dnn module and
  * the network in libtorch on one seeded random batch (`batch` images unless the file fixes its
  * own) and compares the logits. Where OpenCV runs the graph only with a fixed batch, it checks a
- * copy written with --batch (beside the file, removed after). fbnet::Error where OpenCV cannot
- * run it at all.
+ * copy written with --batch (beside the file, removed after). Where OpenCV cannot run it at all,
+ * nothing runs and the check says why.
  */
 OpenCvCheck checkInOpenCv(const SearchSpace &space, const Architecture &arch, const OnnxExportOptions &options, const std::string &onnxPath,
                           int batch = 2);

@@ -87,19 +87,26 @@ bool opencvCanRun(const std::string &onnxPath, std::string *why)
 OpenCvCheck checkInOpenCv(const SearchSpace &space, const Architecture &arch, const OnnxExportOptions &options, const std::string &onnxPath,
                           int batch)
 {
-    std::string why;
     OpenCvCheck check;
     check.batch = options.batch > 0 ? options.batch : batch;
-    std::string path = onnxPath;
-    const OpenCvSupport support = opencvSupport(onnxPath, &why);
+    const OpenCvSupport support = opencvSupport(onnxPath, &check.why);
     if (support == OpenCvSupport::No)
-        throw Error::at(onnxPath, "", why);
+        return check;
+    // Where OpenCV needs a fixed batch: the same graph and weights so, beside the file, removed after.
+    struct FixedBatchCopy
+    {
+        std::string path;
+        ~FixedBatchCopy()
+        {
+            if (!path.empty())
+                std::filesystem::remove(path);
+        }
+    } copy;
     if (support == OpenCvSupport::FixedBatchOnly) {
-        // The same graph and weights with the batch dimension fixed, beside the file, removed after.
         OnnxExportOptions fixed = options;
         fixed.batch = check.batch;
-        path = onnxPath + ".opencv-check.onnx";
-        exportOnnx(space, arch, fixed, path);
+        copy.path = onnxPath + ".opencv-check.onnx";
+        exportOnnx(space, arch, fixed, copy.path);
         check.fixedBatchCopy = true;
     }
     const NetworkPlan plan = resolve(space, arch);
@@ -108,16 +115,9 @@ OpenCvCheck checkInOpenCv(const SearchSpace &space, const Architecture &arch, co
     std::normal_distribution<float> nd;
     for (auto &v : input)
         v = nd(rng);
-    try {
-        const auto cv = opencvLogits(path, input, check.batch, plan.inputChannels, plan.inputSize);
-        check.relativeDifference = maxRelativeDifference(cv, torchLogits(space, arch, options.weightsPath, options.seed, input, check.batch));
-    } catch (...) {
-        if (check.fixedBatchCopy)
-            std::filesystem::remove(path);
-        throw;
-    }
-    if (check.fixedBatchCopy)
-        std::filesystem::remove(path);
+    const auto cv = opencvLogits(check.fixedBatchCopy ? copy.path : onnxPath, input, check.batch, plan.inputChannels, plan.inputSize);
+    check.relativeDifference = maxRelativeDifference(cv, torchLogits(space, arch, options.weightsPath, options.seed, input, check.batch));
+    check.ran = true;
     return check;
 }
 
