@@ -101,6 +101,12 @@ void MetricsPlot::addBoundary(double x, int epoch)
     label->setColor(palette().color(QPalette::WindowText));
 }
 
+void MetricsPlot::setCostUnit(const QString &unit)
+{
+    m_rects[2]->axis(QCPAxis::atLeft)->setLabel(unit == QLatin1String("ms") ? tr("E[latency] (ms)") : tr("E[cost] (%1)").arg(unit));
+    m_plot->replot();
+}
+
 void MetricsPlot::setLatencyTarget(double target, const QString &label)
 {
     if (target == m_target && label == m_targetLabel)

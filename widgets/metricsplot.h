@@ -51,6 +51,8 @@ public:
      * range), `label` written beside it. 0: none.
      */
     void setLatencyTarget(double target, const QString &label = {});
+    /** The third panel's unit: "ms" (E[latency], the default) or a cost table's (E[cost] in MFLOPs or Mparams). */
+    void setCostUnit(const QString &unit);
     double latencyTarget() const { return m_target; }
 
 protected:

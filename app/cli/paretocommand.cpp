@@ -162,7 +162,7 @@ int runPareto(ParetoOptions &o)
         onFront[i] = true;
         fromSearch += points[i].origin == "search";
     }
-    const std::string axis = o.measure ? "measured ms" : "LUT ms";
+    const std::string axis = o.measure ? "measured ms" : "LUT " + lut.unit();
     std::printf("%-6s %-12s %-8s %12s %10s %9s  %s\n", "id", "name", "origin", axis.c_str(), "top-1 %", "front", "blocks");
     std::string csv = "id,name,origin,latency_ms,latency_source,test_top1,macs,params,on_front,blocks\n";
     for (std::size_t i = 0; i < points.size(); ++i) {

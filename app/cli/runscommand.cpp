@@ -137,6 +137,12 @@ void printRunsTable(const RunStore &store)
         std::printf("(no runs in %s)\n", store.path().c_str());
 }
 
+/** The unit of a run's cost column: milliseconds on a latency table, millions on the flops or params cost table. */
+std::string costUnit(const RunInfo &r)
+{
+    return LatencyTable::unitOf(r.lutDevice);
+}
+
 void printArchitectures(const RunStore &store, const RunInfo &r)
 {
     std::vector<std::string> problems;
@@ -145,7 +151,8 @@ void printArchitectures(const RunStore &store, const RunInfo &r)
         std::fprintf(stderr, "fbnet: warning: an architecture row cannot be read and is left out: %s\n", p.c_str());
     if (archs.empty())
         return;
-    std::printf("\n%-5s %-8s %-16s %10s %9s %9s %9s  %s\n", "id", "role", "name", "LUT ms", "MACs", "params", "top-1 %", "blocks");
+    std::printf("\n%-5s %-8s %-16s %10s %9s %9s %9s  %s\n", "id", "role", "name", ("LUT " + costUnit(r)).c_str(), "MACs", "params",
+                "top-1 %", "blocks");
     for (const auto &a : archs) {
         const auto evals = store.evaluations(a.id);
         std::string top1 = "-";
@@ -181,14 +188,16 @@ int runsShow(const RunsOptions &o)
         for (const auto &p : problems)
             std::fprintf(stderr, "fbnet: warning: an epoch row cannot be read and is left out: %s\n", p.c_str());
         if (!epochs.empty()) {
-            std::printf("\n%-6s %6s %10s %9s %10s %9s %10s %10s\n", "epoch", "tau", "w loss", "w acc %", "θ loss", "θ acc %", "E[lat] ms",
-                        "argmax ms");
+            const std::string unit = costUnit(r), expected = unit == "ms" ? "E[lat] ms" : "E[" + unit + "]";
+            std::printf("\n%-6s %6s %10s %9s %10s %9s %10s %10s\n", "epoch", "tau", "w loss", "w acc %", "θ loss", "θ acc %",
+                        expected.c_str(), ("argmax " + unit).c_str());
             for (const auto &e : epochs)
                 std::printf("%-6d %6.3f %10.4f %9.2f %10.4f %9.2f %10.3f %10.3f\n", e.epoch + 1, e.temperature, e.weightsLoss,
                             e.weightsAccuracy * 100, e.thetaLoss, e.thetaAccuracy * 100, e.expectedLatencyMs, e.argmaxLatencyMs);
             if (!epochs.back().family.empty()) {
                 std::printf("\nfamily search, epoch %d (the columns above are the first target's):\n%-10s %10s %10s %10s %8s\n",
-                            epochs.back().epoch + 1, "target", "E[lat] ms", "argmax ms", "pick ms", "off");
+                            epochs.back().epoch + 1, "target", expected.c_str(), ("argmax " + unit).c_str(), ("pick " + unit).c_str(),
+                            "off");
                 for (const auto &f : epochs.back().family)
                     std::printf("%-10g %10.3f %10.3f %10.3f %+7.1f%%\n", f.targetMs, f.expectedLatencyMs, f.argmaxLatencyMs, f.pickLatencyMs,
                                 f.pickLatencyMs > 0 ? 100 * (f.pickLatencyMs / f.targetMs - 1) : 0.0);
@@ -358,7 +367,7 @@ int sampleCommand(const RunsOptions &o)
     int existing = 0;
     for (const auto &a : store.architectures(r.id))
         existing += a.role == "sample" && a.architecture.name.rfind(prefix + "sample", 0) == 0;
-    std::printf("%-5s %-12s %10s %9s %9s %9s  %s\n", "id", "name", "LUT ms", "MACs", "params", "log p", "blocks");
+    std::printf("%-5s %-12s %10s %9s %9s %9s  %s\n", "id", "name", ("LUT " + st.lut.unit()).c_str(), "MACs", "params", "log p", "blocks");
     for (int i = 0; i < o.count; ++i) {
         StoredArchitecture s;
         s.runId = r.id;

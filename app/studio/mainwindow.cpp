@@ -200,7 +200,7 @@ void MainWindow::connectSearch()
     });
     connect(m_controller, &SearchController::stepped, this, [this](const StepStats &s) {
         const double done = s.elapsedSeconds / std::max(1e-9, s.elapsedSeconds + s.etaSeconds);
-        setProgress(int(100 * done), studio::SearchPage::statusLine(s, m_epochs));
+        setProgress(int(100 * done), studio::SearchPage::statusLine(s, m_epochs, m_searchPage->costUnit()));
     });
     connect(m_controller, &SearchController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &SearchController::failed, this, [this](const QString &message) {
@@ -403,6 +403,7 @@ void MainWindow::startSearch(const SearchRequest &request)
     m_epochs = request.config.epochs;
     const QString name = request.name.empty() ? tr("new search") : QString::fromStdString(request.name);
     m_searchPage->beginSearch(plotContext(name.toStdString(), request.invocation.lut, request.invocation.dataset));
+    m_searchPage->setCostTable(request.invocation.lut);
     m_searchPage->setTargets(request.config.targets);  // a family spread by the search (front K) shows them at its first epoch
     if (request.runsPath.empty())
         m_request.runsPath = storePath().toStdString();

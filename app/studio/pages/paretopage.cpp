@@ -184,7 +184,8 @@ void ParetoPage::refresh()
         m_view->setBaselineLabel(baselineLabel(o));
         m_view->setContext(plotContext(o.run.name, lut.device, o.run.dataset));
         m_view->setItems(std::move(items),
-                         tr("latency on %1 (ms, %2 table)").arg(QString::fromStdString(lut.device), QString::fromStdString(lut.provenanceKind)),
+                         lut.metric.empty() ? tr("latency on %1 (ms, %2 table)").arg(QString::fromStdString(lut.device), QString::fromStdString(lut.provenanceKind))
+                                            : tr("cost (%1, analytic)").arg(QString::fromStdString(lut.unit())),
                          tr("top-1 on %1 (%)").arg(QString::fromStdString(o.run.dataset)));
     } catch (const std::exception &e) {
         Q_EMIT message(tr("Pareto view: %1").arg(QString::fromStdString(e.what())));

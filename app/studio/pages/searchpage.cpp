@@ -54,7 +54,7 @@ void SearchPage::setTargets(const std::vector<double> &targets)
     const QSignalBlocker block(m_targetBox);
     m_targetBox->clear();
     for (double t : targets)
-        m_targetBox->addItem(tr("%1 ms").arg(t));
+        m_targetBox->addItem(tr("%1 %2").arg(t).arg(m_unit));
     m_targetBar->setVisible(!targets.empty());
     if (targets.empty())
         m_metrics->setLatencyTarget(0);
@@ -87,7 +87,7 @@ void SearchPage::redraw()
     const int k = shownTarget();
     if (k < 0)
         return;
-    m_metrics->setLatencyTarget(m_targets[std::size_t(k)], tr("target %1 ms").arg(m_targets[std::size_t(k)]));
+    m_metrics->setLatencyTarget(m_targets[std::size_t(k)], tr("target %1 %2").arg(m_targets[std::size_t(k)]).arg(m_unit));
     QVector<double> keys, loss, acc, lat;
     QVector<int> epochs;
     m_heldLatency = std::nan("");
@@ -114,6 +114,17 @@ void SearchPage::follow(SearchController *controller)
     connect(controller, &SearchController::finished, this, &SearchPage::searchEnded);
 }
 
+QString SearchPage::expectedWord() const
+{
+    return m_unit == QLatin1String("ms") ? tr("E[latency]") : tr("E[cost]");
+}
+
+void SearchPage::setCostTable(const std::string &table)
+{
+    m_unit = QString::fromStdString(LatencyTable::unitOf(table));
+    m_metrics->setCostUnit(m_unit);
+}
+
 void SearchPage::setContext(const QString &context)
 {
     m_heatmap->setContext(context);
@@ -124,6 +135,7 @@ void SearchPage::showRun(const OpenRun &o)
 {
     const RunInfo &r = o.run;
     setContext(plotContext(r.name, r.lutDevice, r.dataset));
+    setCostTable(r.lutDevice);
     std::vector<double> targets;
     try {
         if (r.kind == "search")
@@ -166,16 +178,16 @@ void SearchPage::showRun(const OpenRun &o)
     const bool untrained = std::none_of(o.epochs.begin(), o.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     for (const auto &a : o.own.architectures)
         if (a.role == "argmax")
-            appendLine(tr("%1 (%2):\n%3\nMACs %4 M · params %5 M · %6 ms on %7")
+            appendLine(tr("%1 (%2):\n%3\nMACs %4 M · params %5 M · %6 %7 on %8")
                            .arg(untrained ? untrainedLabel()
-                                          : a.targetMs > 0 ? tr("Target %1 ms: %2").arg(a.targetMs).arg(QString::fromStdString(a.architecture.name))
+                                : a.targetMs > 0 ? tr("Target %1 %2: %3").arg(a.targetMs).arg(m_unit, QString::fromStdString(a.architecture.name))
                                                            : tr("Chosen architecture"))
                            .arg(a.targetMs > 0 ? tr("the most probable under its θ within ±5% of the target") : tr("argmax of softmax(θ)"))
                            .arg(QString::fromStdString(a.architecture.blocksString()))
                            .arg(a.macs / 1e6, 0, 'f', 2)
                            .arg(a.params / 1e6, 0, 'f', 2)
                            .arg(a.lutMs, 0, 'f', 3)
-                           .arg(QString::fromStdString(r.lutDevice)));
+                           .arg(m_unit, QString::fromStdString(r.lutDevice)));
 }
 
 QString SearchPage::untrainedLabel()
@@ -222,11 +234,12 @@ void SearchPage::addEpoch(const EpochStats &e)
         }
         QString line = tr("epoch %1: weights accuracy %2%").arg(e.epoch + 1).arg(e.weightsAccuracy * 100, 0, 'f', 1);
         for (const auto &f : e.family)
-            line += tr("\n  target %1 ms: E[latency] %2 ms, argmax %3 ms, pick %4")
+            line += tr("\n  target %1 %5: %6 %2 %5, argmax %3 %5, pick %4")
                         .arg(f.targetMs)
                         .arg(f.expectedLatencyMs, 0, 'f', 2)
                         .arg(f.argmaxLatencyMs, 0, 'f', 2)
-                        .arg(f.pickLatencyMs > 0 ? tr("%1 ms").arg(f.pickLatencyMs, 0, 'f', 2) : tr("none within ±5%"));
+                        .arg(f.pickLatencyMs > 0 ? tr("%1 %2").arg(f.pickLatencyMs, 0, 'f', 2).arg(m_unit) : tr("none within ±5%"))
+                        .arg(m_unit, expectedWord());
         appendLine(line);
         return;
     }
@@ -236,7 +249,7 @@ void SearchPage::addEpoch(const EpochStats &e)
         line += tr(", θ accuracy %1%").arg(e.thetaAccuracy * 100, 0, 'f', 1);
     else
         line += tr(" (warm-up: θ not trained)");
-    line += tr(", E[latency] %1 ms, argmax %2 ms").arg(e.expectedLatencyMs, 0, 'f', 2).arg(e.argmaxLatencyMs, 0, 'f', 2);
+    line += tr(", %4 %1 %3, argmax %2 %3").arg(e.expectedLatencyMs, 0, 'f', 2).arg(e.argmaxLatencyMs, 0, 'f', 2).arg(m_unit, expectedWord());
     appendLine(line);
 }
 
@@ -250,36 +263,39 @@ void SearchPage::searchEnded(const SearchResult &r)
                        .arg(r.epochsCompleted));
         for (const auto &a : r.samples)
             if (a.isArgmax)
-                appendLine(tr("%1: %2 ms (%3%) · %4 M MACs · %5")
+                appendLine(tr("%1: %2 %6 (%3%) · %4 M MACs · %5")
                                .arg(QString::fromStdString(a.architecture.name))
                                .arg(a.latencyMs, 0, 'f', 3)
                                .arg(100 * (a.latencyMs / a.targetMs - 1), 0, 'f', 1)
                                .arg(a.macs / 1e6, 0, 'f', 2)
-                               .arg(QString::fromStdString(a.architecture.blocksString())));
+                               .arg(QString::fromStdString(a.architecture.blocksString()))
+                               .arg(m_unit));
         return;
     }
     const auto &best = r.samples.front();
     const bool untrained = std::none_of(r.epochs.begin(), r.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
-    appendLine(tr("\n%1 after %2 epoch(s). %3 (argmax of softmax(θ)):\n%4\nMACs %5 M · params %6 M · %7 ms on the target device")
+    appendLine(tr("\n%1 after %2 epoch(s). %3 (argmax of softmax(θ)):\n%4\nMACs %5 M · params %6 M · %7 %8 on the target table")
                    .arg(r.stopped ? tr("Stopped") : tr("Finished"))
                    .arg(r.epochsCompleted)
                    .arg(untrained ? untrainedLabel() : tr("Chosen architecture"))
                    .arg(QString::fromStdString(best.architecture.blocksString()))
                    .arg(best.macs / 1e6, 0, 'f', 2)
                    .arg(best.params / 1e6, 0, 'f', 2)
-                   .arg(best.latencyMs, 0, 'f', 3));
+                   .arg(best.latencyMs, 0, 'f', 3)
+                   .arg(m_unit));
 }
 
-QString SearchPage::statusLine(const StepStats &s, int epochs)
+QString SearchPage::statusLine(const StepStats &s, int epochs, const QString &unit)
 {
-    return tr("Epoch %1/%2 · %3 step %4/%5 · loss %6 · E[latency] %7 ms · τ %8 · %9 img/s · ETA %10 s")
+    const QString expected = unit == QLatin1String("ms") ? tr("E[latency] %1 ms") : tr("E[cost] %1 %2").arg(s.expectedLatencyMs, 0, 'f', 2).arg(unit);
+    return tr("Epoch %1/%2 · %3 step %4/%5 · loss %6 · %7 · τ %8 · %9 img/s · ETA %10 s")
         .arg(s.epoch + 1)
         .arg(epochs)
         .arg(s.phase == Phase::Weights ? tr("weights") : tr("θ"))
         .arg(s.step + 1)
         .arg(s.stepsInPhase)
         .arg(s.loss, 0, 'f', 3)
-        .arg(s.expectedLatencyMs, 0, 'f', 2)
+        .arg(unit == QLatin1String("ms") ? expected.arg(s.expectedLatencyMs, 0, 'f', 2) : expected)
         .arg(s.temperature, 0, 'f', 2)
         .arg(s.imagesPerSecond, 0, 'f', 0)
         .arg(s.etaSeconds, 0, 'f', 0);

@@ -45,8 +45,13 @@ public:
     void searchEnded(const SearchResult &r);
     void appendLine(const QString &line);
     QString logText() const;
-    /** The status bar's line for a step: epoch, phase, step, loss, expected latency, τ, throughput, ETA. */
-    static QString statusLine(const StepStats &s, int epochs);
+    /** The status bar's line for a step: epoch, phase, step, loss, expected latency (or cost in `unit`), τ, throughput, ETA. */
+    static QString statusLine(const StepStats &s, int epochs, const QString &unit = QStringLiteral("ms"));
+    /** The unit of the run's latency table ("ms") or cost table ("MFLOPs", "Mparams"), by its name. */
+    void setCostTable(const std::string &table);
+    QString costUnit() const { return m_unit; }
+    /** "E[latency]" on a latency table, "E[cost]" on a cost table. */
+    QString expectedWord() const;
 
     /**
      * A family search's targets: the Target box appears and chooses whose θ the heatmap and whose
@@ -74,6 +79,7 @@ private:
     std::vector<StepStats> m_steps;
     std::vector<EpochStats> m_epochRecord;
     double m_heldLatency = std::nan("");
+    QString m_unit = QStringLiteral("ms");
 };
 
 } // namespace fbnet::studio

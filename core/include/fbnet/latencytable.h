@@ -56,7 +56,9 @@ public:
     std::map<std::string, LatencyEntry> entries;
     std::string sourcePath;    ///< where it was loaded from (for messages)
     std::string metric;        ///< empty: a latency table; "flops" / "params": an analytic cost model
-    std::string unit() const { return metric == "flops" ? "MFLOPs" : metric == "params" ? "Mparams" : "ms"; }
+    std::string unit() const { return unitOf(metric); }
+    /** The unit of a table's numbers by its name or metric: "flops" -> MFLOPs, "params" -> Mparams, any other (a device) -> ms. */
+    static std::string unitOf(const std::string &table) { return table == "flops" ? "MFLOPs" : table == "params" ? "Mparams" : "ms"; }
 
     std::optional<double> lookup(const std::string &signature) const;
     /** Signatures `space` needs that this table lacks, sorted. */
