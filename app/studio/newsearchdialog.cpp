@@ -58,6 +58,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
 {
     setWindowTitle(tr("New search"));
     m_space = new QComboBox(this);
+    m_space->setObjectName(QStringLiteral("space"));
     for (const auto &s : spaceNames())
         m_space->addItem(QString::fromStdString(s));
     m_space->setCurrentText(QStringLiteral("fbnet-cifar"));
@@ -104,8 +105,8 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_decay = dspin(0.5, 1.0, defaults.tauDecay, 3, this);
     m_targets = new QLineEdit(this);
     m_targets->setObjectName(QStringLiteral("targets"));
-    m_targets->setPlaceholderText(tr("empty: one architecture · 6,9,12,15 ms: one per target · front 5: spread over the table"));
-    m_targets->setToolTip(tr("Family search: one supernet, one θ per latency target; each target's architecture lies within ±5% of it"));
+    m_targets->setToolTip(tr("Family search: one supernet, one θ per target (ms on a latency table, millions on the FLOPs or "
+                             "parameters table); each target's architecture lies within ±5% of it"));
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #c0392b"));
     m_error->setWordWrap(true);
@@ -192,8 +193,10 @@ void NewSearchDialog::refreshLuts()
         // FBNetV2 spaces search widths and resolutions: no device table covers them, the cost is analytic.
         m_lut->addItem(tr("FLOPs (analytic)"), QStringLiteral("flops"));
         m_lut->addItem(tr("parameters (analytic)"), QStringLiteral("params"));
+        m_targets->setPlaceholderText(tr("empty: one architecture · 20,40,60 MFLOPs (or Mparams): one per target · front 5: spread over the table"));
         return;
     }
+    m_targets->setPlaceholderText(tr("empty: one architecture · 6,9,12,15 ms: one per target · front 5: spread over the table"));
     m_lut->addItem(tr("FLOPs (analytic)"), QStringLiteral("flops"));
     for (const auto &n : lutNames()) {
         const QString name = QString::fromStdString(n);

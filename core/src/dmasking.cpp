@@ -45,9 +45,9 @@ torch::Tensor interleave(const torch::Tensor &y, int64_t R)
 
 torch::Tensor gumbelWeights(const torch::Tensor &theta, int64_t n, double tau, MaskMode mode)
 {
-    const int64_t k = theta.size(0);
+    const int64_t k = theta.size(-1);
     if (mode == MaskMode::Soft)
-        return torch::softmax((theta.unsqueeze(0) + gumbelNoise({n, k}, theta.options())) / tau, 1);
+        return torch::softmax(((theta.dim() == 1 ? theta.unsqueeze(0) : theta) + gumbelNoise({n, k}, theta.options())) / tau, 1);
     auto soft = torch::softmax((theta + gumbelNoise({k}, theta.options())) / tau, 0);
     auto hard = torch::zeros_like(soft);
     hard[soft.argmax().item<int64_t>()] = 1.0;
@@ -57,30 +57,6 @@ torch::Tensor gumbelWeights(const torch::Tensor &theta, int64_t n, double tau, M
 bool isDMaskingSpace(const SearchSpace &space)
 {
     return space.searchesShapes();
-}
-
-std::vector<DMaskingLayerPlan> dmaskingPlan(const SearchSpace &space)
-{
-    std::vector<DMaskingLayerPlan> out;
-    for (const auto &l : space.layers()) {
-        const StageSpec &st = space.stages[std::size_t(l.stage)];
-        DMaskingLayerPlan p;
-        p.layer = l;
-        for (const auto &c : l.candidates)
-            p.ops.push_back(space.block(c));
-        p.widths = st.widthOptions.empty() ? std::vector<int>{st.channels} : st.widthOptions;
-        std::sort(p.widths.begin(), p.widths.end());
-        if (p.widths.back() != l.cout)
-            throw Error::at("space " + space.name, "stages/" + std::to_string(l.stage) + "/width_options",
-                            "the largest width option must equal the stage's channels (" + std::to_string(l.cout) + ")");
-        const std::vector<double> ex = st.expansionOptions.empty() ? std::vector<double>{6.0} : st.expansionOptions;
-        for (double e : ex)
-            p.mids.push_back(roundWidth(e * l.cin, 8));
-        std::sort(p.mids.begin(), p.mids.end());
-        p.mids.erase(std::unique(p.mids.begin(), p.mids.end()), p.mids.end());
-        out.push_back(p);
-    }
-    return out;
 }
 
 static nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t groups)
@@ -118,19 +94,20 @@ torch::Tensor MaskedIrfImpl::forward(const torch::Tensor &x, const torch::Tensor
     return residual ? y + x : y;
 }
 
-DMaskingSupernetImpl::DMaskingSupernetImpl(const SearchSpace &space, const std::string &metric)
-    : m_space(space), m_metric(metric.empty() ? "flops" : metric), m_plan(dmaskingPlan(space))
+DMaskingSupernetImpl::DMaskingSupernetImpl(const SearchSpace &space, const std::string &metric, int members)
+    : m_space(space), m_metric(metric.empty() ? "flops" : metric), m_plan(dmaskingPlan(space)), m_members(std::max(1, members))
 {
+    auto logits = [&](int64_t k) { return m_members > 1 ? torch::zeros({m_members, k}) : torch::zeros({k}); };
     if (m_metric != "flops" && m_metric != "params")
         throw Error::at("search", "cost", "a DMasking search costs architectures in flops or params, not " + metric);
     stem = register_module("stem", ConvBnRelu(space.inputChannels, space.stemChannels, space.stemKernel, space.stemStride, space.stemHswish));
-    m_resolutions = space.resolutions.empty() ? std::vector<int>{space.inputSize} : space.resolutions;
+    m_resolutions = dmaskingResolutions(space);
     for (int r : m_resolutions)
         if (r > space.inputSize || (r % space.stemStride) != 0)
             throw Error::at("space " + space.name, "resolutions",
                             "each resolution must be <= the input size and divisible by the stem stride");
     if (m_resolutions.size() > 1) {
-        m_resTheta = register_parameter("resolution_theta", torch::zeros({int64_t(m_resolutions.size())}));
+        m_resTheta = register_parameter("resolution_theta", logits(int64_t(m_resolutions.size())));
         m_thetas.push_back(m_resTheta);
     }
     for (std::size_t i = 0; i < m_plan.size(); ++i) {
@@ -148,9 +125,9 @@ DMaskingSupernetImpl::DMaskingSupernetImpl(const SearchSpace &space, const std::
         }
         ops.push_back(layerOps);
         Thetas t;
-        t.op = register_parameter(name + "_op_theta", torch::zeros({int64_t(p.ops.size())}));
-        t.width = register_parameter(name + "_width_theta", torch::zeros({int64_t(p.widths.size())}));
-        t.mid = register_parameter(name + "_mid_theta", torch::zeros({int64_t(p.mids.size())}));
+        t.op = register_parameter(name + "_op_theta", logits(int64_t(p.ops.size())));
+        t.width = register_parameter(name + "_width_theta", logits(int64_t(p.widths.size())));
+        t.mid = register_parameter(name + "_mid_theta", logits(int64_t(p.mids.size())));
         m_layerThetas.push_back(t);
         m_thetas.insert(m_thetas.end(), {t.op, t.width, t.mid});
         m_widthMasks.push_back(register_buffer(name + "_width_masks", prefixMasks(p.widths, p.layer.cout)));
@@ -256,15 +233,25 @@ torch::Tensor DMaskingSupernetImpl::expectedCost(const std::vector<torch::Tensor
     return cost / 1e6;
 }
 
+torch::Tensor DMaskingSupernetImpl::weights(const torch::Tensor &theta, int64_t n, double tau, MaskMode mode, const torch::Tensor &member) const
+{
+    if (m_members > 1 && mode == MaskMode::Soft)
+        return gumbelWeights(theta.index_select(0, member), n, tau, mode);
+    return gumbelWeights(current(theta), n, tau, mode);
+}
+
 SupernetOutput DMaskingSupernetImpl::forward(const torch::Tensor &input, double tau, MaskMode mode)
 {
     const int64_t n = input.size(0);
+    torch::Tensor member;  // a soft family batch: sample n serves member n mod members
+    if (m_members > 1 && mode == MaskMode::Soft)
+        member = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(input.device())).remainder(m_members);
     torch::Tensor resW;
     torch::Tensor x;
     if (m_resTheta.defined()) {
         // Each resolution runs the stem on its dense subsampled input; the results are put back
         // at the positions they were sampled from (zeros between) and summed with Gumbel weights.
-        resW = gumbelWeights(m_resTheta, n, tau, mode);
+        resW = weights(m_resTheta, n, tau, mode, member);
         const int64_t full = (input.size(-1) + m_space.stemStride - 1) / m_space.stemStride;
         for (std::size_t i = 0; i < m_resolutions.size(); ++i) {
             auto y = interleave(stem(subsample(input, m_resolutions[i])), full);
@@ -277,9 +264,9 @@ SupernetOutput DMaskingSupernetImpl::forward(const torch::Tensor &input, double 
     std::vector<torch::Tensor> opW, widthW, midW;
     for (std::size_t l = 0; l < m_plan.size(); ++l) {
         const auto &t = m_layerThetas[l];
-        auto go = gumbelWeights(t.op, n, tau, mode);
-        auto gw = gumbelWeights(t.width, n, tau, mode);
-        auto gm = gumbelWeights(t.mid, n, tau, mode);
+        auto go = weights(t.op, n, tau, mode, member);
+        auto gw = weights(t.width, n, tau, mode, member);
+        auto gm = weights(t.mid, n, tau, mode, member);
         const auto midMask = torch::mm(gm, m_midMasks[l]);
         const auto widthMask = torch::mm(gw, m_widthMasks[l]).view({n, -1, 1, 1});
         torch::Tensor out;
@@ -313,7 +300,7 @@ std::vector<std::vector<double>> DMaskingSupernetImpl::probabilities() const
 {
     std::vector<std::vector<double>> out;
     for (const auto &t : m_layerThetas)
-        out.push_back(softmaxOf(t.op));
+        out.push_back(softmaxOf(current(t.op)));
     return out;
 }
 
@@ -321,7 +308,7 @@ std::vector<std::vector<double>> DMaskingSupernetImpl::thetaValues() const
 {
     std::vector<std::vector<double>> out;
     for (const auto &t : m_thetas) {
-        auto p = t.detach().to(torch::kDouble).contiguous();
+        auto p = current(t).detach().to(torch::kDouble).contiguous();
         out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }
     return out;
@@ -332,40 +319,17 @@ double DMaskingSupernetImpl::expectedLatencyMs() const
     torch::NoGradGuard ng;
     std::vector<torch::Tensor> o, w, m;
     for (const auto &t : m_layerThetas) {
-        o.push_back(torch::softmax(t.op, 0).unsqueeze(0));
-        w.push_back(torch::softmax(t.width, 0).unsqueeze(0));
-        m.push_back(torch::softmax(t.mid, 0).unsqueeze(0));
+        o.push_back(torch::softmax(current(t.op), 0).unsqueeze(0));
+        w.push_back(torch::softmax(current(t.width), 0).unsqueeze(0));
+        m.push_back(torch::softmax(current(t.mid), 0).unsqueeze(0));
     }
     torch::Tensor r;
     if (m_resTheta.defined())
-        r = torch::softmax(m_resTheta, 0).unsqueeze(0);
+        r = torch::softmax(current(m_resTheta), 0).unsqueeze(0);
     return expectedCost(o, w, m, r).item<double>();
 }
 
 namespace {
-
-/** Builds the concrete architecture of one choice per decision. */
-Architecture concrete(const SearchSpace &space, const std::vector<DMaskingLayerPlan> &plan, const std::vector<int> &resolutions,
-                      const std::vector<std::size_t> &op, const std::vector<std::size_t> &width, const std::vector<std::size_t> &mid,
-                      std::size_t res)
-{
-    Architecture a;
-    a.space = space.name;
-    int cin = space.stemChannels;
-    for (std::size_t l = 0; l < plan.size(); ++l) {
-        const auto &p = plan[l];
-        const BlockSpec &b = p.ops[op[l]];
-        a.blocks.push_back(b.name);
-        const int w = p.widths[width[l]];
-        a.layerWidths.push_back(w);
-        // The hidden width as the search masked it, as an expansion of the actual input width.
-        a.layerExpansions.push_back(b.kind == BlockSpec::Kind::Skip ? 0.0 : double(p.mids[mid[l]]) / double(cin));
-        cin = w;
-    }
-    if (resolutions.size() > 1 && resolutions[res] != space.inputSize)
-        a.inputSize = resolutions[res];
-    return a;
-}
 
 std::size_t argmaxOf(const std::vector<double> &p)
 {
@@ -378,19 +342,19 @@ Architecture DMaskingSupernetImpl::argmax() const
 {
     std::vector<std::size_t> op, width, mid;
     for (const auto &t : m_layerThetas) {
-        op.push_back(argmaxOf(softmaxOf(t.op)));
-        width.push_back(argmaxOf(softmaxOf(t.width)));
-        mid.push_back(argmaxOf(softmaxOf(t.mid)));
+        op.push_back(argmaxOf(softmaxOf(current(t.op))));
+        width.push_back(argmaxOf(softmaxOf(current(t.width))));
+        mid.push_back(argmaxOf(softmaxOf(current(t.mid))));
     }
-    const std::size_t res = m_resTheta.defined() ? argmaxOf(softmaxOf(m_resTheta)) : 0;
-    return concrete(m_space, m_plan, m_resolutions, op, width, mid, res);
+    const std::size_t res = m_resTheta.defined() ? argmaxOf(softmaxOf(current(m_resTheta))) : 0;
+    return concreteArchitecture(m_space, m_plan, m_resolutions, op, width, mid, res);
 }
 
 double DMaskingSupernetImpl::argmaxLogProbability() const
 {
     double lp = 0;
     for (const auto &t : m_thetas) {
-        const auto p = softmaxOf(t);
+        const auto p = softmaxOf(current(t));
         lp += std::log(*std::max_element(p.begin(), p.end()));
     }
     return lp;
@@ -399,7 +363,7 @@ double DMaskingSupernetImpl::argmaxLogProbability() const
 Architecture DMaskingSupernetImpl::sample(std::mt19937_64 &rng, double &logProbability) const
 {
     auto draw = [&](const torch::Tensor &t) {
-        const auto p = softmaxOf(t);
+        const auto p = softmaxOf(current(t));
         std::discrete_distribution<std::size_t> d(p.begin(), p.end());
         const std::size_t k = d(rng);
         logProbability += std::log(std::max(1e-300, p[k]));
@@ -412,7 +376,7 @@ Architecture DMaskingSupernetImpl::sample(std::mt19937_64 &rng, double &logProba
         width.push_back(draw(t.width));
         mid.push_back(draw(t.mid));
     }
-    return concrete(m_space, m_plan, m_resolutions, op, width, mid, res);
+    return concreteArchitecture(m_space, m_plan, m_resolutions, op, width, mid, res);
 }
 
 } // namespace fbnet::detail

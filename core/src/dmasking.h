@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "blocks.h"
+#include "shapeplan.h"
 #include "fbnet/architecture.h"
 #include "fbnet/search.h"
 #include "supernet.h"
@@ -23,19 +24,11 @@ torch::Tensor subsample(const torch::Tensor &x, int64_t r);
 /** [N, C, r, r] -> [N, C, R, R]: each value back at the position it was sampled from, zeros between. */
 torch::Tensor interleave(const torch::Tensor &y, int64_t R);
 
-/** Gumbel-softmax weights over K options: soft [N, K]; hard: straight-through one-hot, [N, K] (one draw per batch). */
+/**
+ * Gumbel-softmax weights over K options: soft [N, K]; hard: straight-through one-hot, [N, K] (one
+ * draw per batch). In soft mode `theta` may be [N, K], a row per sample (a family search).
+ */
 torch::Tensor gumbelWeights(const torch::Tensor &theta, int64_t n, double tau, MaskMode mode);
-
-/** One searchable layer of a DMasking space, at its largest shapes. */
-struct DMaskingLayerPlan
-{
-    LayerSpec layer;                 ///< cin/cout at the largest widths
-    std::vector<BlockSpec> ops;      ///< candidate blocks
-    std::vector<int> widths;         ///< output width options (ascending)
-    std::vector<int> mids;           ///< hidden width options (absolute: roundWidth(e * cin_max))
-};
-
-std::vector<DMaskingLayerPlan> dmaskingPlan(const SearchSpace &space);
 
 /** An IRF block at its largest hidden width whose hidden channels are masked (after pw and after dw). */
 class MaskedIrfImpl : public torch::nn::Module
@@ -57,12 +50,14 @@ TORCH_MODULE(MaskedIrf);
  * over hidden widths (prefix masks on one convolution at the largest width, weights shared), and
  * over input resolutions (subsample, stem, re-interleave, sum). The resource term (MFLOPs or
  * Mparams) is computed from the effective widths and resolution, so it is differentiable in
- * every logit.
+ * every logit. A family search (`members` > 1) holds every logit vector as [members, K]: sample n
+ * of a soft batch draws all its choices from member n mod members, a hard batch from setMember's,
+ * and the views (probabilities, argmax, ...) show setMember's.
  */
 class DMaskingSupernetImpl : public SearchableNet
 {
 public:
-    DMaskingSupernetImpl(const SearchSpace &space, const std::string &metric);
+    DMaskingSupernetImpl(const SearchSpace &space, const std::string &metric, int members = 1);
 
     SupernetOutput forward(const torch::Tensor &x, double tau, MaskMode mode) override;
     std::vector<torch::Tensor> thetaParameters() override { return m_thetas; }
@@ -72,6 +67,8 @@ public:
     Architecture argmax() const override;
     Architecture sample(std::mt19937_64 &rng, double &logProbability) const override;
     double argmaxLogProbability() const override;
+    int familySize() const override { return m_members; }
+    void setMember(int m) override { m_member = m; }
 
     /** The expected cost under given option weights (rows of [1, K]); exposed for tests. */
     torch::Tensor expectedCost(const std::vector<torch::Tensor> &opW, const std::vector<torch::Tensor> &widthW,
@@ -85,6 +82,11 @@ public:
     torch::nn::Linear fc{nullptr};
 
 private:
+    /** The current member's logits of a decision, [K]. */
+    torch::Tensor current(const torch::Tensor &theta) const { return m_members > 1 ? theta[m_member] : theta; }
+    /** A decision's Gumbel weights [N, K]: per-sample members in a soft family batch. */
+    torch::Tensor weights(const torch::Tensor &theta, int64_t n, double tau, MaskMode mode, const torch::Tensor &member) const;
+
     struct Thetas
     {
         torch::Tensor op, width, mid;
@@ -97,6 +99,7 @@ private:
     std::vector<torch::Tensor> m_thetas;
     std::vector<torch::Tensor> m_widthMasks, m_midMasks;  ///< [K, C] per layer
     std::vector<int> m_resolutions;
+    int m_members = 1, m_member = 0;
 };
 TORCH_MODULE(DMaskingSupernet);
 

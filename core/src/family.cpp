@@ -15,6 +15,8 @@ namespace fbnet {
 
 LatencyRange latencyRange(const SearchSpace &space, const LatencyTable &lut)
 {
+    if (space.searchesShapes())
+        return shapeCostRange(space, lut);
     LatencyRange r;
     r.min = r.max = lut.fixedPart(space);
     for (const auto &row : lut.layerTable(space)) {
@@ -69,10 +71,6 @@ void checkTargets(const SearchSpace &space, const LatencyTable &lut, const std::
 {
     if (targets.empty())
         return;
-    if (space.searchesShapes())
-        throw Error::at("space " + space.name, "targets",
-                        "family search covers FBNet spaces (per-layer block choices on an additive table); "
-                        "FBNetV2 width and resolution searches take one target (--loss target --target)");
     const LatencyRange r = latencyRange(space, lut);
     for (double t : targets)
         if (t < r.min || t > r.max) {

@@ -70,7 +70,7 @@ std::shared_ptr<SearchableNet> makeSupernet(const SearchSpace &space, const Late
 {
     std::shared_ptr<SearchableNet> net;
     if (isDMaskingSpace(space))
-        net = std::make_shared<DMaskingSupernetImpl>(space, lut.metric);
+        net = std::make_shared<DMaskingSupernetImpl>(space, lut.metric, std::max<int>(1, int(config.targets.size())));
     else
         net = std::make_shared<SupernetImpl>(space, lut.layerTable(space), lut.fixedPart(space), std::max<int>(1, int(config.targets.size())));
     net->to(device);
@@ -81,6 +81,13 @@ std::shared_ptr<SearchableNet> makeSupernet(const SearchSpace &space, const Late
                 p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
     }
     return net;
+}
+
+/** The current member's pick for `target`: the most probable architecture within +-5% on the table. */
+BudgetPick pickWithin(const SearchSpace &space, const LatencyTable &lut, const SearchableNet &net, double target)
+{
+    return isDMaskingSpace(space) ? mostProbableShapesWithin(space, lut, net.thetaValues(), target)
+                                  : mostProbableWithin(space, lut, net.probabilities(), target);
 }
 
 /** The argmax first, then `config.samples` draws from softmax(theta), each described and reported. */
@@ -119,7 +126,7 @@ void sampleArchitectures(const SearchSpace &space, const LatencyTable &lut, cons
         const double target = config.targets[m];
         const std::string label = targetLabel(target, lut.unit());
         s.net->setMember(int(m));
-        BudgetPick pick = mostProbableWithin(space, lut, s.net->probabilities(), target);
+        BudgetPick pick = pickWithin(space, lut, *s.net, target);
         char tol[32];
         std::snprintf(tol, sizeof tol, "%g", target);
         if (pick.found) {
@@ -169,7 +176,7 @@ void summarizeEpoch(const SearchSpace &space, const LatencyTable &lut, const Sea
         f.argmax = s.net->argmax();
         f.argmax.name = "epoch" + std::to_string(es.epoch) + "-" + targetLabel(f.targetMs, lut.unit()) + "-argmax";
         f.argmaxLatencyMs = lut.predict(space, f.argmax);
-        const BudgetPick pick = mostProbableWithin(space, lut, f.probabilities, f.targetMs);
+        const BudgetPick pick = pickWithin(space, lut, *s.net, f.targetMs);
         if (pick.found) {
             f.pick = pick.architecture;
             f.pick.name = "epoch" + std::to_string(es.epoch) + "-" + targetLabel(f.targetMs, lut.unit());

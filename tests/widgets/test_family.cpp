@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "fbnet/family.h"
+#include "fbnet/resources.h"
 #include "mainwindow.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
@@ -39,6 +40,23 @@ TEST(StudioFamily, TheDialogTakesTargetsOrAFrontAndNamesWhatIsWrong)
     NewSearchDialog again;
     again.setRequest(r);
     EXPECT_EQ(again.request().config.targets, r.config.targets);
+
+    // An FBNetV2 space: the targets are millions of FLOPs (or parameters) on the analytic table.
+    auto *space = d.findChild<QComboBox *>(QStringLiteral("space"));
+    ASSERT_NE(space, nullptr);
+    space->setCurrentText(QStringLiteral("fbnetv2-cifar"));
+    EXPECT_NE(targets->placeholderText().indexOf(QStringLiteral("MFLOPs")), -1);
+    targets->setText(QStringLiteral("5000"));
+    EXPECT_NE(d.validationError().indexOf(QStringLiteral("outside what space fbnetv2-cifar allows on this table")), -1)
+        << d.validationError().toStdString();
+    EXPECT_NE(d.validationError().indexOf(QStringLiteral("MFLOPs")), -1) << d.validationError().toStdString();
+    targets->setText(QStringLiteral("front 3"));
+    EXPECT_TRUE(d.validationError().isEmpty()) << d.validationError().toStdString();
+    const SearchRequest v2 = d.request();
+    ASSERT_EQ(v2.config.targets.size(), 3u);
+    const LatencyRange range = latencyRange(SearchSpace::load(resolveSpacePath("fbnetv2-cifar")), LatencyTable::costModel("flops"));
+    EXPECT_GT(v2.config.targets.front(), range.min);
+    EXPECT_LT(v2.config.targets.back(), range.max);
 }
 
 TEST(StudioFamily, TheSearchTabShowsTheChosenTargetsThetaAndLatencyLiveAndFromTheStore)

@@ -15,12 +15,23 @@ namespace fbnet {
 /** How far from its target a family member's pick may lie: +-5%. */
 inline constexpr double kTargetTolerance = 0.05;
 
-/** The fastest and slowest architecture of a space on a table (fixed part plus each layer's extremes). */
+/**
+ * The fastest and slowest architecture of a space on a table (fixed part plus each layer's
+ * extremes); for FBNetV2 spaces on a cost table, shapeCostRange.
+ */
 struct LatencyRange
 {
     double min = 0, max = 0;
 };
 LatencyRange latencyRange(const SearchSpace &space, const LatencyTable &lut);
+
+/**
+ * FBNetV2 spaces (searchesShapes) on the flops or params table: the exact cheapest and dearest
+ * concrete architecture over every resolution, block, width and hidden width. A layer's cost
+ * depends on the previous layer's width, so this is a programme over (layer, width), not a sum
+ * of per-layer extremes. fbnet::Error for a latency table.
+ */
+LatencyRange shapeCostRange(const SearchSpace &space, const LatencyTable &lut);
 
 /**
  * K targets spread evenly over the table's range, at (i + 0.5) / K of it: the extremes (every
@@ -31,7 +42,7 @@ std::vector<double> frontTargets(const SearchSpace &space, const LatencyTable &l
 /** "6,9,12.5" -> {6, 9, 12.5}; fbnet::Error naming `field` and the piece that is not a positive number. */
 std::vector<double> parseTargets(const std::string &list, const std::string &field);
 
-/** fbnet::Error naming the table when a target lies outside latencyRange (or the space is not searchable with targets). */
+/** fbnet::Error naming the table when a target lies outside latencyRange (or the table cannot cost the space). */
 void checkTargets(const SearchSpace &space, const LatencyTable &lut, const std::vector<double> &targets);
 
 /** "t12ms", "t12.5ms": the name stem of a target's architectures. */
@@ -54,5 +65,17 @@ struct BudgetPick
  */
 BudgetPick mostProbableWithin(const SearchSpace &space, const LatencyTable &lut, const std::vector<std::vector<double>> &probabilities,
                               double target, double tolerance = kTargetTolerance);
+
+/**
+ * mostProbableWithin for FBNetV2 spaces: the most probable concrete architecture (independent
+ * choices of resolution and, per layer, block, width and hidden width) whose cost on the flops or
+ * params table lies within target * (1 +- tolerance). `logits` are the supernet's theta rows in
+ * its order: the resolution's (when it searches several), then block, width and hidden width per
+ * layer. A dynamic programme over (layer, output width, cost bin) per resolution, exact up to a
+ * grid whose rounding is kept inside the band; a skip's probability leaves out its hidden width
+ * (the architecture has none).
+ */
+BudgetPick mostProbableShapesWithin(const SearchSpace &space, const LatencyTable &lut, const std::vector<std::vector<double>> &logits,
+                                    double target, double tolerance = kTargetTolerance);
 
 } // namespace fbnet

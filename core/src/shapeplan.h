@@ -1,0 +1,33 @@
+#pragma once
+// FBNetV2 / DMasking spaces without torch (private to core): each searchable layer's options and
+// the concrete architecture one choice per decision denotes. Shared by the masked supernet and by
+// the family search's pick, so both read a choice the same way.
+
+#include <cstddef>
+#include <vector>
+
+#include "fbnet/architecture.h"
+#include "fbnet/searchspace.h"
+
+namespace fbnet::detail {
+
+/** One searchable layer of a DMasking space, at its largest shapes. */
+struct DMaskingLayerPlan
+{
+    LayerSpec layer;                 ///< cin/cout at the largest widths
+    std::vector<BlockSpec> ops;      ///< candidate blocks
+    std::vector<int> widths;         ///< output width options (ascending)
+    std::vector<int> mids;           ///< hidden width options (absolute: roundWidth(e * cin_max))
+};
+
+std::vector<DMaskingLayerPlan> dmaskingPlan(const SearchSpace &space);
+
+/** The input resolutions a space searches (its input size alone when it searches none). */
+std::vector<int> dmaskingResolutions(const SearchSpace &space);
+
+/** The concrete architecture of one choice per decision (indices into the plan's options). */
+Architecture concreteArchitecture(const SearchSpace &space, const std::vector<DMaskingLayerPlan> &plan, const std::vector<int> &resolutions,
+                                  const std::vector<std::size_t> &op, const std::vector<std::size_t> &width,
+                                  const std::vector<std::size_t> &mid, std::size_t res);
+
+} // namespace fbnet::detail
