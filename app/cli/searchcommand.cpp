@@ -287,8 +287,8 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--target-ms", c.targetMs, "Latency target in ms (selects --loss target)");
     cmd->add_option("--target-weight", c.targetWeight, "Weight of the target penalty")->capture_default_str();
     cmd->add_option("--targets", o->targets,
-                    "Family search: one theta per latency target (e.g. 6,9,12,15,18 ms on the run's table), sharing the supernet's weights; "
-                    "each target's pick lies within +-5% of it");
+                    "Family search: one theta per target (e.g. 6,9,12,15,18 ms on the run's table; MFLOPs or Mparams on the flops or "
+                    "params table, e.g. FBNetV2 spaces), sharing the supernet's weights; each target's pick lies within +-5% of it");
     cmd->add_option("--front", o->front, "Family search of K targets spread over the range the table allows")->check(CLI::Range(2, 32));
     cmd->add_option("--temperature", c.tau0, "Initial Gumbel-softmax temperature")->capture_default_str();
     cmd->add_option("--temperature-decay", c.tauDecay, "Temperature factor per epoch")->capture_default_str();

@@ -200,6 +200,13 @@ static double metricOf(const ArchCost &c, const std::string &metric)
     return double(metric == "flops" ? c.macs : c.weights) / 1e6;
 }
 
+double LatencyTable::costOf(const ArchCost &cost) const
+{
+    if (metric.empty())
+        throw Error::at("latency table " + device, "cost", "is measured in ms, not an analytic cost (expected the flops or params table)");
+    return metricOf(cost, metric);
+}
+
 std::vector<std::vector<double>> LatencyTable::layerTable(const SearchSpace &space) const
 {
     if (!metric.empty()) {

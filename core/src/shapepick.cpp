@@ -31,11 +31,6 @@ struct ResolutionCosts
     std::vector<double> fixed;  ///< stem, head and classifier, per width index of the last layer
 };
 
-double metricOf(const ArchCost &c, const std::string &metric)
-{
-    return double(metric == "flops" ? c.macs : c.weights) / 1e6;
-}
-
 std::vector<double> logSoftmax(const std::vector<double> &logits)
 {
     const double m = *std::max_element(logits.begin(), logits.end());
@@ -100,7 +95,7 @@ ResolutionCosts costsAt(const SearchSpace &space, const LatencyTable &lut, const
                     BlockSpec b = p.ops[k];
                     if (b.kind == BlockSpec::Kind::Skip) {
                         const auto bestMid = std::max_element(lp.mid[l].begin(), lp.mid[l].end()) - lp.mid[l].begin();
-                        rc.layers[l][j][w].push_back({metricOf(layerCost(layer, b), lut.metric), lp.op[l][k], std::uint16_t(k),
+                        rc.layers[l][j][w].push_back({lut.costOf(layerCost(layer, b)), lp.op[l][k], std::uint16_t(k),
                                                       std::uint16_t(bestMid)});
                         continue;
                     }
@@ -110,7 +105,7 @@ ResolutionCosts costsAt(const SearchSpace &space, const LatencyTable &lut, const
                         if (layer.cin % b.groups || layer.cout % b.groups || mid % b.groups)
                             continue;  // resolve() refuses it: not an architecture of the space
                         rc.layers[l][j][w].push_back(
-                            {metricOf(layerCost(layer, b), lut.metric), lp.op[l][k] + lp.mid[l][m], std::uint16_t(k), std::uint16_t(m)});
+                            {lut.costOf(layerCost(layer, b)), lp.op[l][k] + lp.mid[l][m], std::uint16_t(k), std::uint16_t(m)});
                     }
                 }
             }
@@ -124,7 +119,7 @@ ResolutionCosts costsAt(const SearchSpace &space, const LatencyTable &lut, const
     NetworkPlan np = resolve(space, probe);
     for (int w : plan.back().widths) {
         np.layers.back().cout = w;
-        rc.fixed.push_back(metricOf(fixedCost(np), lut.metric));
+        rc.fixed.push_back(lut.costOf(fixedCost(np)));
     }
     return rc;
 }

@@ -59,6 +59,8 @@ public:
     std::string unit() const { return unitOf(metric); }
     /** The unit of a table's numbers by its name or metric: "flops" -> MFLOPs, "params" -> Mparams, any other (a device) -> ms. */
     static std::string unitOf(const std::string &table) { return table == "flops" ? "MFLOPs" : table == "params" ? "Mparams" : "ms"; }
+    /** A cost table's number for an analytic cost: millions of MACs (flops) or of weights (params). */
+    double costOf(const ArchCost &cost) const;
 
     std::optional<double> lookup(const std::string &signature) const;
     /** Signatures `space` needs that this table lacks, sorted. */
