@@ -28,7 +28,7 @@ for e in ${EPOCHS:-1 3}; do
       log="$out/train-$e-$id-$s.log"
       "$fbnet" train --runs "$db" --arch "pool:$id" --dataset "$ds" --epochs "$e" --subset "${SUBSET:-5000}" \
         --test-subset "${TEST_SUBSET:-1000}" --seed "$s" --threads "$threads" --name "t$e-$id-$s" > "$log" 2>&1
-      top1="$(grep -o 'test top-1 [0-9.]*%' "$log" | tail -1 | grep -o '[0-9.]*')"
+      top1="$(grep -o 'test top-1 [0-9.]*%' "$log" | tail -1 | sed -E 's/test top-1 ([0-9.]+)%/\1/')"
       echo "$e,$id,$s,$top1" | tee -a "$results"
     done
   done
