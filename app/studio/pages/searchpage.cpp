@@ -25,9 +25,11 @@ SearchPage::SearchPage(QWidget *parent)
     bar->setContentsMargins(4, 2, 4, 2);
     bar->addWidget(new QLabel(tr("Family search, target:"), m_targetBar));
     bar->addWidget(m_targetBox);
-    bar->addWidget(new QLabel(tr("heatmap: this target's θ · E[latency]: its samples · loss and accuracy: all targets"), m_targetBar), 1);
+    m_targetCaption = new QLabel(m_targetBar);
+    bar->addWidget(m_targetCaption, 1);
     m_targetBox->setToolTip(tr("One supernet, one θ per latency target: choose whose θ and expected latency the views show"));
     m_targetBar->setVisible(false);
+    setCostTable({});
     m_targetBar->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     connect(m_targetBox, &QComboBox::currentIndexChanged, this, [this](int) { redraw(); });
     auto *right = new QSplitter(Qt::Vertical, this);
@@ -123,6 +125,7 @@ void SearchPage::setCostTable(const std::string &table)
 {
     m_unit = QString::fromStdString(LatencyTable::unitOf(table));
     m_metrics->setCostUnit(m_unit);
+    m_targetCaption->setText(tr("heatmap: this target's θ · %1: its samples · loss and accuracy: all targets").arg(expectedWord()));
 }
 
 void SearchPage::setContext(const QString &context)

@@ -7,6 +7,7 @@
 #include "fbnet/search.h"
 
 class QComboBox;
+class QLabel;
 class QPlainTextEdit;
 
 namespace fbnet {
@@ -74,6 +75,7 @@ private:
     QPlainTextEdit *m_log;
     QWidget *m_targetBar;
     QComboBox *m_targetBox;
+    QLabel *m_targetCaption = nullptr;
     std::vector<double> m_targets;
     // A family's record, to redraw for another target (a plain search keeps none).
     std::vector<StepStats> m_steps;
