@@ -137,12 +137,6 @@ void printRunsTable(const RunStore &store)
         std::printf("(no runs in %s)\n", store.path().c_str());
 }
 
-/** The unit of a run's cost column: milliseconds on a latency table, millions on the flops or params cost table. */
-std::string costUnit(const RunInfo &r)
-{
-    return LatencyTable::unitOf(r.lutDevice);
-}
-
 void printArchitectures(const RunStore &store, const RunInfo &r)
 {
     std::vector<std::string> problems;
@@ -151,7 +145,7 @@ void printArchitectures(const RunStore &store, const RunInfo &r)
         std::fprintf(stderr, "fbnet: warning: an architecture row cannot be read and is left out: %s\n", p.c_str());
     if (archs.empty())
         return;
-    std::printf("\n%-5s %-8s %-16s %10s %9s %9s %9s  %s\n", "id", "role", "name", ("LUT " + costUnit(r)).c_str(), "MACs", "params",
+    std::printf("\n%-5s %-8s %-16s %10s %9s %9s %9s  %s\n", "id", "role", "name", ("LUT " + LatencyTable::unitOf(r.lutDevice)).c_str(), "MACs", "params",
                 "top-1 %", "blocks");
     for (const auto &a : archs) {
         const auto evals = store.evaluations(a.id);
@@ -188,7 +182,7 @@ int runsShow(const RunsOptions &o)
         for (const auto &p : problems)
             std::fprintf(stderr, "fbnet: warning: an epoch row cannot be read and is left out: %s\n", p.c_str());
         if (!epochs.empty()) {
-            const std::string unit = costUnit(r), expected = unit == "ms" ? "E[lat] ms" : "E[" + unit + "]";
+            const std::string unit = LatencyTable::unitOf(r.lutDevice), expected = unit == "ms" ? "E[lat] ms" : "E[" + unit + "]";
             std::printf("\n%-6s %6s %10s %9s %10s %9s %10s %10s\n", "epoch", "tau", "w loss", "w acc %", "θ loss", "θ acc %",
                         expected.c_str(), ("argmax " + unit).c_str());
             for (const auto &e : epochs)

@@ -116,16 +116,16 @@ void SearchPage::follow(SearchController *controller)
     connect(controller, &SearchController::finished, this, &SearchPage::searchEnded);
 }
 
-QString SearchPage::expectedWord() const
+QString SearchPage::expectedWord(const QString &unit)
 {
-    return m_unit == QLatin1String("ms") ? tr("E[latency]") : tr("E[cost]");
+    return unit == QLatin1String("ms") ? tr("E[latency]") : tr("E[cost]");
 }
 
 void SearchPage::setCostTable(const std::string &table)
 {
     m_unit = QString::fromStdString(LatencyTable::unitOf(table));
     m_metrics->setCostUnit(m_unit);
-    m_targetCaption->setText(tr("heatmap: this target's θ · %1: its samples · loss and accuracy: all targets").arg(expectedWord()));
+    m_targetCaption->setText(tr("heatmap: this target's θ · %1: its samples · loss and accuracy: all targets").arg(expectedWord(m_unit)));
 }
 
 void SearchPage::setContext(const QString &context)
@@ -242,7 +242,7 @@ void SearchPage::addEpoch(const EpochStats &e)
                         .arg(f.expectedLatencyMs, 0, 'f', 2)
                         .arg(f.argmaxLatencyMs, 0, 'f', 2)
                         .arg(f.pickLatencyMs > 0 ? tr("%1 %2").arg(f.pickLatencyMs, 0, 'f', 2).arg(m_unit) : tr("none within ±5%"))
-                        .arg(m_unit, expectedWord());
+                        .arg(m_unit, expectedWord(m_unit));
         appendLine(line);
         return;
     }
@@ -252,7 +252,7 @@ void SearchPage::addEpoch(const EpochStats &e)
         line += tr(", θ accuracy %1%").arg(e.thetaAccuracy * 100, 0, 'f', 1);
     else
         line += tr(" (warm-up: θ not trained)");
-    line += tr(", %4 %1 %3, argmax %2 %3").arg(e.expectedLatencyMs, 0, 'f', 2).arg(e.argmaxLatencyMs, 0, 'f', 2).arg(m_unit, expectedWord());
+    line += tr(", %4 %1 %3, argmax %2 %3").arg(e.expectedLatencyMs, 0, 'f', 2).arg(e.argmaxLatencyMs, 0, 'f', 2).arg(m_unit, expectedWord(m_unit));
     appendLine(line);
 }
 
@@ -290,7 +290,6 @@ void SearchPage::searchEnded(const SearchResult &r)
 
 QString SearchPage::statusLine(const StepStats &s, int epochs, const QString &unit)
 {
-    const QString expected = unit == QLatin1String("ms") ? tr("E[latency] %1 ms") : tr("E[cost] %1 %2").arg(s.expectedLatencyMs, 0, 'f', 2).arg(unit);
     return tr("Epoch %1/%2 · %3 step %4/%5 · loss %6 · %7 · τ %8 · %9 img/s · ETA %10 s")
         .arg(s.epoch + 1)
         .arg(epochs)
@@ -298,7 +297,7 @@ QString SearchPage::statusLine(const StepStats &s, int epochs, const QString &un
         .arg(s.step + 1)
         .arg(s.stepsInPhase)
         .arg(s.loss, 0, 'f', 3)
-        .arg(unit == QLatin1String("ms") ? expected.arg(s.expectedLatencyMs, 0, 'f', 2) : expected)
+        .arg(tr("%1 %2 %3").arg(expectedWord(unit)).arg(s.expectedLatencyMs, 0, 'f', 2).arg(unit))
         .arg(s.temperature, 0, 'f', 2)
         .arg(s.imagesPerSecond, 0, 'f', 0)
         .arg(s.etaSeconds, 0, 'f', 0);

@@ -51,8 +51,8 @@ public:
     /** The unit of the run's latency table ("ms") or cost table ("MFLOPs", "Mparams"), by its name. */
     void setCostTable(const std::string &table);
     QString costUnit() const { return m_unit; }
-    /** "E[latency]" on a latency table, "E[cost]" on a cost table. */
-    QString expectedWord() const;
+    /** "E[latency]" for a unit of ms (a latency table), "E[cost]" for a cost table's unit. */
+    static QString expectedWord(const QString &unit);
 
     /**
      * A family search's targets: the Target box appears and chooses whose θ the heatmap and whose
