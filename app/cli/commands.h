@@ -57,6 +57,8 @@ Architecture loadArchitectureArg(const std::string &arg, const std::string &spac
                                  std::int64_t *storedId, std::string *spaceRef = nullptr);
 
 std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
+/** "widths 16-24-..., input 24" for an FBNetV2 architecture (the input only when not the space's); "" for an FBNet one. */
+std::string shapesString(const Architecture &a);
 
 /**
  * --device --threads --no-channels-last: where a search or a training computes. `deviceFlag`

@@ -26,6 +26,16 @@ std::string formatCount(double v)
     return buf;
 }
 
+std::string shapesString(const Architecture &a)
+{
+    if (a.layerWidths.empty())
+        return {};
+    std::string w;
+    for (std::size_t i = 0; i < a.layerWidths.size(); ++i)
+        w += (i ? "-" : "") + std::to_string(a.layerWidths[i]);
+    return "widths " + w + (a.inputSize ? ", input " + std::to_string(*a.inputSize) : std::string());
+}
+
 /**
  * The CLI's own wording for a core error: which flag sets the value it names. Core errors name the
  * file, the field and what was expected, never a flag (the studio shows them in its dialogs).

@@ -16,6 +16,7 @@
 #include "fbnet/mobilevision.h"
 #include "fbnet/resources.h"
 #include "fbnet/runstore.h"
+#include "fbnet/sampling.h"
 #include "fbnet/storedsearch.h"
 #include "fbnet/train.h"
 #include "progress.h"
@@ -304,40 +305,13 @@ int sampleCommand(const RunsOptions &o)
     if (r.thetaJson.empty())
         throw Error::at(store.path(), "run " + r.name, "has no final theta (status " + r.status + "); resume or finish it first");
     const SpaceAndTable st = loadRunSpace(r, store.path());
-    if (st.space.searchesShapes())
-        throw Error::at(store.path(), "run " + r.name, "is an FBNetV2 (DMasking) search: its samples are drawn when it ends "
-                                                       "(fbnet search --samples K); fbnet sample covers FBNet runs");
     std::vector<std::vector<double>> theta;
     try {
         theta = nlohmann::json::parse(r.thetaJson).get<std::vector<std::vector<double>>>();
     } catch (const nlohmann::json::exception &) {
         throw Error::at(store.path(), "run " + r.name + ": theta", "expected a list of finite numbers per layer");
     }
-    const auto layers = st.space.layers();
-    if (theta.size() != layers.size())
-        throw Error::at(store.path(), "run " + r.name + ": theta", "has " + std::to_string(theta.size()) + " layers, the space " +
-                                                                      std::to_string(layers.size()));
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-        if (theta[l].size() != layers[l].candidates.size())
-            throw Error::at(store.path(), "run " + r.name + ": theta/" + std::to_string(l),
-                            "has " + std::to_string(theta[l].size()) + " entries, layer " + std::to_string(l) + " of space "
-                                + st.space.name + " has " + std::to_string(layers[l].candidates.size()) + " candidates");
-        for (double v : theta[l])
-            if (!std::isfinite(v))
-                throw Error::at(store.path(), "run " + r.name + ": theta/" + std::to_string(l), "holds a value that is not finite");
-    }
-    std::vector<std::vector<double>> probs;
-    for (const auto &t : theta) {
-        const double mx = *std::max_element(t.begin(), t.end());
-        std::vector<double> p;
-        double z = 0;
-        for (double v : t)
-            z += std::exp(v - mx);
-        for (double v : t)
-            p.push_back(std::exp(v - mx) / z);
-        probs.push_back(p);
-    }
-    // A family search: the chosen target's distribution (its last epoch's), not the first target's theta.
+    // A family search: the chosen target's theta (its last epoch's), not the first target's.
     std::string prefix;
     const auto epochs = store.epochs(r.id);
     const auto *family = epochs.empty() ? nullptr : &epochs.back().family;
@@ -352,7 +326,16 @@ int sampleCommand(const RunsOptions &o)
         if (!member)
             throw Error::at("--target", o.target > 0 ? formatNumber(o.target) : "",
                             "run " + r.name + " is a family search: expected one of its targets (" + targets + ")");
-        probs = member->probabilities;
+        theta = member->theta;
+        if (theta.empty() && st.space.searchesShapes())
+            throw Error::at(store.path(), "run " + r.name, "was recorded before a family's theta per target was kept; its samples are "
+                                                           "the ones its search drew (fbnet search --samples K)");
+        if (theta.empty())  // older FBNet records: softmax(log p) = p
+            for (const auto &layer : member->probabilities) {
+                theta.emplace_back();
+                for (double p : layer)
+                    theta.back().push_back(std::log(std::max(1e-300, p)));
+            }
         prefix = targetLabel(member->targetMs, st.lut.unit()) + "-";
     } else if (o.target > 0) {
         throw Error::at("--target", formatNumber(o.target), "run " + r.name + " is not a family search (it has one theta)");
@@ -361,31 +344,40 @@ int sampleCommand(const RunsOptions &o)
     int existing = 0;
     for (const auto &a : store.architectures(r.id))
         existing += a.role == "sample" && a.architecture.name.rfind(prefix + "sample", 0) == 0;
-    std::printf("%-5s %-12s %10s %9s %9s %9s  %s\n", "id", "name", ("LUT " + st.lut.unit()).c_str(), "MACs", "params", "log p", "blocks");
+    std::vector<StoredArchitecture> drawn;
     for (int i = 0; i < o.count; ++i) {
+        DrawnArchitecture d;
+        try {
+            d = sampleFromTheta(st.space, theta, rng);
+        } catch (const Error &e) {
+            throw Error::at(store.path(), "run " + r.name, e.what());
+        }
         StoredArchitecture s;
         s.runId = r.id;
         s.role = "sample";
+        s.logProbability = d.logProbability;
         Architecture &a = s.architecture;
-        a.space = st.space.name;
+        a = std::move(d.architecture);
         a.name = prefix + "sample" + std::to_string(existing + i + 1);
         a.source = "fbnet sample (softmax(theta" + (prefix.empty() ? std::string() : " of target " + formatNumber(o.target)) + ") of run "
             + r.name + ", seed " + std::to_string(o.seed) + ")";
         s.targetMs = prefix.empty() ? 0 : o.target;
-        for (std::size_t l = 0; l < layers.size(); ++l) {
-            std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
-            const std::size_t k = d(rng);
-            a.blocks.push_back(layers[l].candidates[k]);
-            s.logProbability += std::log(std::max(1e-300, probs[l][k]));
-        }
         const ArchCost cost = computeCost(st.space, a);
         s.macs = cost.macs;
         s.params = cost.params;
         s.lutMs = st.lut.predict(st.space, a);
+        drawn.push_back(std::move(s));
+    }
+    // Every draw is checked before the first is stored: a theta that does not fit stores none.
+    std::printf("%-5s %-12s %10s %9s %9s %9s  %s\n", "id", "name", ("LUT " + st.lut.unit()).c_str(), "MACs", "params", "log p", "blocks");
+    for (auto &s : drawn) {
         s.id = store.addArchitecture(s);
+        const Architecture &a = s.architecture;
         std::printf("%-5lld %-12s %10.3f %9s %9s %9.2f  %s\n", (long long)s.id, a.name.c_str(), s.lutMs,
                     formatCount(double(s.macs)).c_str(), formatCount(double(s.params)).c_str(), s.logProbability,
                     a.blocksString().c_str());
+        if (!a.layerWidths.empty())
+            std::printf("      %s\n", shapesString(a).c_str());
     }
     std::printf("stored %d samples in run '%s' (plus its argmax: fbnet runs show %s)\n", o.count, r.name.c_str(), r.name.c_str());
     return 0;

@@ -113,12 +113,8 @@ void printArchitecture(const SearchResult &result, bool untrained, const std::st
 {
     const auto &best = result.samples.front();
     std::printf("architecture%s: %s\n", untrained ? " (UNTRAINED θ)" : "", best.architecture.blocksString().c_str());
-    if (!best.architecture.layerWidths.empty()) {
-        std::string w;
-        for (std::size_t i = 0; i < best.architecture.layerWidths.size(); ++i)
-            w += (i ? "-" : "") + std::to_string(best.architecture.layerWidths[i]);
-        std::printf("  widths %s, input %d\n", w.c_str(), best.architecture.inputSize.value_or(0));
-    }
+    if (!best.architecture.layerWidths.empty())
+        std::printf("  %s\n", shapesString(best.architecture).c_str());
     std::printf("  MACs %s, params %s, cost %.3f %s (%s)\n", formatCount(double(best.macs)).c_str(),
                 formatCount(double(best.params)).c_str(), best.latencyMs, unit.c_str(), lutDevice.c_str());
     for (std::size_t i = 1; i < result.samples.size(); ++i)

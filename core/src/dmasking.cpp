@@ -5,6 +5,7 @@
 
 #include "fastops.h"
 #include "fbnet/error.h"
+#include "fbnet/sampling.h"
 
 namespace fbnet::detail {
 
@@ -362,21 +363,9 @@ double DMaskingSupernetImpl::argmaxLogProbability() const
 
 Architecture DMaskingSupernetImpl::sample(std::mt19937_64 &rng, double &logProbability) const
 {
-    auto draw = [&](const torch::Tensor &t) {
-        const auto p = softmaxOf(current(t));
-        std::discrete_distribution<std::size_t> d(p.begin(), p.end());
-        const std::size_t k = d(rng);
-        logProbability += std::log(std::max(1e-300, p[k]));
-        return k;
-    };
-    std::vector<std::size_t> op, width, mid;
-    const std::size_t res = m_resTheta.defined() ? draw(m_resTheta) : 0;
-    for (const auto &t : m_layerThetas) {
-        op.push_back(draw(t.op));
-        width.push_back(draw(t.width));
-        mid.push_back(draw(t.mid));
-    }
-    return concreteArchitecture(m_space, m_plan, m_resolutions, op, width, mid, res);
+    DrawnArchitecture d = sampleFromTheta(m_space, thetaValues(), rng);
+    logProbability += d.logProbability;
+    return std::move(d.architecture);
 }
 
 } // namespace fbnet::detail

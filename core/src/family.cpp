@@ -162,10 +162,13 @@ namespace fbnet::detail {
 json familyToJson(const std::vector<FamilyMemberStats> &family)
 {
     json out = json::array();
-    for (const auto &f : family)
+    for (const auto &f : family) {
         out.push_back({{"target", f.targetMs}, {"expected", f.expectedLatencyMs}, {"probabilities", f.probabilities},
                        {"argmax", architectureToJsonText(f.argmax, -1)}, {"argmax_ms", f.argmaxLatencyMs},
                        {"pick", f.pickLatencyMs > 0 ? architectureToJsonText(f.pick, -1) : std::string()}, {"pick_ms", f.pickLatencyMs}});
+        if (!f.theta.empty())
+            out.back()["theta"] = f.theta;
+    }
     return out;
 }
 
@@ -186,10 +189,12 @@ std::vector<FamilyMemberStats> familyFromJson(const json &j, const std::string &
             if (!pick.empty())
                 f.pick = architectureFromJsonText(pick, source + ": family pick");
             f.pickLatencyMs = m.at("pick_ms").get<double>();
+            if (m.contains("theta"))
+                f.theta = m.at("theta").get<std::vector<std::vector<double>>>();
             out.push_back(std::move(f));
         }
     } catch (const json::exception &e) {
-        throw Error::at(source, "family", std::string("expected per target: target, expected, probabilities, argmax, argmax_ms, pick, pick_ms (")
+        throw Error::at(source, "family", std::string("expected per target: target, expected, probabilities, argmax, argmax_ms, pick, pick_ms, optionally theta (")
                                               + e.what() + ")");
     }
     return out;

@@ -172,6 +172,7 @@ void summarizeEpoch(const SearchSpace &space, const LatencyTable &lut, const Sea
         f.targetMs = config.targets[m];
         f.probabilities = s.net->probabilities();
         checkFinite(f.probabilities, es.epoch, s.epochs.size());
+        f.theta = s.net->thetaValues();
         f.expectedLatencyMs = s.net->expectedLatencyMs();
         f.argmax = s.net->argmax();
         f.argmax.name = "epoch" + std::to_string(es.epoch) + "-" + targetLabel(f.targetMs, lut.unit()) + "-argmax";

@@ -14,6 +14,7 @@ namespace fbnet {
 namespace {
 
 using detail::DMaskingLayerPlan;
+using LogProbs = detail::ShapeLogProbs;
 
 /** One (block, hidden width) choice of a layer for a given input and output width. */
 struct Choice
@@ -30,50 +31,6 @@ struct ResolutionCosts
     std::vector<std::vector<std::vector<std::vector<Choice>>>> layers;
     std::vector<double> fixed;  ///< stem, head and classifier, per width index of the last layer
 };
-
-std::vector<double> logSoftmax(const std::vector<double> &logits)
-{
-    const double m = *std::max_element(logits.begin(), logits.end());
-    double z = 0;
-    for (double v : logits)
-        z += std::exp(v - m);
-    std::vector<double> out;
-    for (double v : logits)
-        out.push_back(v - m - std::log(z));
-    return out;
-}
-
-/** What the decisions' log-probabilities are: zeros (uniform) for the range. */
-struct LogProbs
-{
-    std::vector<double> res;
-    std::vector<std::vector<double>> op, width, mid;
-};
-
-LogProbs logProbsOf(const SearchSpace &space, const std::vector<DMaskingLayerPlan> &plan, std::size_t resolutions,
-                    const std::vector<std::vector<double>> &logits)
-{
-    const std::size_t expected = (resolutions > 1 ? 1 : 0) + 3 * plan.size();
-    if (logits.size() != expected)
-        throw Error::at("space " + space.name, "theta",
-                        "expected " + std::to_string(expected) + " logit vectors (resolution, then block, width and hidden width per layer), got "
-                            + std::to_string(logits.size()));
-    auto row = [&](std::size_t i, std::size_t size) {
-        if (logits[i].size() != size)
-            throw Error::at("space " + space.name, "theta/" + std::to_string(i),
-                            "expected " + std::to_string(size) + " logits, got " + std::to_string(logits[i].size()));
-        return logSoftmax(logits[i]);
-    };
-    LogProbs lp;
-    std::size_t i = 0;
-    lp.res = resolutions > 1 ? row(i++, resolutions) : std::vector<double>{0.0};
-    for (const auto &p : plan) {
-        lp.op.push_back(row(i++, p.ops.size()));
-        lp.width.push_back(row(i++, p.widths.size()));
-        lp.mid.push_back(row(i++, p.mids.size()));
-    }
-    return lp;
-}
 
 ResolutionCosts costsAt(const SearchSpace &space, const LatencyTable &lut, const std::vector<DMaskingLayerPlan> &plan, int resolution,
                         const LogProbs &lp)
@@ -146,7 +103,7 @@ LatencyRange shapeCostRange(const SearchSpace &space, const LatencyTable &lut)
         uniform.emplace_back(p.widths.size(), 0.0);
         uniform.emplace_back(p.mids.size(), 0.0);
     }
-    const LogProbs lp = logProbsOf(space, plan, resolutions.size(), uniform);
+    const LogProbs lp = detail::shapeLogProbs(space, plan, resolutions.size(), uniform);
     LatencyRange range{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
     for (int r : resolutions) {
         const auto rc = costsAt(space, lut, plan, r, lp);
@@ -178,7 +135,7 @@ BudgetPick mostProbableShapesWithin(const SearchSpace &space, const LatencyTable
     requireCostTable(space, lut);
     const auto plan = detail::dmaskingPlan(space);
     const auto resolutions = detail::dmaskingResolutions(space);
-    const LogProbs lp = logProbsOf(space, plan, resolutions.size(), logits);
+    const LogProbs lp = detail::shapeLogProbs(space, plan, resolutions.size(), logits);
     const double minusInf = -std::numeric_limits<double>::infinity();
     const std::size_t L = plan.size();
     // Costs on a grid of `delta` above each layer's cheapest choice. Each layer rounds by at most

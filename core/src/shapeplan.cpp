@@ -1,6 +1,7 @@
 #include "shapeplan.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "fbnet/error.h"
 
@@ -55,6 +56,50 @@ Architecture concreteArchitecture(const SearchSpace &space, const std::vector<DM
     if (resolutions.size() > 1 && resolutions[res] != space.inputSize)
         a.inputSize = resolutions[res];
     return a;
+}
+
+namespace {
+
+std::vector<double> logSoftmax(const std::vector<double> &logits)
+{
+    const double m = *std::max_element(logits.begin(), logits.end());
+    double z = 0;
+    for (double v : logits)
+        z += std::exp(v - m);
+    std::vector<double> out;
+    for (double v : logits)
+        out.push_back(v - m - std::log(z));
+    return out;
+}
+
+} // namespace
+
+ShapeLogProbs shapeLogProbs(const SearchSpace &space, const std::vector<DMaskingLayerPlan> &plan, std::size_t resolutions,
+                            const std::vector<std::vector<double>> &logits)
+{
+    const std::size_t expected = (resolutions > 1 ? 1 : 0) + 3 * plan.size();
+    if (logits.size() != expected)
+        throw Error::at("space " + space.name, "theta",
+                        "expected " + std::to_string(expected) + " logit vectors (resolution, then block, width and hidden width per layer), got "
+                            + std::to_string(logits.size()));
+    auto row = [&](std::size_t i, std::size_t size) {
+        if (logits[i].size() != size)
+            throw Error::at("space " + space.name, "theta/" + std::to_string(i),
+                            "expected " + std::to_string(size) + " logits, got " + std::to_string(logits[i].size()));
+        for (double v : logits[i])
+            if (!std::isfinite(v))
+                throw Error::at("space " + space.name, "theta/" + std::to_string(i), "holds a value that is not finite");
+        return logSoftmax(logits[i]);
+    };
+    ShapeLogProbs lp;
+    std::size_t i = 0;
+    lp.res = resolutions > 1 ? row(i++, resolutions) : std::vector<double>{0.0};
+    for (const auto &p : plan) {
+        lp.op.push_back(row(i++, p.ops.size()));
+        lp.width.push_back(row(i++, p.widths.size()));
+        lp.mid.push_back(row(i++, p.mids.size()));
+    }
+    return lp;
 }
 
 } // namespace fbnet::detail

@@ -30,4 +30,19 @@ Architecture concreteArchitecture(const SearchSpace &space, const std::vector<DM
                                   const std::vector<std::size_t> &op, const std::vector<std::size_t> &width,
                                   const std::vector<std::size_t> &mid, std::size_t res);
 
+/** log softmax(theta) of every decision of a DMasking space ("what the decisions' log-probabilities are"). */
+struct ShapeLogProbs
+{
+    std::vector<double> res;  ///< {0} when the space searches one resolution
+    std::vector<std::vector<double>> op, width, mid;
+};
+
+/**
+ * Reads theta rows in the supernet's order: the resolution's (when it searches several), then block,
+ * width and hidden width per layer. fbnet::Error naming the row when a count does not fit the plan
+ * or a logit is not finite.
+ */
+ShapeLogProbs shapeLogProbs(const SearchSpace &space, const std::vector<DMaskingLayerPlan> &plan, std::size_t resolutions,
+                            const std::vector<std::vector<double>> &logits);
+
 } // namespace fbnet::detail

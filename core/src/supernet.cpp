@@ -1,5 +1,7 @@
 #include "supernet.h"
 
+#include "fbnet/sampling.h"
+
 namespace fbnet::detail {
 
 torch::Tensor gumbelNoise(at::IntArrayRef shape, const torch::TensorOptions &options)
@@ -134,17 +136,9 @@ double SupernetImpl::argmaxLogProbability() const
 
 Architecture SupernetImpl::sample(std::mt19937_64 &rng, double &logProbability) const
 {
-    const auto probs = probabilities();
-    const auto layers = m_space.layers();
-    Architecture a;
-    a.space = m_space.name;
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-        std::discrete_distribution<std::size_t> d(probs[l].begin(), probs[l].end());
-        const std::size_t k = d(rng);
-        a.blocks.push_back(layers[l].candidates[k]);
-        logProbability += std::log(std::max(1e-300, probs[l][k]));
-    }
-    return a;
+    DrawnArchitecture d = sampleFromTheta(m_space, thetaValues(), rng);
+    logProbability += d.logProbability;
+    return std::move(d.architecture);
 }
 
 std::vector<torch::Tensor> SearchableNet::weightParameters()

@@ -508,6 +508,10 @@ TEST(Cli, FbnetV2SearchTrainsItsArgmaxAndReportsTheSpaceSize)
     r = runCli("export --run v2 --out " + (d / "v2.json").string() + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(slurp(d / "v2.json").find("\"widths\""), std::string::npos);
+    r = runCli("sample --run v2 --count 2" + store);  // concrete architectures from the stored theta
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("sample3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("widths "), std::string::npos) << r.out;
     r = runCli("arch info " + (d / "v2.json").string() + " --space fbnetv2-cifar --json");
     ASSERT_EQ(r.code, 0) << r.out;
     r = runCli("search --space fbnetv2-cifar --lut pixel3 --dataset synthetic:300 --max-steps 1" + store);

@@ -85,6 +85,14 @@ TEST(Cli, AnFBNetV2FamilySearchGivesEachFlopsTargetAnArchitectureWithinFivePerce
     const std::string json = slurp(d / "t.json");
     EXPECT_NE(json.find("fbnet family search"), std::string::npos) << json;
     EXPECT_NE(json.find("widths"), std::string::npos) << json;
+    // fbnet sample draws concrete architectures from a target's theta, as the search's own samples.
+    r = runCli("sample --run famv2 --count 2 --target " + targets[0] + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("t" + targets[0] + "-sample3"), std::string::npos) << r.out;  // after the search's own sample
+    EXPECT_NE(r.out.find("LUT MFLOPs"), std::string::npos) << r.out;
+    r = runCli("export --run famv2 --arch t" + targets[0] + "-sample3 --out " + (d / "s.json").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(slurp(d / "s.json").find("widths"), std::string::npos);
     r = runCli("search" + store + " --space fbnetv2-cifar --targets 5000 --dataset synthetic:300 --name far");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("target 5000 lies outside what space fbnetv2-cifar allows on this table"), std::string::npos) << r.out;

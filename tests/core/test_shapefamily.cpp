@@ -2,6 +2,7 @@
 // target's pick when a layer's cost depends on its neighbours' widths and on the resolution.
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include "dmaskingfixtures.h"
 #include "fbnet/family.h"
 #include "fbnet/resources.h"
+#include "fbnet/sampling.h"
 #include "fbnet/search.h"
 #include "shapeplan.h"
 #include "testutil.h"
@@ -148,6 +150,61 @@ TEST(ShapeFamily, TheRangeAndThePickAgreeWithEveryConcreteArchitecture)
             }
             EXPECT_GT(found, 30);
         }
+}
+
+// `fbnet sample` on FBNetV2 runs and the masked supernet's samples: each concrete architecture is
+// drawn as often as its probability under theta, with that log-probability; theta that does not
+// fit the space is refused with its row.
+TEST(ShapeFamily, SamplesFollowThetaOverEveryConcreteArchitecture)
+{
+    const SearchSpace space = tinyV2("[8, 16]", "[16, 24]", "[16, 8]", kWithSkip);
+    const LatencyTable lut = LatencyTable::costModel("flops");
+    const auto logits = randomLogits(space, 7);
+    const auto every = enumerate(space, lut, logits);
+    auto key = [](const Architecture &a) {
+        std::string k = a.blocksString() + "|" + std::to_string(a.inputSize.value_or(0));
+        for (int w : a.layerWidths)
+            k += "|" + std::to_string(w);
+        for (double e : a.layerExpansions)
+            k += "|" + std::to_string(e);
+        return k;
+    };
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < every.size(); ++i)
+        index[key(every[i].arch)] = i;
+    ASSERT_EQ(index.size(), every.size());  // the enumeration lists each architecture once
+    std::vector<int> counts(every.size(), 0);
+    std::mt19937_64 rng(3);
+    const int n = 40000;
+    for (int i = 0; i < n; ++i) {
+        const DrawnArchitecture d = sampleFromTheta(space, logits, rng);
+        const auto it = index.find(key(d.architecture));
+        ASSERT_NE(it, index.end()) << key(d.architecture);
+        EXPECT_NEAR(d.logProbability, every[it->second].logP, 1e-9);
+        ++counts[it->second];
+    }
+    double tv = 0;  // total variation between the draws' frequencies and the probabilities
+    for (std::size_t i = 0; i < every.size(); ++i)
+        tv += 0.5 * std::abs(double(counts[i]) / n - std::exp(every[i].logP));
+    EXPECT_LT(tv, 0.05) << every.size() << " architectures";
+
+    auto refused = [&](std::vector<std::vector<double>> bad, const std::string &what) {
+        try {
+            sampleFromTheta(space, bad, rng);
+            ADD_FAILURE() << "accepted: " << what;
+        } catch (const Error &e) {
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        }
+    };
+    auto bad = logits;
+    bad.pop_back();
+    refused(bad, "logit vectors");
+    bad = logits;
+    bad[2].push_back(0.5);
+    refused(bad, "theta/2: expected");
+    bad = logits;
+    bad[1][0] = std::nan("");
+    refused(bad, "theta/1: holds a value that is not finite");
 }
 
 TEST(ShapeFamily, ThePublishedFBNetV2SpacesGetAPickForEveryFrontTarget)

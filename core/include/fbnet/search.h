@@ -44,6 +44,9 @@ struct FamilyMemberStats
     double targetMs = 0;
     double expectedLatencyMs = 0;                   ///< under softmax(theta_k)
     std::vector<std::vector<double>> probabilities; ///< softmax(theta_k) per layer
+    /// theta_k's logits in the supernet's order (sampleFromTheta reads them; FBNetV2 spaces have a
+    /// row per decision, not per layer). Empty in records written before they were kept.
+    std::vector<std::vector<double>> theta;
     Architecture argmax;                            ///< plain argmax of theta_k
     double argmaxLatencyMs = 0;
     Architecture pick;                              ///< most probable within the target's +-5% (mostProbableWithin)
