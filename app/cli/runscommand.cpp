@@ -162,6 +162,15 @@ void printArchitectures(const RunStore &store, const RunInfo &r)
     }
 }
 
+/** `text` right-aligned in `width` columns, counting a UTF-8 character (θ: two bytes) as one. */
+std::string rightAligned(const std::string &text, std::size_t width)
+{
+    std::size_t cols = 0;
+    for (unsigned char c : text)
+        cols += (c & 0xC0) != 0x80;
+    return std::string(width > cols ? width - cols : 0, ' ') + text;
+}
+
 int runsShow(const RunsOptions &o)
 {
     RunStore store(storePath(o.runs));
@@ -184,18 +193,20 @@ int runsShow(const RunsOptions &o)
             std::fprintf(stderr, "fbnet: warning: an epoch row cannot be read and is left out: %s\n", p.c_str());
         if (!epochs.empty()) {
             const std::string unit = LatencyTable::unitOf(r.lutDevice), expected = unit == "ms" ? "E[lat] ms" : "E[" + unit + "]";
-            std::printf("\n%-6s %6s %10s %9s %10s %9s %10s %10s\n", "epoch", "tau", "w loss", "w acc %", "θ loss", "θ acc %",
-                        expected.c_str(), ("argmax " + unit).c_str());
+            const std::string argmaxCol = "argmax " + unit, pickCol = "pick " + unit;
+            const int w = int(std::max<std::size_t>(10, argmaxCol.size()));  // "argmax MFLOPs" is wider than the numbers
+            std::printf("\n%-6s %6s %10s %9s %s %s %s %s\n", "epoch", "tau", "w loss", "w acc %", rightAligned("θ loss", 10).c_str(),
+                        rightAligned("θ acc %", 9).c_str(), rightAligned(expected, std::size_t(w)).c_str(),
+                        rightAligned(argmaxCol, std::size_t(w)).c_str());
             for (const auto &e : epochs)
-                std::printf("%-6d %6.3f %10.4f %9.2f %10.4f %9.2f %10.3f %10.3f\n", e.epoch + 1, e.temperature, e.weightsLoss,
-                            e.weightsAccuracy * 100, e.thetaLoss, e.thetaAccuracy * 100, e.expectedLatencyMs, e.argmaxLatencyMs);
+                std::printf("%-6d %6.3f %10.4f %9.2f %10.4f %9.2f %*.3f %*.3f\n", e.epoch + 1, e.temperature, e.weightsLoss,
+                            e.weightsAccuracy * 100, e.thetaLoss, e.thetaAccuracy * 100, w, e.expectedLatencyMs, w, e.argmaxLatencyMs);
             if (!epochs.back().family.empty()) {
-                std::printf("\nfamily search, epoch %d (the columns above are the first target's):\n%-10s %10s %10s %10s %8s\n",
-                            epochs.back().epoch + 1, "target", expected.c_str(), ("argmax " + unit).c_str(), ("pick " + unit).c_str(),
-                            "off");
+                std::printf("\nfamily search, epoch %d (the columns above are the first target's):\n%-10s %*s %*s %*s %8s\n",
+                            epochs.back().epoch + 1, "target", w, expected.c_str(), w, argmaxCol.c_str(), w, pickCol.c_str(), "off");
                 for (const auto &f : epochs.back().family)
-                    std::printf("%-10g %10.3f %10.3f %10.3f %+7.1f%%\n", f.targetMs, f.expectedLatencyMs, f.argmaxLatencyMs, f.pickLatencyMs,
-                                f.pickLatencyMs > 0 ? 100 * (f.pickLatencyMs / f.targetMs - 1) : 0.0);
+                    std::printf("%-10g %*.3f %*.3f %*.3f %+7.1f%%\n", f.targetMs, w, f.expectedLatencyMs, w, f.argmaxLatencyMs, w,
+                                f.pickLatencyMs, f.pickLatencyMs > 0 ? 100 * (f.pickLatencyMs / f.targetMs - 1) : 0.0);
             }
         }
         if (r.status != "finished")

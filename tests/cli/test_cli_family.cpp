@@ -1,6 +1,8 @@
 // End-to-end tests of family searches: one supernet, a theta per target, each target's pick within
 // 5% of it, on a latency table (FBNet spaces) and on the FLOPs cost table (FBNetV2 spaces).
+#include <algorithm>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -79,6 +81,17 @@ TEST(Cli, AnFBNetV2FamilySearchGivesEachFlopsTargetAnArchitectureWithinFivePerce
     r = runCli("runs show famv2" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("pick MFLOPs"), std::string::npos) << r.out;
+    {  // the epoch table's columns line up under their wider MFLOPs headers (θ is one column, two bytes)
+        const auto at = r.out.find("\nepoch ");
+        ASSERT_NE(at, std::string::npos) << r.out;
+        std::istringstream lines(r.out.substr(at + 1));
+        std::string header, row;
+        std::getline(lines, header);
+        std::getline(lines, row);
+        auto columns = [](const std::string &s) { return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }); };
+        EXPECT_EQ(columns(header), columns(row)) << header << "\n" << row;
+        EXPECT_NE(header.find("argmax MFLOPs"), std::string::npos) << header;
+    }
     EXPECT_NE(r.out.find("t" + targets[2] + "-sample1"), std::string::npos) << r.out;
     r = runCli("export --run famv2 --arch t" + targets[1] + " --out " + (d / "t.json").string() + store);
     ASSERT_EQ(r.code, 0) << r.out;
