@@ -81,6 +81,26 @@ TEST(Dataset, FashionMnistFromDebianPackage)
         EXPECT_EQ(d.pixels[x], 0);
 }
 
+// Another folder of IDX files (5,000 MNIST digits) is not Fashion-MNIST: its runs and evaluations
+// carry the folder in the data set's name; the default folder keeps the plain name.
+TEST(Dataset, AnIdxFolderOtherThanTheDefaultIsNamedByIt)
+{
+    const auto dir = tempDir("otheridx");
+    auto img = idxHeader(0x803, {2, 28, 28});
+    img.resize(img.size() + 2 * 28 * 28, 7);
+    auto lbl = idxHeader(0x801, {2});
+    lbl.insert(lbl.end(), {3, 5});
+    writeGz(dir / "train-images-idx3-ubyte.gz", img);
+    writeGz(dir / "train-labels-idx1-ubyte.gz", lbl);
+    const Dataset d = loadDataset("fashion-mnist:" + dir.string(), Split::Train, 28);
+    EXPECT_EQ(d.size(), 2u);
+    EXPECT_EQ(d.name, "fashion-mnist:" + dir.string());
+    if (fs::exists(defaultFashionMnistDir() + "/t10k-images-idx3-ubyte.gz")) {
+        EXPECT_EQ(loadDataset("fashion-mnist", Split::Test, 28).name, "fashion-mnist");
+        EXPECT_EQ(loadDataset("fashion-mnist:" + defaultFashionMnistDir(), Split::Test, 28).name, "fashion-mnist");
+    }
+}
+
 TEST(Dataset, WrongMagicAndTruncatedFilesNameTheFile)
 {
     const auto dir = tempDir("bad");

@@ -104,7 +104,12 @@ std::pair<const DatasetKind *, std::string> parseDatasetSpec(const std::string &
 Dataset loadDataset(const std::string &spec, Split split, int inputSize, const ImageOptions &options)
 {
     const auto [kind, arg] = parseDatasetSpec(spec);
-    return kind->load(arg, split, inputSize, options);
+    Dataset d = kind->load(arg, split, inputSize, options);
+    // Another folder in the default's format is another data set (5,000 MNIST digits as IDX files):
+    // its name says which, so runs and evaluations on it are not taken for the default's.
+    if (kind->argument == DatasetKind::Argument::OptionalFolder && arg != kind->defaultArgument)
+        d.name += ":" + arg;
+    return d;
 }
 
 } // namespace fbnet
