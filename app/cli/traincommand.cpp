@@ -140,7 +140,10 @@ int runTrain(TrainOptions &o)
         for (const auto &e : r.epochs)
             epochs.push_back({{"epoch", e.epoch + 1}, {"train_loss", e.trainLoss}, {"train_accuracy", e.trainAccuracy},
                               {"test_top1", e.testAccuracy}, {"seconds", e.seconds}});
+        // What rebuilding the network for weights.pt needs beyond architecture.json: the classes and input size it was trained with.
         const nlohmann::json j = {{"architecture", arch.blocks}, {"space", space.name}, {"dataset", train.name},
+                                  {"num_classes", space.numClasses}, {"input_size", arch.inputSize.value_or(space.inputSize)},
+                                  {"class_names", train.classNames},
                                   {"train_images", train.size()}, {"test_images", test.size()}, {"macs", cost.macs},
                                   {"params", cost.params}, {"test_top1", r.testTop1}, {"stopped", r.stopped},
                                   {"config", {{"epochs", o.config.epochs}, {"batch_size", o.config.batchSize}, {"lr", o.config.lr},

@@ -62,7 +62,10 @@ TEST(Cli, TrainWritesResultAndWeights)
     EXPECT_NE(r.out.find("epoch 1/1 step 2/2  loss"), std::string::npos) << r.out;  // a progress line like search's
     for (const char *f : {"result.json", "architecture.json", "weights.pt"})
         EXPECT_TRUE(fs::exists(d / "t" / f)) << f;
-    EXPECT_NE(slurp(d / "t" / "result.json").find("\"test_top1\""), std::string::npos);
+    const std::string result = slurp(d / "t" / "result.json");
+    EXPECT_NE(result.find("\"test_top1\""), std::string::npos);
+    EXPECT_NE(result.find("\"num_classes\": 10"), std::string::npos) << result;  // what weights.pt's classifier was built for
+    EXPECT_NE(result.find("\"input_size\": 28"), std::string::npos) << result;
     r = runCli("train --arch no-such-arch");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("no such file or published architecture"), std::string::npos) << r.out;
