@@ -65,7 +65,7 @@ TEST(Cli, TrainWritesResultAndWeights)
     const std::string result = slurp(d / "t" / "result.json");
     EXPECT_NE(result.find("\"test_top1\""), std::string::npos);
     EXPECT_NE(result.find("\"num_classes\": 10"), std::string::npos) << result;  // what weights.pt's classifier was built for
-    EXPECT_NE(result.find("\"input_size\": 28"), std::string::npos) << result;
+    EXPECT_NE(result.find("\"input_size\": 32"), std::string::npos) << result;  // fbnet-cifar's
     r = runCli("train --arch no-such-arch");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("no such file or published architecture"), std::string::npos) << r.out;
