@@ -57,14 +57,7 @@ DrawnArchitecture sampleBlocks(const SearchSpace &space, const std::vector<std::
                                 + std::to_string(row.size()));
         if (!std::all_of(row.begin(), row.end(), [](double v) { return std::isfinite(v); }))
             throw Error::at("space " + space.name, "theta/" + std::to_string(l), "holds a value that is not finite");
-        const double m = *std::max_element(row.begin(), row.end());
-        double z = 0;
-        for (double v : row)
-            z += std::exp(v - m);
-        std::vector<double> logProbs;
-        for (double v : row)
-            logProbs.push_back(v - m - std::log(z));
-        out.architecture.blocks.push_back(layers[l].candidates[draw(logProbs, rng, &out.logProbability)]);
+        out.architecture.blocks.push_back(layers[l].candidates[draw(detail::logSoftmax(row), rng, &out.logProbability)]);
     }
     return out;
 }

@@ -58,8 +58,6 @@ Architecture concreteArchitecture(const SearchSpace &space, const std::vector<DM
     return a;
 }
 
-namespace {
-
 std::vector<double> logSoftmax(const std::vector<double> &logits)
 {
     const double m = *std::max_element(logits.begin(), logits.end());
@@ -71,8 +69,6 @@ std::vector<double> logSoftmax(const std::vector<double> &logits)
         out.push_back(v - m - std::log(z));
     return out;
 }
-
-} // namespace
 
 ShapeLogProbs shapeLogProbs(const SearchSpace &space, const std::vector<DMaskingLayerPlan> &plan, std::size_t resolutions,
                             const std::vector<std::vector<double>> &logits)

@@ -30,6 +30,9 @@ Architecture concreteArchitecture(const SearchSpace &space, const std::vector<DM
                                   const std::vector<std::size_t> &op, const std::vector<std::size_t> &width,
                                   const std::vector<std::size_t> &mid, std::size_t res);
 
+/** log softmax of one logit row (max-shifted, so large logits do not overflow). */
+std::vector<double> logSoftmax(const std::vector<double> &logits);
+
 /** log softmax(theta) of every decision of a DMasking space ("what the decisions' log-probabilities are"). */
 struct ShapeLogProbs
 {
