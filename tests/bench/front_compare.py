@@ -70,7 +70,10 @@ def compare(path, bands, chance):
     ref_ms = hi * 1.05
     hv_s = hypervolume(pts["search"], ref_ms, chance)
     hv_r = hypervolume(pts["random"], ref_ms, chance)
-    return {"file": os.path.basename(path), "family": len(pts["search"]), "random": len(pts["random"]), "won": won,
+    # Where each method's points lie and how accurate they are on average (reach vs quality).
+    spread = {k: (min(p[0] for p in v), max(p[0] for p in v), statistics.mean(p[1] for p in v)) if v else None
+              for k, v in pts.items()}
+    return {"spread": spread, "file": os.path.basename(path), "family": len(pts["search"]), "random": len(pts["random"]), "won": won,
             "counted": counted, "contested": contested, "contested_won": contested_won, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
 
 
@@ -87,6 +90,10 @@ def main():
             print("   ", d)
         print(f"    bands won by the family front: {r['won']} of {r['counted']} ({100 * r['won'] / max(1, r['counted']):.0f}%); "
               f"of the bands where both have points: {r['contested_won']} of {r['contested']}")
+        for k, name in (("search", "family"), ("random", "random")):
+            if r["spread"][k]:
+                lo_ms, hi_ms, mean = r["spread"][k]
+                print(f"    {name}: {lo_ms:.1f}-{hi_ms:.1f} ms, mean top-1 {100 * mean:.1f}%")
         print(f"    hypervolume (reference {r['ref_ms']:.2f} ms, {100 * a.chance:.0f}% top-1): family {r['hv_family']:.3f}, "
               f"random {r['hv_random']:.3f} (ms x top-1)")
     shares = [r["won"] / max(1, r["counted"]) for r in results]
