@@ -6,7 +6,11 @@
 Per file (one data set and seed): the latency range of all points is split into equal bands; in
 each band the best top-1 of each method is compared (a band with points of one method only is won
 by it, a band with none is not counted; the bands where both have points are also counted apart,
-since a target can reach latencies that random sampling never produces). The hypervolume of each method's front is the area it
+since a target can reach latencies that random sampling never produces). Each contested band also
+gets the chance the family would win it if every architecture were equally accurate and the
+measured top-1 were noise alone: its best of n_f draws beats random's best of n_r with probability
+n_f / (n_f + n_r), so a method with more points in a band wins it more often by selection alone. The
+sum of those chances is the "no skill" line a real difference must clear. The hypervolume of each method's front is the area it
 dominates up to the reference point (1.05 x the slowest latency, the chance accuracy), so a front
 that is faster and more accurate everywhere has the larger one.
 """
@@ -46,10 +50,13 @@ def compare(path, bands, chance):
     lo, hi = min(p[0] for p in allp), max(p[0] for p in allp)
     width = (hi - lo) / bands
     won = lost = counted = contested = contested_won = 0
+    no_skill = 0.0  # expected contested wins if every architecture were equally accurate
     detail = []
     for b in range(bands):
         a, z = lo + b * width, lo + (b + 1) * width
         inside = lambda p: a <= p[0] < z or (b == bands - 1 and p[0] == z)
+        ns = sum(1 for p in pts["search"] if inside(p))
+        nr = sum(1 for p in pts["random"] if inside(p))
         s = max((p[1] for p in pts["search"] if inside(p)), default=None)
         r = max((p[1] for p in pts["random"] if inside(p)), default=None)
         if s is None and r is None:
@@ -59,6 +66,7 @@ def compare(path, bands, chance):
         if s is not None and r is not None:
             contested += 1
             contested_won += s > r
+            no_skill += ns / (ns + nr)
         if r is None or (s is not None and s > r):
             won += 1
             who = "family"
@@ -66,7 +74,7 @@ def compare(path, bands, chance):
             lost += 1
             who = "random"
         fmt = lambda v: "-" if v is None else f"{100 * v:.1f}"
-        detail.append(f"{a:.2f}-{z:.2f} ms: family {fmt(s)} vs random {fmt(r)} -> {who}")
+        detail.append(f"{a:.2f}-{z:.2f} ms: family {fmt(s)} ({ns}) vs random {fmt(r)} ({nr}) -> {who}")
     ref_ms = hi * 1.05
     hv_s = hypervolume(pts["search"], ref_ms, chance)
     hv_r = hypervolume(pts["random"], ref_ms, chance)
@@ -74,7 +82,7 @@ def compare(path, bands, chance):
     spread = {k: (min(p[0] for p in v), max(p[0] for p in v), statistics.mean(p[1] for p in v)) if v else None
               for k, v in pts.items()}
     return {"spread": spread, "file": os.path.basename(path), "family": len(pts["search"]), "random": len(pts["random"]), "won": won,
-            "counted": counted, "contested": contested, "contested_won": contested_won, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
+            "counted": counted, "contested": contested, "contested_won": contested_won, "no_skill": no_skill, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
 
 
 def main():
@@ -89,7 +97,8 @@ def main():
         for d in r["detail"]:
             print("   ", d)
         print(f"    bands won by the family front: {r['won']} of {r['counted']} ({100 * r['won'] / max(1, r['counted']):.0f}%); "
-              f"of the bands where both have points: {r['contested_won']} of {r['contested']}")
+              f"of the bands where both have points: {r['contested_won']} of {r['contested']} "
+              f"(expected with no skill: {r['no_skill']:.1f})")
         for k, name in (("search", "family"), ("random", "random")):
             if r["spread"][k]:
                 lo_ms, hi_ms, mean = r["spread"][k]
@@ -101,7 +110,8 @@ def main():
           f"per file {', '.join(f'{100 * s:.0f}%' for s in shares)}; goal >= 80% in every seed: "
           f"{'met' if all(s >= 0.8 for s in shares) else 'NOT met'}")
     print(f"bands where both methods have points: family wins {sum(r['contested_won'] for r in results)} of "
-          f"{sum(r['contested'] for r in results)}")
+          f"{sum(r['contested'] for r in results)} (expected if every architecture were equally accurate: "
+          f"{sum(r['no_skill'] for r in results):.1f})")
     print(f"median hypervolume: family {statistics.median(r['hv_family'] for r in results):.3f}, "
           f"random {statistics.median(r['hv_random'] for r in results):.3f}")
 
