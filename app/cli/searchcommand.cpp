@@ -35,15 +35,21 @@ struct SearchOptions
     SearchConfig config;
 };
 
+/** What the expected cost is called: "E[latency]" on a latency table (ms), "E[cost]" on FLOPs or parameters, as in the studio. */
+const char *expectedLabel(const std::string &unit)
+{
+    return unit == "ms" ? "E[latency]" : "E[cost]";
+}
+
 class CliObserver final : public SearchObserver
 {
 public:
     void onStep(const StepStats &s) override
     {
         char buf[256];
-        std::snprintf(buf, sizeof buf, "epoch %d/%d %s step %d/%d  loss %.3f  acc %.1f%%  E[cost] %.2f %s  tau %.2f  %.0f img/s  ETA %s",
+        std::snprintf(buf, sizeof buf, "epoch %d/%d %s step %d/%d  loss %.3f  acc %.1f%%  %s %.2f %s  tau %.2f  %.0f img/s  ETA %s",
                       s.epoch + 1, m_epochs, s.phase == Phase::Weights ? "weights" : "theta  ", s.step + 1,
-                      s.stepsInPhase, s.loss, s.accuracy * 100, s.expectedLatencyMs, m_unit.c_str(), s.temperature, s.imagesPerSecond,
+                      s.stepsInPhase, s.loss, s.accuracy * 100, expectedLabel(m_unit), s.expectedLatencyMs, m_unit.c_str(), s.temperature, s.imagesPerSecond,
                       formatDuration(s.etaSeconds).c_str());
         m_line.update(buf);
     }
@@ -56,11 +62,11 @@ public:
         if (!e.family.empty()) {
             std::fprintf(stderr, " | %.0f s\n", e.seconds);
             for (const auto &f : e.family)
-                std::fprintf(stderr, "  target %g: E[cost] %.2f, argmax %.2f, pick %s %s\n", f.targetMs, f.expectedLatencyMs,
+                std::fprintf(stderr, "  target %g: %s %.2f, argmax %.2f, pick %s %s\n", f.targetMs, expectedLabel(m_unit), f.expectedLatencyMs,
                              f.argmaxLatencyMs, f.pickLatencyMs > 0 ? std::to_string(f.pickLatencyMs).substr(0, 6).c_str() : "none", m_unit.c_str());
             return;
         }
-        std::fprintf(stderr, " | E[cost] %.2f %s, argmax %.2f %s | %.0f s\n", e.expectedLatencyMs, m_unit.c_str(), e.argmaxLatencyMs,
+        std::fprintf(stderr, " | %s %.2f %s, argmax %.2f %s | %.0f s\n", expectedLabel(m_unit), e.expectedLatencyMs, m_unit.c_str(), e.argmaxLatencyMs,
                      m_unit.c_str(), e.seconds);
     }
     int m_epochs = 0;
@@ -93,7 +99,7 @@ int runSearchRankCommand(const StoredSearchRequest &req, const std::string &stor
 void printFamily(const SearchResult &result, const std::string &unit)
 {
     const auto &last = result.epochs.back().family;
-    std::printf("%-10s %10s %10s %8s %10s %10s  %s\n", "target", "pick", unit.c_str(), "off", "argmax", "E[cost]", "blocks");
+    std::printf("%-10s %10s %10s %8s %10s %10s  %s\n", "target", "pick", unit.c_str(), "off", "argmax", expectedLabel(unit), "blocks");
     for (const auto &s : result.samples) {
         if (!s.isArgmax)
             continue;

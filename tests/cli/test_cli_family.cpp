@@ -37,6 +37,9 @@ TEST(Cli, FamilySearchGivesEachTargetAnArchitectureWithinFivePercent)
     ASSERT_EQ(r.code, 0) << r.out;
     // One row per target: its pick, the pick's latency and how far it lies from the target.
     const auto targets = familyTargets(r.out, "ms");
+    // On a latency table the expectation is a latency, in the progress lines and the table alike.
+    EXPECT_NE(r.out.find("E[latency]"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("E[cost]"), std::string::npos) << r.out;
     ASSERT_EQ(targets.size(), 3u) << r.out;
     r = runCli("runs show fam" + store);
     ASSERT_EQ(r.code, 0) << r.out;
@@ -76,6 +79,8 @@ TEST(Cli, AnFBNetV2FamilySearchGivesEachFlopsTargetAnArchitectureWithinFivePerce
                     "--warmup-epochs 1 --batch-size 12 --max-steps 2 --samples 1 --threads 1");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("MFLOPs"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("E[cost]"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("E[latency]"), std::string::npos) << r.out;
     const auto targets = familyTargets(r.out, "");
     ASSERT_EQ(targets.size(), 3u) << r.out;
     r = runCli("runs show famv2" + store);
