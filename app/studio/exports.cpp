@@ -76,14 +76,19 @@ ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision,
     try {
         // The same subject and JSON as `fbnet export --run R --format json`.
         const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "");
-        writeTextFileAtomic(to.toStdString(), mobileVision ? toMobileVisionArchDef(subject.space, subject.arch) : architectureExportJson(subject));
+        const std::string text = mobileVision ? toMobileVisionArchDef(subject.space, subject.arch) : architectureExportJson(subject);
+        // mobile-vision: the trained weights too, under its names (the CLI's --format mobile-vision --weights).
+        // They go first, as in the CLI: weights that do not fit the architecture leave neither file behind.
+        const std::string weights = mobileVision ? newestWeightsPath(subject) : std::string();
+        QString pt;
+        if (!weights.empty()) {
+            pt = mobileVisionWeightsPathFor(to);
+            exportMobileVisionWeights(subject.space, subject.arch, weights, pt.toStdString());
+        }
+        writeTextFileAtomic(to.toStdString(), text);
         report.written << to;
         report.detail = QString::fromStdString(subject.describe);
-        // mobile-vision: the trained weights too, under its names (the CLI's --format mobile-vision --weights)
-        const std::string weights = mobileVision ? newestWeightsPath(subject) : std::string();
-        if (!weights.empty()) {
-            const QString pt = mobileVisionWeightsPathFor(to);
-            exportMobileVisionWeights(subject.space, subject.arch, weights, pt.toStdString());
+        if (!pt.isEmpty()) {
             report.written << pt;
             report.detail += QObject::tr("; trained weights under mobile-vision's names");
         }

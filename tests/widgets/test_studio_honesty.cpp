@@ -223,4 +223,17 @@ TEST(StudioHonesty, TheArchDefExportCarriesTheTrainedWeightsAsTheClisBundleDoes)
     const QByteArray ours = readAll(dir.filePath(QStringLiteral("mv.weights.pt")));
     EXPECT_GT(ours.size(), 1000);
     EXPECT_EQ(ours, readAll(QString::fromStdString(bundle + "/weights.pt")));
+    // Weights that no longer load: the error names the file, and neither the arch_def nor the weights are written.
+    {
+        QFile junk(QString::fromStdString(trained + "/weights.pt"));
+        ASSERT_TRUE(junk.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        junk.write("not a state dict");
+    }
+    const QString again = dir.filePath(QStringLiteral("again.json"));
+    RunStore store(db);
+    const studio::ExportReport report = studio::writeArchitecture(store, id, true, again);
+    EXPECT_TRUE(report.error.contains(QString::fromStdString(trained + "/weights.pt"))) << report.error.toStdString();
+    EXPECT_TRUE(report.written.isEmpty());
+    EXPECT_FALSE(QFile::exists(again));
+    EXPECT_FALSE(QFile::exists(dir.filePath(QStringLiteral("again.weights.pt"))));
 }
