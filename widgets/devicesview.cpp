@@ -170,6 +170,24 @@ void DevicesView::select(const QString &space, const QString &deviceA, const QSt
     recompute();
 }
 
+void DevicesView::follow(const QString &space, const QString &device)
+{
+    if (m_space->findText(space) < 0 || (m_space->currentText() == space && m_a->currentText() == device))
+        return;
+    const QString keepB = m_b->currentText();
+    m_space->setCurrentText(space);  // lists the space's tables: its default pair
+    if (m_a->findText(device) < 0)
+        return;
+    QString b = keepB;
+    if (m_b->findText(b) < 0 || b == device) {
+        b.clear();
+        for (int i = 0; i < m_b->count() && b.isEmpty(); ++i)
+            if (m_b->itemText(i) != device)
+                b = m_b->itemText(i);
+    }
+    select(space, device, b);
+}
+
 int DevicesView::matrixRows() const
 {
     return m_matrix->rowCount();

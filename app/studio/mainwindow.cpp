@@ -335,6 +335,7 @@ void MainWindow::onOpened(const std::shared_ptr<const OpenRun> &run)
     m_paretoPage->showRun(run);
     m_archPage->showRun(run);
     m_runsPage->selectRun(r.id);
+    m_devices->follow(QString::fromStdString(r.space), QString::fromStdString(r.lutDevice));
     if (!m_pendingCompare.isEmpty()) {
         const QString compare = std::exchange(m_pendingCompare, QString());
         if (!m_archPage->selectComparison(compare))

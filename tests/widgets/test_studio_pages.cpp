@@ -309,3 +309,32 @@ TEST(StudioPages, TheDevicesTabImportsKitTimingsThroughTheStoreSafeDialogAndShow
     EXPECT_NE(installed.provenance.at("validation").find("held-out 3 kit networks"), std::string::npos);
     std::filesystem::remove(userLutDir() + "/kit-phone-fbnet-cifar.json");
 }
+
+// Opening a run shows its space and table on the Devices tab (it stayed on the paper's S8 vs
+// iPhone X comparison on fbnet-imagenet whatever run was open); a B that still fits is kept.
+TEST(StudioPages, TheDevicesTabFollowsTheOpenedRunsSpaceAndTable)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    DevicesView *devices = w.devices();
+    EXPECT_EQ(devices->space(), QStringLiteral("fbnet-imagenet"));
+    const qint64 id = test::runTinyStoredSearch(w, dir, "follow");  // fbnet-cifar on pixel3, opened when it ends
+    ASSERT_NE(id, 0);
+    ASSERT_TRUE(w.waitForOpenRun());
+    EXPECT_EQ(devices->space(), QStringLiteral("fbnet-cifar"));
+    EXPECT_EQ(devices->deviceA(), QStringLiteral("pixel3"));
+    EXPECT_FALSE(devices->deviceB().isEmpty());
+    EXPECT_NE(devices->deviceB(), QStringLiteral("pixel3"));
+    EXPECT_GT(devices->pointCount(), 0);
+    // The user's B stays when the run's table takes A.
+    devices->select(QStringLiteral("fbnet-cifar"), QStringLiteral("samsung-a50"), QStringLiteral("titan-rtx"));
+    ASSERT_TRUE(w.openRun(id) && w.waitForOpenRun());
+    EXPECT_EQ(devices->deviceA(), QStringLiteral("pixel3"));
+    EXPECT_EQ(devices->deviceB(), QStringLiteral("titan-rtx"));
+    // A B that is the run's own table gives way to another.
+    devices->select(QStringLiteral("fbnet-cifar"), QStringLiteral("titan-rtx"), QStringLiteral("pixel3"));
+    ASSERT_TRUE(w.openRun(id) && w.waitForOpenRun());
+    EXPECT_EQ(devices->deviceA(), QStringLiteral("pixel3"));
+    EXPECT_NE(devices->deviceB(), QStringLiteral("pixel3"));
+    EXPECT_FALSE(devices->deviceB().isEmpty());
+}
