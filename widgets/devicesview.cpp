@@ -10,6 +10,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -174,6 +175,9 @@ void DevicesView::follow(const QString &space, const QString &device)
 {
     if (m_space->findText(space) < 0 || (m_space->currentText() == space && m_a->currentText() == device))
         return;
+    const auto names = lutNames();
+    if (std::none_of(names.begin(), names.end(), [&](const std::string &n) { return QString::fromStdString(n).endsWith(QLatin1Char('-') + space); }))
+        return;  // no table of that space to show (an analytic cost): the comparison on show stays
     const QString keepB = m_b->currentText();
     m_space->setCurrentText(space);  // lists the space's tables: its default pair
     if (m_a->findText(device) < 0)
@@ -243,8 +247,17 @@ void DevicesView::recompute()
     m_plot->clearPlottables();
     m_matrix->setRowCount(0);
     m_points = 0;
-    if (m_a->currentText().isEmpty() || m_b->currentText().isEmpty())
+    if (m_a->currentText().isEmpty() || m_b->currentText().isEmpty()) {
+        // A space without installed tables (FBNetV2's are costed in FLOPs or parameters): say so,
+        // instead of leaving the previous space's figures on show.
+        m_matrixTitle->setText(tr("<b>Space %1 has no latency table installed:</b> nothing to compare.").arg(m_space->currentText().toHtmlEscaped()));
+        m_favours->clear();
+        m_provenance->clear();
+        m_plot->xAxis->setLabel(QString());
+        m_plot->yAxis->setLabel(QString());
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
         return;
+    }
     try {
         const SearchSpace space = SearchSpace::load(resolveSpacePath(m_space->currentText().toStdString()));
         const LatencyTable a = LatencyTable::load(resolveLutPath(m_a->currentText().toStdString(), space.name));

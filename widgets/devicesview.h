@@ -38,7 +38,8 @@ public:
     /**
      * A run was opened: shows its space with its table as device A, when this space lists that table
      * (an analytic cost or a table file of its own: the space's default pair). B stays where it still
-     * fits, else the first other table. Nothing changes when the view already shows that space and A.
+     * fits, else the first other table. Nothing changes when the view already shows that space and A,
+     * or when the space has no table installed.
      */
     void follow(const QString &space, const QString &device);
     /** Lists the tables again (one was just installed) and shows `device` as B against the current A. */

@@ -337,4 +337,13 @@ TEST(StudioPages, TheDevicesTabFollowsTheOpenedRunsSpaceAndTable)
     EXPECT_EQ(devices->deviceA(), QStringLiteral("pixel3"));
     EXPECT_NE(devices->deviceB(), QStringLiteral("pixel3"));
     EXPECT_FALSE(devices->deviceB().isEmpty());
+    // A space without tables (FBNetV2, costed in FLOPs) keeps the comparison on show...
+    devices->follow(QStringLiteral("fbnetv2-cifar"), QStringLiteral("flops"));
+    EXPECT_EQ(devices->space(), QStringLiteral("fbnet-cifar"));
+    EXPECT_GT(devices->pointCount(), 0);
+    // ...and chosen by hand, it says it has nothing to compare instead of showing the last space's figures.
+    devices->select(QStringLiteral("fbnetv2-cifar"), QString(), QString());
+    EXPECT_EQ(devices->pointCount(), 0);
+    EXPECT_EQ(devices->matrixRows(), 0);
+    EXPECT_TRUE(devices->matrixTitle().contains(QStringLiteral("no latency table installed"))) << devices->matrixTitle().toStdString();
 }
