@@ -10,7 +10,9 @@ since a target can reach latencies that random sampling never produces). Each co
 gets the chance the family would win it if every architecture were equally accurate and the
 measured top-1 were noise alone: its best of n_f draws beats random's best of n_r with probability
 n_f / (n_f + n_r), so a method with more points in a band wins it more often by selection alone. The
-sum of those chances is the "no skill" line a real difference must clear. The hypervolume of each method's front is the area it
+sum of those chances is the "no skill" line a real difference must clear. A comparison free of that
+selection effect: every family point against every random point of the same band, the share of
+those pairs the family's point wins (50% with no skill). The hypervolume of each method's front is the area it
 dominates up to the reference point (1.05 x the slowest latency, the chance accuracy), so a front
 that is faster and more accurate everywhere has the larger one.
 """
@@ -51,6 +53,7 @@ def compare(path, bands, chance):
     width = (hi - lo) / bands
     won = lost = counted = contested = contested_won = 0
     no_skill = 0.0  # expected contested wins if every architecture were equally accurate
+    pairs = pairs_won = 0  # family point vs random point of the same band
     detail = []
     for b in range(bands):
         a, z = lo + b * width, lo + (b + 1) * width
@@ -67,6 +70,10 @@ def compare(path, bands, chance):
             contested += 1
             contested_won += s > r
             no_skill += ns / (ns + nr)
+            for f in (p[1] for p in pts["search"] if inside(p)):
+                for q in (p[1] for p in pts["random"] if inside(p)):
+                    pairs += 1
+                    pairs_won += 1.0 if f > q else 0.5 if f == q else 0.0
         if r is None or (s is not None and s > r):
             won += 1
             who = "family"
@@ -82,7 +89,7 @@ def compare(path, bands, chance):
     spread = {k: (min(p[0] for p in v), max(p[0] for p in v), statistics.mean(p[1] for p in v)) if v else None
               for k, v in pts.items()}
     return {"spread": spread, "file": os.path.basename(path), "family": len(pts["search"]), "random": len(pts["random"]), "won": won,
-            "counted": counted, "contested": contested, "contested_won": contested_won, "no_skill": no_skill, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
+            "counted": counted, "contested": contested, "contested_won": contested_won, "no_skill": no_skill, "pairs": pairs, "pairs_won": pairs_won, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
 
 
 def main():
@@ -98,7 +105,7 @@ def main():
             print("   ", d)
         print(f"    bands won by the family front: {r['won']} of {r['counted']} ({100 * r['won'] / max(1, r['counted']):.0f}%); "
               f"of the bands where both have points: {r['contested_won']} of {r['contested']} "
-              f"(expected with no skill: {r['no_skill']:.1f})")
+              f"(expected with no skill: {r['no_skill']:.1f}); same-band pairs won: {r['pairs_won']:g} of {r['pairs']}")
         for k, name in (("search", "family"), ("random", "random")):
             if r["spread"][k]:
                 lo_ms, hi_ms, mean = r["spread"][k]
@@ -112,6 +119,9 @@ def main():
     print(f"bands where both methods have points: family wins {sum(r['contested_won'] for r in results)} of "
           f"{sum(r['contested'] for r in results)} (expected if every architecture were equally accurate: "
           f"{sum(r['no_skill'] for r in results):.1f})")
+    pw, pn = sum(r["pairs_won"] for r in results), sum(r["pairs"] for r in results)
+    print(f"same-band pairs (a family point against a random one): family wins {pw:g} of {pn}"
+          + (f" ({100 * pw / pn:.0f}%; 50% with no skill)" if pn else ""))
     print(f"median hypervolume: family {statistics.median(r['hv_family'] for r in results):.3f}, "
           f"random {statistics.median(r['hv_random'] for r in results):.3f}")
 
