@@ -25,33 +25,13 @@ for id in $ids; do
          | sed -n 's/.*test top-1 \([0-9.]*\)%.*/\1/p' | tail -1)"
   echo "$id,$ms,$sup,$scr" | tee -a "$out/rank.csv"
 done
-/usr/bin/python3 - "$out/rank.csv" <<'PY'
-import csv, sys, itertools
+/usr/bin/python3 - "$out/rank.csv" "$here/tests/bench" <<'PY'
+import csv, sys
+sys.path.insert(0, sys.argv[2])
+from rankstats import kendall_tau_b, spearman_rho
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["supernet_top1"] and r["scratch_top1"]]
 a = [float(r["supernet_top1"]) for r in rows]; b = [float(r["scratch_top1"]) for r in rows]
-n = len(rows)
-conc = disc = ta = tb = 0
-for i, j in itertools.combinations(range(n), 2):
-    x, y = a[i] - a[j], b[i] - b[j]
-    if x == 0 and y == 0: continue
-    if x == 0: ta += 1; continue
-    if y == 0: tb += 1; continue
-    if x * y > 0: conc += 1
-    else: disc += 1
-tau = (conc - disc) / (((conc + disc + ta) * (conc + disc + tb)) ** 0.5) if conc + disc else float("nan")
-def ranks(v):
-    order = sorted(range(len(v)), key=lambda k: v[k]); r = [0.0] * len(v); i = 0
-    while i < len(v):
-        j = i
-        while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]: j += 1
-        for k in range(i, j + 1): r[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return r
-ra, rb = ranks(a), ranks(b)
-ma, mb = sum(ra) / n, sum(rb) / n
-cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
-rho = cov / ((sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb)) ** 0.5)
-print(f"{n} architectures: Kendall tau-b {tau:.3f}, Spearman rho {rho:.3f}; "
+print(f"{len(rows)} architectures: Kendall tau-b {kendall_tau_b(a, b):.3f}, Spearman rho {spearman_rho(a, b):.3f}; "
       f"supernet top-1 {min(a):.1f}..{max(a):.1f}%, scratch top-1 {min(b):.1f}..{max(b):.1f}%")
 PY
 echo "per-architecture figures: $out/rank.csv"
