@@ -12,13 +12,16 @@ measured top-1 were noise alone: its best of n_f draws beats random's best of n_
 n_f / (n_f + n_r), so a method with more points in a band wins it more often by selection alone. The
 sum of those chances is the "no skill" line a real difference must clear. A comparison free of that
 selection effect: every family point against every random point of the same band, the share of
-those pairs the family's point wins (50% with no skill). The hypervolume of each method's front is the area it
+those pairs the family's point wins (50% with no skill), with a permutation test: the points of each
+band shuffled between the methods (their counts kept) 20,000 times, how often the family wins at
+least as many pairs (one-sided p; Mann-Whitney's U, stratified by band). The hypervolume of each method's front is the area it
 dominates up to the reference point (1.05 x the slowest latency, the chance accuracy), so a front
 that is faster and more accurate everywhere has the larger one.
 """
 import argparse
 import csv
 import os
+import random
 import statistics
 
 
@@ -42,6 +45,24 @@ def hypervolume(points, ref_ms, ref_acc):
     return area
 
 
+def pairs_won(fam, rnd):
+    return sum(1.0 if f > q else 0.5 if f == q else 0.0 for f in fam for q in rnd)
+
+
+def permutation_p(strata, rounds=20000, seed=16):
+    """One-sided p: how often shuffling each band's points between the methods wins at least as many pairs."""
+    observed = sum(pairs_won(f, r) for f, r in strata)
+    rng, hits = random.Random(seed), 0
+    for _ in range(rounds):
+        total = 0.0
+        for f, r in strata:
+            pool = f + r
+            rng.shuffle(pool)
+            total += pairs_won(pool[:len(f)], pool[len(f):])
+        hits += total >= observed - 1e-9
+    return hits / rounds
+
+
 def compare(path, bands, chance):
     rows = list(csv.DictReader(open(path)))
     pts = {"search": [], "random": []}
@@ -54,6 +75,7 @@ def compare(path, bands, chance):
     won = lost = counted = contested = contested_won = 0
     no_skill = 0.0  # expected contested wins if every architecture were equally accurate
     pairs = pairs_won = 0  # family point vs random point of the same band
+    strata = []  # per contested band: (family top-1s, random top-1s), for the permutation test
     detail = []
     for b in range(bands):
         a, z = lo + b * width, lo + (b + 1) * width
@@ -70,6 +92,7 @@ def compare(path, bands, chance):
             contested += 1
             contested_won += s > r
             no_skill += ns / (ns + nr)
+            strata.append(([p[1] for p in pts["search"] if inside(p)], [p[1] for p in pts["random"] if inside(p)]))
             for f in (p[1] for p in pts["search"] if inside(p)):
                 for q in (p[1] for p in pts["random"] if inside(p)):
                     pairs += 1
@@ -89,7 +112,7 @@ def compare(path, bands, chance):
     spread = {k: (min(p[0] for p in v), max(p[0] for p in v), statistics.mean(p[1] for p in v)) if v else None
               for k, v in pts.items()}
     return {"spread": spread, "file": os.path.basename(path), "family": len(pts["search"]), "random": len(pts["random"]), "won": won,
-            "counted": counted, "contested": contested, "contested_won": contested_won, "no_skill": no_skill, "pairs": pairs, "pairs_won": pairs_won, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
+            "counted": counted, "contested": contested, "contested_won": contested_won, "no_skill": no_skill, "pairs": pairs, "pairs_won": pairs_won, "strata": strata, "hv_family": hv_s, "hv_random": hv_r, "ref_ms": ref_ms, "detail": detail}
 
 
 def main():
@@ -121,7 +144,8 @@ def main():
           f"{sum(r['no_skill'] for r in results):.1f})")
     pw, pn = sum(r["pairs_won"] for r in results), sum(r["pairs"] for r in results)
     print(f"same-band pairs (a family point against a random one): family wins {pw:g} of {pn}"
-          + (f" ({100 * pw / pn:.0f}%; 50% with no skill)" if pn else ""))
+          + (f" ({100 * pw / pn:.0f}%; 50% with no skill; permutation p = "
+             f"{permutation_p([st for r in results for st in r['strata']]):.3f} for winning this many or more)" if pn else ""))
     print(f"median hypervolume: family {statistics.median(r['hv_family'] for r in results):.3f}, "
           f"random {statistics.median(r['hv_random'] for r in results):.3f}")
 
