@@ -10,7 +10,6 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -93,18 +92,29 @@ DevicesView::DevicesView(QWidget *parent)
     refillDevices();
 }
 
+namespace {
+
+/** The devices with an installed table of `space` ("pixel3" for pixel3-fbnet-cifar). */
+QStringList devicesOf(const QString &space)
+{
+    QStringList devices;
+    for (const auto &n : lutNames()) {
+        const QString name = QString::fromStdString(n);
+        if (name.endsWith(QLatin1Char('-') + space))
+            devices << name.left(name.size() - space.size() - 1);
+    }
+    return devices;
+}
+
+} // namespace
+
 void DevicesView::refillDevices()
 {
     const QString space = m_space->currentText();
     QStringList names;
     QStringList phones;
-    for (const auto &n : lutNames()) {
-        const QString name = QString::fromStdString(n);
-        if (name.endsWith(QLatin1Char('-') + space)) {
-            const QString device = name.left(name.size() - space.size() - 1);
-            (isPhoneTable(device, space) ? phones : names) << device;
-        }
-    }
+    for (const QString &device : devicesOf(space))
+        (isPhoneTable(device, space) ? phones : names) << device;
     names = phones + names;  // the two phones are the default pair (the paper's comparison)
     for (auto *c : {m_a, m_b}) {
         const QSignalBlocker block(c);
@@ -175,8 +185,7 @@ void DevicesView::follow(const QString &space, const QString &device)
 {
     if (m_space->findText(space) < 0 || (m_space->currentText() == space && m_a->currentText() == device))
         return;
-    const auto names = lutNames();
-    if (std::none_of(names.begin(), names.end(), [&](const std::string &n) { return QString::fromStdString(n).endsWith(QLatin1Char('-') + space); }))
+    if (devicesOf(space).isEmpty())
         return;  // no table of that space to show (an analytic cost): the comparison on show stays
     const QString keepB = m_b->currentText();
     m_space->setCurrentText(space);  // lists the space's tables: its default pair
