@@ -9,7 +9,7 @@
 #   FBNET_CUDA_LIB_DIRS  where libcudnn, libnccl, ... live (default: every nvidia/*/lib beside that torch)
 #   FBNET_PY_REFERENCE   py_supernet_bench.py (default: ../shared/bench/ or shared/bench/ in the checkout)
 #   FBNET_GPU_BUILD      build folder (default: build-gpu);  FBNET_GPU_ROUNDS  benchmark rounds (default 3)
-#   FBNET_GPU_QUICK=1    skip the benchmark
+#   FBNET_GPU_QUICK=1    skip the benchmark;  FBNET_GPU_LOGS  keep the logs (at most 7 files) in this folder
 set -euo pipefail
 cd "$(dirname "$0")/.."
 debs=${1:?usage: scripts/gpu-check.sh DEB_DIR (the .deb files of scripts/gpu-debs.sh)}
@@ -19,6 +19,10 @@ root=$PWD
 build=${FBNET_GPU_BUILD:-build-gpu}
 prefix=${FBNET_DEB_PREFIX:-/tmp/fbnet-gpu-prefix}
 work=$(mktemp -d)
+# Logs go to FBNET_GPU_LOGS as they are written (a lease that ends early still returns them), else to a
+# temporary folder.
+logs=${FBNET_GPU_LOGS:-$work}
+mkdir -p "$logs"
 
 # 1. The Debian packages, unpacked into a private prefix (no root, nothing installed).
 ls "$debs"/*.deb > /dev/null 2>&1 || { echo "gpu-check: no .deb files in $debs (run scripts/gpu-debs.sh $debs where apt works)"; exit 2; }
@@ -38,47 +42,58 @@ command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.total,dr
 # 3. Build: core, CLI, core and CLI tests, benchmarks; no Qt.
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFBNET_BUILD_STUDIO=OFF -DFBNET_BUILD_TESTS=ON \
   -DCMAKE_PREFIX_PATH="$torch_prefix;$prefix/usr" -DCMAKE_INCLUDE_PATH="$prefix/usr/include" \
-  -DCMAKE_LIBRARY_PATH="$multiarch" -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}" > "$work/configure.log" 2>&1 \
-  || { tail -40 "$work/configure.log"; exit 1; }
+  -DCMAKE_LIBRARY_PATH="$multiarch" -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}" > "$logs/build.log" 2>&1 \
+  || { tail -40 "$logs/build.log"; exit 1; }
 say "configured $build"
-cmake --build "$build" -j "$(nproc)" > "$work/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$work/build.log" | head -60; exit 1; }
+cmake --build "$build" -j "$(nproc)" >> "$logs/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$logs/build.log" | head -60; exit 1; }
 say "built"
 if ldd "$build/app/cli/fbnet" | grep "not found"; then
   echo "gpu-check: the libraries above are missing at run time (add their packages to scripts/gpu-debs.sh)"; exit 1
 fi
 
-# 4. Tests: every core and CLI test; the Cuda.* ones run here instead of skipping.
+# 4. The GPU's own tests first, so that a short lease gets them: a GPU layer against the CPU's, a
+#    tiny search and training in every precision, a GPU checkpoint resumed, a table timed with events.
 export FBNET_RESOURCE_DIR=$root/resources FBNET_LUT_DIR=$root/lut
-(cd "$build" && ctest -j "$(nproc)" --timeout 300 --output-on-failure > "$work/ctest.log" 2>&1) && tests=passed || tests=FAILED
-grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|\(SEGFAULT\)" "$work/ctest.log" | sed 's/^/[tests] /'
-(cd "$build" && ./tests/test_core_torch --gtest_filter='Cuda.*:Precision.*' 2>&1 | grep -E "^\[ +(OK|FAILED|SKIPPED) +\]" | sed 's/^/[cuda] /')
-say "tests $tests"
+(cd "$build" && timeout 300 ./tests/test_core_torch --gtest_filter='Cuda.*:Precision.*:Devices.*' > "$logs/cuda.log" 2>&1) \
+  && cuda=passed || cuda=FAILED
+grep -E "^\[ +(OK|FAILED|SKIPPED) +\]|^\[  PASSED|tests, listed below" "$logs/cuda.log" | sed 's/^/[cuda] /' || true
+grep -q "SKIPPED.*Cuda\." "$logs/cuda.log" && { echo "[cuda] the Cuda.* tests skipped: libtorch sees no GPU"; cuda=SKIPPED; }
+say "GPU tests $cuda"
 
-# 5. A tiny search and training on the GPU through the CLI.
+# 5. Through the CLI on the GPU: a tiny search and training, a latency table timed with CUDA events
+#    and validated end to end.
 B="$build/app/cli/fbnet"
 cli=passed
-"$B" search --runs "$work/runs.sqlite" --dataset synthetic:2000 --epochs 2 --warmup-epochs 1 --batch-size 64 --samples 1 \
-  --device cuda --name gpu-check > "$work/search.log" 2>&1 || cli=FAILED
-tail -4 "$work/search.log" | sed 's/^/[search] /'
+timeout 120 "$B" search --runs "$work/runs.sqlite" --dataset synthetic:2000 --epochs 2 --warmup-epochs 1 --batch-size 64 --samples 1 \
+  --device cuda --name gpu-check > "$logs/cli.log" 2>&1 || cli=FAILED
+tail -4 "$logs/cli.log" | sed 's/^/[search] /'
 if [ $cli = passed ]; then
-  "$B" train --runs "$work/runs.sqlite" --arch gpu-check:argmax --dataset synthetic:2000 --epochs 1 --device cuda > "$work/train.log" 2>&1 || cli=FAILED
-  tail -3 "$work/train.log" | sed 's/^/[train] /'
+  timeout 120 "$B" train --runs "$work/runs.sqlite" --arch gpu-check:argmax --dataset synthetic:2000 --epochs 1 --device cuda \
+    >> "$logs/cli.log" 2>&1 || cli=FAILED
+  tail -3 "$logs/cli.log" | sed 's/^/[train] /'
 fi
+timeout 180 "$B" lut build --device cuda --space fbnet-cifar --repeats 20 --warmup 5 --batch 1 --correction-networks 4 \
+  --out "$work/local-cuda.json" >> "$logs/cli.log" 2>&1 || cli=FAILED
+timeout 120 "$B" lut validate --device cuda --lut "$work/local-cuda.json" --space fbnet-cifar --count 10 --repeats 20 \
+  >> "$logs/cli.log" 2>&1 || cli=FAILED
+tail -8 "$logs/cli.log" | sed 's/^/[lut] /'
 say "CLI on cuda $cli"
 
-# 6. Benchmark: supernet weight steps, ours vs the plain-PyTorch reference on this GPU, interleaved.
+# 6. Benchmark: supernet weight steps, ours vs the plain-PyTorch reference on this GPU, interleaved,
+#    the same steps after the same warm-up.
 if [ "${FBNET_GPU_QUICK:-0}" != 1 ]; then
   ref=${FBNET_PY_REFERENCE:-}
   for c in ../shared/bench/py_supernet_bench.py shared/bench/py_supernet_bench.py; do [ -z "$ref" ] && [ -f "$c" ] && ref=$c; done
-  out=$work/bench.txt
+  out=$logs/bench.txt
   for r in $(seq "${FBNET_GPU_ROUNDS:-3}"); do
     for cfg in "cifar 256" "imagenet 64"; do
       set -- $cfg
       for mode in soft hard; do
-        steps=10; [ $mode = hard ] && steps=20
-        [ -n "$ref" ] && python3 "$ref" $mode "$2" 16 $steps cuda cl bf16 eager "$1" | sed "s/^/round=$r space=$1 /" | tee -a "$out"
-        "$build/tests/bench/bench_supernet" "$2" 16 $((steps / 4 + 1)) $mode cl cuda bf16 "$1" | grep -E "machine|fbnet-studio" \
-          | sed "s/^/round=$r space=$1 /" | tee -a "$out"
+        steps=10; ours=10; [ $mode = hard ] && { steps=20; ours=5; }  # bench_supernet times 4x its steps in hard mode
+        [ -n "$ref" ] && timeout 120 python3 "$ref" $mode "$2" 16 $steps cuda cl bf16 eager "$1" | sed "s/^/round=$r space=$1 /" | tee -a "$out" \
+          || echo "[bench] the reference failed: $mode $cfg"
+        timeout 120 "$build/tests/bench/bench_supernet" "$2" 16 $ours $mode cl cuda bf16 "$1" | grep -E "machine|fbnet-studio" \
+          | sed "s/^/round=$r space=$1 /" | tee -a "$out" || echo "[bench] bench_supernet failed: $mode $cfg"
       done
     done
   done
@@ -101,6 +116,26 @@ for space in ("cifar", "imagenet"):
 PY
   say "benchmark done"
 fi
+
+# 7. Every core and CLI test of this build (the CPU ones too).
+(cd "$build" && ctest -j "$(nproc)" --timeout 300 --output-on-failure > "$logs/ctest.log" 2>&1) && tests=passed || tests=FAILED
+grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|\(SEGFAULT\)" "$logs/ctest.log" | sed 's/^/[tests] /' || true
+say "tests $tests"
+
+# 8. NCCL: a data-parallel search of two processes on the GPU(s) (cuda:LOCAL_RANK; with one GPU both
+#    take cuda:0, which NCCL may refuse: the error is printed, not hidden).
+gpus=$( (nvidia-smi -L 2>/dev/null || true) | wc -l)
+nccl_local() { [ "$gpus" -ge 2 ] && echo "$1" || echo 0; }
+for rank in 0 1; do
+  RANK=$rank WORLD_SIZE=2 LOCAL_RANK=$(nccl_local $rank) MASTER_ADDR=127.0.0.1 MASTER_PORT=29517 FBNET_DIST_TIMEOUT=30 \
+    timeout 120 "$B" search --runs "$work/nccl.sqlite" --dataset synthetic:1000 --epochs 2 --warmup-epochs 1 --batch-size 32 \
+    --samples 1 --device cuda --name nccl > "$logs/nccl-$rank.log" 2>&1 &
+  pids[$rank]=$!
+done
+nccl=passed
+for p in "${pids[@]}"; do wait "$p" || nccl=FAILED; done
+tail -3 "$logs/nccl-0.log" | sed 's/^/[nccl rank 0] /'; tail -3 "$logs/nccl-1.log" | sed 's/^/[nccl rank 1] /'
+say "two NCCL ranks on $gpus GPU(s): $nccl"
 rm -rf "$work"
-say "finished: tests $tests, CLI on cuda $cli"
-[ "$tests" = passed ] && [ "$cli" = passed ]
+say "finished: GPU tests $cuda, CLI on cuda $cli, all tests $tests, NCCL $nccl"
+[ "$cuda" = passed ] && [ "$tests" = passed ] && [ "$cli" = passed ]
