@@ -8,7 +8,7 @@
 
 namespace fbnet {
 
-/** Loads the archive of the checkpoint at `path` (its tensors onto `device`, default where saved); fbnet::Error naming the file if it is damaged or not one. */
+/** Loads the archive of the checkpoint at `path` (its tensors onto `device`, default the CPU); fbnet::Error naming the file if it is damaged or not one. */
 void loadCheckpointArchive(torch::serialize::InputArchive &a, const std::string &path,
                            std::optional<torch::Device> device = std::nullopt);
 

@@ -293,7 +293,7 @@ SupernetOutput DMaskingSupernetImpl::forward(const torch::Tensor &input, double 
 
 static std::vector<double> softmaxOf(const torch::Tensor &t)
 {
-    auto p = torch::softmax(t.detach().to(torch::kDouble), 0).contiguous();
+    auto p = torch::softmax(t.detach().to(torch::kCPU, torch::kDouble), 0).contiguous();
     return {p.data_ptr<double>(), p.data_ptr<double>() + p.numel()};
 }
 
@@ -309,7 +309,7 @@ std::vector<std::vector<double>> DMaskingSupernetImpl::thetaValues() const
 {
     std::vector<std::vector<double>> out;
     for (const auto &t : m_thetas) {
-        auto p = current(t).detach().to(torch::kDouble).contiguous();
+        auto p = current(t).detach().to(torch::kCPU, torch::kDouble).contiguous();
         out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }
     return out;

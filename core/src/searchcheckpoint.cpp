@@ -17,10 +17,9 @@ void loadCheckpointArchive(torch::serialize::InputArchive &a, const std::string 
 {
     const std::string bytes = readCheckpointFile(path);
     try {
-        if (device)
-            a.load_from(bytes.data(), bytes.size(), *device);
-        else
-            a.load_from(bytes.data(), bytes.size());
+        // Without a device, onto the CPU: a GPU search's optimizer state was written from the GPU, and a
+        // CPU-only build (or a reader that only inspects) must still open it.
+        a.load_from(bytes.data(), bytes.size(), device ? *device : torch::Device(torch::kCPU));
     } catch (const c10::Error &e) {
         throw Error::at(path, "", std::string("not a readable search checkpoint (") + e.what_without_backtrace() + ")");
     }
@@ -101,8 +100,9 @@ torch::Tensor indexTensor(const std::vector<std::size_t> &v)
 
 std::vector<std::size_t> indexVector(const torch::Tensor &t)
 {
-    std::vector<std::size_t> v(std::size_t(t.numel()));
-    const auto *p = t.data_ptr<int64_t>();
+    const auto c = t.to(torch::kCPU, torch::kLong).contiguous();  // an archive may load onto the GPU
+    std::vector<std::size_t> v(std::size_t(c.numel()));
+    const auto *p = c.data_ptr<int64_t>();
     for (std::size_t i = 0; i < v.size(); ++i)
         v[i] = std::size_t(p[i]);
     return v;

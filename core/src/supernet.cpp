@@ -155,7 +155,7 @@ std::vector<std::vector<double>> SupernetImpl::probabilities() const
     torch::NoGradGuard ng;
     std::vector<std::vector<double>> out;
     for (std::size_t l = 0; l < thetas.size(); ++l) {
-        auto p = torch::softmax(theta(l).to(torch::kDouble), 0).contiguous();
+        auto p = torch::softmax(theta(l).to(torch::kCPU, torch::kDouble), 0).contiguous();
         out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }
     return out;
@@ -166,7 +166,7 @@ std::vector<std::vector<double>> SupernetImpl::thetaValues() const
     torch::NoGradGuard ng;
     std::vector<std::vector<double>> out;
     for (std::size_t l = 0; l < thetas.size(); ++l) {
-        auto p = theta(l).to(torch::kDouble).contiguous();
+        auto p = theta(l).to(torch::kCPU, torch::kDouble).contiguous();
         out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }
     return out;
