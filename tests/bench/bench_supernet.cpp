@@ -1,8 +1,12 @@
 // Supernet training-step throughput (batch 64 by default), soft vs hard mode, and the achieved
 // GFLOP/s as a share of a large matmul on the same device. A benchmark, not a test.
 // Usage: bench_supernet [batch] [threads] [steps] [soft|hard|both] [cl|all] [cpu|cuda|cuda:N] [fp32|bf16|fp16|auto] [cifar|imagenet]
+//                       [hard_steps (default 4 x steps)] [rounds (default 1)]
+//   rounds: the timed steps repeated, a line each (round=K), in one process: start-up and first-use
+//   costs (cuDNN's plans for every shape) are paid once, in the untimed warm-up
 //   cl: channels-last only (what the engine uses); all: also the default NCHW layout
 //   on a GPU the matmul is 8192^3 in the step's precision (bf16/fp16: the tensor cores' peak as reached by cuBLAS)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +49,8 @@ static int run(int argc, char **argv)
     compute.device = argc > 6 ? argv[6] : "cpu";
     compute.precision = argc > 7 ? argv[7] : "fp32";
     const bool imagenet = argc > 8 && std::string(argv[8]) == "imagenet";
+    const int hardSteps = argc > 9 ? std::atoi(argv[9]) : steps * 4;
+    const int rounds = argc > 10 ? std::max(1, std::atoi(argv[10])) : 1;
     const torch::Device device = fbnet::detail::torchDevice(compute);
     const auto precision = fbnet::detail::resolvePrecision(compute, device);
     SpaceParams p;
@@ -123,23 +129,27 @@ static int run(int argc, char **argv)
             const int warm = mode == MaskMode::Soft && device.is_cpu() ? 1 : 3;
             for (int i = 0; i < warm; ++i)
                 step();
-            const int n = mode == MaskMode::Soft ? steps : steps * 4;
-            fbnet::detail::synchronizeDevice(device);
-            const auto t = Clock::now();
+            const int n = mode == MaskMode::Soft ? steps : hardSteps;
             if (const char *trace = std::getenv("FBNET_PROFILE")) {
                 // One profiled step as a Chrome trace (chrome://tracing, or aggregate the "dur" by "name").
                 torch::autograd::profiler::RecordProfile guard(std::string(trace) + "-" + toString(mode) + ".json");
                 step();
             }
-            for (int i = 0; i < n; ++i)
-                step();
-            fbnet::detail::synchronizeDevice(device);
-            const double s = std::chrono::duration<double>(Clock::now() - t).count() / n;
-            const double flops = 3.0 * 2.0 * (mode == MaskMode::Soft ? softMacs : hardMacs) * batch;
-            std::printf("fbnet-studio mode=%s channels_last=%d batch=%d threads=%d device=%s precision=%s space=%s step_ms=%.1f "
-                        "img_per_s=%.1f GFLOP/s=%.1f (%.1f%% of matmul)\n",
-                        toString(mode).c_str(), int(channelsLast), batch, threads, device.str().c_str(), precision.name.c_str(),
-                        space.name.c_str(), s * 1e3, batch / s, flops / s / 1e9, 100.0 * flops / s / 1e9 / peak);
+            for (int r = 1; r <= rounds; ++r) {
+                fbnet::detail::synchronizeDevice(device);
+                const auto t = Clock::now();
+                for (int i = 0; i < n; ++i)
+                    step();
+                fbnet::detail::synchronizeDevice(device);
+                const double s = std::chrono::duration<double>(Clock::now() - t).count() / n;
+                const double flops = 3.0 * 2.0 * (mode == MaskMode::Soft ? softMacs : hardMacs) * batch;
+                std::printf("fbnet-studio round=%d mode=%s channels_last=%d batch=%d threads=%d device=%s precision=%s space=%s "
+                            "step_ms=%.1f img_per_s=%.1f GFLOP/s=%.1f (%.2f%% of matmul)\n",
+                            r, toString(mode).c_str(), int(channelsLast), batch, threads, device.str().c_str(),
+                            precision.name.c_str(), space.name.c_str(), s * 1e3, batch / s, flops / s / 1e9,
+                            100.0 * flops / s / 1e9 / peak);
+                std::fflush(stdout);
+            }
         }
     }
     return 0;
