@@ -122,8 +122,8 @@ for space in ("cifar", "imagenet"):
         if not us: continue
         share = [r["GFLOP/s"] for r in rows if r["space"] == space and r["mode"] == mode and r["who"] == "us"]
         line = f"[bench] {space} {mode}: fbnet-studio median {statistics.median(us.values()):.0f} img/s over {len(us)} rounds"
-        if ref:
-            ratios = sorted(us[k] / ref[k] for k in us if k in ref)
+        ratios = sorted(us[k] / ref[k] for k in us if k in ref)
+        if ratios:
             line += f", reference (channels-last, bf16) median {statistics.median(ref.values()):.0f} img/s, ratio per round " \
                     + ", ".join(f"{x:.2f}" for x in ratios) + f" (median {statistics.median(ratios):.2f}x; goal 1.5x)"
         print(line + f"; GFLOP/s per round {', '.join(share)} against {peak.get('space=' + space, '?')} GFLOP/s of bf16 matmul")

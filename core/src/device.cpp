@@ -55,6 +55,12 @@ void setRngState(const torch::Device &device, const torch::Tensor &state)
     gen.set_state(state);
 }
 
+std::vector<double> hostValues(const torch::Tensor &t)
+{
+    const auto c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
+    return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
 /** The CUDA index of `device`; -1 (the current GPU) for plain "cuda". */
 static int cudaIndex(const torch::Device &device)
 {

@@ -2,6 +2,7 @@
 // Private (torch): the torch::Device of a ComputeOptions, and the RNG state that goes with it.
 
 #include <memory>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -15,6 +16,10 @@ torch::Device torchDevice(const ComputeOptions &options);
 /** The generator state of `device` (CPU: the default CPU generator; CUDA: that GPU's). */
 torch::Tensor rngState(const torch::Device &device);
 void setRngState(const torch::Device &device, const torch::Tensor &state);
+
+/** The values of `t`, flattened, as host doubles, from any device: how the engine reads a tensor's
+ *  numbers on the host (a GPU tensor's data pointer is not host memory). */
+std::vector<double> hostValues(const torch::Tensor &t);
 
 /** Whether `device` is a GPU that computes bf16 (CUDA compute capability 8.0 or newer). */
 bool cudaComputesBf16(const torch::Device &device);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "device.h"
 #include "fastops.h"
 #include "fbnet/error.h"
 #include "fbnet/sampling.h"
@@ -293,8 +294,7 @@ SupernetOutput DMaskingSupernetImpl::forward(const torch::Tensor &input, double 
 
 static std::vector<double> softmaxOf(const torch::Tensor &t)
 {
-    auto p = torch::softmax(t.detach().to(torch::kCPU, torch::kDouble), 0).contiguous();
-    return {p.data_ptr<double>(), p.data_ptr<double>() + p.numel()};
+    return hostValues(torch::softmax(t.detach().to(torch::kDouble), 0));
 }
 
 std::vector<std::vector<double>> DMaskingSupernetImpl::probabilities() const
@@ -308,10 +308,8 @@ std::vector<std::vector<double>> DMaskingSupernetImpl::probabilities() const
 std::vector<std::vector<double>> DMaskingSupernetImpl::thetaValues() const
 {
     std::vector<std::vector<double>> out;
-    for (const auto &t : m_thetas) {
-        auto p = current(t).detach().to(torch::kCPU, torch::kDouble).contiguous();
-        out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
-    }
+    for (const auto &t : m_thetas)
+        out.push_back(hostValues(current(t)));
     return out;
 }
 

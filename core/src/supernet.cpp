@@ -1,5 +1,6 @@
 #include "supernet.h"
 
+#include "device.h"
 #include "fbnet/sampling.h"
 
 namespace fbnet::detail {
@@ -154,10 +155,8 @@ std::vector<std::vector<double>> SupernetImpl::probabilities() const
 {
     torch::NoGradGuard ng;
     std::vector<std::vector<double>> out;
-    for (std::size_t l = 0; l < thetas.size(); ++l) {
-        auto p = torch::softmax(theta(l).to(torch::kCPU, torch::kDouble), 0).contiguous();
-        out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
-    }
+    for (std::size_t l = 0; l < thetas.size(); ++l)
+        out.push_back(hostValues(torch::softmax(theta(l).to(torch::kDouble), 0)));
     return out;
 }
 
@@ -165,10 +164,8 @@ std::vector<std::vector<double>> SupernetImpl::thetaValues() const
 {
     torch::NoGradGuard ng;
     std::vector<std::vector<double>> out;
-    for (std::size_t l = 0; l < thetas.size(); ++l) {
-        auto p = theta(l).to(torch::kCPU, torch::kDouble).contiguous();
-        out.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
-    }
+    for (std::size_t l = 0; l < thetas.size(); ++l)
+        out.push_back(hostValues(theta(l)));
     return out;
 }
 
