@@ -18,7 +18,7 @@ struct TrainOptions
 {
     std::string arch;
     std::string space;
-    std::string dataset = "fashion-mnist";
+    std::string dataset;  // empty: a stored architecture's run's, else fashion-mnist
     std::size_t subset = 10000;
     std::size_t testSubset = 0;
     bool noAugment = false;
@@ -32,6 +32,36 @@ struct TrainOptions
     TrainConfig config;
 };
 
+bool isDefault(const ImageOptions &i)
+{
+    const ImageOptions d;
+    return i.valFraction == d.valFraction && i.skipBadImages == d.skipBadImages && i.normalizeAuto == d.normalizeAuto &&
+           i.scaleMin == d.scaleMin && i.scaleMax == d.scaleMax && i.ratioMin == d.ratioMin && i.ratioMax == d.ratioMax;
+}
+
+/** RUN:ID without --dataset trains and tests on the data the run searched (its split, image options and
+ *  input size where those were not given), as pareto does; anything else on fashion-mnist. Without this,
+ *  --init-from-supernet scored a supernet on another data set's test images. */
+void takeRunDataUnlessGiven(TrainOptions &o, std::int64_t storedId)
+{
+    if (!o.dataset.empty())
+        return;
+    o.dataset = "fashion-mnist";
+    if (!storedId)
+        return;
+    const RunStore store(storePath(o.runs));
+    const RunInfo run = store.run(store.architecture(storedId).runId);
+    const SearchInvocation inv = invocationFromJson(run.invocationJson, store.path());
+    if (inv.dataset.empty())
+        return;
+    o.dataset = inv.dataset;
+    if (isDefault(o.image))
+        o.image = inv.image;
+    if (o.inputSize == 0)
+        o.inputSize = inv.inputSize;
+    std::fprintf(stderr, "fbnet train: data of run '%s': %s\n", run.name.c_str(), o.dataset.c_str());
+}
+
 int runTrain(TrainOptions &o)
 {
     if (o.config.epochs == 0 && !o.initFromSupernet)
@@ -40,6 +70,7 @@ int runTrain(TrainOptions &o)
     std::int64_t storedId = 0;
     std::string spaceName;
     Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);
+    takeRunDataUnlessGiven(o, storedId);
     const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed, o.image, o.inputSize);
     const SearchSpace &space = setup.space;
     arch.space = space.name;
@@ -171,7 +202,7 @@ void addTrainCommand(CLI::App &app, Action &run)
     cmd->add_flag("--init-from-supernet", o->initFromSupernet,
                   "Start from the search's supernet weights of the chosen blocks (needs --arch RUN:ID; FBNetV2: sliced to the chosen widths)");
     cmd->add_option("--space", o->space, "Search space (default: the one the architecture names)");
-    cmd->add_option("--dataset", o->dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();
+    cmd->add_option("--dataset", o->dataset, datasetSyntaxSummary(" | ", " | ") + " (default: a stored architecture's run's, else fashion-mnist)");
     cmd->add_option("--subset", o->subset, "Training images (0: all)")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images (0: all)")->capture_default_str();
     cmd->add_option("--epochs", o->config.epochs, "Epochs (0 with --init-from-supernet: the supernet's accuracy of the architecture, no training, not stored)")

@@ -397,8 +397,10 @@ TEST(Cli, FbnetV2SearchTrainsItsArgmaxAndReportsTheSpaceSize)
     EXPECT_NE(r.out.find("initialised from the supernet of run 'v2'"), std::string::npos) << r.out;
     // --epochs 0: the supernet's accuracy of the architecture, printed and not stored.
     const std::string evaluations = queryOne(d / "runs.sqlite", "SELECT COUNT(*) FROM evaluations");
-    r = runCli("train --arch v2:argmax --init-from-supernet --epochs 0 --dataset synthetic:200 --subset 0 --batch-size 16 --threads 1" + store);
+    // Without --dataset, on the data the run searched (synthetic:300), not on fashion-mnist's test images.
+    r = runCli("train --arch v2:argmax --init-from-supernet --epochs 0 --subset 0 --batch-size 16 --threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("data of run 'v2': synthetic:300"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("not stored as an evaluation"), std::string::npos) << r.out;
     EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT COUNT(*) FROM evaluations"), evaluations);
