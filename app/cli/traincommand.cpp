@@ -32,13 +32,6 @@ struct TrainOptions
     TrainConfig config;
 };
 
-bool isDefault(const ImageOptions &i)
-{
-    const ImageOptions d;
-    return i.valFraction == d.valFraction && i.skipBadImages == d.skipBadImages && i.normalizeAuto == d.normalizeAuto &&
-           i.scaleMin == d.scaleMin && i.scaleMax == d.scaleMax && i.ratioMin == d.ratioMin && i.ratioMax == d.ratioMax;
-}
-
 /** RUN:ID without --dataset trains and tests on the data the run searched (its split, image options and
  *  input size where those were not given), as pareto does; anything else on fashion-mnist. Without this,
  *  --init-from-supernet scored a supernet on another data set's test images. */
@@ -55,7 +48,7 @@ void takeRunDataUnlessGiven(TrainOptions &o, std::int64_t storedId)
     if (inv.dataset.empty())
         return;
     o.dataset = inv.dataset;
-    if (isDefault(o.image))
+    if (o.image == ImageOptions())  // no image flag given
         o.image = inv.image;
     if (o.inputSize == 0)
         o.inputSize = inv.inputSize;

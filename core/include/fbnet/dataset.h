@@ -16,6 +16,14 @@ struct ImageOptions
     double ratioMin = 3.0 / 4.0, ratioMax = 4.0 / 3.0;  ///< training crops: aspect ratio w/h
 };
 
+/// Field by field (a new field belongs here too): e.g. whether options are still the defaults.
+inline bool operator==(const ImageOptions &a, const ImageOptions &b)
+{
+    return a.valFraction == b.valFraction && a.skipBadImages == b.skipBadImages && a.normalizeAuto == b.normalizeAuto &&
+           a.scaleMin == b.scaleMin && a.scaleMax == b.scaleMax && a.ratioMin == b.ratioMin && a.ratioMax == b.ratioMax;
+}
+inline bool operator!=(const ImageOptions &a, const ImageOptions &b) { return !(a == b); }
+
 /**
  * An image classification data set held as 8-bit pixels (N x C x H x W, row-major) with labels.
  * Normalisation to floats happens per batch, so 60k Fashion-MNIST images take 60 MB, not 700.
