@@ -52,4 +52,15 @@ print("supernet vs each seed: " + ", ".join(f"{k} {tau(s, col[k]):+.2f}" for k i
 # What size alone ranks: MACs, parameters and the table's latency against the mean over seeds.
 archs = {r["id"]: r for r in csv.DictReader(open(sys.argv[4]))}
 print("size alone vs the mean over seeds: " + ", ".join(f"{k} {tau([float(archs[i][k]) for i in ids], mean):+.2f}" for k in ("macs", "params", "lut_ms")))
+# Kendall's tau with no relation has sd sqrt(2(2n+5) / (9n(n-1))): how far from 0 a tau must lie to mean anything.
+n = len(ids)
+print(f"tau's sd under no relation for {n} architectures: {(2 * (2 * n + 5) / (9 * n * (n - 1))) ** 0.5:.2f}")
+# The samples alone (without the argmax, often an outlier in size and accuracy that decides much of a tau).
+k = [j for j, i in enumerate(ids) if archs[i]["role"] != "argmax"]
+if 2 < len(k) < len(ids):
+    m = [mean[j] for j in k]
+    print(f"the {len(k)} samples alone (no argmax): means {min(m):.1f}..{max(m):.1f}%, between seeds "
+          + ", ".join(f"{a}-{b} {tau([col[a][j] for j in k], [col[b][j] for j in k]):+.2f}" for a, b in itertools.combinations(seeds, 2))
+          + f"; supernet vs the mean {tau([s[j] for j in k], m):+.2f}; "
+          + ", ".join(f"{c} {tau([float(archs[ids[j]][c]) for j in k], m):+.2f}" for c in ("macs", "params", "lut_ms")))
 PY
