@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README "GPU": on a machine with an NVIDIA GPU, PyTorch 2.x, CMake, ninja and a compiler but no
+# docs/gpu.md: on a machine with an NVIDIA GPU, PyTorch 2.x, CMake, ninja and a compiler but no
 # package registry, builds the core, the CLI and the core tests against that PyTorch's libtorch,
 # runs the tests (the Cuda.* ones included), a tiny search and training on cuda, and the supernet
 # benchmark beside the plain-PyTorch reference on the same GPU. Prints every figure.
@@ -60,7 +60,7 @@ export FBNET_RESOURCE_DIR=$root/resources FBNET_LUT_DIR=$root/lut
 T=$(cd "$build" && pwd)/tests/test_core_torch
 cuda=passed
 : > "$logs/cuda.log"
-groups="Precision.*:Devices.* $("$T" --gtest_list_tests --gtest_filter='Cuda.*' | awk '/^[^ ]/ {s=$1} /^  / {print s $1}')"
+groups="Precision.*:Compute.* $("$T" --gtest_list_tests --gtest_filter='Cuda.*' | awk '/^[^ ]/ {s=$1} /^  / {print s $1}')"
 for t in $groups; do
   rc=0; (cd "$work" && timeout 180 "$T" --gtest_filter="$t" >> "$logs/cuda.log" 2>&1) || rc=$?
   [ $rc = 0 ] && continue

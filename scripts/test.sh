@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: installs what is missing, builds everything, runs every test:
+#  0. the layering and size checks (scripts/check-layers.py, scripts/check-sizes.py);
 #  1. the Release build (core, CLI, studio) and all its tests (ctest);
 #  2. the sanitized build (Clang, AddressSanitizer + UndefinedBehaviorSanitizer, fatal) of the
 #     core, the CLI and their tests, run again under the sanitizers (the CLI tests' child
@@ -10,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+python3 scripts/check-layers.py
+python3 scripts/check-sizes.py
 bash scripts/build.sh -DFBNET_BUILD_TESTS=ON
 (cd build && ctest -j "$(nproc)" --output-on-failure --timeout 600)
 [ "${FBNET_QUICK:-0}" = 1 ] && exit 0

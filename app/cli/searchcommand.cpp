@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "fbnet/archexport.h"
+#include "fbnet/compute.h"
 #include "fbnet/error.h"
 #include "fbnet/family.h"
 #include "fbnet/lutbuild.h"
@@ -144,24 +145,12 @@ int runSearchCommand(SearchOptions &o)
     SearchConfig &c = req.config;
     if (o.resume.empty()) {
         c.mode = maskModeFromString(o.mode);
-        if (!o.loss.empty())
-            c.lossForm = lossFormFromString(o.loss);
-        else if (c.targetMs > 0)
-            c.lossForm = LossForm::Target;
-        if (!o.targets.empty() || o.front > 0) {
-            if (!o.targets.empty() && o.front > 0)
-                throw Error::at("--targets", o.targets, "give either --targets LIST or --front K, not both");
-            if (c.targetMs > 0 || !o.loss.empty())
-                throw Error::at(o.front > 0 ? "--front" : "--targets", "",
-                                "a family search trains each target's theta on its own target loss; drop --target-ms and --loss");
-            if (!o.targets.empty())
-                c.targets = parseTargets(o.targets, "--targets");
-            req.front = o.front;
-            if (!c.targets.empty())
-                c.lossForm = LossForm::Target;
-        } else if (c.lossForm == LossForm::Target && !(c.targetMs > 0))
-            throw Error::at("--target-ms", "", "the target loss needs --target-ms T with T > 0");
-        c.validate();
+        if (!o.targets.empty() && o.front > 0)
+            throw Error::at("--targets", o.targets, "give either --targets LIST or --front K, not both");
+        if (!o.targets.empty())
+            c.targets = parseTargets(o.targets, "--targets");
+        req.front = o.front;
+        req.loss = o.loss;  // the loss rule (a family trains on its targets' loss) is core's: applyLossRule
     }
     req.launch = distributedLaunchFromEnvironment();
     const std::string storePathText = o.runs.empty() ? RunStore::defaultPath() : o.runs;
@@ -197,7 +186,7 @@ int runSearchCommand(SearchOptions &o)
                                                    in.space.name.c_str(), in.space.layerCount(), in.space.log10Size(),
                                                    in.data.name.c_str(), in.data.size(), in.lut.device.c_str(),
                                                    in.lut.provenanceKind.c_str(), toString(cfg.mode).c_str(), cfg.epochs,
-                                                   cfg.warmupEpochs, run.epochsCompleted, cfg.batchSize, setComputeThreads(cfg.compute.threads));
+                                                   cfg.warmupEpochs, run.epochsCompleted, cfg.batchSize, resolvedComputeThreads(cfg.compute.threads));
                                       if (in.data.streamed())
                                           std::fprintf(stderr, "  %d classes, %zu files ignored (not images), streamed at %dx%d with %d loader thread(s)\n",
                                                        in.data.numClasses, in.data.ignoredFiles, in.data.height, in.data.width,

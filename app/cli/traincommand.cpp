@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "fbnet/error.h"
+#include "fbnet/compute.h"
 #include "fbnet/resources.h"
 #include "fbnet/train.h"
 #include "progress.h"
@@ -53,6 +54,84 @@ void takeRunDataUnlessGiven(TrainOptions &o, std::int64_t storedId)
     if (o.inputSize == 0)
         o.inputSize = inv.inputSize;
     std::fprintf(stderr, "fbnet train: data of run '%s': %s\n", run.name.c_str(), o.dataset.c_str());
+}
+
+/** The result goes to the store: on the stored architecture, or on a "train" run holding this one. */
+void recordTraining(const TrainOptions &o, std::int64_t storedId, const std::string &spaceName, const TrainingSetup &setup,
+                    const Architecture &arch, const ArchCost &cost, const TrainResult &r)
+{
+    const SearchSpace &space = setup.space;
+    const Dataset &train = setup.train;
+    // Results go to the store: on the stored architecture, or on a "train" run holding this one.
+    RunStore store(storePath(o.runs));
+    if (!storedId) {
+        RunInfo info;
+        info.name = o.name;
+        info.kind = "train";
+        info.status = "finished";
+        info.space = space.name;
+        info.dataset = train.name;
+        info.seed = o.config.seed;
+        SearchInvocation inv;
+        inv.space = spaceName;
+        inv.dataset = o.dataset;
+        // the run's table: the default device's when the space has one (pixel3 is fbnet-cifar's), else MACs
+        inv.lut = "pixel3";
+        try {
+            resolveLutPath(inv.lut, space.name);
+        } catch (const Error &) {
+            inv.lut = "flops";
+        }
+        inv.subset = o.subset;
+        inv.numClasses = train.numClasses;
+        inv.inputSize = o.inputSize;
+        info.invocationJson = invocationToJson(inv);
+        info.versions = versionString();
+        info.seconds = r.seconds;
+        const std::int64_t runId = store.createRun(info);
+        StoredArchitecture sa;
+        sa.runId = runId;
+        sa.role = "imported";
+        sa.architecture = arch;
+        sa.macs = cost.macs;
+        sa.params = cost.params;
+        storedId = store.addArchitecture(sa);
+        std::printf("stored as run '%s'\n", store.run(runId).name.c_str());
+    }
+    Evaluation e;
+    e.architectureId = storedId;
+    e.dataset = train.name;
+    e.epochs = int(r.epochs.size());
+    e.top1 = r.testTop1;
+    e.seconds = r.seconds;
+    e.weightsPath = o.out.empty() ? std::string() : std::filesystem::absolute(o.out + "/weights.pt").string();
+    e.protocol = trainingProtocol(setup, o.config);
+    store.addEvaluation(e);
+    std::printf("evaluation stored on architecture %lld in %s\n", (long long)storedId, store.path().c_str());
+}
+
+/** result.json and architecture.json beside weights.pt in --out. */
+void writeTrainOutputs(const TrainOptions &o, const TrainingSetup &setup, const Architecture &arch, const ArchCost &cost, const TrainResult &r)
+{
+    const SearchSpace &space = setup.space;
+    const Dataset &train = setup.train, &test = setup.test;
+    nlohmann::json epochs = nlohmann::json::array();
+    for (const auto &e : r.epochs)
+        epochs.push_back({{"epoch", e.epoch + 1}, {"train_loss", e.trainLoss}, {"train_accuracy", e.trainAccuracy},
+                          {"test_top1", e.testAccuracy}, {"seconds", e.seconds}});
+    // What rebuilding the network for weights.pt needs beyond architecture.json: the classes and input size it was trained with.
+    const nlohmann::json j = {{"architecture", arch.blocks}, {"space", space.name}, {"dataset", train.name},
+                              {"num_classes", space.numClasses}, {"input_size", arch.inputSize.value_or(space.inputSize)},
+                              {"class_names", train.classNames},
+                              {"train_images", train.size()}, {"test_images", test.size()}, {"macs", cost.macs},
+                              {"params", cost.params}, {"test_top1", r.testTop1}, {"stopped", r.stopped},
+                              {"config", {{"epochs", o.config.epochs}, {"batch_size", o.config.batchSize}, {"lr", o.config.lr},
+                                          {"momentum", o.config.momentum}, {"weight_decay", o.config.weightDecay},
+                                          {"augment", o.config.augment}, {"seed", o.config.seed}}},
+                              {"epochs", epochs}, {"weights", "weights.pt (state dict; Python: torch.load)"}};
+    writeTextFileAtomic(o.out + "/result.json", j.dump(2) + "\n");
+    saveArchitecture(arch, o.out + "/architecture.json");
+    std::printf("written %s/ (result.json, architecture.json, weights.pt)\n", o.out.c_str());
 }
 
 int runTrain(TrainOptions &o)
@@ -111,73 +190,10 @@ int runTrain(TrainOptions &o)
                 r.stopped ? " (stopped)" : "");
     if (o.config.epochs == 0)
         std::printf("(the supernet's weights of these blocks, not trained: not stored as an evaluation)\n");
-    if (!r.stopped && !o.noStore && o.config.epochs > 0) {
-        // Results go to the store: on the stored architecture, or on a "train" run holding this one.
-        RunStore store(storePath(o.runs));
-        if (!storedId) {
-            RunInfo info;
-            info.name = o.name;
-            info.kind = "train";
-            info.status = "finished";
-            info.space = space.name;
-            info.dataset = train.name;
-            info.seed = o.config.seed;
-            SearchInvocation inv;
-            inv.space = spaceName;
-            inv.dataset = o.dataset;
-            // the run's table: the default device's when the space has one (pixel3 is fbnet-cifar's), else MACs
-            inv.lut = "pixel3";
-            try {
-                resolveLutPath(inv.lut, space.name);
-            } catch (const Error &) {
-                inv.lut = "flops";
-            }
-            inv.subset = o.subset;
-            inv.numClasses = train.numClasses;
-            inv.inputSize = o.inputSize;
-            info.invocationJson = invocationToJson(inv);
-            info.versions = versionString();
-            info.seconds = r.seconds;
-            const std::int64_t runId = store.createRun(info);
-            StoredArchitecture sa;
-            sa.runId = runId;
-            sa.role = "imported";
-            sa.architecture = arch;
-            sa.macs = cost.macs;
-            sa.params = cost.params;
-            storedId = store.addArchitecture(sa);
-            std::printf("stored as run '%s'\n", store.run(runId).name.c_str());
-        }
-        Evaluation e;
-        e.architectureId = storedId;
-        e.dataset = train.name;
-        e.epochs = int(r.epochs.size());
-        e.top1 = r.testTop1;
-        e.seconds = r.seconds;
-        e.weightsPath = o.out.empty() ? std::string() : std::filesystem::absolute(o.out + "/weights.pt").string();
-        e.protocol = trainingProtocol(setup, o.config);
-        store.addEvaluation(e);
-        std::printf("evaluation stored on architecture %lld in %s\n", (long long)storedId, store.path().c_str());
-    }
-    if (!o.out.empty()) {
-        nlohmann::json epochs = nlohmann::json::array();
-        for (const auto &e : r.epochs)
-            epochs.push_back({{"epoch", e.epoch + 1}, {"train_loss", e.trainLoss}, {"train_accuracy", e.trainAccuracy},
-                              {"test_top1", e.testAccuracy}, {"seconds", e.seconds}});
-        // What rebuilding the network for weights.pt needs beyond architecture.json: the classes and input size it was trained with.
-        const nlohmann::json j = {{"architecture", arch.blocks}, {"space", space.name}, {"dataset", train.name},
-                                  {"num_classes", space.numClasses}, {"input_size", arch.inputSize.value_or(space.inputSize)},
-                                  {"class_names", train.classNames},
-                                  {"train_images", train.size()}, {"test_images", test.size()}, {"macs", cost.macs},
-                                  {"params", cost.params}, {"test_top1", r.testTop1}, {"stopped", r.stopped},
-                                  {"config", {{"epochs", o.config.epochs}, {"batch_size", o.config.batchSize}, {"lr", o.config.lr},
-                                              {"momentum", o.config.momentum}, {"weight_decay", o.config.weightDecay},
-                                              {"augment", o.config.augment}, {"seed", o.config.seed}}},
-                                  {"epochs", epochs}, {"weights", "weights.pt (state dict; Python: torch.load)"}};
-        writeTextFileAtomic(o.out + "/result.json", j.dump(2) + "\n");
-        saveArchitecture(arch, o.out + "/architecture.json");
-        std::printf("written %s/ (result.json, architecture.json, weights.pt)\n", o.out.c_str());
-    }
+    if (!r.stopped && !o.noStore && o.config.epochs > 0)
+        recordTraining(o, storedId, spaceName, setup, arch, cost, r);
+    if (!o.out.empty())
+        writeTrainOutputs(o, setup, arch, cost, r);
     return r.stopped ? 130 : 0;
 }
 

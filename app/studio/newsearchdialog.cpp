@@ -161,11 +161,11 @@ void NewSearchDialog::readTargets(SearchRequest &r) const
         const int k = text.mid(5).trimmed().toInt(&ok);
         if (!ok || k < 2 || k > 32)
             throw Error::at("Latency targets", text.toStdString(), "expected front K with K from 2 to 32");
-        r.front = k;  // spread below when the table can be read here, else by the search (it sets the target loss then)
+        r.front = k;  // spread below when the table can be read here, else by the search
     } else {
         r.config.targets = parseTargets(text.toStdString(), "Latency targets");
-        r.config.lossForm = LossForm::Target;
     }
+    // The loss (each target's theta on its own target loss) is core's rule: runStoredSearch applies it.
     // A table the dialog can read without measuring: the targets are checked (and front spread) here.
     const std::string lut = m_lut->currentData().toString().toStdString();
     if (lut == "local" || lut.empty())
@@ -174,7 +174,6 @@ void NewSearchDialog::readTargets(SearchRequest &r) const
     const LatencyTable table = loadTableFor(lut, space);
     if (r.front > 0) {
         r.config.targets = frontTargets(space, table, r.front);
-        r.config.lossForm = LossForm::Target;
         r.front = 0;
     }
     checkTargets(space, table, r.config.targets);

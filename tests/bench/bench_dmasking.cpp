@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "dmasking.h"
+#include "search/dmasking.h"
 #include "fbnet/search.h"
 
 using namespace fbnet;

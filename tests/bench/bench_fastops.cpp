@@ -6,7 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "fastops.h"
+#include "nn/fastops.h"
+#include "fbnet/compute.h"
 #include "fbnet/search.h"
 
 using Clock = std::chrono::steady_clock;

@@ -12,11 +12,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "fbnet/compute.h"
 #include "fbnet/dataset.h"
 #include "fbnet/resources.h"
 #include "fbnet/search.h"
-#include "network.h"
-#include "supernet.h"
+#include "nn/network.h"
+#include "search/supernet.h"
 
 using namespace fbnet;
 

@@ -11,12 +11,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "device.h"
+#include "compute/device.h"
 #include "fbnet/resources.h"
+#include "fbnet/compute.h"
 #include "fbnet/search.h"
-#include "loss.h"
-#include "precision.h"
-#include "supernet.h"
+#include "search/loss.h"
+#include "compute/precision.h"
+#include "search/supernet.h"
 
 using namespace fbnet;
 using Clock = std::chrono::steady_clock;

@@ -119,7 +119,9 @@ TEST(Cli, TwoRanksWithSyncBnMatchOneRankOfTheGlobalBatch)
     };
     const double synced = twoRanks("--sync-bn", port), perRank = twoRanks("", port + 1);
     std::fprintf(stderr, "epoch-0 loss, 2 ranks x 8 vs 1 x 16: relative difference %.2g with --sync-bn, %.2g without\n", synced, perRank);
-    EXPECT_LT(synced, 2e-5);
+    // Rounding alone: 3e-6 on the AVX2 machine this was written on, 5.8e-5 on an AVX-512 one (oneDNN
+    // blocks batches of 8 and 16 differently); without --sync-bn the difference is ~50x larger.
+    EXPECT_LT(synced, 2e-4);
     EXPECT_GT(perRank, 20 * synced) << "without --sync-bn the shards' own BN statistics and noise make a visible difference";
 }
 

@@ -6,9 +6,9 @@
 
 #include <torch/torch.h>
 
-#include "export/statedict.h"
+#include "nn/statedict.h"
 #include "fbnet/architecture.h"
-#include "network.h"
+#include "nn/network.h"
 
 namespace fbnet::test {
 

@@ -2,6 +2,7 @@
 // A tiny space, a latency table for it and a data set only a spatial kernel can learn: the search tests' fixtures.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -11,6 +12,7 @@
 #include "fbnet/latencytable.h"
 #include "fbnet/searchconfig.h"
 #include "fbnet/searchspace.h"
+#include "fbnet/searchtypes.h"
 
 namespace fbnet::test {
 
@@ -84,5 +86,39 @@ inline SearchConfig tinySearch(const std::string &device = "cpu", const std::str
     c.samples = 1;
     return c;
 }
+
+/** Records the search's events in order ("w", "t", "epochN", "sample", "finished", "failed"). */
+struct Recorder : SearchObserver
+{
+    std::vector<std::string> events;
+    std::function<void()> onFirstStep;
+    void onStep(const StepStats &s) override
+    {
+        if (events.empty() && onFirstStep)
+            onFirstStep();
+        events.push_back(s.phase == Phase::Weights ? "w" : "t");
+    }
+    void onEpoch(const EpochStats &e) override { events.push_back("epoch" + std::to_string(e.epoch)); }
+    void onSample(const SampledArchitecture &) override { events.push_back("sample"); }
+    void onFinished(const SearchResult &) override { events.push_back("finished"); }
+    void onFailed(const std::string &) override { events.push_back("failed"); }
+};
+
+/** A six-epoch search of a tiny space that finishes in seconds. */
+inline SearchConfig quickConfig()
+{
+    SearchConfig c;
+    c.epochs = 6;
+    c.warmupEpochs = 1;
+    c.batchSize = 32;
+    c.lrWeights = 0.05;
+    c.lrTheta = 0.1;
+    c.tau0 = 1.0;
+    c.compute.threads = 1;  // ctest runs tests in parallel: avoid oversubscribing OpenMP
+    c.samples = 3;
+    c.seed = 3;
+    return c;
+}
+
 
 } // namespace fbnet::test

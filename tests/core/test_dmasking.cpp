@@ -5,7 +5,7 @@
 #include <functional>
 #include <random>
 
-#include "dmasking.h"
+#include "search/dmasking.h"
 #include "dmaskingfixtures.h"
 #include "fbnet/error.h"
 #include "fbnet/search.h"

@@ -9,11 +9,11 @@
 #include <fstream>
 #include <random>
 
-#include "export/statedict.h"
+#include "nn/statedict.h"
 #include "fbnet/architecture.h"
 #include "fbnet/onnxexport.h"
 #include "fbnet/resources.h"
-#include "network.h"
+#include "nn/network.h"
 #include "networkfixtures.h"
 #include "testutil.h"
 

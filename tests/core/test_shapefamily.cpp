@@ -12,7 +12,7 @@
 #include "fbnet/resources.h"
 #include "fbnet/sampling.h"
 #include "fbnet/search.h"
-#include "shapeplan.h"
+#include "space/shapeplan.h"
 #include "testutil.h"
 
 using namespace fbnet;

@@ -1,12 +1,21 @@
 #pragma once
 // Helpers shared by the core test files.
 
+#include <cmath>
 #include <functional>
+#include <vector>
 #include <string>
 
 #include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "fbnet/searchspace.h"
 #include "fbnet/search.h"
 #include "fbnet/train.h"
+
+/** Skips the test where this libtorch sees no GPU (the Cuda.* tests run on one in scripts/gpu-check.sh). */
+#define SKIP_WITHOUT_GPU()                                                                                            \
+    if (!torch::cuda::is_available())                                                                                 \
+    GTEST_SKIP() << "this libtorch sees no GPU (" << deviceUnavailableReason("cuda") << ")"
 
 namespace fbnet::test {
 
@@ -19,6 +28,30 @@ inline std::string errorOf(const std::function<void()> &f)
         return e.what();
     }
     return "(no error)";
+}
+
+/** The shipped fbnet-cifar space. */
+inline SearchSpace cifarSpace()
+{
+    return SearchSpace::load(resolveSpacePath("fbnet-cifar"));
+}
+
+#ifdef FBNET_TEST_DATA
+/** HW-NAS-Bench's measured latencies of 4,000 fbnet-cifar architectures (lut/data). */
+inline std::string latencyCsv()
+{
+    return std::string(FBNET_TEST_DATA) + "/latency.csv";
+}
+#endif
+
+/** Whether every value is finite. */
+inline bool allFinite(const std::vector<std::vector<double>> &v)
+{
+    for (const auto &row : v)
+        for (double x : row)
+            if (!std::isfinite(x))
+                return false;
+    return true;
 }
 
 /** An observer that ignores every event. */

@@ -1,12 +1,17 @@
 #pragma once
 // The studio tests' fixtures: a tiny search request, a window that has run one, and a run with many steps.
 
+#include <QApplication>
 #include <QSignalSpy>
+#include <QThread>
 #include <QTemporaryDir>
 
+#include <cstdio>
 #include <random>
+#include <sys/wait.h>
 #include <string>
 
+#include "datasetpreview.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/resources.h"
 #include "fbnet/runstore.h"
@@ -15,6 +20,30 @@
 #include "runsmodel.h"
 
 namespace fbnet::test {
+
+/** Runs `cmd` in a shell and returns what it printed (stdout and stderr); its exit code in `code`. */
+inline std::string shell(const std::string &cmd, int *code)
+{
+    std::string out;
+    FILE *p = popen((cmd + " 2>&1").c_str(), "r");
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+        out.append(buf, n);
+    const int status = pclose(p);
+    *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
+/** Processes events until the preview has read what it was given (false after 20 s): an event, not a clock. */
+inline bool waitForPreview(studio::DatasetPreview *preview)
+{
+    for (int i = 0; i < 2000 && preview->isReading(); ++i) {
+        QApplication::processEvents(QEventLoop::AllEvents, 10);
+        QThread::msleep(10);
+    }
+    return !preview->isReading();
+}
 
 inline SearchRequest tinyRequest(int epochs, int maxSteps)
 {

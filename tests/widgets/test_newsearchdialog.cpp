@@ -1,14 +1,25 @@
-// The New Search dialog: refusals with a reason, the precision, and the devices that exist.
+// The New Search dialog: refusals with a reason, the precision, the devices that exist, every
+// data-set kind and a folder's preview with its problem inline.
 #include <QComboBox>
+#include <QLineEdit>
 #include <QDialogButtonBox>
 #include <QPushButton>
 #include <QStandardItemModel>
+#include <QTemporaryDir>
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "core/imagefiles.h"
+#include "datasetchooser.h"
+#include "datasetpreview.h"
 #include "fbnet/compute.h"
+#include "fbnet/datasetkinds.h"
 #include "fbnet/searchconfig.h"
 #include "newsearchdialog.h"
+#include "studiofixtures.h"
 
 using namespace fbnet;
 
@@ -81,4 +92,67 @@ TEST(NewSearchDialog, OffersTheDevicesThatExist)
         d.setRequest(r);
         EXPECT_EQ(d.request().config.compute.device, "cuda:0");
     }
+}
+
+TEST(NewSearchDialog, TheNewSearchDialogOffersEveryDataSetKind)
+{
+    NewSearchDialog d;
+    auto *chooser = d.findChild<studio::DatasetChooser *>();
+    ASSERT_NE(chooser, nullptr);
+    EXPECT_EQ(chooser->kindCount(), int(datasetKinds().size()));
+    auto *kind = chooser->findChild<QComboBox *>();
+    auto *argument = chooser->findChild<QLineEdit *>();
+    ASSERT_NE(kind, nullptr);
+    ASSERT_NE(argument, nullptr);
+    kind->setCurrentIndex(kind->findData(QStringLiteral("cifar10")));
+    EXPECT_FALSE(chooser->problem().isEmpty()) << "CIFAR-10 without its folder";
+    EXPECT_FALSE(d.validationError().isEmpty());
+    QTemporaryDir dir;
+    argument->setText(dir.path());
+    EXPECT_TRUE(chooser->problem().isEmpty());
+    EXPECT_EQ(d.request().invocation.dataset, "cifar10:" + dir.path().toStdString());
+    kind->setCurrentIndex(kind->findData(QStringLiteral("synthetic")));
+    EXPECT_EQ(chooser->spec(), QStringLiteral("synthetic:2000"));
+    chooser->setSpec(QStringLiteral("fashion-mnist"));
+    EXPECT_EQ(chooser->spec(), QStringLiteral("fashion-mnist"));
+    if (const char *shot = std::getenv("FBNET_NEW_SEARCH_DIALOG_SHOT")) {
+        kind->setCurrentIndex(kind->findData(QStringLiteral("cifar10")));
+        d.adjustSize();
+        d.grab().save(QString::fromLocal8Bit(shot));
+    }
+}
+
+TEST(NewSearchDialog, TheNewSearchDialogPreviewsAFolderAndShowsItsProblemInline)
+{
+    QTemporaryDir tmp;
+    const std::filesystem::path root(tmp.path().toStdString());
+    for (int i = 0; i < 6; ++i) {
+        test::writeImage(root / "photos" / "apples" / ("a" + std::to_string(i) + ".jpg"), test::ImageMode::JpegRgb, 60 + i, 40, 200, 30, 30);
+        test::writeImage(root / "photos" / "limes" / ("l" + std::to_string(i) + ".png"), test::ImageMode::PngRgb, 40, 50 + i, 60, 200, 40);
+        test::writeImage(root / "one" / "apples" / ("a" + std::to_string(i) + ".jpg"), test::ImageMode::JpegRgb, 40, 40, 200, 30, 30);
+    }
+    std::ofstream(root / "photos" / "apples" / "README") << "not an image";
+    NewSearchDialog d;
+    auto *chooser = d.findChild<studio::DatasetChooser *>();
+    auto *preview = d.datasetPreview();
+    ASSERT_NE(preview, nullptr);
+    chooser->setSpec(QStringLiteral("folder:") + QString::fromStdString((root / "photos").string()));
+    ASSERT_TRUE(test::waitForPreview(preview));
+    EXPECT_TRUE(preview->problem().isEmpty()) << preview->problem().toStdString();
+    const QString text = preview->summaryText();
+    EXPECT_TRUE(text.contains(QStringLiteral("2 classes"))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QStringLiteral("1 file ignored"))) << text.toStdString();
+    EXPECT_GE(preview->thumbnailCount(), 2) << "one thumbnail per class at least";
+    EXPECT_TRUE(d.validationError().isEmpty()) << d.validationError().toStdString();
+    if (const char *shot = std::getenv("FBNET_FOLDER_PREVIEW_SHOT")) {
+        d.adjustSize();
+        d.grab().save(QString::fromLocal8Bit(shot));
+    }
+    // One class folder only: the reason shows before the search starts, and Start is disabled.
+    chooser->setSpec(QStringLiteral("folder:") + QString::fromStdString((root / "one").string()));
+    ASSERT_TRUE(test::waitForPreview(preview));
+    EXPECT_TRUE(preview->problem().contains(QStringLiteral("expected at least 2 class folders"))) << preview->problem().toStdString();
+    EXPECT_FALSE(d.validationError().isEmpty());
+    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+    EXPECT_EQ(preview->thumbnailCount(), 0);
 }

@@ -6,7 +6,7 @@
 
 #include "fbnet/latencytable.h"
 #include "fbnet/lutfit.h"
-#include "fbnet/search.h"
+#include "fbnet/stoptoken.h"
 
 namespace fbnet {
 

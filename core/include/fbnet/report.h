@@ -2,7 +2,9 @@
 
 #include <string>
 
-#include "fbnet/search.h"
+#include "fbnet/searchconfig.h"
+#include "fbnet/latencytable.h"
+#include "fbnet/searchtypes.h"
 
 namespace fbnet {
 

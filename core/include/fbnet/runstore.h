@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fbnet/architecture.h"
-#include "fbnet/search.h"
+#include "fbnet/searchtypes.h"
 
 namespace fbnet {
 

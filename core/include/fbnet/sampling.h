@@ -25,4 +25,7 @@ struct DrawnArchitecture
  */
 DrawnArchitecture sampleFromTheta(const SearchSpace &space, const std::vector<std::vector<double>> &theta, std::mt19937_64 &rng);
 
+/** The most probable candidate of every layer (FBNet spaces: one probability row per layer). */
+Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities);
+
 } // namespace fbnet

@@ -1,159 +1,47 @@
 #pragma once
+// The search's verbs: run a search, read a checkpoint. Its value types are in fbnet/searchtypes.h.
 
-#include <atomic>
-#include <condition_variable>
-#include <cstdint>
-#include <mutex>
+#include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "fbnet/architecture.h"
 #include "fbnet/dataset.h"
 #include "fbnet/distributed.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/searchconfig.h"
 #include "fbnet/searchspace.h"
+#include "fbnet/searchtypes.h"
 
 namespace fbnet {
 
-enum class Phase { Weights, Theta };
-
-struct StepStats
+/** How many images the weight and the theta steps see (SearchConfig::weightSplit of the data, the rest). */
+struct SearchSplits
 {
-    int epoch = 0;
-    int step = 0;             ///< within the phase
-    int stepsInPhase = 0;
-    Phase phase = Phase::Weights;
-    double loss = 0;
-    double crossEntropy = 0;
-    double accuracy = 0;      ///< of this batch
-    double expectedLatencyMs = 0;
-    double temperature = 0;
-    double imagesPerSecond = 0;
-    double dataWaitSeconds = 0;  ///< of this step: waiting for the loader (folder data sets; 0 when decoding kept ahead)
-    double elapsedSeconds = 0;
-    double etaSeconds = 0;
-    /// Family search: E[latency] of each target's samples in this batch (NaN where the step drew
-    /// none of that target's: a hard-mode step serves one target). Empty otherwise.
-    std::vector<double> familyLatencyMs;
+    std::size_t weights = 0;
+    std::size_t theta = 0;
 };
-
-/** One target of a family search at an epoch's end. */
-struct FamilyMemberStats
-{
-    double targetMs = 0;
-    double expectedLatencyMs = 0;                   ///< under softmax(theta_k)
-    std::vector<std::vector<double>> probabilities; ///< softmax(theta_k) per layer
-    /// theta_k's logits in the supernet's order (sampleFromTheta reads them; FBNetV2 spaces have a
-    /// row per decision, not per layer). Empty in records written before they were kept.
-    std::vector<std::vector<double>> theta;
-    Architecture argmax;                            ///< plain argmax of theta_k
-    double argmaxLatencyMs = 0;
-    Architecture pick;                              ///< most probable within the target's +-5% (mostProbableWithin)
-    double pickLatencyMs = 0;                       ///< 0: none within the band
-};
-
-struct EpochStats
-{
-    int epoch = 0;
-    double temperature = 0;
-    double weightsLoss = 0, weightsAccuracy = 0;
-    double thetaLoss = 0, thetaAccuracy = 0;  ///< 0 during warm-up
-    bool thetaTrained = false;
-    double expectedLatencyMs = 0;             ///< under softmax(theta)
-    std::vector<std::vector<double>> probabilities;  ///< softmax(theta) per layer
-    Architecture argmax;
-    double argmaxLatencyMs = 0;
-    double seconds = 0;
-    /// Family search: one entry per target (SearchConfig::targets). The fields above then describe
-    /// the first target's theta.
-    std::vector<FamilyMemberStats> family;
-};
-
-struct SampledArchitecture
-{
-    Architecture architecture;
-    bool isArgmax = false;
-    double logProbability = 0;  ///< under softmax(theta)
-    std::int64_t macs = 0;
-    std::int64_t params = 0;
-    double latencyMs = 0;       ///< from the search's latency table
-    double targetMs = 0;        ///< family search: the target it was drawn for (0: none)
-};
-
-struct SearchResult
-{
-    bool stopped = false;        ///< ended early by the stop token
-    int epochsCompleted = 0;
-    std::vector<EpochStats> epochs;
-    std::vector<std::vector<double>> theta;  ///< final logits per layer (family search: the first target's)
-    std::vector<SampledArchitecture> samples;  ///< argmax first (family search: per target, its pick, then its samples)
-    double seconds = 0;
-    double checkpointSeconds = 0;  ///< spent writing checkpoints (included in seconds)
-    double dataWaitSeconds = 0;    ///< steps waiting for the image loader (included in seconds)
-    double syncSeconds = 0;        ///< data-parallel: averaging gradients across processes (included in seconds)
-    double syncBytes = 0;          ///< data-parallel: gradient bytes all-reduced by this process
-    int stepsRun = 0;              ///< steps this call ran (a resumed search: not those before)
-    std::vector<std::string> badImages;  ///< damaged files replaced (folder data sets with skip-bad-images)
-};
+SearchSplits searchSplits(std::size_t images, const SearchConfig &config);
 
 /**
- * Receives the search's events on the search thread: copy what you need and return quickly.
- * Payloads are plain values, never tensors or pointers into live state.
+ * fbnet::Error naming the data set unless each split of `images` holds at least one batch; the
+ * message says how many images the batch needs and the largest batch these images allow.
  */
-class SearchObserver
-{
-public:
-    virtual ~SearchObserver();
-    virtual void onStep(const StepStats &) {}
-    virtual void onEpoch(const EpochStats &) {}
-    virtual void onSample(const SampledArchitecture &) {}
-    virtual void onFinished(const SearchResult &) {}
-    virtual void onFailed(const std::string &) {}
-};
-
-/** Stop and pause requests, set from any thread and polled by the search once per step. */
-class StopToken
-{
-public:
-    void requestStop();
-    /** Async-signal-safe: only sets the flag (use from a SIGINT handler; does not wake a pause). */
-    void requestStopFromSignal() { m_stop.store(true); }
-    void requestPause();
-    void resume();
-    bool stopRequested() const { return m_stop.load(std::memory_order_relaxed); }
-    bool pauseRequested() const { return m_pause.load(std::memory_order_relaxed); }
-    /** Blocks while paused; returns false if a stop was requested. */
-    bool checkpoint();
-
-private:
-    std::atomic<bool> m_stop{false};
-    std::atomic<bool> m_pause{false};
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-};
+void checkSearchSplits(const std::string &dataName, std::size_t images, const SearchConfig &config);
 
 /**
- * Crash-safe checkpoints of a search. At every epoch end the whole state (weights, theta, both
- * optimizers, BN statistics, the torch and data-order RNGs, the data order, the epochs so far) is
- * written to `path` atomically (temporary file, fsync, rename) after the observer's onEpoch. With
- * `resume`, a search whose checkpoint exists continues after its last completed epoch and
- * reaches bitwise the same theta as an uninterrupted run (same machine and thread count). A stop
- * or a kill loses at most the epoch in flight.
+ * Every check of a search's inputs, before anything is recorded or computed: the config
+ * (SearchConfig::validate), the classes the space outputs, an analytic cost for FBNetV2 spaces, the
+ * family targets against the table (checkTargets) and the splits (checkSearchSplits). Returns the
+ * two split sizes. runSearch calls it; runStoredSearch calls it once before it records a run.
  */
-struct CheckpointOptions
-{
-    std::string path;     ///< empty: no checkpoints
-    bool resume = false;  ///< continue from `path` when it exists
-};
+std::pair<std::size_t, std::size_t> checkSearchInputs(const SearchSpace &space, const LatencyTable &lut, const Dataset &data,
+                                                      const SearchConfig &config);
 
 /** The number of epochs a checkpoint file holds; throws fbnet::Error if it is not one. */
 int checkpointEpochs(const std::string &path);
 /** Whether the checkpoint was written by a stop inside an epoch (it then resumes at that step). */
 bool checkpointHasPosition(const std::string &path);
-
-/** Probability-weighted latency and the argmax architecture of a set of logits. */
-Architecture argmaxArchitecture(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities);
 
 /**
  * Runs the FBNet search on the calling thread: alternating epochs of weights (weightSplit of the

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "fbnet/compute.h"
+#include "fbnet/computeoptions.h"
 
 namespace fbnet {
 
@@ -29,7 +29,7 @@ LossForm lossFormFromString(const std::string &s);
  * Everything that defines a search besides the space, the data and the latency table.
  * The initialisers are the one source of the defaults: the CLI's flags, the studio's New Search
  * dialog and the README all show these (sized for ~6.5 minutes on 2 cores with the invocation's
- * 2,500-image subset; README, "Why these defaults").
+ * 2,500-image subset; docs/search.md, "Why these defaults").
  */
 struct SearchConfig
 {
@@ -79,5 +79,14 @@ struct SearchConfig
 std::string searchConfigToJson(const SearchConfig &config);
 /** The inverse; missing fields keep their defaults, a wrong type names the field. */
 SearchConfig searchConfigFromJson(const std::string &text, const std::string &source);
+
+/**
+ * The loss of a new search, one rule for every front end: a family (config.targets, or `front` > 0
+ * targets still to be spread over the table) trains each target's theta on its own target loss, so
+ * a loss named beside it (`namedLoss` not empty) or a single target_ms is refused (fbnet::Error
+ * naming the field); otherwise a named loss is used as named, and a target_ms with no loss named
+ * means the target loss.
+ */
+void applyLossRule(SearchConfig &config, const std::string &namedLoss, int front = 0);
 
 } // namespace fbnet

@@ -4,12 +4,13 @@
 #include <functional>
 #include <string>
 
-#include "fbnet/distributed.h"
 #include "fbnet/dataset.h"
+#include "fbnet/distributed.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/lutbuild.h"
 #include "fbnet/runstore.h"
-#include "fbnet/search.h"
+#include "fbnet/searchconfig.h"
+#include "fbnet/searchtypes.h"
 
 namespace fbnet {
 
@@ -76,7 +77,17 @@ struct StoredSearchRequest
     /// New runs: a family search of this many targets spread over the table's range (frontTargets),
     /// resolved once the table is loaded; the run records them as config.targets. 0: config.targets as given.
     int front = 0;
+    /// New runs: the loss the user named (mul, add, target); empty: the default of applyLossRule.
+    std::string loss;
 };
+
+/**
+ * A new search's config from its request once its inputs are loaded: the loss rule
+ * (applyLossRule), `front` targets spread over the table, then every check of checkSearchInputs.
+ * The one door of the CLI and the studio: runStoredSearch and runSearchRank call it before anything
+ * is recorded or computed; fbnet::Error naming the field when the request cannot run.
+ */
+SearchConfig resolveSearchConfig(const StoredSearchRequest &request, const SearchInputs &inputs);
 
 struct StoredSearchOutcome
 {

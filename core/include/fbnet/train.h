@@ -4,10 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "fbnet/distributed.h"
 #include "fbnet/architecture.h"
+#include "fbnet/computeoptions.h"
 #include "fbnet/dataset.h"
-#include "fbnet/search.h"
+#include "fbnet/distributed.h"
+#include "fbnet/stoptoken.h"
 
 namespace fbnet {
 

@@ -3,7 +3,7 @@
 #include <numeric>
 
 #include "fbnet/datasetkinds.h"
-#include "imagestream.h"
+#include "data/imagestream.h"
 
 namespace fbnet {
 

@@ -1,4 +1,4 @@
-#include "imagedecode.h"
+#include "data/imagedecode.h"
 
 #include <algorithm>
 #include <cmath>

@@ -10,8 +10,8 @@
 
 #include "fbnet/dataset.h"
 #include "fbnet/error.h"
-#include "imagedecode.h"
-#include "imagestream.h"
+#include "data/imagedecode.h"
+#include "data/imagestream.h"
 
 namespace fbnet {
 

@@ -1,4 +1,4 @@
-#include "imagestream.h"
+#include "data/imagestream.h"
 
 #include <algorithm>
 #include <chrono>
@@ -6,7 +6,7 @@
 
 #include "fbnet/compute.h"
 #include "fbnet/error.h"
-#include "imagedecode.h"
+#include "data/imagedecode.h"
 
 namespace fbnet::detail {
 

@@ -5,7 +5,7 @@
 #include "fbnet/resources.h"
 #include "fbnet/searchconfig.h"
 #include "fbnet/storedsearch.h"
-#include "../jsonutil.h"
+#include "base/jsonutil.h"
 
 #include <algorithm>
 

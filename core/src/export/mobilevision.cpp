@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "fbnet/error.h"
-#include "../jsonutil.h"
+#include "base/jsonutil.h"
 
 namespace fbnet {
 

@@ -2,8 +2,8 @@
 #include "fbnet/mobilevision.h"
 
 #include "fbnet/error.h"
-#include "../network.h"
-#include "statedict.h"
+#include "nn/network.h"
+#include "nn/statedict.h"
 
 namespace fbnet {
 

@@ -11,9 +11,9 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include "fbnet/error.h"
-#include "../network.h"
-#include "statedict.h"
-#include "../torchcompat.h"
+#include "compute/torchcompat.h"
+#include "nn/network.h"
+#include "nn/statedict.h"
 
 namespace fbnet {
 

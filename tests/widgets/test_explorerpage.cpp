@@ -1,0 +1,108 @@
+// The Explorer tab: every architecture of the store in one table and a parallel-coordinates plot;
+// brushing filters, sorting is numeric, latency on any table, "Compare selected" draws them.
+#include <QApplication>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "archdiagram.h"
+#include "devicesview.h"
+#include "fbnet/resources.h"
+#include "fbnet/searchspace.h"
+#include "explorermodel.h"
+#include "mainwindow.h"
+#include "pages/explorerpage.h"
+#include "parallelcoords.h"
+#include "studiofixtures.h"
+
+using namespace fbnet;
+
+TEST(ExplorerPage, ArchitecturesOfEveryRunFilterByBrushAndTextSortNumericallyAndCompare)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 tiny = test::runTinyStoredSearch(w, dir);
+    ASSERT_NE(tiny, 0);
+    {
+        RunStore store(w.storePath().toStdString());
+        test::addManyArchitectures(store, tiny, 4, 500);  // 2,000 architectures, half of them evaluated
+    }
+    studio::ExplorerPage *page = w.explorer();
+    QSignalSpy loaded(page, &studio::ExplorerPage::loaded);
+    w.refreshRuns();
+    w.showTab(QStringLiteral("explorer"));  // read when shown
+    ASSERT_TRUE(loaded.wait(60000));
+    const int total = page->model()->rowCount();
+    EXPECT_GE(total, 2001);  // the tiny search's argmax and sample too
+    EXPECT_EQ(page->filter()->rowCount(), total);
+    EXPECT_TRUE(page->countText().contains(QStringLiteral("of %1").arg(total))) << page->countText().toStdString();
+    // Axes: latency, MACs, params, top-1 and the space's stages.
+    EXPECT_GE(page->plot()->axisCount(), 4 + 5);
+    EXPECT_EQ(page->plot()->itemCount(), total);
+
+    // Brushing top-1 to 50..80% keeps exactly the rows in that range.
+    int expected = 0;
+    for (const auto &r : page->model()->rows())
+        expected += !std::isnan(r.top1) && r.top1 * 100 >= 50 && r.top1 * 100 <= 80;
+    ASSERT_GT(expected, 100);
+    page->plot()->setBrush(3, 50, 80);
+    EXPECT_EQ(page->filter()->rowCount(), expected);
+    // A second brush narrows further; a text filter on top.
+    page->plot()->setBrush(1, 0, 1e9);
+    EXPECT_EQ(page->filter()->rowCount(), expected);
+    page->filter()->setText(QStringLiteral("many-1"));
+    int inRun = 0;
+    for (const auto &r : page->model()->rows())
+        inRun += r.run == QStringLiteral("many-1") && !std::isnan(r.top1) && r.top1 * 100 >= 50 && r.top1 * 100 <= 80;
+    EXPECT_EQ(page->filter()->rowCount(), inRun);
+    page->filter()->setText(QString());
+    page->plot()->setBrush(3, NAN, NAN);
+    page->plot()->setBrush(1, NAN, NAN);
+    EXPECT_EQ(page->filter()->rowCount(), total);
+
+    // Numeric sort by top-1, descending (the default), missing values last.
+    const auto top1At = [&](int viewRow) {
+        return page->filter()->data(page->filter()->index(viewRow, ExplorerModel::Top1), ExplorerModel::SortRole).toDouble();
+    };
+    EXPECT_GE(top1At(0), top1At(1));
+    EXPECT_GE(top1At(1), top1At(50));
+    EXPECT_GT(top1At(0), 0.85);
+
+    // Latency on another table of the space.
+    const double before = page->model()->row(0).shownMs;
+    ASSERT_TRUE(page->showLatencyOn(QStringLiteral("samsung-a50")));
+    const double after = page->model()->row(0).shownMs;
+    EXPECT_FALSE(std::isnan(after));
+    EXPECT_NE(before, after);
+
+    // Compare two selected architectures in the Architecture tab.
+    page->selectRows({0, 1});
+    const auto rows = page->selectedDiagramRows();
+    ASSERT_EQ(rows.size(), 2u);
+    Q_EMIT page->compareRequested(rows);
+    EXPECT_EQ(w.diagram()->rowCount(), 2);
+}
+
+TEST(ExplorerPage, ParallelCoordinatesBrushByDraggingAndClearByClicking)
+{
+    ParallelCoordinates p;
+    p.resize(800, 300);
+    p.setData({QStringLiteral("a"), QStringLiteral("b")}, {{0, 10}, {5, 20}, {10, 30}});
+    QSignalSpy brushed(&p, &ParallelCoordinates::brushed);
+    const int x = p.axisX(1);
+    QTest::mousePress(&p, Qt::LeftButton, {}, QPoint(x, p.valueY(1, 28)));
+    QTest::mouseMove(&p, QPoint(x, p.valueY(1, 15)));
+    QTest::mouseRelease(&p, Qt::LeftButton, {}, QPoint(x, p.valueY(1, 15)));
+    ASSERT_EQ(brushed.count(), 1);
+    const auto [lo, hi] = p.brush(1);
+    EXPECT_NEAR(lo, 15, 0.5);
+    EXPECT_NEAR(hi, 28, 0.5);
+    QTest::mouseClick(&p, Qt::LeftButton, {}, QPoint(x, p.valueY(1, 20)));
+    EXPECT_TRUE(std::isnan(p.brush(1).first));
+}
+

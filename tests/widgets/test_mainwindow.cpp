@@ -1,0 +1,267 @@
+// Studio tests: widgets, the dialog's validation, the controller's threading, and a screenshot of
+// the real studio under Xvfb. QApplication runs on the offscreen platform (set by CTest).
+#include <QApplication>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QFileDialog>
+#include <QFileSystemModel>
+#include <QAction>
+#include <QImage>
+#include <QPushButton>
+#include <QSet>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QElapsedTimer>
+#include <QTest>
+#include <QTimer>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "mainwindow.h"
+#include "studiofixtures.h"
+#include "testenv.h"
+#include "devicesview.h"
+#include "metricsplot.h"
+#include "newsearchdialog.h"
+#include "searchcontroller.h"
+#include "thetaheatmap.h"
+#include "archdiagram.h"
+#include "paretoview.h"
+#include "runsmodel.h"
+#include "fbnet/compute.h"
+#include "fbnet/resources.h"
+#include "fbnet/runstore.h"
+
+#include <QAbstractItemModelTester>
+
+using namespace fbnet;
+
+using fbnet::test::runTinyStoredSearch;
+using fbnet::test::tinyRequest;
+
+TEST(MainWindow, RunBrowserOpensAStoredRunInEveryView)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 id = runTinyStoredSearch(w, dir, "browse-me");
+    ASSERT_NE(id, 0);
+    // Train the argmax into the store: the Pareto view shows evaluated architectures.
+    {
+        RunStore store(w.storePath().toStdString());
+        Evaluation e;
+        e.architectureId = store.architectures(id).front().id;
+        e.dataset = "synthetic";
+        e.top1 = 0.5;
+        store.addEvaluation(e);
+    }
+    ASSERT_TRUE(w.openRun(id));
+    ASSERT_TRUE(w.waitForOpenRun());
+    EXPECT_EQ(w.currentRun(), id);
+    EXPECT_EQ(w.heatmap()->epochCount(), 2);
+    EXPECT_GT(w.metrics()->pointCount(), 0);
+    EXPECT_EQ(w.diagram()->rowCount(), 1);
+    EXPECT_EQ(w.pareto()->items().size(), 1u);
+    EXPECT_FALSE(w.openRun(id + 100));
+}
+
+TEST(MainWindow, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 id = runTinyStoredSearch(w, dir);  // argmax + 1 sample
+    ASSERT_NE(id, 0);
+    ASSERT_TRUE(w.openRun(id));
+    ASSERT_TRUE(w.waitForOpenRun());
+    EXPECT_EQ(w.pareto()->items().size(), 0u);
+
+    EvaluateRequest r;
+    r.runId = id;
+    r.subset = 200;
+    r.testSubset = 100;
+    r.config.epochs = 1;
+    r.config.batchSize = 16;
+    r.config.maxStepsPerEpoch = 2;
+    r.config.compute.threads = 1;
+    // Stopped before it starts: nothing is stored.
+    QSignalSpy trained(&w, &MainWindow::trainingDone);
+    w.trainArchitectures(r);
+    w.evaluator()->stop();
+    ASSERT_TRUE(trained.wait(60000));
+    EXPECT_FALSE(trained.takeFirst().at(0).toBool());
+    {
+        RunStore store(w.storePath().toStdString());
+        for (const auto &a : store.architectures(id))
+            EXPECT_TRUE(store.evaluations(a.id).empty());
+    }
+    // Trained: both architectures get an evaluation and appear in the Pareto view as they do.
+    QSignalSpy evaluated(w.evaluator(), &EvaluateController::evaluated);
+    w.trainArchitectures(r);
+    ASSERT_TRUE(trained.wait(120000));
+    EXPECT_TRUE(trained.takeFirst().at(0).toBool());
+    EXPECT_EQ(evaluated.count(), 2);
+    EXPECT_EQ(w.pareto()->items().size(), 2u);
+    // Again: both reused, none retrained.
+    QSignalSpy finished(w.evaluator(), &EvaluateController::finished);
+    w.trainArchitectures(r);
+    ASSERT_TRUE(trained.wait(60000));
+    ASSERT_EQ(finished.count(), 1);
+    EXPECT_EQ(finished.at(0).at(0).toInt(), 0);
+    EXPECT_EQ(finished.at(0).at(1).toInt(), 2);
+    // Another protocol (fewer training images) is not the same evaluation: both are trained.
+    finished.clear();
+    r.subset = 150;
+    w.trainArchitectures(r);
+    ASSERT_TRUE(trained.wait(60000));
+    ASSERT_EQ(finished.count(), 1);
+    EXPECT_EQ(finished.at(0).at(0).toInt(), 2);
+    EXPECT_EQ(finished.at(0).at(1).toInt(), 0);
+
+    // The Pareto tab's button: its dialog's values are what gets trained (3 epochs: new evaluations).
+    QPushButton *button = nullptr;
+    for (auto *b : w.findChildren<QPushButton *>())
+        if (b->text().startsWith(QStringLiteral("Train architectures")))
+            button = b;
+    ASSERT_NE(button, nullptr);
+    ASSERT_TRUE(button->isEnabled());
+    bool sawDialog = false;
+    QTimer::singleShot(0, &w, [&] {
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        ASSERT_NE(dialog, nullptr);
+        sawDialog = true;
+        const auto spins = dialog->findChildren<QSpinBox *>();
+        ASSERT_EQ(spins.size(), 3);
+        spins[0]->setValue(3);    // epochs
+        spins[1]->setValue(200);  // training images
+        spins[2]->setValue(100);  // test images
+        if (const char *shot = std::getenv("FBNET_TRAIN_DIALOG_SHOT"))
+            dialog->grab().save(QString::fromLocal8Bit(shot));
+        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+    });
+    finished.clear();
+    button->click();
+    EXPECT_TRUE(sawDialog);
+    ASSERT_TRUE(trained.wait(120000));
+    ASSERT_EQ(finished.count(), 1);
+    EXPECT_EQ(finished.at(0).at(0).toInt(), 2);
+    RunStore store(w.storePath().toStdString());
+    for (const auto &a : store.architectures(id)) {
+        bool threeEpochs = false;
+        for (const auto &e : store.evaluations(a.id))
+            threeEpochs = threeEpochs || e.epochs == 3;
+        EXPECT_TRUE(threeEpochs) << a.architecture.name;
+    }
+}
+
+TEST(MainWindow, GuiThreadStaysResponsiveDuringASearch)
+{
+    MainWindow w;
+    w.setShowDialogs(false);
+    w.show();
+    QSignalSpy done(&w, &MainWindow::searchDone);
+    // A heartbeat timer on the GUI thread: the gaps between beats are its blocks. The second
+    // longest is checked: work on the GUI thread per step or epoch repeats (12 steps, 3 epochs),
+    // while one long gap alone is the scheduler (2 cores shared with the search and other tests).
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0, worst = 0, second = 0;
+    QTimer beat;
+    QObject::connect(&beat, &QTimer::timeout, &w, [&] {
+        const qint64 now = clock.elapsed(), gap = now - last;
+        if (gap > worst) {
+            second = worst;
+            worst = gap;
+        } else if (gap > second) {
+            second = gap;
+        }
+        last = now;
+    });
+    beat.start(5);
+    w.startSearch(tinyRequest(3, 4));
+    ASSERT_TRUE(done.wait(120000));
+    beat.stop();
+    EXPECT_TRUE(done.takeFirst().at(0).toBool());
+    EXPECT_EQ(w.heatmap()->epochCount(), 3);
+    EXPECT_LT(second, 50) << "the GUI thread was blocked for " << second << " ms twice (worst " << worst << " ms)";
+}
+
+TEST(MainWindow, ClosingTheWindowMidSearchKeepsTheRunResumable)
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
+    qint64 id = 0;
+    {
+        MainWindow w;
+        w.setShowDialogs(false);
+        w.setStorePath(path);
+        w.show();
+        QSignalSpy epochs(w.controller(), &SearchController::epochEnded), stored(w.controller(), &SearchController::runStored);
+        SearchRequest r = tinyRequest(50, 2);
+        r.name = "closed";
+        w.startSearch(r);
+        ASSERT_TRUE(epochs.wait(60000));  // at least one epoch (and its checkpoint) done
+        ASSERT_EQ(stored.count(), 1);
+        id = stored.first().at(0).toLongLong();
+        w.close();
+    }  // the window (and its controller) are gone: the worker has left the search
+    RunStore store(path.toStdString());
+    const RunInfo run = store.run(id);
+    EXPECT_EQ(run.status, "stopped");
+    EXPECT_GE(run.epochsCompleted, 1);
+    EXPECT_TRUE(QFile::exists(QString::fromStdString(run.checkpointPath)));
+    // ... and it resumes from there.
+    SearchController c;
+    QSignalSpy finished(&c, &SearchController::finished);
+    SearchRequest again;
+    again.runsPath = path.toStdString();
+    again.resume = "closed";
+    again.config.compute.threads = 1;
+    c.start(again);
+    QTest::qWait(200);
+    c.stop();
+    ASSERT_TRUE(finished.wait(60000));
+    EXPECT_GE(store.run(id).epochsCompleted, run.epochsCompleted);
+}
+
+
+TEST(MainWindow, ScreenshotOfTheDemoUnderXvfbIsNotBlank)
+{
+    if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0)
+        GTEST_SKIP() << "xvfb-run is not installed (Debian xvfb, xauth)";
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("studio.png"));
+    const std::string cmd = "env -u QT_QPA_PLATFORM xvfb-run -a -s '-screen 0 1400x900x24' " + std::string(FBNET_STUDIO) +
+        " --run-demo --screenshot " + png.toStdString() + " > /dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    EXPECT_GE(image.width(), 800);
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+        for (int x = 0; x < image.width(); x += 4)
+            colours.insert(image.pixel(x, y));
+    EXPECT_GT(colours.size(), 100) << "the screenshot looks blank";
+}
+
+int main(int argc, char **argv)
+{
+    // No display needed (test discovery runs this at build time, outside CTest's environment).
+    fbnet::test::isolateEnvironment();
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
