@@ -32,6 +32,7 @@ void addParetoCommand(CLI::App &app, Action &run);
 void addRunsCommands(CLI::App &app, Action &run);  ///< runs, sample, import
 void addExportCommand(CLI::App &app, Action &run);  ///< export: JSON, mobile-vision, ONNX
 void addRandomCommand(CLI::App &app, Action &run);
+void addRankCommands(CLI::App &app, Action &run);  ///< groundtruth, rank (rankcommand.cpp)
 
 /** --runs or the default store. */
 std::string storePath(const std::string &runs);

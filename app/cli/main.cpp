@@ -130,6 +130,7 @@ int main(int argc, char **argv)
     fbnet::cli::addRunsCommands(app, run);
     fbnet::cli::addExportCommand(app, run);
     fbnet::cli::addRandomCommand(app, run);
+    fbnet::cli::addRankCommands(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

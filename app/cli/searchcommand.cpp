@@ -31,10 +31,25 @@ struct SearchOptions
     std::string name;
     std::string resume;
     std::string targets;
+    std::string weightSampling = "theta";
     int front = 0;
     bool forceTakeover = false;
     SearchConfig config;
 };
+
+/** The chooser's picks: per target, its candidates' scores and the one kept. */
+void printChooserPicks(const std::vector<ChooserPick> &picks, const std::string &chooser, const std::string &unit)
+{
+    for (const auto &p : picks) {
+        std::printf("%s pick%s: %s, %.3f %s", chooser.c_str(),
+                    p.targetMs > 0 ? (" for target " + targetLabel(p.targetMs, unit)).c_str() : "", p.pick.architecture.blocksString().c_str(),
+                    p.pick.lutMs, unit.c_str());
+        std::printf(" (the best of %zu candidates by theta; scores", p.candidates.size());
+        for (double v : p.scores)
+            std::printf(" %.4g", v);
+        std::printf(")\n");
+    }
+}
 
 /** What the expected cost is called: "E[latency]" on a latency table (ms), "E[cost]" on FLOPs or parameters, as in the studio. */
 const char *expectedLabel(const std::string &unit)
@@ -145,6 +160,7 @@ int runSearchCommand(SearchOptions &o)
     SearchConfig &c = req.config;
     if (o.resume.empty()) {
         c.mode = maskModeFromString(o.mode);
+        c.weightSampling = weightSamplingFromString(o.weightSampling);
         if (!o.targets.empty() && o.front > 0)
             throw Error::at("--targets", o.targets, "give either --targets LIST or --front K, not both");
         if (!o.targets.empty())
@@ -242,6 +258,7 @@ int runSearchCommand(SearchOptions &o)
         printFamily(result, unit);
     else
         printArchitecture(result, untrained, unit, run.lutDevice);
+    printChooserPicks(outcome.picks, c.pickBy, unit);
     if (!o.out.empty())
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
     if (req.launch.active())
@@ -289,6 +306,14 @@ void addSearchCommand(CLI::App &app, Action &run)
                   "(N processes then compute what one process of N times the batch computes)");
     cmd->add_option("--mode", o->mode, "soft (weighted sum, the paper) | hard (one sampled block, straight-through)")
         ->capture_default_str()->check(CLI::IsMember({"soft", "hard"}));
+    cmd->add_option("--weight-sampling", o->weightSampling,
+                    "Hard mode: how weight steps draw their path: theta | uniform (single-path one-shot) | fair (each block once per cycle, FairNAS)")
+        ->capture_default_str()->check(CLI::IsMember({"theta", "uniform", "fair"}));
+    cmd->add_option("--pick-by", c.pickBy,
+                    "What picks each target's architecture among the --pick-candidates most probable under theta within its band: "
+                    "theta | supernet | synflow | naswot | gradnorm | params | macs")
+        ->capture_default_str()->check(CLI::IsMember({"theta", "supernet", "synflow", "naswot", "gradnorm", "params", "macs"}));
+    cmd->add_option("--pick-candidates", c.pickCandidates, "Candidates the chooser scores per target")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("--subset", inv.subset, "Use N training images (0: all)")->capture_default_str();
     cmd->add_option("--lr", c.lrWeights, "Weights learning rate (SGD, cosine)")->capture_default_str();
     cmd->add_option("--lr-theta", c.lrTheta, "Theta learning rate (Adam)")->capture_default_str();

@@ -82,6 +82,12 @@ Dataset makeSynthetic(int count, int numClasses, int size, int channels, std::ui
                       std::uint64_t noiseSeed = 0);
 /** The first `count` samples after a seeded shuffle (class balance is kept on average). */
 Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed);
+/**
+ * Up to `count` images that subset(data, subsetCount, seed) leaves out (the next ones of the same
+ * seeded order): held-out images a search on that subset never saw. Empty when the subset takes
+ * every image.
+ */
+Dataset heldOutOf(const Dataset &data, std::size_t subsetCount, std::uint64_t seed, std::size_t count);
 
 std::string defaultFashionMnistDir();
 

@@ -66,6 +66,29 @@ struct BudgetPick
 BudgetPick mostProbableWithin(const SearchSpace &space, const LatencyTable &lut, const std::vector<std::vector<double>> &probabilities,
                               double target, double tolerance = kTargetTolerance);
 
+/** Per layer, per candidate block: a score to maximise (theta's log-probabilities, a block's parameters). */
+using LayerScores = std::vector<std::vector<double>>;
+
+/**
+ * The `m` architectures of highest total score (best first; BudgetPick::logProbability holds the
+ * score) whose latency on the table lies within target * (1 +- tolerance): an exact k-best dynamic
+ * programme over the layers on mostProbableWithin's grid. Fewer when fewer lie in the band; none
+ * when none does. FBNet spaces (one block per layer) on an additive table.
+ */
+std::vector<BudgetPick> bestWithin(const SearchSpace &space, const LatencyTable &lut, const LayerScores &scores, double target,
+                                   std::size_t m, double tolerance = kTargetTolerance);
+
+/** Each layer's parameter count (or MACs) per candidate block: the scores of "the largest architecture within a band". */
+LayerScores layerSizes(const SearchSpace &space, bool macs = false);
+
+/**
+ * `count` architectures spread evenly over the table's latency range: the range cut into `count`
+ * strata of equal width, and from each one architecture drawn uniformly among those whose latency
+ * lies in it (an exact count of the architectures per latency bin, then a draw back through the
+ * layers). Named gt1..gtN, fastest first. FBNet spaces only.
+ */
+std::vector<Architecture> stratifiedArchitectures(const SearchSpace &space, const LatencyTable &lut, int count, std::uint64_t seed);
+
 /**
  * mostProbableWithin for FBNetV2 spaces: the most probable concrete architecture (independent
  * choices of resolution and, per layer, block, width and hidden width) whose cost on the flops or

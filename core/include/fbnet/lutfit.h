@@ -5,6 +5,7 @@
 
 #include "fbnet/architecture.h"
 #include "fbnet/latencytable.h"
+#include "fbnet/rankstats.h"
 #include "fbnet/searchspace.h"
 
 namespace fbnet {
@@ -66,6 +67,5 @@ struct PredictionQuality
 };
 
 PredictionQuality predictionQuality(const std::vector<double> &predicted, const std::vector<double> &measured);
-double spearmanRho(const std::vector<double> &a, const std::vector<double> &b);
 
 } // namespace fbnet

@@ -80,6 +80,21 @@ struct Evaluation
 };
 
 /**
+ * A chooser's score of a stored architecture (higher is better): its parameter count, a zero-cost
+ * proxy, the supernet's single-path accuracy, theta's log-probability (fbnet/chooser.h).
+ */
+struct ArchitectureScore
+{
+    std::int64_t id = 0;
+    std::int64_t architectureId = 0;
+    std::string chooser;   ///< params, macs, theta, supernet, synflow, naswot, gradnorm
+    std::string source;    ///< what it was scored with: the supernet's or theta's run; empty for size and proxies
+    double value = 0;
+    std::string detail;    ///< how, as JSON (data, images, seed)
+    std::string createdAt;
+};
+
+/**
  * The SQLite store of runs. One object is one connection: use one per thread (the search thread
  * writes, the GUI reads with its own). WAL mode, so readers never block the writer. The schema
  * version lives in `PRAGMA user_version` and is migrated forward on open; a database from a newer
@@ -89,7 +104,7 @@ struct Evaluation
 class RunStore
 {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     explicit RunStore(const std::string &path);
     ~RunStore();
@@ -162,6 +177,11 @@ public:
         int targets = 0;  ///< a family search: its targets' picks (no single argmax)
     };
     std::map<std::int64_t, RunSummary> runSummaries() const;
+
+    /** Stores a chooser's score, replacing one of the same architecture, chooser and source. */
+    std::int64_t setScore(const ArchitectureScore &score);
+    /** Every score of a run's architectures, in one query. */
+    std::vector<ArchitectureScore> scoresOfRun(std::int64_t runId) const;
     /** Every evaluation of a run's architectures in one query (oldest first): for views across a whole store. */
     std::vector<Evaluation> evaluationsOfRun(std::int64_t runId) const;
 

@@ -19,11 +19,20 @@ enum class LossForm {
     Target           ///< CE + targetWeight * |LAT_ms / target - 1|  (TuNAS-style absolute reward)
 };
 
+/** How a hard-mode weight step draws its path (theta steps always draw from theta). */
+enum class WeightSampling {
+    Theta,    ///< Gumbel-max over theta (FBNet's alternating scheme; uniform while theta is still 0)
+    Uniform,  ///< every layer's block uniformly at random (single-path one-shot, SPOS)
+    Fair      ///< strict fairness (FairNAS): each layer's blocks in a shuffled cycle, each trained once per cycle
+};
+
 std::string toString(MaskMode m);
 std::string toString(LossForm f);
-/** fbnet::Error naming the field ("mode", "loss") and the accepted names. */
+std::string toString(WeightSampling w);
+/** fbnet::Error naming the field ("mode", "loss", "weight_sampling") and the accepted names. */
 MaskMode maskModeFromString(const std::string &s);
 LossForm lossFormFromString(const std::string &s);
+WeightSampling weightSamplingFromString(const std::string &s);
 
 /**
  * Everything that defines a search besides the space, the data and the latency table.
@@ -57,6 +66,13 @@ struct SearchConfig
     // temperature tau = tau0 * decay^e, e = epoch (or epochs since warm-up, see below)
     double tau0 = 5.0;
     double tauDecay = 0.956;
+    /// Hard mode: how weight steps draw their path. theta (default), uniform or fair.
+    WeightSampling weightSampling = WeightSampling::Theta;
+    /// What picks the architecture of a target's band (a plain search: the band around theta's
+    /// argmax): the `pickCandidates` most probable under theta within the band, scored by this
+    /// chooser (fbnet/chooser.h), the best kept. "theta": the most probable, as before choosers.
+    std::string pickBy = "theta";
+    int pickCandidates = 8;
     bool tauDecayAfterWarmup = false;  ///< AnnaAraslanova/FBNet's rule: anneal only after warm-up
     MaskMode mode = MaskMode::Soft;
     std::uint64_t seed = 1;

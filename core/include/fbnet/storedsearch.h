@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fbnet/dataset.h"
+#include "fbnet/chooser.h"
 #include "fbnet/distributed.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/lutbuild.h"
@@ -93,6 +94,7 @@ struct StoredSearchOutcome
 {
     RunInfo run;
     SearchResult result;
+    std::vector<ChooserPick> picks;  ///< the chooser's picks when the config picks by another than theta
 };
 
 /** Where a run's checkpoint lives: next to the database. */

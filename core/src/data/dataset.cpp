@@ -76,30 +76,54 @@ Dataset loadFashionMnist(const std::string &dirIn, Split split, int padTo)
                                              + " bytes for " + std::to_string(n) + " images, got " + std::to_string(img.size()));
     if (be32(lbl, 4) != n || lbl.size() != 8 + n)
         throw Error::at(lblPath, "data", "expected " + std::to_string(n) + " labels matching " + imgPath);
-    const int pad = std::max<int>(padTo, int(std::max(rows, cols)));
-    const int offR = (pad - int(rows)) / 2, offC = (pad - int(cols)) / 2;
+    // An input smaller than the images: each f x f block averaged (f the smallest factor that fits), then padded.
+    const std::size_t f = padTo > 0 && std::size_t(padTo) < std::max(rows, cols)
+                              ? (std::max(rows, cols) + std::size_t(padTo) - 1) / std::size_t(padTo)
+                              : 1;
+    const std::size_t srcRows = rows / f, srcCols = cols / f;
+    const int pad = std::max<int>(padTo, int(std::max(srcRows, srcCols)));
+    const int offR = (pad - int(srcRows)) / 2, offC = (pad - int(srcCols)) / 2;
     Dataset d;
     d.name = "fashion-mnist";
     d.channels = 1;
     d.height = d.width = pad;
     d.numClasses = 10;
-    d.pixels.assign(n * pad * pad, 0);
+    d.pixels.assign(n * std::size_t(pad) * std::size_t(pad), 0);
     d.labels.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint8_t *src = img.data() + 16 + i * rows * cols;
-        std::uint8_t *dst = d.pixels.data() + i * pad * pad;
-        for (std::size_t r = 0; r < rows; ++r)
-            std::copy(src + r * cols, src + (r + 1) * cols, dst + (r + offR) * pad + offC);
+        std::uint8_t *dst = d.pixels.data() + i * std::size_t(pad) * std::size_t(pad);
+        for (std::size_t r = 0; r < srcRows; ++r)
+            for (std::size_t c = 0; c < srcCols; ++c) {
+                unsigned sum = 0;
+                for (std::size_t dr = 0; dr < f; ++dr)
+                    for (std::size_t dc = 0; dc < f; ++dc)
+                        sum += src[(r * f + dr) * cols + c * f + dc];
+                dst[(r + std::size_t(offR)) * std::size_t(pad) + c + std::size_t(offC)] = std::uint8_t((sum + f * f / 2) / (f * f));
+            }
         d.labels[i] = lbl[8 + i];
         if (d.labels[i] > 9)
             throw Error::at(lblPath, "label " + std::to_string(i), "expected a class 0..9");
     }
-    // Fashion-MNIST statistics over the 28x28 training images, rescaled for the zero padding.
-    const double area = double(rows * cols) / double(pad * pad);
-    const double m = 0.2860 * area;
-    const double ex2 = (0.3530 * 0.3530 + 0.2860 * 0.2860) * area;
-    d.mean = {float(m)};
-    d.std = {float(std::sqrt(ex2 - m * m))};
+    if (f == 1) {
+        // Fashion-MNIST statistics over the 28x28 training images, rescaled for the zero padding.
+        const double area = double(rows * cols) / double(pad * pad);
+        const double m = 0.2860 * area;
+        const double ex2 = (0.3530 * 0.3530 + 0.2860 * 0.2860) * area;
+        d.mean = {float(m)};
+        d.std = {float(std::sqrt(ex2 - m * m))};
+    } else {
+        // Downsampled: the statistics of these pixels (averaging changes the spread, not the mean).
+        double sum = 0, sum2 = 0;
+        for (std::uint8_t v : d.pixels) {
+            sum += v / 255.0;
+            sum2 += (v / 255.0) * (v / 255.0);
+        }
+        const double count = double(std::max<std::size_t>(1, d.pixels.size()));
+        const double m = sum / count;
+        d.mean = {float(m)};
+        d.std = {float(std::sqrt(std::max(1e-12, sum2 / count - m * m)))};
+    }
     return d;
 }
 
@@ -210,16 +234,13 @@ Dataset makeSynthetic(int count, int numClasses, int size, int channels, std::ui
     return d;
 }
 
-Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed)
+namespace {
+
+/** The images of `data` at `idx` (sorted), as a data set of its own. */
+Dataset pick(const Dataset &data, std::vector<std::size_t> idx)
 {
-    if (count == 0 || count >= data.size())
-        return data;
-    std::vector<std::size_t> idx(data.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    std::mt19937_64 rng(seed);
-    std::shuffle(idx.begin(), idx.end(), rng);
-    idx.resize(count);
     std::sort(idx.begin(), idx.end());
+    const std::size_t count = idx.size();
     Dataset out = data;
     out.labels.resize(count);
     if (data.streamed()) {
@@ -237,6 +258,35 @@ Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed)
         out.labels[i] = data.labels[idx[i]];
     }
     return out;
+}
+
+std::vector<std::size_t> seededOrder(std::size_t n, std::uint64_t seed)
+{
+    std::vector<std::size_t> idx(n);
+    std::iota(idx.begin(), idx.end(), 0);
+    std::mt19937_64 rng(seed);
+    std::shuffle(idx.begin(), idx.end(), rng);
+    return idx;
+}
+
+} // namespace
+
+Dataset subset(const Dataset &data, std::size_t count, std::uint64_t seed)
+{
+    if (count == 0 || count >= data.size())
+        return data;
+    auto idx = seededOrder(data.size(), seed);
+    idx.resize(count);
+    return pick(data, std::move(idx));
+}
+
+Dataset heldOutOf(const Dataset &data, std::size_t subsetCount, std::uint64_t seed, std::size_t count)
+{
+    if (subsetCount == 0 || subsetCount >= data.size())
+        return pick(data, {});
+    const auto idx = seededOrder(data.size(), seed);
+    const std::size_t end = std::min(data.size(), subsetCount + count);
+    return pick(data, std::vector<std::size_t>(idx.begin() + std::ptrdiff_t(subsetCount), idx.begin() + std::ptrdiff_t(end)));
 }
 
 } // namespace fbnet

@@ -32,6 +32,7 @@ std::string trainingProtocol(const TrainingSetup &setup, const TrainConfig &c)
     const nlohmann::json j = {{"dataset", setup.train.name},
                               {"train_images", setup.train.size()},
                               {"test_images", setup.test.size()},
+                              {"input_size", setup.space.inputSize},
                               {"epochs", c.epochs},
                               {"batch_size", c.batchSize},
                               {"lr", c.lr},
@@ -55,7 +56,13 @@ Evaluation evaluateStoredArchitecture(RunStore &store, const StoredArchitecture 
     e.epochs = int(r.epochs.size());
     e.top1 = r.testTop1;
     e.device = lut.device;
-    e.lutMs = lut.predict(setup.space, a.architecture);
+    try {
+        e.lutMs = lut.predict(setup.space, a.architecture);
+    } catch (const Error &) {
+        // Trained at another input size than the table was measured at (a proxy protocol, --input-size):
+        // the architecture's latency is the one recorded at the table's size.
+        e.lutMs = a.lutMs;
+    }
     e.seconds = r.seconds;
     e.weightsPath = weightsPath;
     e.protocol = trainingProtocol(setup, config);

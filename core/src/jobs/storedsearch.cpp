@@ -193,6 +193,8 @@ StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const Searc
     if (out.result.epochs.empty())
         store.setStatus(info.id, "stopped");
     out.run = store.run(info.id);
+    if (!out.result.stopped && out.result.epochsCompleted == c.epochs && c.pickBy != "theta")
+        out.picks = pickWithChooser(store, out.run, in, c, invocationFromJson(info.invocationJson, store.path()), stop);
     return out;
 }
 

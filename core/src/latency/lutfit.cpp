@@ -539,37 +539,6 @@ LatencyTable fitWithPriors(const SearchSpace &space, const std::vector<Measureme
     return t;
 }
 
-static std::vector<double> ranks(const std::vector<double> &v)
-{
-    std::vector<std::size_t> idx(v.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    for (std::size_t i = 0; i < idx.size();) {
-        std::size_t j = i;
-        while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]])
-            ++j;
-        for (std::size_t k = i; k <= j; ++k)
-            r[idx[k]] = (double(i) + double(j)) / 2.0;
-        i = j + 1;
-    }
-    return r;
-}
-
-double spearmanRho(const std::vector<double> &a, const std::vector<double> &b)
-{
-    const auto ra = ranks(a), rb = ranks(b);
-    const double n = double(a.size());
-    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n, mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
-    double sab = 0, saa = 0, sbb = 0;
-    for (std::size_t i = 0; i < ra.size(); ++i) {
-        sab += (ra[i] - ma) * (rb[i] - mb);
-        saa += (ra[i] - ma) * (ra[i] - ma);
-        sbb += (rb[i] - mb) * (rb[i] - mb);
-    }
-    return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
-}
-
 PredictionQuality predictionQuality(const std::vector<double> &predicted, const std::vector<double> &measured)
 {
     PredictionQuality q;

@@ -23,7 +23,12 @@ static nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64
 
 torch::Tensor activate(torch::Tensor x, bool hswish)
 {
-    return hswish ? torch::hardswish_(x) : x.relu_();
+    if (hswish)
+        return torch::hardswish_(x);
+    x.relu_();
+    if (ReluObserver *o = reluObserver())
+        o->observe(x);
+    return x;
 }
 
 SqueezeExciteImpl::SqueezeExciteImpl(int64_t channels, int64_t squeeze)

@@ -248,11 +248,37 @@ torch::Tensor batchNorm(const torch::Tensor &x, torch::nn::BatchNorm2d &bn)
     return bn(x);
 }
 
+namespace {
+thread_local ReluObserver *tReluObserver = nullptr;
+
+torch::Tensor observed(torch::Tensor y, bool relu)
+{
+    if (relu && tReluObserver)
+        tReluObserver->observe(y);
+    return y;
+}
+} // namespace
+
+ReluObserverScope::ReluObserverScope(ReluObserver *observer) : m_previous(tReluObserver)
+{
+    tReluObserver = observer;
+}
+
+ReluObserverScope::~ReluObserverScope()
+{
+    tReluObserver = m_previous;
+}
+
+ReluObserver *reluObserver()
+{
+    return tReluObserver;
+}
+
 torch::Tensor batchNormRelu(const torch::Tensor &x, torch::nn::BatchNorm2d &bn, bool relu)
 {
     if (GradientSync *group = syncBatchNormGroup(); group && bn->is_training()) {
         auto y = syncBatchNorm(x, *bn, *group);
-        return relu ? y.relu_() : y;
+        return observed(relu ? y.relu_() : y, relu);
     }
     const auto &o = bn->options;
     const bool fused = fastOpsEnabled() && bn->is_training() && o.affine() && o.track_running_stats() &&
@@ -261,14 +287,15 @@ torch::Tensor batchNormRelu(const torch::Tensor &x, torch::nn::BatchNorm2d &bn, 
                        x.numel() / x.size(1) > 1 && bn->weight.scalar_type() == torch::kFloat;
     if (!fused) {
         auto y = bn(x);
-        return relu ? y.relu_() : y;
+        return observed(relu ? y.relu_() : y, relu);
     }
     {
         torch::NoGradGuard ng;
         bn->num_batches_tracked.add_(1);
     }
-    return BatchNormReluFunction::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var, *o.momentum(),
-                                        o.eps(), relu);
+    return observed(BatchNormReluFunction::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var, *o.momentum(),
+                                                 o.eps(), relu),
+                    relu);
 }
 
 } // namespace fbnet::detail

@@ -24,6 +24,30 @@ torch::Tensor batchNormRelu(const torch::Tensor &x, torch::nn::BatchNorm2d &bn, 
 /** bn(x), or inside a SyncBatchNormScope (syncbatchnorm.h) in training mode, over the global batch. */
 torch::Tensor batchNorm(const torch::Tensor &x, torch::nn::BatchNorm2d &bn);
 
+/**
+ * Sees the output of every ReLU that batchNormRelu and activate apply on this thread while a
+ * ReluObserverScope is alive (NASWOT's activation codes, nn/zerocost.cpp); none otherwise.
+ */
+class ReluObserver
+{
+public:
+    virtual ~ReluObserver() = default;
+    virtual void observe(const torch::Tensor &relu) = 0;
+};
+class ReluObserverScope
+{
+public:
+    explicit ReluObserverScope(ReluObserver *observer);
+    ~ReluObserverScope();
+    ReluObserverScope(const ReluObserverScope &) = delete;
+    ReluObserverScope &operator=(const ReluObserverScope &) = delete;
+
+private:
+    ReluObserver *m_previous;
+};
+/** The observer of this thread (null: none). */
+ReluObserver *reluObserver();
+
 /** Whether batchNormRelu and depthwiseConv may take their own kernels (on by default; FBNET_FAST_OPS=0 turns them off). */
 bool fastOpsEnabled();
 void setFastOpsEnabled(bool on);

@@ -1,6 +1,9 @@
 // SearchConfig: its enum names, its validation and its JSON codec (stored with every run).
 #include "fbnet/searchconfig.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "fbnet/error.h"
 #include "base/jsonutil.h"
 
@@ -41,6 +44,30 @@ LossForm lossFormFromString(const std::string &s)
     if (s == "target")
         return LossForm::Target;
     throw Error::at("loss", s, "expected mul, add or target");
+}
+
+std::string toString(WeightSampling w)
+{
+    switch (w) {
+    case WeightSampling::Theta:
+        return "theta";
+    case WeightSampling::Uniform:
+        return "uniform";
+    case WeightSampling::Fair:
+        return "fair";
+    }
+    return "theta";
+}
+
+WeightSampling weightSamplingFromString(const std::string &s)
+{
+    if (s == "theta")
+        return WeightSampling::Theta;
+    if (s == "uniform")
+        return WeightSampling::Uniform;
+    if (s == "fair")
+        return WeightSampling::Fair;
+    throw Error::at("weight_sampling", s, "expected theta, uniform or fair");
 }
 
 void applyLossRule(SearchConfig &c, const std::string &namedLoss, int front)
@@ -101,6 +128,13 @@ void SearchConfig::validate() const
         bad("samples", "expected 0..100000");
     if (maxStepsPerEpoch < 0)
         bad("max_steps", "expected >= 0 (0: whole split)");
+    if (weightSampling != WeightSampling::Theta && mode != MaskMode::Hard)
+        bad("weight_sampling", "uniform and fair draw one path per step: they need hard mode (soft mode trains every block every step)");
+    static const char *const kChoosers[] = {"theta", "supernet", "synflow", "naswot", "gradnorm", "params", "macs"};
+    if (std::find(std::begin(kChoosers), std::end(kChoosers), pickBy) == std::end(kChoosers))
+        bad("pick_by", "expected theta, supernet, synflow, naswot, gradnorm, params or macs, got '" + pickBy + "'");
+    if (pickCandidates < 1 || pickCandidates > 1000)
+        bad("pick_candidates", "expected 1..1000");
     compute.validate();
 }
 
@@ -126,6 +160,9 @@ static json configJson(const SearchConfig &c)
             {"temperature_decay", c.tauDecay},
             {"temperature_decay_after_warmup", c.tauDecayAfterWarmup},
             {"mode", toString(c.mode)},
+            {"weight_sampling", toString(c.weightSampling)},
+            {"pick_by", c.pickBy},
+            {"pick_candidates", c.pickCandidates},
             {"seed", c.seed},
             {"threads", c.compute.threads},
             {"loader_threads", c.compute.loaderThreads},
@@ -175,6 +212,9 @@ SearchConfig searchConfigFromJson(const std::string &text, const std::string &so
     c.tauDecay = r.getDouble("temperature_decay", c.tauDecay);
     c.tauDecayAfterWarmup = r.getBool("temperature_decay_after_warmup", c.tauDecayAfterWarmup);
     c.mode = maskModeFromString(r.getString("mode", toString(c.mode)));
+    c.weightSampling = weightSamplingFromString(r.getString("weight_sampling", toString(c.weightSampling)));
+    c.pickBy = r.getString("pick_by", c.pickBy);
+    c.pickCandidates = r.getInt("pick_candidates", c.pickCandidates);
     if (r.has("seed")) {
         if (!r.node().at("seed").is_number_unsigned())
             r.fail("seed", "expected a non-negative integer");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
 #include <tuple>
 
 #include "fbnet/error.h"
@@ -139,7 +140,36 @@ void finishStepStats(PhaseContext &ctx, StepStats &st, Clock::time_point started
     ctx.observer.onStep(st);
 }
 
+/** splitmix64: a counter-based hash, so a path depends only on (seed, layer, step), never on where a run resumed. */
+std::uint64_t mix(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
 } // namespace
+
+std::vector<int64_t> weightStepPath(WeightSampling sampling, std::uint64_t seed, std::int64_t g, const std::vector<int64_t> &counts)
+{
+    std::vector<int64_t> path;
+    for (std::size_t l = 0; l < counts.size(); ++l) {
+        const auto k = std::uint64_t(counts[l]);
+        const std::uint64_t key = mix(seed ^ mix(std::uint64_t(l) + 1));
+        if (sampling == WeightSampling::Uniform) {
+            path.push_back(int64_t(mix(key ^ std::uint64_t(g)) % k));
+            continue;
+        }
+        std::vector<int64_t> cycle(k);
+        std::iota(cycle.begin(), cycle.end(), 0);
+        std::mt19937_64 rng(mix(key ^ (std::uint64_t(g) / k)));
+        std::shuffle(cycle.begin(), cycle.end(), rng);
+        path.push_back(cycle[std::uint64_t(g) % k]);
+    }
+    return path;
+}
+
 
 PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int steps, const PhasePosition &from)
 {
@@ -189,6 +219,10 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         s.net->setMember(member);
         if (config.syncBatchNorm)  // noise keyed by each sample's place in the global batch (or by the step, hard)
             s.net->setNoiseKeys(noiseKeys(passSeed(config.seed, epoch, int(phase)), config.mode, step, world, ctx.sync.rank(), bs, s.device));
+        if (w && config.mode == MaskMode::Hard && config.weightSampling != WeightSampling::Theta)
+            s.net->setPath(weightStepPath(config.weightSampling, config.seed, std::int64_t(epoch) * steps + step, s.net->choiceCounts()));
+        else
+            s.net->setPath({});
         SupernetOutput out;
         {
             const AutocastScope autocast(s.precision);

@@ -49,4 +49,13 @@ struct PhaseResult
  */
 PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int steps, const PhasePosition &from);
 
+/**
+ * The path of weight step `g` (counted over the whole search) for uniform or fair sampling
+ * (WeightSampling): one block index per layer of `counts` blocks. Uniform: each layer's block from
+ * a hash of (seed, layer, g). Fair (FairNAS's strict fairness): each layer goes through its K blocks
+ * in a shuffled order every K steps, so every block is trained exactly once per cycle. Stateless, so
+ * a resumed search draws the same paths.
+ */
+std::vector<int64_t> weightStepPath(WeightSampling sampling, std::uint64_t seed, std::int64_t g, const std::vector<int64_t> &counts);
+
 } // namespace fbnet::detail

@@ -103,6 +103,14 @@ SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, Mas
             x = layers[l]->forwardSoft(x, mask);
             auto ll = torch::mv(mask, latencies[l]);
             lat = l == 0 ? ll : lat + ll;
+        } else if (!m_path.empty()) {
+            // A path given by the weight step (uniform or fair sampling): no draw, no gradient to theta.
+            const int64_t idx = m_path.at(l);
+            auto hard = torch::zeros({k}, thetas[l].options().requires_grad(false));
+            hard[idx] = 1.0;
+            x = layers[l]->forwardHard(x, idx, hard[idx]);
+            auto ll = torch::dot(hard, latencies[l]).view({1});
+            lat = l == 0 ? ll : lat + ll;
         } else {
             const auto th = theta(l);
             const auto noise = m_noiseKeys.defined() ? keyedGumbelNoise(m_noiseKeys.view({1}), int64_t(l), k, th.options()).view({k})
@@ -120,6 +128,14 @@ SupernetOutput SupernetImpl::forward(const torch::Tensor &input, double tau, Mas
     x = head(x);
     x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
     return {fc(x), lat + fixedMs};
+}
+
+std::vector<int64_t> SupernetImpl::choiceCounts() const
+{
+    std::vector<int64_t> out;
+    for (const auto &t : thetas)
+        out.push_back(t.size(-1));
+    return out;
 }
 
 Architecture SupernetImpl::argmax() const

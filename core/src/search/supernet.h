@@ -70,6 +70,13 @@ public:
      * in hard mode; undefined: noise from libtorch's generator. Only FBNet supernets key it.
      */
     virtual void setNoiseKeys(const torch::Tensor &) {}
+    /**
+     * Hard mode: the next forwards take these blocks (one index per layer) instead of drawing from
+     * theta (uniform or fair weight sampling); empty: draw from theta. Only FBNet supernets take it.
+     */
+    virtual void setPath(std::vector<int64_t>) {}
+    /** The number of candidate blocks of each searchable layer. */
+    virtual std::vector<int64_t> choiceCounts() const { return {}; }
 };
 
 class SupernetImpl : public SearchableNet
@@ -96,6 +103,8 @@ public:
     int familySize() const override { return m_members; }
     void setMember(int m) override { m_member = m; }
     void setNoiseKeys(const torch::Tensor &keys) override { m_noiseKeys = keys; }
+    void setPath(std::vector<int64_t> path) override { m_path = std::move(path); }
+    std::vector<int64_t> choiceCounts() const override;
 
     ConvBnRelu stem{nullptr};
     std::vector<MixedOp> layers;
@@ -110,6 +119,7 @@ private:
     torch::Tensor theta(std::size_t l) const { return m_members > 1 ? thetas[l][m_member] : thetas[l]; }
 
     torch::Tensor m_noiseKeys;  ///< setNoiseKeys's (undefined: the generator's noise)
+    std::vector<int64_t> m_path;  ///< setPath's (empty: draw from theta)
     SearchSpace m_space;
     int m_members = 1, m_member = 0;
 };

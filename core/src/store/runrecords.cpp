@@ -294,6 +294,43 @@ std::map<std::int64_t, RunStore::RunSummary> RunStore::runSummaries() const
     return out;
 }
 
+std::int64_t RunStore::setScore(const ArchitectureScore &score)
+{
+    if (!std::isfinite(score.value))
+        throw Error::at(m_path, "scores", "a chooser's score must be finite (architecture " + std::to_string(score.architectureId) + ", "
+                                              + score.chooser + ")");
+    Impl::Transaction t(*d);
+    {
+        Impl::Stmt del(*d, "DELETE FROM scores WHERE arch_id = ? AND chooser = ? AND coalesce(source, '') = ?");
+        del.bind(1, score.architectureId).bind(2, score.chooser).bind(3, score.source).run();
+    }
+    Impl::Stmt s(*d, "INSERT INTO scores(arch_id, chooser, source, value, detail, created_at) VALUES(?, ?, ?, ?, ?, ?)");
+    s.bind(1, score.architectureId).bind(2, score.chooser).bind(3, score.source).bind(4, score.value).bind(5, score.detail).bind(6, isoNow()).run();
+    const std::int64_t id = sqlite3_last_insert_rowid(d->db);
+    t.commit();
+    return id;
+}
+
+std::vector<ArchitectureScore> RunStore::scoresOfRun(std::int64_t runId) const
+{
+    Impl::Stmt s(*d, "SELECT sc.id, sc.arch_id, sc.chooser, coalesce(sc.source, ''), sc.value, coalesce(sc.detail, ''), "
+                     "coalesce(sc.created_at, '') FROM scores sc JOIN architectures a ON a.id = sc.arch_id WHERE a.run_id = ? ORDER BY sc.id");
+    s.bind(1, runId);
+    std::vector<ArchitectureScore> out;
+    while (s.step()) {
+        ArchitectureScore a;
+        a.id = s.i64(0);
+        a.architectureId = s.i64(1);
+        a.chooser = s.text(2);
+        a.source = s.text(3);
+        a.value = s.dbl(4);
+        a.detail = s.text(5);
+        a.createdAt = s.text(6);
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
 std::vector<Evaluation> RunStore::evaluationsOfRun(std::int64_t runId) const
 {
     Impl::Stmt s(*d, "SELECT e.id, e.arch_id, e.dataset, e.epochs, e.top1, e.device, e.lut_ms, e.measured_ms, e.weights, e.created_at, "

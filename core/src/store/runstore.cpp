@@ -94,6 +94,17 @@ ALTER TABLE theta_snapshots ADD COLUMN family TEXT;
 ALTER TABLE steps ADD COLUMN family_ms TEXT;
 ALTER TABLE architectures ADD COLUMN target REAL;
 )sql",
+    // 5 -> 6: choosers' scores per architecture; tags and notes on runs; a content hash of each
+    // evaluation's weights file (checked before export)
+    R"sql(
+CREATE TABLE scores(
+  id INTEGER PRIMARY KEY, arch_id INTEGER NOT NULL REFERENCES architectures(id) ON DELETE CASCADE,
+  chooser TEXT NOT NULL, source TEXT, value REAL, detail TEXT, created_at TEXT);
+CREATE INDEX scores_by_arch ON scores(arch_id);
+ALTER TABLE runs ADD COLUMN tags TEXT;
+ALTER TABLE runs ADD COLUMN notes TEXT;
+ALTER TABLE evaluations ADD COLUMN weights_hash TEXT;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == RunStore::kSchemaVersion);
 
