@@ -133,6 +133,32 @@ double sd(const std::vector<double> &v)
     return std::sqrt(s / double(v.size() - 1));
 }
 
+/** The latencies cut into `count` equal bands: per band its architectures, the spread of their means and their mean seed sd. */
+std::vector<GroundTruthReport::Band> latencyBands(const std::vector<double> &latency, const std::vector<double> &means,
+                                                  const std::vector<double> &noise, int count)
+{
+    std::vector<GroundTruthReport::Band> out;
+    const auto [lo, hi] = std::minmax_element(latency.begin(), latency.end());
+    const double width = (*hi - *lo) / std::max(1, count);
+    for (int b = 0; b < count; ++b) {
+        GroundTruthReport::Band band;
+        band.fromMs = *lo + width * b;
+        band.toMs = *lo + width * (b + 1);
+        std::vector<double> m, n;
+        for (std::size_t i = 0; i < latency.size(); ++i)
+            if (std::min(count - 1, width > 0 ? int((latency[i] - *lo) / width) : 0) == b) {
+                m.push_back(means[i]);
+                n.push_back(noise[i]);
+            }
+        band.architectures = int(m.size());
+        if (!m.empty())
+            band.spread = *std::max_element(m.begin(), m.end()) - *std::min_element(m.begin(), m.end());
+        band.noise = mean(n);
+        out.push_back(band);
+    }
+    return out;
+}
+
 } // namespace
 
 GroundTruthReport groundTruthReport(const RunStore &store, const RunInfo &run, int bandCount)
@@ -185,24 +211,7 @@ GroundTruthReport groundTruthReport(const RunStore &store, const RunInfo &run, i
     for (std::size_t i = 0; i < seeds.size(); ++i)
         for (std::size_t j = i + 1; j < seeds.size(); ++j)
             r.seedTaus.push_back(kendallTauB(perSeed[seeds[i]], perSeed[seeds[j]]));
-    const auto [lo, hi] = std::minmax_element(latency.begin(), latency.end());
-    const double width = (*hi - *lo) / std::max(1, bandCount);
-    for (int b = 0; b < bandCount; ++b) {
-        GroundTruthReport::Band band;
-        band.fromMs = *lo + width * b;
-        band.toMs = *lo + width * (b + 1);
-        std::vector<double> m, n;
-        for (std::size_t i = 0; i < latency.size(); ++i)
-            if (std::min(bandCount - 1, width > 0 ? int((latency[i] - *lo) / width) : 0) == b) {
-                m.push_back(means[i]);
-                n.push_back(noise[i]);
-            }
-        band.architectures = int(m.size());
-        if (!m.empty())
-            band.spread = *std::max_element(m.begin(), m.end()) - *std::min_element(m.begin(), m.end());
-        band.noise = mean(n);
-        r.bands.push_back(band);
-    }
+    r.bands = latencyBands(latency, means, noise, bandCount);
     // Each stored chooser (chooser, source) over the architectures it scored.
     std::map<std::pair<std::string, std::string>, std::map<std::int64_t, double>> scores;
     for (const auto &s : store.scoresOfRun(run.id))
