@@ -1,9 +1,14 @@
 // End-to-end tests of data-parallel runs: fbnet processes started as torchrun starts them (RANK,
 // WORLD_SIZE, MASTER_ADDR, ...) on loopback.
+#include <array>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -125,3 +130,113 @@ TEST(Cli, TwoRanksWithSyncBnMatchOneRankOfTheGlobalBatch)
     EXPECT_GT(perRank, 20 * synced) << "without --sync-bn the shards' own BN statistics and noise make a visible difference";
 }
 
+
+// Ranks started with different options are refused at the rendezvous with the field named, before
+// any collective and before a run is recorded; so is a different WORLD_SIZE.
+TEST(Cli, RanksThatDisagreeAreRefusedWithTheDifferingFieldAndRecordNothing)
+{
+    const auto d = tempDir("disagree");
+    const auto tiny = writeTinySpace(d);
+    const int port = 23000 + int(::getpid() % 20000);
+    const std::string search = "search --space " + tiny.space + " --lut " + tiny.lut + " --subset 0 --batch-size 8 --threads 1 --samples 1 "
+                                                                                        "--warmup-epochs 1 --epochs 2 --max-steps 2";
+    auto pair = [&](const std::string &extra1, int world1, int p, const std::string &tag) {
+        const auto db = d / (tag + ".sqlite");
+        auto rank = [&](int r, const std::string &extra, int world) {
+            return "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(p) + " WORLD_SIZE=" + std::to_string(world) + " RANK="
+                + std::to_string(r) + " LOCAL_RANK=" + std::to_string(r) + " FBNET_DIST_TIMEOUT=30 " + FBNET_CLI + " " + search + " "
+                + extra + " --runs " + db.string() + " > " + (d / (tag + std::to_string(r) + ".log")).string() + " 2>&1";
+        };
+        int c1 = -1;
+        std::thread second([&] { c1 = std::system(rank(1, extra1, world1).c_str()); });
+        const int c0 = std::system(rank(0, "", 2).c_str());
+        second.join();
+        EXPECT_NE(c0, 0) << slurp(d / (tag + "0.log"));
+        EXPECT_NE(c1, 0) << slurp(d / (tag + "1.log"));
+        if (fs::exists(db)) {
+            EXPECT_EQ(queryOne(db, "SELECT count(*) FROM runs"), "0") << "a refused rendezvous records no run";
+        }
+        return slurp(d / (tag + "0.log")) + slurp(d / (tag + "1.log"));
+    };
+    std::string out = pair("--lr-theta 0.1", 2, port, "lr");
+    EXPECT_NE(out.find("distributed run: lr_theta: rank 0 has 0.01, rank 1 has 0.1"), std::string::npos) << out;
+    out = pair("--seed 7", 2, port + 1, "seed");
+    EXPECT_NE(out.find("distributed run: seed: rank 0 has 1, rank 1 has 7"), std::string::npos) << out;
+    out = pair("", 3, port + 2, "world");
+    EXPECT_NE(out.find("world_size"), std::string::npos) << out;
+}
+
+// FBNET_DIST_TIMEOUT bounds the whole rendezvous: a rank that never comes, and a port held by a
+// listener that accepts and never answers (not a rendezvous), end once the timeout is spent, not twice.
+TEST(Cli, TheRendezvousTimeoutBoundsEveryWaitAndLeavesNoRun)
+{
+    const auto d = tempDir("rendezvous");
+    const auto tiny = writeTinySpace(d);
+    const auto db = d / "runs.sqlite";
+    const int port = 25000 + int(::getpid() % 20000);
+    const std::string search = " " + std::string(FBNET_CLI) + " search --space " + tiny.space + " --lut " + tiny.lut
+        + " --subset 0 --batch-size 8 --threads 1 --epochs 2 --warmup-epochs 1 --max-steps 2 --runs " + db.string() + " 2>&1";
+    const int timeout = 6;
+    auto timed = [&](const std::string &cmd, std::string &out) {
+        const auto t0 = std::chrono::steady_clock::now();
+        out.clear();
+        FILE *p = popen(cmd.c_str(), "r");
+        std::array<char, 4096> buf{};
+        std::size_t n;
+        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+            out.append(buf.data(), n);
+        const int status = pclose(p);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << out;
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    std::string out;
+    // Rank 0 alone: rank 1 never starts.
+    double took = timed("MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 RANK=0 FBNET_DIST_TIMEOUT="
+                            + std::to_string(timeout) + search,
+                        out);
+    EXPECT_NE(out.find("rendezvous 127.0.0.1:" + std::to_string(port)), std::string::npos) << out;
+    EXPECT_LT(took, 1.6 * timeout + 3) << "the timeout is the whole rendezvous's, not each stage's";
+    if (fs::exists(db)) {
+        EXPECT_EQ(queryOne(db, "SELECT count(*) FROM runs"), "0") << "a rendezvous that fails records no run";
+    }
+    // Rank 1 against a port held by something that accepts and never answers.
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(std::uint16_t(port + 1));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(listener, 8), 0);
+    took = timed("MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port + 1) + " WORLD_SIZE=2 RANK=1 FBNET_DIST_TIMEOUT="
+                     + std::to_string(timeout) + search,
+                 out);
+    ::close(listener);
+    EXPECT_NE(out.find("rendezvous"), std::string::npos) << out;
+    EXPECT_LT(took, 1.6 * timeout + 3) << out;
+}
+
+// Different model shapes (a width multiplier on one rank) are named at the rendezvous instead of
+// aborting inside Gloo.
+TEST(Cli, RanksWithDifferentModelShapesAreRefusedWithTheShapeNamed)
+{
+    const auto d = tempDir("shapes");
+    const int port = 27000 + int(::getpid() % 20000);
+    const std::string search = std::string(FBNET_CLI) + " search --space fbnet-cifar --lut flops --dataset synthetic:64 --subset 0 --batch-size 8 "
+                                                        "--threads 1 --samples 0 --warmup-epochs 1 --epochs 2 --max-steps 1 --runs "
+        + (d / "runs.sqlite").string();
+    auto rank = [&](int r, const std::string &extra) {
+        return "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 RANK=" + std::to_string(r) + " FBNET_DIST_TIMEOUT=60 "
+            + search + " " + extra + " > " + (d / ("rank" + std::to_string(r) + ".log")).string() + " 2>&1";
+    };
+    int c1 = -1;
+    std::thread second([&] { c1 = std::system(rank(1, "--width-multiplier 0.5").c_str()); });
+    const int c0 = std::system(rank(0, "").c_str());
+    second.join();
+    EXPECT_NE(c0, 0);
+    EXPECT_NE(c1, 0);
+    const std::string out = slurp(d / "rank0.log") + slurp(d / "rank1.log");
+    EXPECT_NE(out.find("space_widths"), std::string::npos) << "every differing field is named: " << out;
+    EXPECT_EQ(out.find("gloo"), std::string::npos) << out;
+}

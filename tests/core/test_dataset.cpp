@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include <zlib.h>
+#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
@@ -167,4 +168,40 @@ TEST(Dataset, Cifar100BinaryTakesTheFineLabels)
     std::ofstream(dir / "test.bin", std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char *>(rec.data()), 3073);
     EXPECT_NE(errorOf([&] { loadCifar100(dir.string(), Split::Test); }).find("3074-byte records"), std::string::npos);
     EXPECT_NE(errorOf([&] { loadCifar100((dir / "none").string(), Split::Train); }).find("train.bin: file not found"), std::string::npos);
+}
+
+// Data files are bounded by what they inflate to, and synthetic data by what it would take in memory.
+TEST(Dataset, ABombOrAHugeSyntheticSetIsRefusedWithItsNameBeforeMemoryRunsAway)
+{
+    const fs::path dir = fs::path(::testing::TempDir()) / "dataset-bomb";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    // 64 MB of zeros after a valid IDX header, gzip-compressed to a few hundred kB; the limit set to 16 MB.
+    {
+        gzFile f = gzopen((dir / "train-images-idx3-ubyte.gz").c_str(), "wb9");
+        const unsigned char header[16] = {0, 0, 8, 3, 0, 1, 0x46, 0x50, 0, 0, 0, 28, 0, 0, 0, 28};  // 83,536 images of 28x28
+        gzwrite(f, header, sizeof header);
+        std::vector<unsigned char> zeros(1 << 20, 0);
+        for (int i = 0; i < 64; ++i)
+            gzwrite(f, zeros.data(), unsigned(zeros.size()));
+        gzclose(f);
+    }
+    {
+        std::ofstream labels(dir / "train-labels-idx1-ubyte", std::ios::binary);
+        const unsigned char header[8] = {0, 0, 8, 1, 0, 1, 0x46, 0x50};
+        labels.write(reinterpret_cast<const char *>(header), 8);
+        labels << std::string(83536, '\0');
+    }
+    ::setenv("FBNET_MAX_DATA_BYTES", std::to_string(16 << 20).c_str(), 1);
+    const std::string bomb = test::errorOf([&] { loadDataset("fashion-mnist:" + dir.string(), Split::Train, 32); });
+    const std::string huge = test::errorOf([] { loadDataset("synthetic:1000000", Split::Train, 224); });
+    ::unsetenv("FBNET_MAX_DATA_BYTES");
+    EXPECT_NE(bomb.find("train-images-idx3-ubyte.gz: inflates to more than 16 MB"), std::string::npos) << bomb;
+    EXPECT_NE(huge.find("synthetic:1000000: count: would take"), std::string::npos) << huge;
+    EXPECT_EQ(test::errorOf([] { loadDataset("synthetic:1000", Split::Train, 32); }), "(no error)");
+    // A FIFO where a data file should be is refused, not waited on.
+    fs::remove(dir / "train-images-idx3-ubyte.gz");
+    ASSERT_EQ(::mkfifo((dir / "train-images-idx3-ubyte").c_str(), 0600), 0);
+    EXPECT_NE(test::errorOf([&] { loadDataset("fashion-mnist:" + dir.string(), Split::Train, 32); }).find("is a FIFO, not a regular file"),
+              std::string::npos);
 }

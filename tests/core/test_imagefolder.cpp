@@ -1,12 +1,17 @@
 // folder:DIR: JPEG and PNG in every mode, both layouts, the stable split, the streaming loader
 // (determinism, resumed passes, transforms, bounded prefetch) and every bad-file case.
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <numeric>
 #include <random>
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include "data/imagedecode.h"
 #include "data/imagestream.h"
 #include "fbnet/datasetkinds.h"
 #include "imagefiles.h"
@@ -223,7 +228,7 @@ TEST(ImageFolder, BadFilesAndFoldersAreErrorsThatNameThem)
     fs::rename(dir / victim, dir / "moved");
     msg = test::errorOf([&] { decodeAll(listed); });
     fs::rename(dir / "moved", dir / victim);
-    EXPECT_NE(msg.find(victim + ": cannot open the file for reading"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(victim + ": is missing"), std::string::npos) << msg;
     // An empty class folder, a single class, and no folder at all.
     fs::create_directories(dir / "green");
     EXPECT_NE(test::errorOf([&] { loadImageFolder(dir.string(), Split::Train, 32); }).find("green: the class folder holds no files"),
@@ -234,4 +239,145 @@ TEST(ImageFolder, BadFilesAndFoldersAreErrorsThatNameThem)
               std::string::npos);
     EXPECT_NE(test::errorOf([&] { loadDataset("folder:" + (dir / "none").string(), Split::Train, 32); }).find("not a folder"),
               std::string::npos);
+}
+
+// A folder is read once, whatever links reach it: links back into the data set (to the class folder,
+// to its parent) would count files several times or label another class's files as this class.
+TEST(ImageFolder, LinkedFoldersAreListedOnceAndLoopsAreSkippedAndNamed)
+{
+    const fs::path dir = freshDir("links");
+    writeClasses(dir, 12);
+    fs::create_directory_symlink(".", dir / "red" / "self");
+    fs::create_directory_symlink(".", dir / "red" / "again");
+    fs::create_directory_symlink("..", dir / "red" / "up");
+    const fs::path outside = freshDir("links-outside");
+    test::writeImage(outside / "o.png", test::ImageMode::PngRgb, 20, 20, 250, 0, 0);
+    fs::create_directory_symlink(outside, dir / "red" / "more");
+    fs::create_directory_symlink(outside, dir / "red" / "more-again");
+    const Dataset train = loadImageFolder(dir.string(), Split::Train, 32), val = loadImageFolder(dir.string(), Split::Test, 32);
+    // 12 images per class, plus the outside folder's one image, once: red 13, blue 12.
+    EXPECT_EQ(train.size() + val.size(), 25u);
+    std::size_t red = 0;
+    for (const Dataset *d : {&train, &val})
+        for (auto l : d->labels)
+            red += l == 1 ? 1 : 0;  // classes sorted: blue 0, red 1
+    EXPECT_EQ(red, 13u);
+    std::string named;
+    for (const auto &e : train.ignoredExamples)
+        named += e + "\n";
+    for (const char *link : {"self", "again", "up"})
+        EXPECT_NE(named.find(std::string("red/") + link + ": a link to a folder already listed"), std::string::npos) << named;
+    EXPECT_NE(named.find("more-again: a link to a folder already listed"), std::string::npos) << named;
+}
+
+TEST(ImageFolder, DanglingLinksLoopsFifosAndDevicesAreSkippedCountedAndNamed)
+{
+    const fs::path dir = freshDir("odd");
+    writeClasses(dir, 4);
+    fs::create_symlink("nowhere.png", dir / "red" / "dangling.png");
+    fs::create_symlink("loop-b.png", dir / "red" / "loop-a.png");
+    fs::create_symlink("loop-a.png", dir / "red" / "loop-b.png");
+    ASSERT_EQ(::mkfifo((dir / "red" / "fifo.png").c_str(), 0600), 0);
+    fs::create_symlink("/dev/zero", dir / "red" / "zero.jpg");
+    ImageOptions o;
+    o.valFraction = 0.01;
+    const Dataset d = loadImageFolder(dir.string(), Split::Train, 32, o);
+    std::string named;
+    for (const auto &e : d.ignoredExamples)
+        named += e + "\n";
+    EXPECT_NE(named.find("dangling.png: a dangling link"), std::string::npos) << named;
+    EXPECT_NE(named.find("loop-a.png: a link loop"), std::string::npos) << named;
+    EXPECT_NE(named.find("fifo.png: a FIFO"), std::string::npos) << named;
+    EXPECT_NE(named.find("zero.jpg: a device"), std::string::npos) << named;
+    EXPECT_GE(d.ignoredFiles, 5u + 1u);  // the five, and notes.txt (not an image)
+}
+
+// An image swapped for a FIFO after the folder was read is refused at once (never waited on), and a
+// stop ends a wait for a decoder that does not come back.
+TEST(ImageFolder, AFifoIsRefusedAtOnceAndAStopWinsOverAReadThatNeverReturns)
+{
+    const fs::path dir = freshDir("fifo");
+    writeClasses(dir, 4);
+    ImageOptions o;
+    o.valFraction = 0.01;
+    const Dataset d = loadImageFolder(dir.string(), Split::Train, 32, o);
+    const fs::path victim = dir / d.files.front();
+    fs::remove(victim);
+    ASSERT_EQ(::mkfifo(victim.c_str(), 0600), 0);
+    const std::string msg = test::errorOf([&] { readPass(d, identity(d.size()), 0, 2, detail::Transform::Eval, 1); });
+    EXPECT_NE(msg.find(d.files.front() + ": is a FIFO, not a regular file"), std::string::npos) << msg;
+
+    // A decoder held inside its read (as on a hung network mount): next() waits, a stop ends the wait.
+    std::mutex m;
+    std::condition_variable cv;
+    bool release = false, entered = false;
+    detail::setBeforeDecodeForTesting([&] {
+        std::unique_lock<std::mutex> lk(m);
+        entered = true;
+        cv.notify_all();
+        cv.wait(lk, [&] { return release; });
+    });
+    StopToken stop;
+    {
+        detail::ImageStream stream(d, 1, 1);
+        stream.setStop(&stop);
+        stream.start(identity(d.size()), 1, d.size(), 2, detail::Transform::Eval, 0);
+        {
+            std::unique_lock<std::mutex> lk(m);
+            cv.wait(lk, [&] { return entered; });  // an event, not a clock: the decoder is inside its read
+        }
+        stop.requestStop();
+        EXPECT_THROW(stream.next(), detail::LoaderStopped);
+    }  // the stream ends without waiting for the held decoder
+    {
+        std::lock_guard<std::mutex> lk(m);
+        release = true;
+    }
+    cv.notify_all();
+    detail::setBeforeDecodeForTesting({});
+}
+
+// Damaged JPEGs that libjpeg only warns about, a header promising far more than the file holds, and a
+// file too large to be an image, each refused with the file's name (none decoded into gigabytes).
+TEST(ImageFolder, TruncatedJpegsLyingHeadersAndHugeFilesAreRefused)
+{
+    const fs::path dir = freshDir("jpeg");
+    test::writeImage(dir / "photo.jpg", test::ImageMode::JpegRgb, 640, 480, 120, 60, 30);
+    std::ifstream in(dir / "photo.jpg", std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Its scan cut at 60% with an end-of-image marker appended: libjpeg's "Corrupt JPEG data: premature end of data segment".
+    std::size_t sos = 0;
+    for (std::size_t i = 0; i + 1 < bytes.size() && !sos; ++i)
+        if (std::uint8_t(bytes[i]) == 0xff && std::uint8_t(bytes[i + 1]) == 0xda)
+            sos = i;
+    ASSERT_GT(sos, 0u);
+    std::vector<char> cut(bytes.begin(), bytes.begin() + std::ptrdiff_t(sos + 20 + (bytes.size() - sos - 20) * 6 / 10));
+    cut.push_back(char(0xff));
+    cut.push_back(char(0xd9));
+    std::ofstream(dir / "cut.jpg", std::ios::binary).write(cut.data(), std::streamsize(cut.size()));
+    std::string msg = test::errorOf([&] { detail::decodeImage((dir / "cut.jpg").string()); });
+    EXPECT_NE(msg.find("cut.jpg: JPEG: damaged or truncated"), std::string::npos) << msg;
+    // A small JPEG whose frame header says 8192 x 8192.
+    test::writeImage(dir / "small.jpg", test::ImageMode::JpegGrey, 16, 16, 80, 80, 80);
+    std::ifstream sin(dir / "small.jpg", std::ios::binary);
+    std::vector<char> small((std::istreambuf_iterator<char>(sin)), std::istreambuf_iterator<char>());
+    bool patched = false;
+    for (std::size_t i = 0; i + 8 < small.size() && !patched; ++i)
+        if (std::uint8_t(small[i]) == 0xff && (std::uint8_t(small[i + 1]) == 0xc0 || std::uint8_t(small[i + 1]) == 0xc2)) {
+            small[i + 5] = small[i + 7] = char(0x20);  // 0x2000 = 8192
+            small[i + 6] = small[i + 8] = 0;
+            patched = true;
+        }
+    ASSERT_TRUE(patched);
+    std::ofstream(dir / "liar.jpg", std::ios::binary).write(small.data(), std::streamsize(small.size()));
+    msg = test::errorOf([&] { detail::decodeImage((dir / "liar.jpg").string()); });
+    EXPECT_NE(msg.find("liar.jpg: JPEG: its header says 8192 x 8192, more than its"), std::string::npos) << msg;
+    // A sparse file of 6 GB that starts like a JPEG: refused by its size, never read.
+    {
+        std::ofstream(dir / "huge.jpg", std::ios::binary).write(bytes.data(), 64);
+    }
+    fs::resize_file(dir / "huge.jpg", std::uintmax_t(6) << 30);
+    msg = test::errorOf([&] { detail::decodeImage((dir / "huge.jpg").string()); });
+    EXPECT_NE(msg.find("huge.jpg: is 6144 MB; an image files are limited to 64 MB"), std::string::npos) << msg;
+    fs::remove(dir / "huge.jpg");
 }

@@ -40,7 +40,8 @@ struct Dataset
     std::vector<float> mean;  ///< per channel, in [0,1] units
     std::vector<float> std;
     std::vector<std::string> classNames;  ///< folder data sets: the class folders, sorted (index = label)
-    std::size_t ignoredFiles = 0;         ///< folder data sets: files that are not JPEG or PNG images
+    std::size_t ignoredFiles = 0;         ///< folder data sets: entries skipped (not JPEG or PNG, links that loop or dangle, FIFOs, devices)
+    std::vector<std::string> ignoredExamples;  ///< the first skipped entries that were not plain files, "path: why" (at most 20)
     /// Folder data sets stream from disk: image i is `root`/`files[i]`, decoded and transformed per
     /// batch at height x width (`pixels` stays empty, so memory does not grow with the count).
     std::string root;

@@ -1,6 +1,7 @@
 #include "base/jsonutil.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 
@@ -183,6 +184,57 @@ double JsonReader::getDoubleIn(const std::string &key, double lo, double hi) con
 double JsonReader::getDoubleIn(const std::string &key, double lo, double hi, double fallback) const
 {
     return has(key) ? getDoubleIn(key, lo, hi) : fallback;
+}
+
+namespace {
+
+/** The length of the valid UTF-8 sequence at text[i], 0 when it is not one. */
+std::size_t utf8Length(const std::string &text, std::size_t i)
+{
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = b(i);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > text.size())
+        return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((b(i + k) >> 6) != 0x2)
+            return 0;
+    if ((n == 2 && c < 0xc2) || (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) || (n == 4 && (c > 0xf4 || (c == 0xf0 && b(i + 1) < 0x90))))
+        return 0;  // overlong or beyond U+10FFFF
+    if (n == 3 && c == 0xed && b(i + 1) >= 0xa0)
+        return 0;  // a surrogate
+    return n;
+}
+
+} // namespace
+
+bool validUtf8(const std::string &text)
+{
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = utf8Length(text, i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string printableName(const std::string &text)
+{
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = utf8Length(text, i);
+        if (n == 0) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(text[i]));
+            out += buf;
+            ++i;
+        } else {
+            out.append(text, i, n);
+            i += n;
+        }
+    }
+    return out;
 }
 
 } // namespace fbnet::detail

@@ -13,6 +13,11 @@ using json = nlohmann::json;
 
 json parseJson(const std::string &text, const std::string &source);
 
+/** Whether `text` is valid UTF-8 (JSON, SQLite text and Qt take nothing else). */
+bool validUtf8(const std::string &text);
+/** `text` with every byte that is not part of valid UTF-8 written as \xNN: a file name any JSON can hold. */
+std::string printableName(const std::string &text);
+
 /** Reads a field with a type check; `path` is the JSON-pointer-like location used in errors. */
 class JsonReader
 {

@@ -4,6 +4,9 @@
 #include "compute/distributed.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <string>
 
@@ -11,6 +14,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
 
 #include "fbnet/error.h"
 #include "compute/torchcompat.h"
@@ -94,13 +99,25 @@ using Group = c10d::Backend;  // what a process group's backend is in PyTorch 2.
 using Group = c10d::ProcessGroup;
 #endif
 
-class ProcessGroupSync final : public GradientSync
+/**
+ * The TCPStore of the run, created on a thread of its own so that the wait is bounded even where
+ * the store's own timeouts do not reach (a port held by a listener that accepts and never answers).
+ * A rendezvous still pending at the deadline is left behind and refused.
+ */
+c10::intrusive_ptr<c10d::Store> boundedRendezvous(const DistributedLaunch &l, std::chrono::milliseconds budget)
 {
-public:
-    ProcessGroupSync(const DistributedLaunch &l, const torch::Device &device)
-        : m_launch(l), m_timeout(std::chrono::seconds(l.timeoutSeconds)), m_device(device)
+    struct Attempt
     {
-        const std::string where = l.masterAddr + ":" + std::to_string(l.masterPort);
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        c10::intrusive_ptr<c10d::Store> store;
+        std::string error;
+    };
+    auto attempt = std::make_shared<Attempt>();
+    std::thread([attempt, l, budget] {
+        c10::intrusive_ptr<c10d::Store> store;
+        std::string error;
         try {
             // torchrun's agent already serves a TCPStore at MASTER_ADDR:MASTER_PORT and says so
             // (TORCHELASTIC_USE_AGENT_STORE): every rank is then a client of it, under a prefix per
@@ -112,11 +129,93 @@ public:
             so.isServer = !agentStore && l.rank == 0;
             so.numWorkers = std::size_t(l.worldSize);
             so.waitWorkers = !agentStore;
-            so.timeout = m_timeout;
-            c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(l.masterAddr, so);
-            const char *attempt = std::getenv("TORCHELASTIC_RESTART_COUNT");
-            store = c10::make_intrusive<c10d::PrefixStore>(
-                std::string("/worker/attempt_") + (attempt ? attempt : "0") + "/fbnet", store);
+            so.timeout = budget;
+            store = c10::make_intrusive<c10d::TCPStore>(l.masterAddr, so);
+            const char *restart = std::getenv("TORCHELASTIC_RESTART_COUNT");
+            store = c10::make_intrusive<c10d::PrefixStore>(std::string("/worker/attempt_") + (restart ? restart : "0") + "/fbnet", store);
+        } catch (const std::exception &e) {
+            error = e.what();
+        }
+        std::lock_guard<std::mutex> lk(attempt->m);
+        attempt->store = store;
+        attempt->error = error;
+        attempt->done = true;
+        attempt->cv.notify_all();
+    }).detach();
+    std::unique_lock<std::mutex> lk(attempt->m);
+    if (!attempt->cv.wait_for(lk, budget, [&] { return attempt->done; }))
+        throw Error::at("rendezvous " + l.masterAddr + ":" + std::to_string(l.masterPort), "",
+                        "no rendezvous within FBNET_DIST_TIMEOUT (" + std::to_string(l.timeoutSeconds) + " s) as " + l.describe()
+                            + ": the other ranks did not come, or the port is held by something that is not this run's rendezvous");
+    if (!attempt->error.empty())
+        throw std::runtime_error(attempt->error);
+    return attempt->store;
+}
+
+/** Publishes this rank's signature and compares every other rank's with it (fbnet::Error naming the first difference). */
+void agree(c10d::Store &store, const DistributedLaunch &l, const std::string &signature)
+{
+    const auto mine = nlohmann::json::parse(signature, nullptr, false);
+    const std::string text = mine.dump();
+    store.set("signature/" + std::to_string(l.rank), std::vector<std::uint8_t>(text.begin(), text.end()));
+    for (int r = 0; r < l.worldSize; ++r) {
+        if (r == l.rank)
+            continue;
+        const auto bytes = store.get("signature/" + std::to_string(r));
+        const auto theirs = nlohmann::json::parse(std::string(bytes.begin(), bytes.end()), nullptr, false);
+        if (theirs == mine)
+            continue;
+        std::string field = "(unreadable)", a, b, also;
+        auto differs = [&](const std::string &key, const std::string &mineValue, const std::string &theirValue) {
+            if (field == "(unreadable)") {
+                field = key;
+                a = mineValue;
+                b = theirValue;
+            } else {
+                also += (also.empty() ? "" : ", ") + key;
+            }
+        };
+        if (theirs.is_object() && mine.is_object()) {
+            for (const auto &[key, value] : mine.items())
+                if (!theirs.contains(key) || theirs.at(key) != value)
+                    differs(key, value.dump(), theirs.contains(key) ? theirs.at(key).dump() : "nothing");
+            for (const auto &[key, value] : theirs.items())
+                if (!mine.contains(key))
+                    differs(key, "nothing", value.dump());
+        }
+        if (!also.empty())
+            b += " (these differ too: " + also + ")";
+        throw Error::at("distributed run", field,
+                        "rank " + std::to_string(l.rank) + " has " + a + ", rank " + std::to_string(r) + " has " + b
+                            + ": every rank must be started with the same options and data");
+    }
+}
+
+class ProcessGroupSync final : public GradientSync
+{
+public:
+    ProcessGroupSync(const DistributedLaunch &l, const torch::Device &device, const std::string &signature)
+        : m_launch(l), m_timeout(std::chrono::seconds(l.timeoutSeconds)), m_device(device)
+    {
+        const std::string where = l.masterAddr + ":" + std::to_string(l.masterPort);
+        const auto deadline = std::chrono::steady_clock::now() + m_timeout;
+        const auto remaining = [&] {
+            return std::max(std::chrono::milliseconds(1),
+                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+        };
+        c10::intrusive_ptr<c10d::Store> store;
+        try {
+            store = boundedRendezvous(l, remaining());
+        } catch (const Error &) {
+            throw;
+        } catch (const std::exception &e) {
+            throw Error::at("rendezvous " + where, "", std::string("cannot join the process group as ") + l.describe() + ": "
+                                                           + firstLine(e.what()));
+        }
+        try {
+            store->setTimeout(remaining());
+            agree(*store, l, signature);
+            store->setTimeout(remaining());
 #if FBNET_WITH_NCCL
             if (device.is_cuda()) {  // GPU tensors: NCCL, every collective on this rank's GPU
                 auto nccl = c10d::ProcessGroupNCCL::Options::create();
@@ -125,7 +224,7 @@ public:
                 return;
             }
 #endif
-            auto options = c10d::ProcessGroupGloo::Options::create(m_timeout);
+            auto options = c10d::ProcessGroupGloo::Options::create(remaining());
             // Gloo binds to the interface named by GLOO_SOCKET_IFNAME, else to the address this
             // host reaches the rendezvous from (loopback for a local run), not to whatever the host
             // name resolves to.
@@ -137,6 +236,9 @@ public:
                 options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
             options->threads = 2;
             m_group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, l.rank, l.worldSize, options);
+            // Collectives wait their own FBNET_DIST_TIMEOUT each (allreduce).
+        } catch (const Error &) {
+            throw;
         } catch (const std::exception &e) {
             throw Error::at("rendezvous " + where, "", std::string("cannot join the process group as ") + l.describe() + ": "
                                                            + firstLine(e.what()));
@@ -223,7 +325,16 @@ private:
 
 std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch, const torch::Device &device)
 {
-    return std::make_unique<ProcessGroupSync>(launch, device);
+    return joinProcessGroup(launch, device, nlohmann::json{{"world_size", launch.worldSize}}.dump());
+}
+
+std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch, const torch::Device &device, const std::string &signature)
+{
+    auto sig = nlohmann::json::parse(signature, nullptr, false);
+    if (!sig.is_object())
+        sig = nlohmann::json::object();
+    sig["world_size"] = launch.worldSize;
+    return std::make_unique<ProcessGroupSync>(launch, device, sig.dump());
 }
 
 std::string rankDevice(const std::string &device, const DistributedLaunch &launch)

@@ -20,6 +20,16 @@ namespace fbnet::detail {
  */
 std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch, const torch::Device &device);
 
+/**
+ * joinProcessGroup, after the ranks agree on what they run: each rank publishes `signature` (a JSON
+ * object of every setting that must match: the configuration, the data, the space's shape, the
+ * world size) at the rendezvous and compares the others' with its own; a difference is refused
+ * with fbnet::Error naming the field, the ranks and both values, before any collective starts.
+ * Every wait (a rank that never comes, a port held by something that is not a rendezvous, the
+ * group's creation) is bounded by FBNET_DIST_TIMEOUT in all.
+ */
+std::unique_ptr<GradientSync> joinProcessGroup(const DistributedLaunch &launch, const torch::Device &device, const std::string &signature);
+
 /** A rank's device: "cuda" becomes "cuda:LOCAL_RANK" in a data-parallel run (one GPU per process). */
 std::string rankDevice(const std::string &device, const DistributedLaunch &launch);
 

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "fbnet/error.h"
+#include "base/fileread.h"
 
 namespace fs = std::filesystem;
 
@@ -19,27 +20,6 @@ std::string defaultFashionMnistDir()
     if (const char *env = std::getenv("FBNET_FASHION_MNIST_DIR"); env && *env)
         return env;
     return "/usr/share/datasets/fashion-mnist";
-}
-
-/** Reads a whole file through zlib (which also reads uncompressed files as they are). */
-static std::vector<std::uint8_t> readMaybeGz(const std::string &path)
-{
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f)
-        throw Error::at(path, "", "cannot open file for reading");
-    std::vector<std::uint8_t> out;
-    std::uint8_t buf[1 << 16];
-    int n;
-    while ((n = gzread(f, buf, sizeof buf)) > 0)
-        out.insert(out.end(), buf, buf + n);
-    int errnum = 0;
-    const char *msg = gzerror(f, &errnum);
-    const bool failed = n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END);
-    const std::string why = failed && msg ? msg : "";
-    gzclose(f);
-    if (failed)
-        throw Error::at(path, "", "corrupt or truncated gzip data (" + why + ")");
-    return out;
 }
 
 static std::uint32_t be32(const std::vector<std::uint8_t> &b, std::size_t at)
@@ -62,8 +42,8 @@ Dataset loadFashionMnist(const std::string &dirIn, Split split, int padTo)
     const std::string prefix = split == Split::Train ? "train" : "t10k";
     const std::string imgPath = findIdx(dir, prefix + "-images-idx3-ubyte");
     const std::string lblPath = findIdx(dir, prefix + "-labels-idx1-ubyte");
-    const auto img = readMaybeGz(imgPath);
-    const auto lbl = readMaybeGz(lblPath);
+    const auto img = detail::readMaybeGz(imgPath, detail::maxDataFileBytes());
+    const auto lbl = detail::readMaybeGz(lblPath, detail::maxDataFileBytes());
     if (img.size() < 16 || be32(img, 0) != 0x00000803)
         throw Error::at(imgPath, "header", "expected IDX image magic 0x00000803");
     if (lbl.size() < 8 || be32(lbl, 0) != 0x00000801)
@@ -149,7 +129,7 @@ Dataset readCifar(const std::vector<std::string> &files, const CifarFormat &f)
     for (const auto &file : files) {
         if (!fs::exists(file))
             throw Error::at(file, "", std::string("file not found (expected the ") + f.files + ")");
-        const auto bytes = readMaybeGz(file);
+        const auto bytes = detail::readMaybeGz(file, detail::maxDataFileBytes());
         if (bytes.empty() || bytes.size() % rec != 0)
             throw Error::at(file, "data", "expected a multiple of " + std::to_string(rec) + "-byte records, got " + std::to_string(bytes.size())
                                               + " bytes");
@@ -196,6 +176,13 @@ Dataset makeSynthetic(int count, int numClasses, int size, int channels, std::ui
 {
     if (count < 1 || numClasses < 2 || size < 1 || channels < 1)
         throw Error::at("synthetic data", "", "expected count >= 1, classes >= 2, size >= 1, channels >= 1");
+    // Generated in memory before any subset is taken: bounded, so that a typo cannot take the machine.
+    const double bytes = double(count) * channels * size * size;
+    if (bytes > double(detail::maxDataFileBytes()))
+        throw Error::at("synthetic:" + std::to_string(count), "count",
+                        "would take " + std::to_string(std::uint64_t(bytes / (1 << 20))) + " MB at " + std::to_string(size) + "x" + std::to_string(size)
+                            + "; synthetic data is generated in memory and limited to " + std::to_string(detail::maxDataFileBytes() >> 20)
+                            + " MB (ask for fewer images; --subset draws from what is generated)");
     std::mt19937_64 rng(seed);
     const std::size_t img = std::size_t(channels) * size * size;
     std::vector<std::vector<float>> templates(numClasses, std::vector<float>(img));

@@ -1,6 +1,7 @@
 #include "data/imagedecode.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -10,27 +11,36 @@
 #include <turbojpeg.h>
 
 #include "fbnet/error.h"
+#include "base/fileread.h"
 
 namespace fbnet::detail {
 
 namespace {
-
-std::vector<unsigned char> readAll(const std::string &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error::at(path, "", "cannot open the file for reading");
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
-        throw Error::at(path, "", "read error");
-    return bytes;
-}
 
 /** At most 64 megapixels (192 MB decoded): a damaged or hostile header must not allocate gigabytes. */
 void checkSize(const std::string &path, const char *format, std::int64_t w, std::int64_t h)
 {
     if (w < 1 || h < 1 || w * h > (std::int64_t(1) << 26))
         throw Error::at(path, format, "expected an image of at most 64 megapixels, its header says " + std::to_string(w) + " x " + std::to_string(h));
+}
+
+/** A fatal error, or a warning that the data ended early ("premature end", in any case). */
+bool damaged(tjhandle tj, std::string why)
+{
+    std::transform(why.begin(), why.end(), why.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return tjGetErrorCode(tj) == TJERR_FATAL || why.find("premature end") != std::string::npos;
+}
+
+/**
+ * Every 8x8 block of a JPEG costs at least a few bits: a header that promises far more pixels than
+ * its bytes can carry (more than 20,000 pixels a byte) is a damaged or hostile file, refused before
+ * the decoder allocates for it.
+ */
+void checkPlausible(const std::string &path, std::int64_t w, std::int64_t h, std::size_t bytes)
+{
+    if (double(w) * double(h) > 20000.0 * double(bytes) + 65536)
+        throw Error::at(path, "JPEG", "its header says " + std::to_string(w) + " x " + std::to_string(h) + ", more than its " + std::to_string(bytes)
+                                          + " bytes can hold (damaged or truncated)");
 }
 
 RgbImage decodeJpeg(const std::string &path, const std::vector<unsigned char> &bytes)
@@ -44,13 +54,14 @@ RgbImage decodeJpeg(const std::string &path, const std::vector<unsigned char> &b
     if (w < 1 || h < 1)
         throw Error::at(path, "JPEG", "damaged (its header gives no image size)");
     checkSize(path, "JPEG", w, h);
+    checkPlausible(path, w, h, bytes.size());
     RgbImage img{w, h, std::vector<std::uint8_t>(std::size_t(w) * std::size_t(h) * 3)};
     if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
         // TurboJPEG decodes CMYK only as CMYK (Adobe's inverted convention): R = C * K / 255, ...
         std::vector<std::uint8_t> cmyk(std::size_t(w) * std::size_t(h) * 4);
         if (tjDecompress2(tj.get(), bytes.data(), (unsigned long)bytes.size(), cmyk.data(), w, 0, h, TJPF_CMYK, TJFLAG_ACCURATEDCT) != 0) {
             const std::string why = tjGetErrorStr2(tj.get());
-            if (tjGetErrorCode(tj.get()) == TJERR_FATAL || why.find("Premature end") != std::string::npos)
+            if (damaged(tj.get(), why))
                 throw Error::at(path, "JPEG", "damaged or truncated (" + why + ")");
         }
         for (std::size_t i = 0, n = std::size_t(w) * std::size_t(h); i < n; ++i) {
@@ -60,10 +71,11 @@ RgbImage decodeJpeg(const std::string &path, const std::vector<unsigned char> &b
         }
         return img;
     }
-    // Warnings (e.g. a few bytes of junk after the image) are tolerated; a truncated stream is an error.
+    // Junk after the image is tolerated; a stream that ends early (its data cut, an end marker
+    // appended) or whose header promises more than its bytes hold is an error.
     if (tjDecompress2(tj.get(), bytes.data(), (unsigned long)bytes.size(), img.pixels.data(), w, 0, h, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
         const std::string why = tjGetErrorStr2(tj.get());
-        if (tjGetErrorCode(tj.get()) == TJERR_FATAL || why.find("Premature end") != std::string::npos)
+        if (damaged(tj.get(), why))
             throw Error::at(path, "JPEG", "damaged or truncated (" + why + ")");
     }
     return img;
@@ -93,7 +105,7 @@ RgbImage decodePng(const std::string &path, const std::vector<unsigned char> &by
 
 std::optional<RgbImage> decodeImage(const std::string &path)
 {
-    const auto bytes = readAll(path);
+    const auto bytes = readRegularFile(path, maxImageFileBytes(), "an image");
     static const unsigned char pngMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff)
         return decodeJpeg(path, bytes);
@@ -102,14 +114,16 @@ std::optional<RgbImage> decodeImage(const std::string &path)
     return std::nullopt;
 }
 
-ImageKind sniffImage(const std::string &path)
+ImageKind sniffImage(const std::string &path, std::string *why)
 {
-    unsigned char head[8] = {};
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::string reason;
+    const auto bytes = readHead(path, 8, &reason);
+    if (why)
+        *why = reason;
+    if (!bytes)
         return ImageKind::Unreadable;
-    in.read(reinterpret_cast<char *>(head), 8);
-    const auto got = in.gcount();
+    const unsigned char *head = bytes->data();
+    const auto got = bytes->size();
     static const unsigned char pngMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (got >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
         return ImageKind::Jpeg;

@@ -18,14 +18,18 @@ struct RgbImage
 /**
  * Decodes `path` by its content (not its extension): JPEG (TurboJPEG) or PNG (libpng's simplified
  * reader: palette, grey, 16-bit and alpha are converted), always to RGB. nullopt when the file is neither (not an
- * image); fbnet::Error naming the file when it is one but damaged, truncated or unreadable.
+ * image); fbnet::Error naming the file when it is one but damaged, truncated or unreadable, when it
+ * is not a regular file (a FIFO, a device: never waited on) or larger than maxImageFileBytes().
  */
 std::optional<RgbImage> decodeImage(const std::string &path);
 
 enum class ImageKind { Jpeg, Png, None, Unreadable };
 
-/** What `path` holds by its first bytes (a scan's cheap check; decoding may still fail). */
-ImageKind sniffImage(const std::string &path);
+/**
+ * What `path` holds by its first bytes (a scan's cheap check; decoding may still fail). Unreadable
+ * (with `why`, if given) for anything but a regular file that can be opened: a FIFO is never waited on.
+ */
+ImageKind sniffImage(const std::string &path, std::string *why = nullptr);
 
 /** A region of a source image, in source pixels (fractional). */
 struct CropBox

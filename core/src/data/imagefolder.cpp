@@ -1,6 +1,10 @@
 // folder:DIR: the ImageFolder layout (DIR/train/<class>/*, DIR/val/<class>/*, or DIR/<class>/* with a
 // stable share held out). Only the file list is read here; the images stream (imagestream.h).
 #include <algorithm>
+#include <optional>
+#include <set>
+
+#include <sys/stat.h>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +14,8 @@
 
 #include "fbnet/dataset.h"
 #include "fbnet/error.h"
+#include "base/fileread.h"
+#include "base/jsonutil.h"
 #include "data/imagedecode.h"
 #include "data/imagestream.h"
 
@@ -19,32 +25,92 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/** Device and inode: a folder's identity, whatever path (or link) reaches it. */
+using FolderId = std::pair<std::uint64_t, std::uint64_t>;
+
+std::optional<FolderId> folderId(const fs::path &dir)
+{
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return std::nullopt;
+    return FolderId{std::uint64_t(st.st_dev), std::uint64_t(st.st_ino)};
+}
+
 std::vector<std::string> classFolders(const fs::path &dir)
 {
     std::vector<std::string> names;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_directory(ec))
-            names.push_back(it->path().filename().string());
+        if (it->is_directory(ec)) {
+            const std::string name = it->path().filename().string();
+            if (!detail::validUtf8(name))
+                throw Error::at(it->path().string(), "class", "the folder's name is not valid UTF-8 (class names are stored and shown as text): rename it");
+            names.push_back(name);
+        }
     if (ec)
         throw Error::at(dir.string(), "", "cannot list the folder (" + ec.message() + ")");
     std::sort(names.begin(), names.end());
     return names;
 }
 
-/** Every regular file under `dir`, recursively, sorted. */
-std::vector<fs::path> filesUnder(const fs::path &dir)
+/**
+ * Every regular file under a class folder, sorted, each folder listed once: a link to a folder is
+ * followed once (by the folder's identity, not its path), a link back to the class folder or above it
+ * (a loop, or another class's files under this class) is skipped and named, and links that dangle,
+ * loop, or lead to FIFOs, devices or sockets are skipped and named: nothing is dropped silently and
+ * nothing is read twice. Depth and count are bounded.
+ */
+struct Listing
 {
     std::vector<fs::path> files;
+    std::vector<std::string> ignored;  ///< "path: why"
+};
+
+Listing filesUnder(const fs::path &classDir, std::set<FolderId> &listed, const std::vector<FolderId> &above)
+{
+    constexpr int kMaxDepth = 64;
+    constexpr std::size_t kMaxEntries = 20000000;
+    Listing out;
     std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end; !ec && it != end;
-         it.increment(ec))
-        if (it->is_regular_file(ec))
-            files.push_back(it->path());
-    if (ec)
-        throw Error::at(dir.string(), "", "cannot list the folder (" + ec.message() + ")");
-    std::sort(files.begin(), files.end());
-    return files;
+    std::vector<std::pair<fs::path, int>> todo{{classDir, 0}};
+    if (const auto id = folderId(classDir))
+        listed.insert(*id);
+    std::size_t seen = 0;
+    while (!todo.empty()) {
+        const auto [dir, depth] = todo.back();
+        todo.pop_back();
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            if (++seen > kMaxEntries)
+                throw Error::at(classDir.string(), "", "holds more than 20 million entries: not a data set this loader reads");
+            const fs::path p = it->path();
+            const detail::FileKind kind = detail::fileKind(p.string());
+            if (kind.regular) {
+                out.files.push_back(p);
+                continue;
+            }
+            if (kind.why != "a folder") {
+                out.ignored.push_back(p.string() + ": " + kind.why);
+                continue;
+            }
+            const auto id = folderId(p);
+            if (!id)
+                continue;
+            if (std::find(above.begin(), above.end(), *id) != above.end() || listed.count(*id)) {
+                out.ignored.push_back(p.string() + ": a link to a folder already listed (a loop, or files of another class)");
+                continue;
+            }
+            if (depth + 1 > kMaxDepth) {
+                out.ignored.push_back(p.string() + ": deeper than 64 folders");
+                continue;
+            }
+            listed.insert(*id);
+            todo.emplace_back(p, depth + 1);
+        }
+        if (ec)
+            throw Error::at(dir.string(), "", "cannot list the folder (" + ec.message() + ")");
+    }
+    std::sort(out.files.begin(), out.files.end());
+    return out;
 }
 
 /** FNV-1a of a path relative to the data set: the same file is always in the same split. */
@@ -140,6 +206,13 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize, 
     d.classNames = classes;
     d.image = options;
     const auto threshold = std::uint64_t(options.valFraction * 1000000);
+    // Every folder is listed once (links to one already listed are skipped); the data set's own folders
+    // above the class folders are loops for any link that reaches them.
+    std::set<FolderId> listed;
+    std::vector<FolderId> above;
+    for (const fs::path &p : {dir, classRoot, dir / "val"})
+        if (const auto id = folderId(p))
+            above.push_back(*id);
     for (std::size_t c = 0; c < classes.size(); ++c) {
         const fs::path folder = splitFolders ? dir / (split == Split::Train ? "train" : "val") / classes[c] : dir / classes[c];
         if (!fs::is_directory(folder, ec)) {
@@ -148,7 +221,13 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize, 
             throw Error::at(folder.string(), "", "the class folder is missing");
         }
         std::size_t files = 0;
-        for (const auto &f : filesUnder(folder)) {
+        const Listing listing = filesUnder(folder, listed, above);
+        d.ignoredFiles += listing.ignored.size();
+        for (const auto &why : listing.ignored)
+            if (d.ignoredExamples.size() < 20)
+                d.ignoredExamples.push_back(why);
+        files += listing.ignored.size();
+        for (const auto &f : listing.files) {
             ++files;
             const std::string relative = fs::relative(f, dir, ec).generic_string();
             if (!splitFolders && (pathHash(relative) % 1000000 < threshold) != (split == Split::Test))
@@ -157,7 +236,8 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize, 
                 ++d.ignoredFiles;
                 continue;
             }
-            switch (detail::sniffImage(f.string())) {
+            std::string why;
+            switch (detail::sniffImage(f.string(), &why)) {
             case detail::ImageKind::Jpeg:
             case detail::ImageKind::Png:
                 d.files.push_back(relative);
@@ -168,7 +248,7 @@ Dataset loadImageFolder(const std::string &dirText, Split split, int inputSize, 
                 break;
             case detail::ImageKind::Unreadable:
                 if (!options.skipBadImages)
-                    throw Error::at(f.string(), "", "cannot open the file for reading (pass --skip-bad-images to skip such files)");
+                    throw Error::at(f.string(), "", why + " (pass --skip-bad-images to skip such files)");
                 d.badFiles.push_back(f.string());
                 break;
             }

@@ -4,19 +4,34 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fbnet/dataset.h"
+#include "fbnet/stoptoken.h"
 
 namespace fbnet::detail {
 
 /** Training batches get a random-resized crop and a flip; evaluation ones the centre crop. */
 enum class Transform { Train, Eval };
+
+/**
+ * A test seam: called by each decoder before it reads a file (empty: nothing). Tests hold a decoder
+ * there to stand for a read that does not return (a hung network mount).
+ */
+void setBeforeDecodeForTesting(std::function<void()> hook);
+
+/** What ImageStream::next() throws when a stop was asked for while it waited for images. */
+struct LoaderStopped : std::runtime_error
+{
+    LoaderStopped() : std::runtime_error("stopped while waiting for images") {}
+};
 
 class ImageStream
 {
@@ -30,10 +45,14 @@ public:
     };
 
     /**
-     * A loader over a streamed data set (kept by reference) with `threads` decoder threads (0: the
+     * A loader over a streamed data set (its file list copied) with `threads` decoder threads (0: the
      * default) and at most `depth` batches decoded or in decoding ahead of the consumer.
      */
     ImageStream(const Dataset &data, int threads, int depth = 0);
+    /**
+     * Ends the decoders. A decoder stuck in a read that never returns (a hung network mount) is left
+     * behind once a stop was asked for: its state is its own, so the process can still end.
+     */
     ~ImageStream();
     ImageStream(const ImageStream &) = delete;
     ImageStream &operator=(const ImageStream &) = delete;
@@ -46,49 +65,23 @@ public:
     void start(const std::vector<std::size_t> &order, std::size_t from, std::size_t to, std::size_t batchSize,
                Transform transform, std::uint64_t passSeed);
 
-    /** The next batch of the pass (waits for it); fbnet::Error naming the file when one is damaged. */
+    /**
+     * The next batch of the pass (waits for it); fbnet::Error naming the file when one is damaged;
+     * LoaderStopped when the stop token (setStop) asks for a stop while it waits.
+     */
     Batch next();
+    /** The token whose stop ends a wait in next(), even one for a decoder that never returns. */
+    void setStop(const StopToken *stop);
 
     /** Seconds next() spent waiting for decoders, since construction. */
-    double waitSeconds() const { return m_waitSeconds; }
+    double waitSeconds() const;
     /** Files that failed to decode and were replaced (ImageOptions::skipBadImages), sorted. */
     std::vector<std::string> badFiles() const;
     int threads() const { return int(m_workers.size()); }
 
 private:
-    struct Slot
-    {
-        std::shared_ptr<std::vector<std::uint8_t>> pixels;
-        std::vector<std::int64_t> labels;
-        std::size_t done = 0;
-        std::size_t errorAt = SIZE_MAX;  ///< the first failing sample's position in the pass
-        std::string error;
-    };
-
-    void work();
-    std::size_t batchCount(std::size_t b) const;
-    void prepareSlot(std::size_t b);
-    /** Decodes data-set image `index` (or its stand-in) into `out`; returns the label. */
-    std::int64_t load(std::size_t index, Transform transform, std::uint64_t seed, std::uint8_t *out);
-
-    const Dataset &m_data;
-    const std::size_t m_imageBytes;
-    const std::size_t m_depth;
-
-    mutable std::mutex m_mutex;
-    std::condition_variable m_workReady, m_batchReady;
-    bool m_shutdown = false;
-    std::uint64_t m_generation = 0;
-    std::vector<std::size_t> m_order;  ///< this pass's samples
-    std::size_t m_batchSize = 1, m_batches = 0;
-    Transform m_transform = Transform::Eval;
-    std::uint64_t m_passSeed = 0;
-    std::size_t m_firstPosition = 0;  ///< `from` of this pass
-    std::size_t m_nextSample = 0;  ///< next position a worker claims
-    std::size_t m_consumed = 0;    ///< batches handed out
-    std::vector<Slot> m_slots;
-    std::set<std::string> m_badFiles;
-    double m_waitSeconds = 0;
+    struct Shared;
+    std::shared_ptr<Shared> m_shared;
     std::vector<std::thread> m_workers;
 };
 

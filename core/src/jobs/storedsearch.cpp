@@ -178,7 +178,7 @@ std::string checkpointPathFor(const RunStore &store, std::int64_t runId)
 namespace {
 
 StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const SearchInputs &in, const SearchConfig &c,
-                                      const DistributedLaunch &launch, bool resuming,
+                                      const DistributedLaunch &launch, detail::GradientSync *group, bool resuming,
                                       std::vector<StepStats> pendingSteps, SearchObserver &observer, StopToken &stop,
                                       const std::function<void(const RunInfo &, const SearchInputs &, const SearchConfig &)> &onReady)
 {
@@ -189,7 +189,7 @@ StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const Searc
     ckpt.path = info.checkpointPath;
     ckpt.resume = resuming;
     StoredSearchOutcome out;
-    out.result = detail::runLaunchedSearch(in.space, in.lut, in.data, c, recorder, stop, ckpt, launch, true);
+    out.result = detail::runLaunchedSearch(in.space, in.lut, in.data, c, recorder, stop, ckpt, launch, true, group);
     if (out.result.epochs.empty())
         store.setStatus(info.id, "stopped");
     out.run = store.run(info.id);
@@ -208,6 +208,11 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     const std::string lutHash = contentHash(in.lut.toJsonText());
     in.lut.layerTable(in.space);  // a table that misses ops fails here, before a run is recorded
     const SearchConfig c = resolveSearchConfig(request, in);
+    // Data-parallel: the ranks meet and agree on what they run before anything is recorded, so a
+    // rendezvous that fails or ranks that disagree leave no run behind.
+    std::unique_ptr<detail::GradientSync> group;
+    if (request.launch.active())
+        group = detail::joinSearchGroup(in.space, in.lut, in.data, c, request.launch);
     RunInfo info;
     info.name = request.name;
     info.kind = "search";
@@ -230,7 +235,7 @@ StoredSearchOutcome runNewStoredSearch(RunStore &store, const StoredSearchReques
     const std::int64_t id = store.createRun(info);
     store.setCheckpointPath(id, checkpointPathFor(store, id));
     info = store.run(id);
-    return runRecordedSearch(store, info, in, c, request.launch, false, {}, observer, stop, onReady);
+    return runRecordedSearch(store, info, in, c, request.launch, group.get(), false, {}, observer, stop, onReady);
 }
 
 } // namespace
@@ -264,6 +269,7 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
     const RunInfo before = store.claimRun(info.id, request.forceTakeover);
     std::vector<StepStats> pendingSteps;  // steps of the epoch a stopped search continues
     SearchInputs in;
+    std::unique_ptr<detail::GradientSync> group;
     try {
         c = searchConfigFromJson(info.configJson, store.path() + ": " + where + ": config");
         if (request.threads > 0)
@@ -276,6 +282,8 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
         checkComputeAvailable(c.compute);  // a GPU run resumed where there is none: said before anything changes
         in = loadSearchInputs(inv, c.seed, lutProgress, &stop);
         checkSearchInputs(in.space, in.lut, in.data, c);
+        if (request.launch.active())
+            group = detail::joinSearchGroup(in.space, in.lut, in.data, c, request.launch);
         const std::string lutHash = contentHash(in.lut.toJsonText());
         in.lut.layerTable(in.space);
         if (lutHash != info.lutHash)
@@ -305,7 +313,7 @@ StoredSearchOutcome runStoredSearch(RunStore &store, const StoredSearchRequest &
         throw;
     }
     info = store.run(info.id);
-    return runRecordedSearch(store, info, in, c, request.launch, true, std::move(pendingSteps), observer, stop, onReady);
+    return runRecordedSearch(store, info, in, c, request.launch, group.get(), true, std::move(pendingSteps), observer, stop, onReady);
 }
 
 SearchResult runSearchRank(const std::string &storePath, const StoredSearchRequest &request, StopToken &stop)

@@ -11,6 +11,8 @@
 
 #include <torch/serialize.h>
 
+#include <nlohmann/json.hpp>
+
 #include "fbnet/compute.h"
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
@@ -202,8 +204,17 @@ TrainResult trainArchitecture(const SearchSpace &space, const Architecture &arch
         detail::NoGradientSync single;
         TrainConfig mine = c;  // one GPU per process: "cuda" is this rank's LOCAL_RANK
         mine.compute.device = detail::rankDevice(c.compute.device, launch);
-        std::unique_ptr<detail::GradientSync> group =
-            launch.active() ? detail::joinProcessGroup(launch, detail::torchDevice(mine.compute)) : nullptr;
+        std::unique_ptr<detail::GradientSync> group;
+        if (launch.active()) {
+            // What every rank must agree on before the first step (a difference is named, not a Gloo abort).
+            const nlohmann::json signature = {{"architecture", arch.blocksString()}, {"space", space.name}, {"classes", space.numClasses},
+                                              {"input", space.inputSize}, {"data", train.name}, {"train_images", train.size()},
+                                              {"test_images", test.size()}, {"epochs", c.epochs}, {"batch_size", c.batchSize},
+                                              {"lr", c.lr}, {"momentum", c.momentum}, {"weight_decay", c.weightDecay},
+                                              {"augment", c.augment}, {"seed", c.seed}, {"sync_bn", c.syncBatchNorm},
+                                              {"max_steps", c.maxStepsPerEpoch}, {"init", c.initFromCheckpoint.empty() ? "scratch" : "supernet"}};
+            group = detail::joinProcessGroup(launch, detail::torchDevice(mine.compute), signature.dump());
+        }
         return trainUnchecked(space, arch, train, test, mine, onEpoch, stop, weightsPath, group ? *group : single);
     } catch (const c10::Error &e) {
         // libtorch's message without its C++ stack (values that parse but torch refuses)
@@ -230,7 +241,7 @@ struct Training
     std::unique_ptr<detail::Batcher> stream;
 
     Training(const SearchSpace &space, const Architecture &arch, const Dataset &trainSet, const TrainConfig &config,
-             detail::GradientSync &s, const Placement &p)
+             detail::GradientSync &s, const Placement &p, const StopToken *stop)
         : train(trainSet), c(config), sync(s), where(p), scaler(p.precision), plan(resolve(space, arch)),
           net(placed(plan, space, arch, config, p)),
           sgd(net->parameters(), torch::optim::SGDOptions(config.lr).momentum(config.momentum).weight_decay(config.weightDecay)),
@@ -239,6 +250,8 @@ struct Training
         std::iota(idx.begin(), idx.end(), 0);
         if (train.streamed())
             stream = std::make_unique<detail::Batcher>(train, plan.inputChannels, 0, c.compute, where.device);
+        if (stream)
+            stream->setStop(stop);
     }
 
     /** The network of `plan` (from the supernet's weights when the config names a checkpoint), on its device, training. */
@@ -293,8 +306,12 @@ struct Training
         if (stream)
             stream->begin(idx, 0, batches * std::size_t(c.batchSize), std::size_t(c.batchSize), detail::Transform::Eval,
                           detail::passSeed(c.seed, 0, 2));
-        for (std::size_t b = 0; b < batches && !stop.stopRequested(); ++b)
-            net->forward(batch(idx, b, false, false).first);
+        try {
+            for (std::size_t b = 0; b < batches && !stop.stopRequested(); ++b)
+                net->forward(batch(idx, b, false, false).first);
+        } catch (const detail::LoaderStopped &) {
+            // stopped while waiting for images: the caller sees the stop
+        }
     }
 
     struct EpochSums
@@ -333,7 +350,13 @@ struct Training
                 sums.stopped = true;
                 break;
             }
-            auto [x, y] = batch(mine, s, c.augment, true);
+            torch::Tensor x, y;
+            try {
+                std::tie(x, y) = batch(mine, s, c.augment, true);
+            } catch (const detail::LoaderStopped &) {
+                sums.stopped = true;
+                break;
+            }
             sgd.zero_grad();
             torch::Tensor logits;
             {
@@ -382,7 +405,7 @@ static TrainResult trainUnchecked(const SearchSpace &space, const Architecture &
                           detail::resolvePrecision(c.compute, device)};
     setComputeThreads(c.compute.threads);
     torch::manual_seed(c.seed);
-    Training t(space, arch, train, c, sync, where);
+    Training t(space, arch, train, c, sync, where, &stop);
     auto score = [&] { return evaluate(t.net, test, t.plan.inputChannels, 256, t.plan.inputSize, where, c.compute); };
     TrainResult result;
     if (c.epochs == 0) {

@@ -39,6 +39,12 @@ public:
     std::pair<torch::Tensor, torch::Tensor> next();
 
     bool streamed() const { return m_stream != nullptr; }
+    /** Folder data sets: a stop on `stop` ends a wait for images (next() throws LoaderStopped), even a wait for a hung read. */
+    void setStop(const StopToken *stop)
+    {
+        if (m_stream)
+            m_stream->setStop(stop);
+    }
     /** Seconds spent waiting for decoders (0 for in-memory data). */
     double waitSeconds() const { return m_stream ? m_stream->waitSeconds() : 0; }
     /** Damaged files replaced while streaming (ImageOptions::skipBadImages). */

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <numeric>
 
+#include <nlohmann/json.hpp>
+
 #include "fbnet/compute.h"
 #include "fbnet/error.h"
 #include "fbnet/family.h"
@@ -296,9 +298,41 @@ SearchResult runSearchWith(const SearchSpace &space, const LatencyTable &lut, co
     }
 }
 
+std::string searchSignature(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config)
+{
+    auto j = nlohmann::json::parse(searchConfigToJson(config));
+    for (const char *local : {"threads", "loader_threads"})  // may differ per rank
+        j.erase(local);
+    std::vector<int> widths;
+    for (const auto &l : space.layers())
+        widths.push_back(l.cout);
+    double lutSum = lut.fixedPart(space);
+    for (const auto &row : lut.layerTable(space))
+        for (double v : row)
+            lutSum += v;
+    j["space"] = space.name;
+    j["space_widths"] = widths;
+    j["space_classes"] = space.numClasses;
+    j["space_input"] = space.inputSize;
+    j["lut"] = lut.device;
+    j["lut_total_ms"] = lutSum;
+    j["data"] = data.name;
+    j["data_images"] = data.size();
+    j["data_classes"] = data.numClasses;
+    return j.dump();
+}
+
+std::unique_ptr<GradientSync> joinSearchGroup(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
+                                              const DistributedLaunch &launch)
+{
+    SearchConfig mine = config;
+    mine.compute.device = rankDevice(config.compute.device, launch);
+    return joinProcessGroup(launch, torchDevice(mine.compute), searchSignature(space, lut, data, config));
+}
+
 SearchResult runLaunchedSearch(const SearchSpace &space, const LatencyTable &lut, const Dataset &data, const SearchConfig &config,
                                SearchObserver &observer, StopToken &stop, const CheckpointOptions &checkpoint,
-                               const DistributedLaunch &launch, bool inputsChecked)
+                               const DistributedLaunch &launch, bool inputsChecked, GradientSync *joined)
 {
     if (!launch.active()) {
         NoGradientSync single;
@@ -306,14 +340,17 @@ SearchResult runLaunchedSearch(const SearchSpace &space, const LatencyTable &lut
     }
     SearchConfig mine = config;  // one GPU per process: "cuda" is this rank's LOCAL_RANK
     mine.compute.device = rankDevice(config.compute.device, launch);
-    std::unique_ptr<detail::GradientSync> group;
-    try {
-        group = joinProcessGroup(launch, torchDevice(mine.compute));
-    } catch (const std::exception &e) {
-        observer.onFailed(e.what());
-        throw;
+    std::unique_ptr<GradientSync> group;
+    if (!joined) {
+        try {
+            group = joinSearchGroup(space, lut, data, config, launch);
+        } catch (const std::exception &e) {
+            observer.onFailed(e.what());
+            throw;
+        }
+        joined = group.get();
     }
-    return detail::runSearchWith(space, lut, data, mine, observer, stop, checkpoint, *group, inputsChecked);
+    return runSearchWith(space, lut, data, mine, observer, stop, checkpoint, *joined, inputsChecked);
 }
 
 } // namespace detail

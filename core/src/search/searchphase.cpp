@@ -189,6 +189,7 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
     const std::size_t bs = std::size_t(config.batchSize), first = here ? std::size_t(from.step) : 0;
     const int world = ctx.sync.worldSize();
     beginPhaseData(ctx, order, phase, epoch, steps, first);
+    ctx.batcher.setStop(&ctx.stop);
     const FamilyStep family(config, s.device);
     for (int step = int(first); step < steps; ++step) {
         bool go = ctx.stop.checkpoint();
@@ -207,6 +208,10 @@ PhaseResult runPhase(PhaseContext &ctx, Phase phase, int epoch, double tau, int 
         torch::Tensor x, y;
         try {
             std::tie(x, y) = ctx.batcher.next();
+        } catch (const LoaderStopped &) {
+            r.stopped = true;  // a stop while waiting for images, even for a read that never returns
+            r.stopAt = {true, epoch, phase, step, lossSum, correct, seen, 0, 0};
+            break;
         } catch (const Error &e) {
             r.stopped = true;
             r.stopAt = {true, epoch, phase, step, lossSum, correct, seen, 0, 0};

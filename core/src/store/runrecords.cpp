@@ -87,7 +87,9 @@ void RunStore::finishRun(std::int64_t runId, const SearchResult &result)
         q.bind(1, runId);
         json inv = q.step() ? json::parse(q.text(0), nullptr, false) : json();
         if (inv.is_object()) {
-            std::set<std::string> all(result.badImages.begin(), result.badImages.end());
+            std::set<std::string> all;
+            for (const auto &f : result.badImages)
+                all.insert(detail::printableName(f));  // a non-UTF-8 file name cannot go into JSON as it is
             if (inv.contains("data") && inv["data"].is_object() && inv["data"].contains("bad_images") && inv["data"]["bad_images"].is_array())
                 for (const auto &f : inv["data"]["bad_images"])
                     if (f.is_string())
