@@ -46,7 +46,7 @@ ExportSubject subjectOf(const ExportOptions &o)
         s.arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceRef);
         if (storedId > 0) {  // RUN:ID is --run RUN --arch ID: the run's space, classes and input size
             refuseShapeFlags(o.arch);
-            const RunStore store(storePath(o.runs));
+            const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
             return architectureExportOfRun(store, o.arch.substr(0, o.arch.rfind(':')), std::to_string(storedId));
         }
         SpaceParams params;
@@ -58,7 +58,7 @@ ExportSubject subjectOf(const ExportOptions &o)
         return s;
     }
     refuseShapeFlags(o.run);
-    const RunStore store(storePath(o.runs));
+    const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
     ExportSubject s = architectureExportOfRun(store, o.run, o.arch);
     if (s.thetaEpochs == 0)
         std::fprintf(stderr, "warning: %s: %s\n", s.describe.c_str(), untrainedThetaWarning().c_str());

@@ -132,10 +132,12 @@ int printReport(const RunStore &store, const RunInfo &run, int bands)
 
 int runRank(RankOptions &o)
 {
+    if (o.report) {
+        const RunStore reading(storePath(o.runs), RunStore::Access::ReadOnly);
+        return printReport(reading, reading.run(o.run), o.bands);
+    }
     RunStore store(storePath(o.runs));
     const RunInfo run = store.run(o.run);
-    if (o.report)
-        return printReport(store, run, o.bands);
     if (o.by.empty())
         throw Error::at("--by", "", "name the choosers to score with (e.g. params,naswot,synflow), or ask for --report");
     std::vector<ChooserKind> kinds;

@@ -61,7 +61,7 @@ Architecture loadArchitectureArg(const std::string &arg, const std::string &spac
     const auto colon = arg.rfind(':');
     const bool looksLikePath = arg.find('/') < colon || (arg.size() > 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
     if (colon != std::string::npos && colon > 0 && !looksLikePath && !std::ifstream(arg).good()) {
-        RunStore store(storePath(runs));
+        const RunStore store(storePath(runs), RunStore::Access::ReadOnly);
         const RunInfo run = store.run(arg.substr(0, colon));
         const std::string which = arg.substr(colon + 1);
         for (const auto &a : store.architectures(run.id))
@@ -173,7 +173,7 @@ std::string rightAligned(const std::string &text, std::size_t width)
 
 int runsShow(const RunsOptions &o)
 {
-    RunStore store(storePath(o.runs));
+    const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
     const RunInfo r = store.run(o.run);
     std::printf("run %lld '%s' (%s, %s)\n", (long long)r.id, r.name.c_str(), r.kind.c_str(), r.status.c_str());
     std::printf("  space %s, data %s, LUT %s (content %s), seed %llu\n", r.space.c_str(), r.dataset.c_str(), r.lutDevice.c_str(),
@@ -218,7 +218,7 @@ int runsShow(const RunsOptions &o)
 
 int runsCompare(const RunsOptions &o)
 {
-    RunStore store(storePath(o.runs));
+    const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
     const RunInfo a = store.run(o.run), b = store.run(o.other);
     std::printf("%-22s %-28s %-28s\n", "", a.name.c_str(), b.name.c_str());
     auto row = [](const char *k, const std::string &x, const std::string &y) {
@@ -271,7 +271,7 @@ int runsCompare(const RunsOptions &o)
 
 int runsExport(const RunsOptions &o)
 {
-    RunStore store(storePath(o.runs));
+    const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
     const RunInfo r = store.run(o.run);
     std::string csv;
     if (o.what == "epochs")
@@ -422,7 +422,11 @@ void addRunsCommands(CLI::App &app, Action &run)
     };
     auto *list = runs->add_subcommand("list", "Every run in the store");
     addStore(list);
-    list->callback([o, &run] { run = [o] { RunStore s(storePath(o->runs)); printRunsTable(s); return 0; }; });
+    list->callback([o, &run] { run = [o] {
+            const RunStore s(storePath(o->runs), RunStore::Access::ReadOnly);
+            printRunsTable(s);
+            return 0;
+        }; });
     auto *show = runs->add_subcommand("show", "A run: configuration, epochs, architectures and their evaluations");
     addStore(show);
     show->add_option("run", o->run, "Run name or id")->required();

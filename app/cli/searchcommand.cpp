@@ -31,6 +31,7 @@ struct SearchOptions
     std::string name;
     std::string resume;
     std::string targets;
+    CLI::Option *targetsOption = nullptr;  ///< given at all (an empty list is refused, not a plain search)
     std::string weightSampling = "theta";
     int front = 0;
     bool forceTakeover = false;
@@ -163,7 +164,7 @@ int runSearchCommand(SearchOptions &o)
         c.weightSampling = weightSamplingFromString(o.weightSampling);
         if (!o.targets.empty() && o.front > 0)
             throw Error::at("--targets", o.targets, "give either --targets LIST or --front K, not both");
-        if (!o.targets.empty())
+        if (!o.targets.empty() || (o.targetsOption && o.targetsOption->count() > 0))
             c.targets = parseTargets(o.targets, "--targets");
         req.front = o.front;
         req.loss = o.loss;  // the loss rule (a family trains on its targets' loss) is core's: applyLossRule
@@ -266,6 +267,22 @@ int runSearchCommand(SearchOptions &o)
     return result.stopped ? 130 : 0;
 }
 
+/** A resume continues the run as stored: an option it may not change (core's rule) is refused, not ignored. */
+void refuseResumeChanges(const CLI::App &cmd, const SearchOptions &o)
+{
+    if (o.resume.empty())
+        return;
+    for (const CLI::Option *opt : cmd.get_options())
+        if (opt->count() > 0 && !opt->get_lnames().empty() && opt->get_lnames().front() != "resume") {
+            std::string field = opt->get_lnames().front();
+            std::replace(field.begin(), field.end(), '-', '_');
+            if (!resumeMayChange(field))
+                throw Error::at("--" + opt->get_lnames().front(), "",
+                            "a resumed run keeps the options it was started with; with --resume give only " + resumeChangeableList()
+                                + " (start a new run to change the others)");
+        }
+}
+
 } // namespace
 
 void addSearchCommand(CLI::App &app, Action &run)
@@ -294,7 +311,7 @@ void addSearchCommand(CLI::App &app, Action &run)
     cmd->add_option("--beta", c.beta, "beta of the latency-aware loss")->capture_default_str();
     cmd->add_option("--target-ms", c.targetMs, "Latency target in ms (selects --loss target)");
     cmd->add_option("--target-weight", c.targetWeight, "Weight of the target penalty")->capture_default_str();
-    cmd->add_option("--targets", o->targets,
+    o->targetsOption = cmd->add_option("--targets", o->targets,
                     "Family search: one theta per target (e.g. 6,9,12,15,18 ms on the run's table; MFLOPs or Mparams on the flops or "
                     "params table, e.g. FBNetV2 spaces), sharing the supernet's weights; each target's pick lies within +-5% of it");
     cmd->add_option("--front", o->front, "Family search of K targets spread over the range the table allows")->check(CLI::Range(2, 32));
@@ -327,7 +344,12 @@ void addSearchCommand(CLI::App &app, Action &run)
                     "Images and network at NxN instead of the space's input (FBNet spaces with --lut flops or params: a device "
                     "table is measured at the space's size)")
         ->check(CLI::Range(8, 1024));
-    cmd->callback([o, &run] { run = [o] { return runSearchCommand(*o); }; });
+    cmd->callback([o, &run, cmd] {
+        run = [o, cmd] {
+            refuseResumeChanges(*cmd, *o);
+            return runSearchCommand(*o);
+        };
+    });
 }
 
 } // namespace fbnet::cli

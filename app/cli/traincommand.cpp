@@ -43,7 +43,7 @@ void takeRunDataUnlessGiven(TrainOptions &o, std::int64_t storedId)
     o.dataset = "fashion-mnist";
     if (!storedId)
         return;
-    const RunStore store(storePath(o.runs));
+    const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
     const RunInfo run = store.run(store.architecture(storedId).runId);
     const SearchInvocation inv = invocationFromJson(run.invocationJson, store.path());
     if (inv.dataset.empty())

@@ -41,6 +41,21 @@ TEST(Cli, MobileVisionBundleHoldsTheArchDefAndTheTrainedWeightsUnderItsNames)
     // The same run as ONNX: the train run's table is one of its space (fbnet-imagenet has no pixel3 table).
     r = runCli("export --run a1 --format onnx --weights " + weights + " --out " + (d / "a1.onnx").string() + store);
     EXPECT_EQ(r.code, 0) << r.out;
+    // An existing folder as the ONNX file: named, not "unexpected error: filesystem error" (issue 36, 19).
+    r = runCli("export --run a1 --format onnx --weights " + weights + " --out " + (d / "mv").string() + store);
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("is a folder"), std::string::npos) << r.out;
+    // Weights with 2 KB overwritten inside a tensor: refused as damaged, nothing written (issue 36, 10).
+    {
+        std::string bytes = slurp(fs::path(weights));
+        for (std::size_t k = 0; k < 2048; ++k)
+            bytes[bytes.size() / 3 + k] = char(k * 13 + 5);
+        std::ofstream(d / "damaged.pt", std::ios::binary) << bytes;
+    }
+    r = runCli("export --run a1 --format onnx --weights " + (d / "damaged.pt").string() + " --out " + (d / "damaged.onnx").string() + store);
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("damaged"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(d / "damaged.onnx"));
     // Weights of another architecture (1000 classes): the file and the key; no folder left behind.
     r = runCli("export --arch fbnet-a --format mobile-vision --weights " + weights + " --out " + (d / "bad").string());
     EXPECT_NE(r.code, 0);

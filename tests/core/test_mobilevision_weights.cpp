@@ -22,6 +22,7 @@
 
 #include "nn/statedict.h"
 #include "fbnet/architecture.h"
+#include "fbnet/error.h"
 #include "fbnet/mobilevision.h"
 #include "fbnet/resources.h"
 #include "nn/network.h"
@@ -237,5 +238,38 @@ TEST(MobileVision, WeightsAreRefusedForWhatMobileVisionBuildsOtherwiseAndForOthe
     EXPECT_NE(e.find(weights), std::string::npos) << e;
     EXPECT_NE(e.find("layer1."), std::string::npos) << e;
     EXPECT_FALSE(fs::exists(dir / "y.pt"));
+    fs::remove_all(dir);
+}
+
+// Issue 36, item 10: weights.pt with 2 KB overwritten exported with exit 0 as "trained weights";
+// libtorch does not check a zip record's CRC. Every record is checked on load now, wherever the
+// damage lands in a tensor, and the file and the record are named.
+TEST(StateDict, DamagedWeightsAreRefusedOnLoadWithTheRecordNamed)
+{
+    const auto dir = fs::temp_directory_path() / ("fbnet-damaged-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fbnet::detail::StateDict dict;
+    dict.insert("a.weight", torch::randn({64, 64}));
+    dict.insert("b.weight", torch::randn({128}));
+    const std::string good = (dir / "weights.pt").string();
+    fbnet::detail::saveStateDict(dict, good);
+    EXPECT_TRUE(fbnet::detail::loadStateDict(good).contains("a.weight"));
+    std::string bytes = readTextFile(good);
+    const std::size_t at = bytes.find("PK\x01\x02");  // the central directory: damage the data before it
+    ASSERT_NE(at, std::string::npos);
+    for (std::size_t i = 0; i < 4; ++i) {
+        std::string damaged = bytes;
+        const std::size_t where = (at / 2) + i * (at / 8);
+        for (std::size_t k = 0; k < 2048 && where + k < at; ++k)
+            damaged[where + k] = char(k * 7 + 1);
+        const std::string path = (dir / ("damaged" + std::to_string(i) + ".pt")).string();
+        writeTextFileAtomic(path, damaged);
+        try {
+            fbnet::detail::loadStateDict(path);
+            ADD_FAILURE() << "damage at byte " << where << " was loaded";
+        } catch (const Error &e) {
+            EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+        }
+    }
     fs::remove_all(dir);
 }

@@ -97,6 +97,23 @@ TEST(Parsers, SizesAreBoundedSoMemoryIsBounded)
                 {"def.json", "/blocks/0/0/1"});
 }
 
+// A space with 50,000 candidates per layer died after 7.4 GB in `search` and left a failed run; a
+// candidate listed twice failed inside torch ("Submodule 'k3_e1' already defined"). Both are refused
+// where the space is read, before a run exists, with the field named.
+TEST(Parsers, CandidateListsAreBoundedAndHoldNoDuplicates)
+{
+    expectError([] { SearchSpace::fromJsonText(spaceWith("\"candidates\": [", "\"candidates\": [\"k3_e1\", "), "dup.json"); },
+                {"dup.json", "/candidates/", "listed twice"});
+    std::string many = "\"candidates\": [";
+    for (int i = 0; i < kMaxCandidates + 1; ++i)
+        many += "\"k3_e1\", ";
+    expectError([&] { SearchSpace::fromJsonText(spaceWith("\"candidates\": [", many), "many.json"); },
+                {"many.json", "/candidates", "at most " + std::to_string(kMaxCandidates)});
+    // A stage's own list is held to the same rule.
+    expectError([] { SearchSpace::fromJsonText(spaceWith("\"repeats\": 1", "\"repeats\": 1, \"candidates\": [\"skip\", \"skip\"]"), "stage.json"); },
+                {"stage.json", "/stages/", "listed twice"});
+}
+
 TEST(Parsers, WrongTypesInAnArchDefNameTheField)
 {
     const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-imagenet"));

@@ -163,6 +163,15 @@ TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
         EXPECT_NE(std::string(e.what()).find("a run named 'a' exists already"), std::string::npos) << e.what();
     }
     EXPECT_THROW(store.renameRun(anon, "a"), Error);
+    // A name is one printable line of UTF-8 (issue 36, 20: $'a\nb' broke `runs list`).
+    for (const std::string &bad : {std::string("a\nb"), std::string("tab\there"), std::string("\xff\xfe"), std::string(201, 'x')})
+        try {
+            store.renameRun(anon, bad);
+            ADD_FAILURE() << "renamed to " << bad;
+        } catch (const Error &e) {
+            EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "the refusal is one line: " << e.what();
+        }
+    EXPECT_THROW(store.createRun(newRun("two\nlines")), Error);
     store.renameRun(anon, "b");
     EXPECT_EQ(store.run("b").id, anon);
     fs::create_directories(store.checkpointDir());

@@ -180,11 +180,25 @@ TEST(RunStoreIntegrity, OfManySimultaneousClaimsExactlyOneWins)
             RunStore s(db);
             id = s.createRun(stoppedRun("r"));
         }
-        // Each child holds its claim while the others try (a winner that exits would read as gone).
-        const auto codes = inChildrenAtOnce(5, [&](int) {
+        // The winner holds its claim until every other child has tried and lost (an event: their
+        // marker files), since a winner that exits would read as gone; a second winner leaves the
+        // count short and the first one returns after its bound, failing the test.
+        const auto codes = inChildrenAtOnce(5, [&](int k) {
             RunStore s(db);
-            s.claimRun(id);
-            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+            try {
+                s.claimRun(id);
+            } catch (...) {
+                std::ofstream(d / ("lost" + std::to_string(k)));
+                throw;
+            }
+            auto lost = [&] {
+                int n = 0;
+                for (const auto &e : fs::directory_iterator(d))
+                    n += e.path().filename().string().rfind("lost", 0) == 0;
+                return n;
+            };
+            for (int i = 0; i < 3000 && lost() < 4; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
             return 0;
         });
         EXPECT_EQ(std::count(codes.begin(), codes.end(), 0), 1) << "round " << round;

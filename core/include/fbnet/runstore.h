@@ -106,7 +106,10 @@ class RunStore
 public:
     static constexpr int kSchemaVersion = 6;
 
-    explicit RunStore(const std::string &path);
+    /** ReadWrite creates and migrates the store; ReadOnly reads an existing one (an archived or shared store, a read-only folder) and changes nothing. */
+    enum class Access { ReadWrite, ReadOnly };
+
+    explicit RunStore(const std::string &path, Access access = Access::ReadWrite);
     ~RunStore();
     RunStore(const RunStore &) = delete;
     RunStore &operator=(const RunStore &) = delete;

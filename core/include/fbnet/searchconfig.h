@@ -105,4 +105,12 @@ SearchConfig searchConfigFromJson(const std::string &text, const std::string &so
  */
 void applyLossRule(SearchConfig &config, const std::string &namedLoss, int front = 0);
 
+/**
+ * What a resumed search may be given besides the run (field names: "threads", "loader_threads",
+ * "runs", "out", "force_takeover"): where and how fast it runs and where it writes. Everything else
+ * is the run's own, stored with it; a resume that is given another value is refused, not ignored.
+ */
+bool resumeMayChange(const std::string &field);
+std::string resumeChangeableList();  ///< "--threads, --loader-threads, --runs, --out, --force-takeover"
+
 } // namespace fbnet

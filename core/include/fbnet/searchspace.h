@@ -17,6 +17,8 @@ inline constexpr int kMaxArchDefChannels = kMaxHeadChannels;
 inline constexpr double kMaxExpansion = 64;
 inline constexpr int kMaxKernel = 11;
 inline constexpr int kMaxLayers = 256;           ///< searchable layers of a space
+inline constexpr int kMaxCandidates = 64;        ///< candidate blocks of one layer (FBNet has 9, FBNetV2 up to 32)
+inline constexpr int kMaxBlocks = 1024;          ///< block definitions of a space
 
 /** One kind of block a searchable layer can hold (an FBNet inverted-residual block or skip). */
 struct BlockSpec

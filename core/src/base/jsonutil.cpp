@@ -224,7 +224,8 @@ std::string printableName(const std::string &text)
     std::string out;
     for (std::size_t i = 0; i < text.size();) {
         const std::size_t n = utf8Length(text, i);
-        if (n == 0) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (n == 0 || c < 0x20 || c == 0x7f) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(text[i]));
             out += buf;

@@ -15,7 +15,7 @@ json parseJson(const std::string &text, const std::string &source);
 
 /** Whether `text` is valid UTF-8 (JSON, SQLite text and Qt take nothing else). */
 bool validUtf8(const std::string &text);
-/** `text` with every byte that is not part of valid UTF-8 written as \xNN: a file name any JSON can hold. */
+/** `text` with every byte that is not part of valid UTF-8, and every control character, written as \xNN: a name any JSON or one line can hold. */
 std::string printableName(const std::string &text);
 
 /** Reads a field with a type check; `path` is the JSON-pointer-like location used in errors. */

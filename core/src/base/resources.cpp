@@ -164,6 +164,9 @@ void writeTextFileAtomic(const std::string &path, const std::string &text)
 void writeFileAtomic(const std::string &path, std::initializer_list<std::string_view> pieces)
 {
     const fs::path target(path);
+    std::error_code isDir;
+    if (fs::is_directory(target, isDir))
+        throw Error::at(path, "", "is a folder; give the name of a file to write");
     if (target.has_parent_path()) {
         std::error_code ec;
         fs::create_directories(target.parent_path(), ec);

@@ -11,6 +11,7 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include "fbnet/error.h"
+#include "fbnet/resources.h"
 #include "compute/torchcompat.h"
 #include "nn/network.h"
 #include "nn/statedict.h"
@@ -294,16 +295,10 @@ OnnxExportSummary exportOnnx(const SearchSpace &space, const Architecture &arch,
     meta->set_value(o.weightsPath.empty() ? "random (seed " + std::to_string(o.seed) + ")" : o.weightsPath);
     checkModel(model, outPath);
 
-    const std::string tmp = outPath + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out || !model.SerializeToOstream(&out) || !out.flush()) {
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw Error::at(outPath, "", "cannot write the ONNX file (missing folder, no permission or disk full)");
-        }
-    }
-    std::filesystem::rename(tmp, outPath);
+    std::string bytes;
+    if (!model.SerializeToString(&bytes))
+        throw Error::at(outPath, "", "the ONNX model could not be serialised");
+    writeFileAtomic(outPath, {std::string_view(bytes)});
     s.opset = o.opset;
     s.nodes = std::size_t(model.graph().node_size());
     s.initializers = std::size_t(model.graph().initializer_size());

@@ -7,8 +7,11 @@
 #include <sstream>
 
 #include <torch/serialize.h>
+#include <zlib.h>
 
 #include "fbnet/error.h"
+#include "fbnet/resources.h"
+#include "base/fileread.h"
 
 namespace fbnet::detail {
 
@@ -39,24 +42,72 @@ StateDict stateDictOf(torch::nn::Module &module)
 void saveStateDict(const StateDict &dict, const std::string &path)
 {
     const auto bytes = torch::pickle_save(c10::IValue(dict));
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        if (!out)
-            throw Error::at(path, "", "cannot write weights");
-        out.write(bytes.data(), std::streamsize(bytes.size()));
-        if (!out.flush())
-            throw Error::at(path, "", "cannot write weights (disk full?)");
+    writeFileAtomic(path, {std::string_view(bytes.data(), bytes.size())});
+}
+
+namespace {
+
+std::uint32_t le32(const unsigned char *p)
+{
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
+}
+std::uint16_t le16(const unsigned char *p) { return std::uint16_t(p[0] | p[1] << 8); }
+
+} // namespace
+
+void checkZipRecords(const std::vector<unsigned char> &bytes, const std::string &path)
+{
+    // torch.save's format is a zip of stored (uncompressed) records; libtorch reads them without
+    // checking their CRC-32, so 2 KB overwritten inside a tensor loaded as different numbers.
+    const std::size_t n = bytes.size();
+    if (n < 22 || le32(bytes.data()) != 0x04034b50u)
+        return;  // not a zip: the legacy pickle format has no checksums to check
+    std::size_t eocd = std::string::npos;
+    for (std::size_t i = n - 22 + 1; i-- > (n > 65557 ? n - 65557 : 0);)
+        if (le32(bytes.data() + i) == 0x06054b50u) {
+            eocd = i;
+            break;
+        }
+    auto damaged = [&](const std::string &what) {
+        throw Error::at(path, what, "the weights file is damaged (its zip records do not check out); restore it or train again");
+    };
+    if (eocd == std::string::npos)
+        damaged("end of the zip directory");
+    const std::size_t entries = le16(bytes.data() + eocd + 10);
+    std::size_t at = le32(bytes.data() + eocd + 16);
+    if (le32(bytes.data() + eocd + 16) == 0xffffffffu)
+        return;  // zip64 (over 4 GB): the records are read by torch alone
+    for (std::size_t e = 0; e < entries; ++e) {
+        if (at + 46 > n || le32(bytes.data() + at) != 0x02014b50u)
+            damaged("zip directory entry " + std::to_string(e));
+        const unsigned char *c = bytes.data() + at;
+        const std::uint16_t method = le16(c + 10);
+        const std::uint32_t crc = le32(c + 16), packed = le32(c + 20), size = le32(c + 24);
+        const std::size_t nameLen = le16(c + 28), extraLen = le16(c + 30), commentLen = le16(c + 32);
+        const std::size_t local = le32(c + 42);
+        if (at + 46 + nameLen > n)
+            damaged("zip directory entry " + std::to_string(e));
+        const std::string name(reinterpret_cast<const char *>(c + 46), nameLen);
+        at += 46 + nameLen + extraLen + commentLen;
+        if (packed == 0xffffffffu || size == 0xffffffffu || local == 0xffffffffu)
+            continue;  // zip64 sizes
+        if (method != 0 || packed != size)
+            continue;  // compressed records are not written by torch.save
+        if (local + 30 > n || le32(bytes.data() + local) != 0x04034b50u)
+            damaged(name);
+        const std::size_t data = local + 30 + le16(bytes.data() + local + 26) + le16(bytes.data() + local + 28);
+        if (data + size > n)
+            damaged(name);
+        if (std::uint32_t(::crc32(0L, bytes.data() + data, uInt(size))) != crc)
+            damaged(name);
     }
-    std::filesystem::rename(tmp, path);
 }
 
 StateDict loadStateDict(const std::string &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error::at(path, "", "cannot open file for reading");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto raw = detail::readRegularFile(path, std::uint64_t(16) << 30, "weights");
+    checkZipRecords(raw, path);
+    const std::vector<char> bytes(raw.begin(), raw.end());
     c10::IValue value;
     try {
         value = torch::pickle_load(bytes);

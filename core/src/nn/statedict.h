@@ -2,6 +2,7 @@
 // State dicts (name -> tensor) on disk: torch::pickle_save's format, which Python's torch.load reads.
 
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -15,7 +16,13 @@ StateDict stateDictOf(torch::nn::Module &module);
 /** Writes `dict` to `path` atomically (a temporary beside it, then a rename). */
 void saveStateDict(const StateDict &dict, const std::string &path);
 
-/** Reads a state dict written by saveStateDict or Python's torch.save(dict); errors name the file. */
+/**
+ * Checks the CRC-32 of every stored record of a torch.save zip (libtorch does not): fbnet::Error
+ * naming the file and the damaged record. Bytes that are not a zip pass (the legacy format).
+ */
+void checkZipRecords(const std::vector<unsigned char> &bytes, const std::string &path);
+
+/** Reads a state dict written by saveStateDict or Python's torch.save(dict), its records' CRCs checked; errors name the file. */
 StateDict loadStateDict(const std::string &path);
 
 /**

@@ -85,6 +85,27 @@ void applyLossRule(SearchConfig &c, const std::string &namedLoss, int front)
         c.lossForm = LossForm::Target;
 }
 
+static const char *const kResumeChangeable[] = {"threads", "loader_threads", "runs", "out", "force_takeover"};
+
+bool resumeMayChange(const std::string &field)
+{
+    for (const char *f : kResumeChangeable)
+        if (field == f)
+            return true;
+    return false;
+}
+
+std::string resumeChangeableList()
+{
+    std::string out;
+    for (const char *f : kResumeChangeable) {
+        std::string flag = std::string("--") + f;
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        out += (out.empty() ? "" : ", ") + flag;
+    }
+    return out;
+}
+
 void SearchConfig::validate() const
 {
     auto bad = [](const std::string &field, const std::string &expected) { throw Error::at("search config", field, expected); };

@@ -249,9 +249,10 @@ SearchResult searchLoop(const SearchSpace &space, const LatencyTable &lut, const
             if (writer && !checkpoint.path.empty())
                 timedSave(&ph.stopAt);
             if (!ph.dataError.empty())
-                throw Error(ph.dataError + ". The search stopped before epoch " + std::to_string(epoch) + ", "
-                            + (ph.stopAt.phase == Phase::Weights ? "weight" : "theta") + " step " + std::to_string(ph.stopAt.step)
-                            + (checkpoint.path.empty() ? std::string() : "; its checkpoint resumes there"));
+                // Counted from 1 like the progress lines: epoch E of N, after S of its weight (or theta) steps.
+                throw Error(ph.dataError + ". The search stopped in epoch " + std::to_string(epoch + 1) + " of " + std::to_string(config.epochs)
+                            + ", after " + std::to_string(ph.stopAt.step) + " of its " + (ph.stopAt.phase == Phase::Weights ? "weight" : "theta")
+                            + " steps" + (checkpoint.path.empty() ? std::string() : "; its checkpoint resumes there"));
             break;
         }
         summarizeEpoch(space, lut, config, s, es);

@@ -82,6 +82,29 @@ SearchSpace SearchSpace::load(const std::string &path, const SpaceParams &params
     return fromJsonText(readTextFile(path), path, params);
 }
 
+/**
+ * One list of candidate names (the space's or a stage's): at least one, at most kMaxCandidates (a
+ * supernet holds every candidate of every layer), each defined under /blocks and none twice (two
+ * modules of one name cannot be built).
+ */
+static std::vector<std::string> readCandidates(const JsonReader &r, const SearchSpace &s)
+{
+    if (r.has("candidates") && r.node().at("candidates").is_array() && r.node().at("candidates").size() > std::size_t(kMaxCandidates))
+        r.fail("candidates", "expected at most " + std::to_string(kMaxCandidates) + " candidates per layer, got "
+                                 + std::to_string(r.node().at("candidates").size()));
+    auto list = r.getStringArray("candidates");
+    if (list.empty())
+        r.fail("candidates", "expected at least one candidate");
+    std::set<std::string> seen;
+    for (std::size_t c = 0; c < list.size(); ++c) {
+        if (!s.blocks.count(list[c]))
+            r.fail("candidates/" + std::to_string(c), "\"" + list[c] + "\" is not defined under /blocks");
+        if (!seen.insert(list[c]).second)
+            r.fail("candidates/" + std::to_string(c), "\"" + list[c] + "\" is listed twice");
+    }
+    return list;
+}
+
 /** One entry of /stages: widths, repeats, stride, and the options an FBNetV2 stage searches. */
 static StageSpec readStage(const JsonReader &sr, const SearchSpace &s)
 {
@@ -95,13 +118,8 @@ static StageSpec readStage(const JsonReader &sr, const SearchSpace &s)
         sr.fail("repeats", "expected at least 1 layer");
     if (st.stride != 1 && st.stride != 2)
         sr.fail("stride", "expected 1 or 2");
-    if (sr.has("candidates")) {
-        st.candidates = sr.getStringArray("candidates");
-        for (std::size_t c = 0; c < st.candidates.size(); ++c)
-            if (!s.blocks.count(st.candidates[c]))
-                sr.fail("candidates/" + std::to_string(c),
-                        "\"" + st.candidates[c] + "\" is not defined under /blocks");
-    }
+    if (sr.has("candidates"))
+        st.candidates = readCandidates(sr, s);
     if (sr.has("width_options")) {
         st.widthOptions = sr.getIntArrayIn("width_options", 1, kMaxChannels, 64);
         for (std::size_t w = 0; w < st.widthOptions.size(); ++w)
@@ -183,17 +201,13 @@ SearchSpace SearchSpace::fromJsonText(const std::string &text, const std::string
 
     if (!r.has("blocks") || !r.node().at("blocks").is_object())
         r.fail("blocks", "expected an object mapping block names to definitions");
+    if (r.node().at("blocks").size() > std::size_t(kMaxBlocks))
+        r.fail("blocks", "expected at most " + std::to_string(kMaxBlocks) + " block definitions");
     for (const auto &item : r.node().at("blocks").items()) {
         JsonReader br(item.value(), source, "/blocks/" + item.key());
         s.blocks[item.key()] = readBlock(br, item.key());
     }
-    s.candidates = r.getStringArray("candidates");
-    if (s.candidates.empty())
-        r.fail("candidates", "expected at least one candidate");
-    for (std::size_t i = 0; i < s.candidates.size(); ++i)
-        if (!s.blocks.count(s.candidates[i]))
-            r.fail("candidates/" + std::to_string(i),
-                   "\"" + s.candidates[i] + "\" is not defined under /blocks");
+    s.candidates = readCandidates(r, s);
 
     if (!r.has("stages") || !r.node().at("stages").is_array() || r.node().at("stages").empty())
         r.fail("stages", "expected a non-empty array of stages");

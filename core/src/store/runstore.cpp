@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 
@@ -31,6 +32,20 @@ std::string contentHash(const std::string &text)
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
     return buf;
+}
+
+/** A run's name: printable UTF-8 on one line (a tab or newline broke `runs list` and the studio's table), at most 200 bytes. */
+static void checkRunName(const std::string &path, const std::string &name)
+{
+    if (name.empty())
+        throw Error::at(path, "name", "expected a non-empty run name");
+    if (name.size() > 200)
+        throw Error::at(path, "name", "expected a run name of at most 200 bytes");
+    if (!detail::validUtf8(name))
+        throw Error::at(path, "name", "expected UTF-8 text, got " + detail::printableName(name));
+    for (unsigned char c : name)
+        if (c < 0x20 || c == 0x7f)
+            throw Error::at(path, "name", "a run name is one line of printable text; got " + detail::printableName(name));
 }
 
 std::string isoNow()
@@ -197,14 +212,69 @@ std::string liveOwnerProblem(const RunInfo &r, bool forceTakeover)
 } // namespace
 
 
-RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_path(path)
+/**
+ * Opens an existing store for reading only: no WAL switch, no migration, no temporaries removed. A
+ * store in a folder nobody may write to (archived, shared) is opened immutable when it has no
+ * write-ahead log beside it (nothing can be writing it); one with a log needs that log's folder.
+ */
+static sqlite3 *openReadOnly(const std::string &path)
+{
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw Error::at(path, "", "no runs database here (reading creates none)");
+    const fs::path p(path);
+    const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+    const bool dirWritable = ::access(dir.c_str(), W_OK) == 0;
+    const bool hasWal = fs::exists(path + "-wal", ec);
+    std::string uri = "file:";
+    for (unsigned char c : fs::absolute(p).string()) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_')
+            uri += char(c);
+        else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            uri += buf;
+        }
+    }
+    uri += (!dirWritable && !hasWal) ? "?immutable=1" : "?mode=ro";
+    sqlite3 *db = nullptr;
+    if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw Error::at(path, "", "cannot open the runs database for reading: " + msg);
+    }
+    return db;
+}
+
+RunStore::RunStore(const std::string &path, Access access) : d(std::make_unique<Impl>()), m_path(path)
 {
     d->path = path;
     std::error_code ec;
     const fs::path p(path);
-    const bool existed = fs::exists(p, ec);
-    if (existed && fs::is_directory(p, ec))
+    if (fs::is_directory(p, ec))
         throw Error::at(path, "", "expected a runs database file, found a directory");
+    if (access == Access::ReadOnly) {
+        d->db = openReadOnly(path);
+        try {
+            sqlite3_busy_timeout(d->db, 10000);
+            const int version = d->userVersion();
+            if (version != kSchemaVersion)
+                throw Error::at(path, "user_version",
+                                "schema version " + std::to_string(version) + "; this build reads version " + std::to_string(kSchemaVersion)
+                                    + (version < kSchemaVersion && version > 0 ? " (open it once where it may be written, to migrate it)" : ""));
+            d->exec("PRAGMA foreign_keys=ON");
+        } catch (const Error &) {
+            sqlite3_close(d->db);
+            d->db = nullptr;
+            throw;
+        } catch (const std::exception &) {
+            sqlite3_close(d->db);
+            d->db = nullptr;
+            throw Error::at(path, "", "not an fbnet-studio runs database; nothing was changed");
+        }
+        return;
+    }
+    const bool existed = fs::exists(p, ec);
     if (!existed && p.has_parent_path()) {
         fs::create_directories(p.parent_path(), ec);
         if (ec)
@@ -212,7 +282,8 @@ RunStore::RunStore(const std::string &path) : d(std::make_unique<Impl>()), m_pat
     }
     const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
     if (::access(dir.c_str(), W_OK) != 0 || (existed && ::access(path.c_str(), W_OK) != 0))
-        throw Error::at(path, "writable", "the runs database must be writable (and its directory, for the WAL journal)");
+        throw Error::at(path, "writable", "the runs database must be writable (and its directory, for the WAL journal); "
+                                          "commands that only read (runs list/show, export, rank --report) open it read-only");
     if (sqlite3_open_v2(path.c_str(), &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string msg = d->db ? sqlite3_errmsg(d->db) : "out of memory";
         sqlite3_close(d->db);
@@ -302,6 +373,7 @@ std::int64_t RunStore::createRun(RunInfo info)
     if (autoName)
         info.name = "run-pending-" + contentHash(isoNow() + std::to_string(::getpid()) + std::to_string(std::rand()));
     else {
+        checkRunName(m_path, info.name);
         Impl::Stmt q(*d, "SELECT id FROM runs WHERE name = ?");
         q.bind(1, info.name);
         if (q.step())
@@ -366,8 +438,7 @@ std::vector<RunInfo> RunStore::runs() const
 
 void RunStore::renameRun(std::int64_t id, const std::string &name)
 {
-    if (name.empty())
-        throw Error::at(m_path, "name", "expected a non-empty run name");
+    checkRunName(m_path, name);
     run(id);
     Impl::Stmt q(*d, "SELECT id FROM runs WHERE name = ? AND id != ?");
     q.bind(1, name).bind(2, id);
