@@ -50,12 +50,13 @@ LatencyTable loadTableWithProgress(const std::string &lut, const SearchSpace &sp
 
 
 /**
- * An architecture argument: RUN:ID / RUN:argmax / RUN:NAME (stored; *storedId is set), a
+ * An architecture argument: RUN:ID / RUN:argmax / RUN:NAME (stored; *storedId is set; RUN:argmax
+ * and RUN alone are the architecture the run hands back, a family run's for `targetMs`), a
  * published name, our JSON file or a mobile-vision arch_def (needs `spaceName` if it names none).
  * *spaceRef gets how to load its space (a stored run's space may be a file).
  */
 Architecture loadArchitectureArg(const std::string &arg, const std::string &spaceName, const std::string &runs,
-                                 std::int64_t *storedId, std::string *spaceRef = nullptr);
+                                 std::int64_t *storedId, std::string *spaceRef = nullptr, double targetMs = 0);
 
 std::string formatCount(double v);  ///< 249.37M, 4.30M, 12.9k
 /** "widths 16-24-..., input 24" for an FBNetV2 architecture (the input only when not the space's); "" for an FBNet one. */

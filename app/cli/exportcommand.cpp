@@ -21,11 +21,13 @@ struct ExportOptions
 {
     std::string runs, run, arch, space, format = "json", out, weights;
     int classes = 0, inputSize = 0;  ///< a named or file architecture trained on another data set
+    double target = 0;               ///< a family run's target (core's chosenArchitecture)
     int opset = kOnnxMaxOpset;
     int batch = 0;
     std::uint64_t seed = 0;
     bool foldBn = false;
     bool noCheck = false;
+    bool randomWeights = false;  ///< an ONNX model of random weights, asked for explicitly
 };
 
 /** What is exported: a stored architecture (the core's ArchitectureExport), a name or a file. */
@@ -43,7 +45,7 @@ ExportSubject subjectOf(const ExportOptions &o)
         ExportSubject s;
         std::string spaceRef;
         std::int64_t storedId = 0;
-        s.arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceRef);
+        s.arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceRef, o.target);
         if (storedId > 0) {  // RUN:ID is --run RUN --arch ID: the run's space, classes and input size
             refuseShapeFlags(o.arch);
             const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
@@ -59,7 +61,7 @@ ExportSubject subjectOf(const ExportOptions &o)
     }
     refuseShapeFlags(o.run);
     const RunStore store(storePath(o.runs), RunStore::Access::ReadOnly);
-    ExportSubject s = architectureExportOfRun(store, o.run, o.arch);
+    ExportSubject s = architectureExportOfRun(store, o.run, o.arch, o.target);
     if (s.thetaEpochs == 0)
         std::fprintf(stderr, "warning: %s: %s\n", s.describe.c_str(), untrainedThetaWarning().c_str());
     return s;
@@ -139,16 +141,27 @@ int exportCommand(const ExportOptions &o)
     if (o.format == "onnx") {
         if (o.out.empty() || o.out == "-")
             throw Error::at("--out", "", "an ONNX model is binary: give --out model.onnx");
-        if (o.weights.empty())
-            for (const auto &e : s.evaluations)
-                if (!e.weightsPath.empty() && std::filesystem::exists(e.weightsPath))
-                    std::fprintf(stderr, "note: this architecture has trained weights (%s); exporting random weights unless --weights names them\n",
-                                 e.weightsPath.c_str());
+        // Which weights: --weights, else the architecture's newest trained weights, else random
+        // weights only when asked for (a model of random weights is not what a user takes home).
+        std::string weights = o.weights, carries = o.weights.empty() ? "" : "trained weights (" + o.weights + ")";
+        if (weights.empty() && !o.randomWeights) {
+            const Evaluation *trained = trainedWeightsOf(s);
+            if (!trained)
+                throw Error::at("--weights", s.describe,
+                                "has no trained weights: train it first (fbnet train --arch RUN:argmax [--target T]), name them with "
+                                "--weights FILE, or export random weights with --random-weights");
+            weights = trained->weightsPath;
+            carries = trainedWeightsLabel(*trained) + " from " + weights;
+        }
+        if (o.randomWeights && !o.weights.empty())
+            throw Error::at("--random-weights", "", "give --weights FILE or --random-weights, not both");
+        std::fprintf(stderr, "exporting %s with %s\n", s.describe.c_str(),
+                     o.randomWeights ? ("RANDOM weights (seed " + std::to_string(o.seed) + "), as asked").c_str() : carries.c_str());
         OnnxExportOptions eo;
         eo.opset = o.opset;
         eo.foldBn = o.foldBn;
         eo.batch = o.batch;
-        eo.weightsPath = o.weights;
+        eo.weightsPath = weights;
         eo.seed = o.seed;
         eo.description = "FBNet Studio export of " + s.describe + " (space " + s.space.name + "): " + s.provenanceJson;
         const OnnxExportSummary sum = exportOnnx(s.space, s.arch, eo, o.out);
@@ -183,6 +196,8 @@ void addExportCommand(CLI::App &app, Action &run)
     ex->add_option("--runs", o->runs, "Runs database (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     ex->add_option("--run", o->run, "Run name or id (its argmax unless --arch names another of its architectures)");
     ex->add_option("--arch", o->arch, "With --run: architecture id or name in the run; without: a published name, a file or RUN:ID");
+    ex->add_option("--target", o->target, "A family run's target: export the architecture it hands back for that target (as train --target)")
+        ->check(CLI::PositiveNumber);
     ex->add_option("--space", o->space, "Search space (for an arch_def file that names none)");
     ex->add_option("--format", o->format, "json | mobile-vision | onnx")->capture_default_str()
         ->check(CLI::IsMember({"json", "mobile-vision", "onnx"}));
@@ -192,6 +207,7 @@ void addExportCommand(CLI::App &app, Action &run)
     ex->add_option("--opset", o->opset, "onnx: opset version")->capture_default_str()->check(CLI::Range(kOnnxMinOpset, kOnnxMaxOpset));
     ex->add_flag("--fold-bn", o->foldBn, "onnx: fold BatchNorm into the convolutions");
     ex->add_option("--batch", o->batch, "onnx: fixed batch size (default 0: a dynamic batch dimension)")->capture_default_str();
+    ex->add_flag("--random-weights", o->randomWeights, "onnx: export random weights when the architecture has no trained ones (for a latency or shape check)");
     ex->add_option("--seed", o->seed, "onnx: seed of the random weights")->capture_default_str();
     ex->add_flag("--no-check", o->noCheck, "onnx: skip running the file in OpenCV's dnn module against libtorch");
     ex->add_option("--classes", o->classes, "With --arch NAME|FILE: the class count the weights were trained for (default: the space's)")

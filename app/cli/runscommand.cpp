@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <cstdio>
 #include <random>
@@ -10,6 +11,7 @@
 
 #include "commands.h"
 #include "fbnet/archexport.h"
+#include "fbnet/chooser.h"
 #include "fbnet/error.h"
 #include "fbnet/family.h"
 #include "fbnet/lutbuild.h"
@@ -49,7 +51,7 @@ SpaceAndTable loadRunSpace(const RunInfo &run, const std::string &source)
 }
 
 Architecture loadArchitectureArg(const std::string &arg, const std::string &spaceName, const std::string &runs, std::int64_t *storedId,
-                                 std::string *spaceRef)
+                                 std::string *spaceRef, double targetMs)
 {
     if (storedId)
         *storedId = 0;
@@ -64,8 +66,12 @@ Architecture loadArchitectureArg(const std::string &arg, const std::string &spac
         const RunStore store(storePath(runs), RunStore::Access::ReadOnly);
         const RunInfo run = store.run(arg.substr(0, colon));
         const std::string which = arg.substr(colon + 1);
+        // RUN:argmax is what the run hands back, by core's one rule (a family run's for --target).
+        const std::int64_t chosenId = which == "argmax" || which == "chosen" ? chosenArchitecture(store, run, targetMs).id : 0;
+        if (chosenId == 0 && targetMs > 0)
+            throw Error::at("--target", arg, "names an architecture already; --target goes with RUN:argmax");
         for (const auto &a : store.architectures(run.id))
-            if (which == std::to_string(a.id) || which == a.role || which == a.architecture.name) {
+            if (chosenId ? a.id == chosenId : (which == std::to_string(a.id) || which == a.role || which == a.architecture.name)) {
                 if (storedId)
                     *storedId = a.id;
                 if (spaceRef && spaceName.empty())
@@ -422,11 +428,15 @@ void addRunsCommands(CLI::App &app, Action &run)
     };
     auto *list = runs->add_subcommand("list", "Every run in the store");
     addStore(list);
-    list->callback([o, &run] { run = [o] {
-            const RunStore s(storePath(o->runs), RunStore::Access::ReadOnly);
+    list->callback([o, &run] {
+        run = [o] {
+            // A store that is not there yet is created (empty, the user's from then on); one that is, only read.
+            const std::string path = storePath(o->runs);
+            const RunStore s(path, std::filesystem::exists(path) ? RunStore::Access::ReadOnly : RunStore::Access::ReadWrite);
             printRunsTable(s);
             return 0;
-        }; });
+        };
+    });
     auto *show = runs->add_subcommand("show", "A run: configuration, epochs, architectures and their evaluations");
     addStore(show);
     show->add_option("run", o->run, "Run name or id")->required();

@@ -30,6 +30,7 @@ struct TrainOptions
     bool initFromSupernet = false;
     ImageOptions image;
     int inputSize = 0;
+    double target = 0;  ///< with RUN:argmax on a family run
     TrainConfig config;
 };
 
@@ -141,7 +142,7 @@ int runTrain(TrainOptions &o)
     checkComputeAvailable(o.config.compute);  // before any data is read or folder made
     std::int64_t storedId = 0;
     std::string spaceName;
-    Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName);
+    Architecture arch = loadArchitectureArg(o.arch, o.space, o.runs, &storedId, &spaceName, o.target);
     takeRunDataUnlessGiven(o, storedId);
     const TrainingSetup setup = loadTrainingSetup(spaceName, o.dataset, o.subset, o.testSubset, o.config.seed, o.image, o.inputSize);
     const SearchSpace &space = setup.space;
@@ -204,6 +205,8 @@ void addTrainCommand(CLI::App &app, Action &run)
     auto o = std::make_shared<TrainOptions>();
     auto *cmd = app.add_subcommand("train", "Train an architecture from scratch and evaluate top-1 on the test split");
     cmd->add_option("--arch", o->arch, "Architecture: RUN:argmax | RUN:ID (stored), a published name, our JSON or a mobile-vision arch_def file")->required();
+    cmd->add_option("--target", o->target, "With --arch RUN:argmax on a family run: the target whose architecture to train (as export --target)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--runs", o->runs, "Runs database the result goes to (default: $XDG_DATA_HOME/fbnet-studio/runs.sqlite)");
     cmd->add_option("--name", o->name, "Name of the run that holds a non-stored architecture (default: run-ID)");
     cmd->add_flag("--no-store", o->noStore, "Do not record the result in the runs database");

@@ -41,11 +41,8 @@ namespace {
 /** The newest training of the exported architecture whose weights file is still there; empty: none. */
 std::string newestWeightsPath(const ArchitectureExport &subject)
 {
-    std::string path;
-    for (const auto &e : subject.evaluations)
-        if (!e.weightsPath.empty() && std::filesystem::exists(e.weightsPath))
-            path = e.weightsPath;
-    return path;
+    const Evaluation *trained = trainedWeightsOf(subject);  // core's rule, as the CLI's export
+    return trained ? trained->weightsPath : std::string();
 }
 
 /** arch_def.json -> arch_def.weights.pt: where a mobile-vision arch_def's trained weights go. */
@@ -59,7 +56,7 @@ QString mobileVisionWeightsPathFor(const QString &archDef)
 
 } // namespace
 
-ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision)
+ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision, double targetMs)
 {
     const QString to = mobileVision
         ? getSaveFileName(parent, QObject::tr("Export arch_def"), QStringLiteral("arch_def.json"), QObject::tr("JSON (*.json)"))
@@ -67,15 +64,15 @@ ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, 
                           QObject::tr("Architecture JSON (*.json)"));
     if (to.isEmpty())
         return {};
-    return writeArchitecture(store, runId, mobileVision, to);
+    return writeArchitecture(store, runId, mobileVision, to, targetMs);
 }
 
-ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to)
+ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to, double targetMs)
 {
     ExportReport report;
     try {
         // The same subject and JSON as `fbnet export --run R --format json`.
-        const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "");
+        const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "", targetMs);
         const std::string text = mobileVision ? toMobileVisionArchDef(subject.space, subject.arch) : architectureExportJson(subject);
         // mobile-vision: the trained weights too, under its names (the CLI's --format mobile-vision --weights).
         // They go first, as in the CLI: weights that do not fit the architecture leave neither file behind.
@@ -100,7 +97,7 @@ ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision,
     return report;
 }
 
-ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
+ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId, double targetMs)
 {
     ExportReport report;
     try {
@@ -113,7 +110,7 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId)
         if (to.isEmpty())
             return report;
         // The argmax with its space, evaluations and θ's training, as every export reads it.
-        const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "");
+        const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "", targetMs);
         const bool untrained = subject.thetaEpochs == 0;
         OnnxExportOptions o;
         o.weightsPath = newestWeightsPath(subject);  // else random weights

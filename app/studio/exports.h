@@ -30,15 +30,16 @@ struct ExportReport
 };
 
 /**
- * Asks where, then writes the run's argmax as our JSON (the CLI's `fbnet export --format json`) or
+ * Asks where, then writes the architecture the run hands back (core's chosenArchitecture: a family
+ * run's for `targetMs`, the Target box's) as our JSON (the CLI's `fbnet export --format json`) or
  * mobile-vision's arch_def; with the arch_def, its newest trained weights (if any) under
  * mobile-vision's names beside it: arch_def.json -> arch_def.weights.pt.
  */
-ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision);
-/** Writes the run's argmax to `to` without asking (the dialog's second half; tests). */
-ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to);
-/** Asks where, then writes the run's argmax as ONNX (its newest trained weights, else random) and reports the OpenCV check. */
-ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId);
+ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, bool mobileVision, double targetMs = 0);
+/** Writes the run's architecture to `to` without asking (the dialog's second half; tests). */
+ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to, double targetMs = 0);
+/** Asks where, then writes the run's architecture as ONNX (its newest trained weights, else random, said plainly) and reports the OpenCV check. */
+ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId, double targetMs = 0);
 /** Asks where, then writes the run's per-epoch CSV there and its per-step CSV beside it. */
 ExportReport exportMetrics(QWidget *parent, RunStore &store, qint64 runId);
 /** Asks where, then saves curves, θ heatmap, Pareto and architecture as FILE, FILE-theta, FILE-pareto, FILE-architecture. */

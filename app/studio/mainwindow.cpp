@@ -116,12 +116,12 @@ void MainWindow::buildActions()
         };
     };
     m_exportArchAction = file->addAction(tr("Export architecture (JSON)…"), this,
-                                         withStore([this](RunStore &s) { return studio::exportArchitecture(this, s, currentRun(), false); }));
+                                         withStore([this](RunStore &s) { return studio::exportArchitecture(this, s, currentRun(), false, m_searchPage->shownTargetMs()); }));
     m_exportArchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_exportMvAction = file->addAction(tr("Export architecture (mobile-vision arch_def)…"), this,
-                                       withStore([this](RunStore &s) { return studio::exportArchitecture(this, s, currentRun(), true); }));
+                                       withStore([this](RunStore &s) { return studio::exportArchitecture(this, s, currentRun(), true, m_searchPage->shownTargetMs()); }));
     m_exportOnnxAction = file->addAction(tr("Export model (ONNX)…"), this,
-                                         withStore([this](RunStore &s) { return studio::exportOnnxModel(this, s, currentRun()); }));
+                                         withStore([this](RunStore &s) { return studio::exportOnnxModel(this, s, currentRun(), m_searchPage->shownTargetMs()); }));
     m_exportPlotsAction = file->addAction(tr("Export plots (PNG, PDF or SVG)…"), this, [this, reportFailure] {
         reportFailure(studio::exportPlots(this, metrics(), heatmap(), pareto(), diagram()));
     });

@@ -28,6 +28,6 @@ d = sorted(abs(a[k] - b[k]) / b[k] * 100 for k in a)
 print("run-to-run difference of the same networks: median %.1f%%, mean %.1f%%, max %.1f%%" % (d[len(d) // 2], sum(d) / len(d), d[-1]))
 PY
 for a in fbnet-a fbnet-b fbnet-c fbnet-96-0.35-1; do
-  $B export --format onnx --arch "$a" --out "$work/$a.onnx" 2>&1 | grep -E "^(written|checked)"
-  $B export --format onnx --arch "$a" --fold-bn --out "$work/$a-folded.onnx" 2>&1 | grep -E "^checked"
+  $B export --format onnx --random-weights --arch "$a" --out "$work/$a.onnx" 2>&1 | grep -E "^(written|checked)"
+  $B export --format onnx --random-weights --arch "$a" --fold-bn --out "$work/$a-folded.onnx" 2>&1 | grep -E "^checked"
 done

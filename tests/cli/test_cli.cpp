@@ -326,6 +326,14 @@ TEST(Cli, RunsSampleExportImportTrainRandomPareto)
     EXPECT_NE(r.out.find("checked: OpenCV dnn and libtorch logits"), std::string::npos) << r.out;
     EXPECT_EQ(std::system(("/usr/bin/python3 -c \"import onnx; onnx.checker.check_model(onnx.load('" + (d / "s1.onnx").string()
                            + "'), full_check=True)\"").c_str()), 0);
+    // Without --weights the export takes the architecture's newest trained weights and says so.
+    r = runCli("export --run s1 --format onnx --no-check --out " + (d / "s1-stored.onnx").string() + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("with trained weights (synthetic"), std::string::npos) << r.out;
+    r = runCli("export --arch fbnet-a --format onnx --no-check --out " + (d / "random.onnx").string());
+    EXPECT_NE(r.code, 0) << "random weights only when asked for";
+    EXPECT_NE(r.out.find("--random-weights"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(d / "random.onnx"));
     r = runCli("export --run s1 --format onnx --opset 18 --out " + (d / "x.onnx").string() + store);
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("13 to 17"), std::string::npos) << r.out;

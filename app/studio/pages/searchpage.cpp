@@ -69,6 +69,12 @@ int SearchPage::shownTarget() const
     return m_targets.empty() ? -1 : std::max(0, m_targetBox->currentIndex());
 }
 
+double SearchPage::shownTargetMs() const
+{
+    const int i = shownTarget();
+    return i >= 0 && std::size_t(i) < m_targets.size() ? m_targets[std::size_t(i)] : 0.0;
+}
+
 void SearchPage::showTarget(int index)
 {
     m_targetBox->setCurrentIndex(index);

@@ -62,6 +62,8 @@ public:
     void setTargets(const std::vector<double> &targets);
     /** The target shown (index into the targets), -1 for a plain search. */
     int shownTarget() const;
+    /** The shown target's value (0 for a plain search): what the studio's exports take, by core's chosenArchitecture. */
+    double shownTargetMs() const;
     void showTarget(int index);
 
 private:

@@ -35,10 +35,19 @@ int thetaEpochsOf(const RunInfo &run);
 std::string untrainedThetaWarning();
 
 /**
- * A stored architecture: `arch` is an id or a name of the run's architectures, empty for its
- * argmax (else its first architecture). fbnet::Error naming the store and run if there is none.
+ * A stored architecture: `arch` is an id or a name of the run's architectures; empty for the one the
+ * run hands back (chosenArchitecture: a family run's for `targetMs`, which it then needs).
+ * fbnet::Error naming the store and run if there is none.
  */
-ArchitectureExport architectureExportOfRun(const RunStore &store, const std::string &run, const std::string &arch);
+ArchitectureExport architectureExportOfRun(const RunStore &store, const std::string &run, const std::string &arch, double targetMs = 0);
+
+/**
+ * The newest evaluation of `subject` whose trained weights are still on disk (null: none): what an
+ * export uses unless told otherwise, in the CLI and the studio alike.
+ */
+const Evaluation *trainedWeightsOf(const ArchitectureExport &subject);
+/** "trained weights (fashion-mnist, 3 epochs, top-1 87.1%, 2026-12-07 10:12)": what an export says it carries. */
+std::string trainedWeightsLabel(const Evaluation &e);
 
 /**
  * The JSON: the architecture, its resolved layers, MACs and parameters, its latency on every

@@ -1,5 +1,6 @@
 #include "fbnet/archexport.h"
 
+#include "fbnet/chooser.h"
 #include "fbnet/error.h"
 #include "fbnet/latencytable.h"
 #include "fbnet/resources.h"
@@ -8,6 +9,8 @@
 #include "base/jsonutil.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 
 namespace fbnet {
 
@@ -29,23 +32,35 @@ std::string untrainedThetaWarning()
            "tie-break, not a search result";
 }
 
-ArchitectureExport architectureExportOfRun(const RunStore &store, const std::string &run, const std::string &arch)
+ArchitectureExport architectureExportOfRun(const RunStore &store, const std::string &run, const std::string &arch, double targetMs)
 {
     ArchitectureExport s;
     const RunInfo r = store.run(run);
     const auto archs = store.architectures(r.id);
+    if (!arch.empty() && targetMs > 0)
+        throw Error::at("--target", arch, "names an architecture already; give --arch or --target, not both");
     const StoredArchitecture *chosen = nullptr;
+    bool runHasChoice = false;
     for (const auto &a : archs)
-        if (arch.empty() ? a.role == "argmax" : (arch == std::to_string(a.id) || arch == a.architecture.name))
-            chosen = &a;
-    if (!chosen && arch.empty() && !archs.empty())
-        chosen = &archs.front();
+        runHasChoice |= a.role == "argmax" || a.role == "pick";
+    if (arch.empty() && runHasChoice) {
+        const std::int64_t id = chosenArchitecture(store, r, targetMs).id;  // one rule with train and the studio
+        for (const auto &a : archs)
+            if (a.id == id)
+                chosen = &a;
+    } else {
+        for (const auto &a : archs)
+            if (!arch.empty() && (arch == std::to_string(a.id) || arch == a.architecture.name))
+                chosen = &a;
+        if (!chosen && arch.empty() && !archs.empty())
+            chosen = &archs.front();  // a train or random-baseline run: its architecture
+    }
     if (!chosen)
         throw Error::at(store.path(), "run " + r.name, arch.empty() ? "has no architectures yet" : "has no architecture '" + arch + "'");
     s.space = loadRunContext(r, store.path()).space;
     s.arch = chosen->architecture;
     s.evaluations = store.evaluations(chosen->id);
-    if (chosen->role == "argmax" || chosen->role == "sample")
+    if (chosen->role == "argmax" || chosen->role == "sample" || chosen->role == "pick")
         s.thetaEpochs = thetaEpochsOf(r);
     detail::json p = {{"run", r.name}, {"run_id", r.id}, {"role", chosen->role}, {"store", store.path()}, {"versions", r.versions}};
     if (s.thetaEpochs >= 0)
@@ -53,6 +68,24 @@ ArchitectureExport architectureExportOfRun(const RunStore &store, const std::str
     s.provenanceJson = p.dump();
     s.describe = "architecture " + std::to_string(chosen->id) + " '" + s.arch.name + "' of run '" + r.name + "'";
     return s;
+}
+
+const Evaluation *trainedWeightsOf(const ArchitectureExport &subject)
+{
+    const Evaluation *newest = nullptr;
+    for (const auto &e : subject.evaluations) {
+        std::error_code ec;
+        if (!e.weightsPath.empty() && std::filesystem::is_regular_file(e.weightsPath, ec))
+            newest = &e;
+    }
+    return newest;
+}
+
+std::string trainedWeightsLabel(const Evaluation &e)
+{
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", %d epoch%s, top-1 %.1f%%", e.epochs, e.epochs == 1 ? "" : "s", 100 * e.top1);
+    return "trained weights (" + e.dataset + buf + (e.createdAt.empty() ? "" : ", " + e.createdAt.substr(0, 16)) + ")";
 }
 
 std::string architectureExportJson(const ArchitectureExport &s)

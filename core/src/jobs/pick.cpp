@@ -162,6 +162,10 @@ StoredArchitecture chosenArchitecture(const RunStore &store, const RunInfo &run,
     }
     if (!targets.empty() && targetMs <= 0)
         throw Error::at(store.path(), "run " + run.name, "is a family of targets " + list + ": say which (--target T)");
+    // A target as printed (%g) names the stored one it rounds from.
+    for (double t : targets)
+        if (targetMs > 0 && std::abs(t - targetMs) <= 1e-3 * std::max(1.0, std::abs(t)))
+            targetMs = t;
     if (targetMs > 0 && std::find(targets.begin(), targets.end(), targetMs) == targets.end())
         throw Error::at(store.path(), "run " + run.name,
                         targets.empty() ? std::string("has one architecture, not a family: drop --target")
