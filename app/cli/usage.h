@@ -7,13 +7,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "fbnet/closest.h"
+
 namespace fbnet::cli {
 
 /** A whole number of at least `lo`: "must be a whole number >= 1, got 0" (not a 300-digit range). */
 CLI::Validator atLeast(long long lo);
 
-/** The closest of `candidates` to `word` (edit distance ≤ 1 + length/4, or a prefix), else "". */
-std::string closestMatch(const std::string &word, const std::vector<std::string> &candidates);
+using fbnet::closestMatch;  // core: fbnet/closest.h
 
 /**
  * The message for a failed parse, with suggestions for unknown flags and subcommands of the

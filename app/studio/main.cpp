@@ -5,22 +5,52 @@
 #include <QPixmap>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
+#include "fbnet/closest.h"
 #include "mainwindow.h"
+
+namespace {
+
+/** The tabs --tab may name (MainWindow's, in its order). */
+const std::vector<std::string> kTabs = {"search", "runs", "pareto", "architecture", "explorer", "devices"};
+
+/**
+ * --help, --version and a wrong --tab are answered before any window system is touched: they work
+ * over SSH and in CI without a display (QApplication aborts without one).
+ */
+void checkArgumentsWithoutDisplay(int argc, char **argv, QCommandLineParser &parser, const QCommandLineOption &tab)
+{
+    const QCoreApplication pre(argc, argv);
+    parser.process(pre);  // prints --help and exits, or a parse error and exits
+    if (!parser.isSet(tab))
+        return;
+    const std::string name = parser.value(tab).toLower().toStdString();
+    if (std::find(kTabs.begin(), kTabs.end(), name) != kTabs.end())
+        return;
+    const std::string near = fbnet::closestMatch(name, kTabs);
+    std::fprintf(stderr, "fbnet-studio: --tab %s: expected one of search, runs, pareto, architecture, explorer, devices%s\n", name.c_str(),
+                 near.empty() ? "" : ("; did you mean " + near + "?").c_str());
+    std::exit(2);
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("fbnet-studio"));
-    QApplication::setOrganizationName(QStringLiteral("fbnet-studio"));
+    QCoreApplication::setApplicationName(QStringLiteral("fbnet-studio"));
+    QCoreApplication::setOrganizationName(QStringLiteral("fbnet-studio"));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("FBNet Studio: hardware-aware differentiable architecture search"));
     parser.addHelpOption();
     QCommandLineOption demo(QStringLiteral("run-demo"), QStringLiteral("Run a short demo search on synthetic data at start."));
     QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Save the window to FILE when the demo ends, then quit."),
                             QStringLiteral("FILE"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Show this tab: search, runs, pareto, architecture or devices."),
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Show this tab: search, runs, pareto, architecture, explorer or devices."),
                            QStringLiteral("NAME"));
     QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Runs database (default: the user's data directory)."),
                             QStringLiteral("FILE"));
@@ -33,6 +63,8 @@ int main(int argc, char **argv)
     parser.addOption(runs);
     parser.addOption(open);
     parser.addOption(compare);
+    checkArgumentsWithoutDisplay(argc, argv, parser, tab);
+    QApplication app(argc, argv);
     parser.process(app);
 
     fbnet::MainWindow window(nullptr, parser.isSet(runs) ? parser.value(runs) : QString());

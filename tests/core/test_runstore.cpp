@@ -174,6 +174,14 @@ TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
     EXPECT_THROW(store.createRun(newRun("two\nlines")), Error);
     store.renameRun(anon, "b");
     EXPECT_EQ(store.run("b").id, anon);
+    // A mistyped name gets the closest one (issue 35: "a mistyped run name gets no suggestion").
+    store.createRun(newRun("family-search"));
+    try {
+        store.run("family-serch");
+        ADD_FAILURE() << "a missing run was found";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("did you mean 'family-search'?"), std::string::npos) << e.what();
+    }
     fs::create_directories(store.checkpointDir());
     const auto ckpt = fs::path(store.checkpointDir()) / "run-a.ckpt";
     std::ofstream(ckpt) << "x";
@@ -194,7 +202,7 @@ TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
     EXPECT_FALSE(fs::exists(ckpt));
     EXPECT_THROW(store.architecture(archId), Error);
     EXPECT_TRUE(store.evaluations(archId).empty());
-    EXPECT_EQ(store.runs().size(), 1u);
+    EXPECT_EQ(store.runs().size(), 2u);  // "b" and "family-search"
     try {
         store.run("nope");
         FAIL();

@@ -255,6 +255,18 @@ TEST(MainWindow, ScreenshotOfTheDemoUnderXvfbIsNotBlank)
     EXPECT_GT(colours.size(), 100) << "the screenshot looks blank";
 }
 
+// Issue 35: `fbnet-studio --help` aborted without a display; `--tab pareto2` was accepted silently.
+TEST(MainWindow, HelpAndAWrongTabAreAnsweredWithoutADisplay)
+{
+    int code = -1;
+    std::string out = fbnet::test::shell("env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM " + std::string(FBNET_STUDIO) + " --help", &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("--tab"), std::string::npos) << out;
+    out = fbnet::test::shell("env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM " + std::string(FBNET_STUDIO) + " --tab pareto2", &code);
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_NE(out.find("did you mean pareto?"), std::string::npos) << out;
+}
+
 int main(int argc, char **argv)
 {
     // No display needed (test discovery runs this at build time, outside CTest's environment).

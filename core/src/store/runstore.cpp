@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "fbnet/closest.h"
 #include "fbnet/error.h"
 #include "fbnet/resources.h"
 #include "base/jsonutil.h"
@@ -424,7 +425,12 @@ RunInfo RunStore::run(const std::string &nameOrId) const
         if (s.step())
             return d->readRun(s);
     }
-    throw Error::at(m_path, "run", "no run named or numbered '" + nameOrId + "'");
+    std::vector<std::string> names;
+    for (const auto &r : runs())
+        names.push_back(r.name);
+    const std::string near = closestMatch(nameOrId, names);
+    throw Error::at(m_path, "run", "no run named or numbered '" + nameOrId + "'"
+                                       + (near.empty() ? std::string(" (fbnet runs list shows them)") : "; did you mean '" + near + "'?"));
 }
 
 std::vector<RunInfo> RunStore::runs() const
