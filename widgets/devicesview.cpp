@@ -50,8 +50,8 @@ DevicesView::DevicesView(QWidget *parent)
     connect(kit, &QPushButton::clicked, this, &DevicesView::createKitRequested);
     connect(import, &QPushButton::clicked, this, &DevicesView::importKitRequested);
 
-    m_matrix->setColumnCount(3);
-    m_matrix->setHorizontalHeaderLabels({tr("architecture"), tr("A (ms)"), tr("B (ms)")});
+    m_matrix->setColumnCount(4);
+    m_matrix->setHorizontalHeaderLabels({tr("architecture"), tr("A (ms)"), tr("B (ms)"), tr("B / A")});
     m_matrix->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_matrix->verticalHeader()->setVisible(false);
     m_matrix->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -89,6 +89,12 @@ DevicesView::DevicesView(QWidget *parent)
     connect(m_space, &QComboBox::currentTextChanged, this, &DevicesView::refillDevices);
     connect(m_a, &QComboBox::currentTextChanged, this, &DevicesView::recompute);
     connect(m_b, &QComboBox::currentTextChanged, this, &DevicesView::recompute);
+    // The paper's comparison first: the space whose two phone tables are the FBNet paper's pair
+    // (Samsung S8 and iPhone X on fbnet-imagenet), when it is installed.
+    if (m_space->findText(QStringLiteral("fbnet-imagenet")) >= 0) {
+        select(QStringLiteral("fbnet-imagenet"), QStringLiteral("s8"), QStringLiteral("iphonex"));
+        return;
+    }
     refillDevices();
 }
 
@@ -212,6 +218,18 @@ QString DevicesView::matrixText(int row, int column) const
     return item ? item->text() : QString();
 }
 
+QString DevicesView::matrixHeader(int column) const
+{
+    const auto *item = m_matrix->horizontalHeaderItem(column + 1);
+    return item ? item->text() : QString();
+}
+
+bool DevicesView::matrixMarksFaster(int row, int column) const
+{
+    const auto *item = m_matrix->item(row, column + 1);
+    return item && item->font().bold();
+}
+
 void DevicesView::fillMatrix(const SearchSpace &space, const LatencyTable &a, const LatencyTable &b)
 {
     // The cross-device matrix of the published architectures of this space; on a space
@@ -235,6 +253,8 @@ void DevicesView::fillMatrix(const SearchSpace &space, const LatencyTable &a, co
                                : tr("<b>The run store's best architectures on both devices</b> (%1 has no published ones; best "
                                     "top-1 first, then argmaxes)")
                                      .arg(QString::fromStdString(space.name)));
+    const QString nameA = m_a->currentText(), nameB = m_b->currentText();
+    m_matrix->setHorizontalHeaderLabels({tr("architecture"), tr("%1 (ms)").arg(nameA), tr("%1 (ms)").arg(nameB), tr("%1 / %2").arg(nameB, nameA)});
     for (const auto &[label, arch] : listed) {
         double va, vb;
         try {
@@ -248,6 +268,15 @@ void DevicesView::fillMatrix(const SearchSpace &space, const LatencyTable &a, co
         m_matrix->setItem(row, 0, new QTableWidgetItem(label));
         m_matrix->setItem(row, 1, new QTableWidgetItem(QString::number(va, 'f', 2)));
         m_matrix->setItem(row, 2, new QTableWidgetItem(QString::number(vb, 'f', 2)));
+        // The ratio, and the faster device's figure in bold: which device this architecture favours.
+        auto *ratio = new QTableWidgetItem(va > 0 ? QStringLiteral("%1\u00d7").arg(vb / va, 0, 'f', 2) : QStringLiteral("-"));
+        ratio->setToolTip(va > 0 ? (vb < va ? tr("%1 is %2\u00d7 faster").arg(nameB).arg(va / vb, 0, 'f', 2)
+                                            : tr("%1 is %2\u00d7 faster").arg(nameA).arg(vb / va, 0, 'f', 2))
+                                 : QString());
+        m_matrix->setItem(row, 3, ratio);
+        QFont bold = m_matrix->font();
+        bold.setBold(true);
+        m_matrix->item(row, va <= vb ? 1 : 2)->setFont(bold);
     }
 }
 

@@ -31,6 +31,10 @@ public:
     int pointCount() const { return m_points; }
     /** Matrix cell text (row: architecture, column: 0 = device A, 1 = device B). */
     QString matrixText(int row, int column) const;
+    /** A header of the matrix (column -1: the architecture's), e.g. "s8 (ms)". */
+    QString matrixHeader(int column) const;
+    /** Whether the row's figure in `column` (0: device A, 1: device B) is marked as the faster. */
+    bool matrixMarksFaster(int row, int column) const;
     int matrixRows() const;
     QString space() const;
     QString deviceA() const;

@@ -52,6 +52,26 @@ using namespace fbnet;
 using fbnet::test::runTinyStoredSearch;
 using fbnet::test::tinyRequest;
 
+// Issue 35, 6: the tab opens on the paper's pair, names the devices in its headers, and marks the
+// faster device and the ratio per row.
+TEST(DevicesView, OpensOnThePapersPairWithTheDevicesNamedTheFasterMarkedAndTheRatio)
+{
+    DevicesView v;
+    EXPECT_EQ(v.space(), QStringLiteral("fbnet-imagenet"));
+    EXPECT_EQ(v.deviceA(), QStringLiteral("s8"));
+    EXPECT_EQ(v.deviceB(), QStringLiteral("iphonex"));
+    EXPECT_EQ(v.matrixHeader(0), QStringLiteral("s8 (ms)"));
+    EXPECT_EQ(v.matrixHeader(1), QStringLiteral("iphonex (ms)"));
+    EXPECT_EQ(v.matrixHeader(2), QStringLiteral("iphonex / s8"));
+    ASSERT_GT(v.matrixRows(), 2);
+    for (int r = 0; r < v.matrixRows(); ++r) {
+        const double a = v.matrixText(r, 0).toDouble(), b = v.matrixText(r, 1).toDouble();
+        EXPECT_NEAR(v.matrixText(r, 2).chopped(1).toDouble(), b / a, 0.02) << v.matrixText(r, 2).toStdString();  // shown rounded
+        EXPECT_EQ(v.matrixMarksFaster(r, 0), a <= b);
+        EXPECT_EQ(v.matrixMarksFaster(r, 1), b < a);
+    }
+}
+
 TEST(DevicesView, ShowsTheCrossDeviceMatrixOfThePaper)
 {
     DevicesView v;
