@@ -497,4 +497,15 @@ TEST(Cli, SearchesAndTrainsOnAFolderOfImages)
     EXPECT_NE(r.out.find("c1.jpg"), std::string::npos) << r.out;
     const std::string bad = queryOne(d / "runs.sqlite", "SELECT json_extract(invocation, '$.data.bad_images[0]') FROM runs WHERE name = 'skipping'");
     EXPECT_NE(bad.find("c1.jpg"), std::string::npos) << "recorded with the run: " << bad;
+    // Issue 36, 12: the same with a name that is not UTF-8 ("c\xff1.jpg"): the run finishes (it
+    // failed after every epoch on the JSON of the name) and records the name with the byte escaped.
+    // Several copies, so that some fall in the training split whatever the names' hashes.
+    for (int k = 0; k < 8; ++k)
+        fs::copy_file(photo, photos / "cats" / ("c\xff" "_" + std::to_string(k) + ".jpg"));
+    fs::remove(photo);
+    r = runCli(broken + " --name latin1 --skip-bad-images");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT status FROM runs WHERE name = 'latin1'"), "finished");
+    const std::string escaped = queryOne(d / "runs.sqlite", "SELECT json_extract(invocation, '$.data.bad_images[0]') FROM runs WHERE name = 'latin1'");
+    EXPECT_NE(escaped.find("c\\xff_"), std::string::npos) << escaped;
 }

@@ -200,4 +200,14 @@ TEST(Parsers, MeasurementCsvRefusesAbsurdLatencies)
 {
     const auto csv = tempFile("m.csv", "arch,ms\n\"skip skip\",1e308\n");
     expectError([&] { readMeasurementsCsv(csv.string(), "fbnet-cifar", "ms"); }, {csv.string(), "line 2"});
+    // Issue 36, 18: hexadecimal, infinity and NaN are not latencies; a repeated row is named with
+    // the line it repeats, whether its latency is the same (fitted twice) or another one.
+    for (const char *bad : {"0x10", "inf", "nan", "1,5"}) {
+        const auto f = tempFile("hex.csv", std::string("arch,ms\n\"skip skip\",\"") + bad + "\"\n");
+        expectError([&] { readMeasurementsCsv(f.string(), "fbnet-cifar", "ms"); }, {f.string(), "line 2: ms", "decimal"});
+    }
+    const auto twice = tempFile("twice.csv", "arch,ms\n\"skip k3_e1\",2.5\n\"k3_e1 skip\",3\n\"skip k3_e1\",2.5\n");
+    expectError([&] { readMeasurementsCsv(twice.string(), "fbnet-cifar", "ms"); }, {twice.string(), "line 4: arch", "line 2", "fitted twice"});
+    const auto differ = tempFile("differ.csv", "arch,ms\n\"skip k3_e1\",2.5\n\"skip k3_e1\",4\n");
+    expectError([&] { readMeasurementsCsv(differ.string(), "fbnet-cifar", "ms"); }, {differ.string(), "line 3: arch", "2.5 ms there, 4 ms here"});
 }

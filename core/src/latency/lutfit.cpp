@@ -52,6 +52,7 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
         throw Error::at(path, "header", "expected a column named " + latencyColumn);
     const auto splitCol = std::find(header.begin(), header.end(), "split") - header.begin();
     std::vector<Measurement> out;
+    std::map<std::string, std::pair<int, std::string>> seen;  // blocks -> (line, latency as written)
     int lineNo = 1;
     while (std::getline(in, line)) {
         ++lineNo;
@@ -68,8 +69,18 @@ std::vector<Measurement> readMeasurementsCsv(const std::string &path, const std:
         char *end = nullptr;
         const std::string &v = cells[std::size_t(latCol)];
         m.latencyMs = std::strtod(v.c_str(), &end);
-        if (v.empty() || !end || *end || !std::isfinite(m.latencyMs) || m.latencyMs <= 0 || m.latencyMs > kMaxLatencyMs)
-            throw Error::at(path, where + ": " + latencyColumn, "expected a positive latency in ms, got \"" + v + "\"");
+        // Decimal only: strtod also reads "0x10" (16), "inf" and "nan".
+        const bool decimal = !v.empty() && v.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        if (!decimal || !end || *end || !std::isfinite(m.latencyMs) || m.latencyMs <= 0 || m.latencyMs > kMaxLatencyMs)
+            throw Error::at(path, where + ": " + latencyColumn, "expected a positive decimal latency in ms, got \"" + v + "\"");
+        const std::string key = m.architecture.blocksString();
+        if (const auto it = seen.find(key); it != seen.end())
+            throw Error::at(path, where + ": arch",
+                            "the architecture of line " + std::to_string(it->second.first) + " again ("
+                                + (it->second.second == v ? "the same latency: a row fitted twice"
+                                                          : it->second.second + " ms there, " + v + " ms here")
+                                + "); give one row per architecture, e.g. the median of its timings");
+        seen[key] = {lineNo, v};
         if (splitCol < std::ptrdiff_t(header.size())) {
             m.split = cells[std::size_t(splitCol)];
             if (m.split != "fit" && m.split != "holdout")
