@@ -163,6 +163,7 @@ int runRank(RankOptions &o)
         if (theta.is_array())
             in.theta = theta.get<std::vector<std::vector<double>>>();
         const SpaceAndTable searched = loadRunSpace(search, store.path());
+        in.space = searched.space;  // the supernet's own (its classes, input size): the architectures' blocks are the same
         const RunData sd = runData(search, searched.invocation, "", o.heldOut, searched.space);
         in.data = sd.train;  // BN recalibrates on the images the supernet trained on
         in.heldOut = sd.heldOut;

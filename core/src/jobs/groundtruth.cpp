@@ -27,7 +27,7 @@ nlohmann::json identity(const GroundTruthRequest &r)
     return {{"space", r.space}, {"lut", r.lut}, {"count", r.count}, {"draw_seed", r.drawSeed}};
 }
 
-RunInfo createGroundTruthRun(RunStore &store, const GroundTruthRequest &r, const SearchSpace &space, const LatencyTable &lut)
+RunInfo createGroundTruthRun(RunStore &store, const GroundTruthRequest &r, const SearchSpace &space, const LatencyTable &lut, int numClasses)
 {
     const auto archs = stratifiedArchitectures(space, lut, r.count, r.drawSeed);
     RunInfo info;
@@ -47,6 +47,7 @@ RunInfo createGroundTruthRun(RunStore &store, const GroundTruthRequest &r, const
     inv.subset = r.subset;
     inv.image = r.image;
     inv.inputSize = r.inputSize;
+    inv.numClasses = numClasses;  // the data's: the run's space is rebuilt with it (fbnet rank, export)
     info.invocationJson = invocationToJson(inv);
     info.versions = versionString();
     const std::int64_t id = store.createRun(info);
@@ -88,7 +89,7 @@ GroundTruthOutcome buildGroundTruth(RunStore &store, const GroundTruthRequest &r
             throw Error::at(store.path(), "run " + r.name,
                             "holds another ground truth (" + out.run.configJson + "); this one is " + identity(r).dump() + ": choose another --name");
     } else {
-        out.run = createGroundTruthRun(store, r, probe, lut);
+        out.run = createGroundTruthRun(store, r, probe, lut, setup.space.numClasses);
     }
     const auto archs = store.architectures(out.run.id);
     for (std::uint64_t seed : r.seeds) {

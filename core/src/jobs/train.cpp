@@ -159,7 +159,7 @@ static void initFromSupernet(detail::NetworkImpl &net, const Architecture &arch,
         }
         if (!masked) {
             if (!v.sizes().equals(t.sizes()))
-                throw Error::at(path, key, "shape differs from the architecture's " + what);
+                throw Error::at(path, key, "shape " + c10::str(v.sizes()) + " differs from the architecture's " + what + " " + c10::str(t.sizes()));
             t.copy_(v);
             return;
         }
