@@ -71,3 +71,42 @@ TEST(LutKit, TimingsFittedOnAPriorPredictTheHeldOutNetworksAndInstallByName)
     }
     fs::remove_all(dir);
 }
+
+// Issue 36, 11: two kit models swapped were timed under each other's ids (11.63 vs 4.28 ms) and a
+// fit learned a wrong table. The manifest records each model's content hash; measuring checks it.
+TEST(LutKit, SwappedOrReplacedModelsAreRefusedBeforeTiming)
+{
+    const SearchSpace space = SearchSpace::load(resolveSpacePath("fbnet-cifar"));
+    KitOptions o;
+    o.count = 4;
+    const auto kit = chooseKit(space, nullptr, o);
+    const fs::path dir = fs::temp_directory_path() / ("fbnet-lutkit-swap-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    writeKit(space, kit, dir.string(), "", {});
+    const auto read = readKitManifest(dir.string(), space.name);
+    ASSERT_EQ(read.size(), 4u);
+    EXPECT_EQ(read[0].contentHash.size(), 16u);
+    EXPECT_EQ(measureKit(space, dir.string(), "opencv", 1, 0, 1, {}).size(), 4u);
+    const fs::path a = dir / read[0].file, b = dir / read[3].file, t = dir / "t.onnx";
+    fs::rename(a, t);
+    fs::rename(b, a);
+    fs::rename(t, b);
+    try {
+        measureKit(space, dir.string(), "opencv", 1, 0, 1, {});
+        ADD_FAILURE() << "swapped models were timed";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find(read[0].file), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("swapped"), std::string::npos) << e.what();
+    }
+    // A manifest whose hash is not one is named with its line.
+    std::string manifest = readTextFile((dir / "manifest.csv").string());
+    manifest.replace(manifest.find(read[1].contentHash), 16, "0x12345678901234");
+    std::ofstream(dir / "manifest.csv") << manifest;
+    try {
+        readKitManifest(dir.string(), space.name);
+        ADD_FAILURE() << "a bad hash was read";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("line 3: content_hash"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
+}

@@ -30,6 +30,7 @@ struct KitEntry
     std::int64_t macs = 0;
     double priorMs = 0;           ///< the prior table's prediction (0 without a prior)
     std::string split;            ///< fit | holdout
+    std::string contentHash;      ///< FNV-1a of the model file as written (empty in kits made before it was recorded)
 };
 
 /**

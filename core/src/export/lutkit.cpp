@@ -15,10 +15,23 @@
 #include "fbnet/lutfit.h"
 #include "fbnet/onnxexport.h"
 #include "fbnet/resources.h"
+#include "fbnet/runstore.h"
+#include "base/fileread.h"
 
 namespace fbnet {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+/** The content hash of a kit's model file (bounded read; a FIFO or a folder is refused with its name). */
+std::string modelHash(const std::string &file)
+{
+    const auto bytes = detail::readRegularFile(file, std::uint64_t(1) << 31, "kit model");
+    return contentHash(std::string(bytes.begin(), bytes.end()));
+}
+
+} // namespace
 
 std::vector<KitEntry> chooseKit(const SearchSpace &space, const LatencyTable *prior, const KitOptions &o)
 {
@@ -142,7 +155,7 @@ void writeKit(const SearchSpace &space, const std::vector<KitEntry> &kit, const 
     fs::create_directories(fs::path(dir) / "models", ec);
     if (ec)
         throw Error::at(dir, "", "cannot create the kit folder: " + ec.message());
-    std::string manifest = "id,arch,file,macs,prior_ms,split\n", tmpl = "id,arch,split,latency_ms\n";
+    std::string manifest = "id,arch,file,macs,prior_ms,split,content_hash\n", tmpl = "id,arch,split,latency_ms\n";
     for (std::size_t i = 0; i < kit.size(); ++i) {
         const KitEntry &e = kit[i];
         OnnxExportOptions o;
@@ -151,9 +164,10 @@ void writeKit(const SearchSpace &space, const std::vector<KitEntry> &kit, const 
         o.modelName = e.id;
         o.description = "fbnet lut kit network " + e.id + " of space " + space.name + ": " + e.architecture.blocksString();
         exportOnnx(space, e.architecture, o, (fs::path(dir) / e.file).string());
+        const std::string hash = modelHash((fs::path(dir) / e.file).string());
         char cells[96];
         std::snprintf(cells, sizeof cells, ",%lld,%.6f,", (long long)e.macs, e.priorMs);
-        manifest += e.id + "," + e.architecture.blocksString() + "," + e.file + cells + e.split + "\n";
+        manifest += e.id + "," + e.architecture.blocksString() + "," + e.file + cells + e.split + "," + hash + "\n";
         tmpl += e.id + "," + e.architecture.blocksString() + "," + e.split + ",\n";
         if (progress)
             progress(int(i + 1), int(kit.size()));
@@ -190,9 +204,12 @@ std::vector<KitEntry> readKitManifest(const std::string &dir, const std::string 
     std::string line;
     std::getline(in, line);
     const auto header = splitCsvLine(line);
-    const std::vector<std::string> want = {"id", "arch", "file", "macs", "prior_ms", "split"};
+    // Kits made before the content hash was recorded have six columns; they are read without the check.
+    std::vector<std::string> want = {"id", "arch", "file", "macs", "prior_ms", "split", "content_hash"};
+    if (header == std::vector<std::string>(want.begin(), want.end() - 1))
+        want.pop_back();
     if (header != want)
-        throw Error::at(path, "header", "expected id,arch,file,macs,prior_ms,split");
+        throw Error::at(path, "header", "expected id,arch,file,macs,prior_ms,split,content_hash");
     std::vector<KitEntry> kit;
     int lineNo = 1;
     while (std::getline(in, line)) {
@@ -202,7 +219,7 @@ std::vector<KitEntry> readKitManifest(const std::string &dir, const std::string 
         const auto c = splitCsvLine(line);
         const std::string where = "line " + std::to_string(lineNo);
         if (c.size() != want.size())
-            throw Error::at(path, where, "expected 6 columns, got " + std::to_string(c.size()));
+            throw Error::at(path, where, "expected " + std::to_string(want.size()) + " columns, got " + std::to_string(c.size()));
         KitEntry e;
         e.id = c[0];
         e.architecture.space = spaceName;
@@ -216,6 +233,11 @@ std::vector<KitEntry> readKitManifest(const std::string &dir, const std::string 
         e.split = c[5];
         if (e.split != "fit" && e.split != "holdout")
             throw Error::at(path, where + ": split", "expected fit or holdout, got \"" + e.split + "\"");
+        if (want.size() == 7) {
+            e.contentHash = c[6];
+            if (e.contentHash.size() != 16 || e.contentHash.find_first_not_of("0123456789abcdef") != std::string::npos)
+                throw Error::at(path, where + ": content_hash", "expected 16 hexadecimal digits, got \"" + e.contentHash + "\"");
+        }
         kit.push_back(std::move(e));
     }
     if (kit.empty())
@@ -242,6 +264,11 @@ std::vector<KitTiming> measureKit(const SearchSpace &space, const std::string &d
             const std::string file = (fs::path(dir) / e.file).string();
             if (!fs::exists(file))
                 throw Error::at(file, "", "the kit's model is missing");
+            // Two models swapped (or one replaced) would time one network under another's id, and a
+            // fit would learn a wrong table from it.
+            if (!e.contentHash.empty() && modelHash(file) != e.contentHash)
+                throw Error::at(file, "content_hash", "is not the model the manifest lists for " + e.id
+                                                          + " (its content differs: replaced or swapped?); make the kit again or restore the file");
             const RuntimeTiming r = timeOnnxOpenCv(file, plan.inputChannels, plan.inputSize, threads, warmup, repeats);
             t.medianMs = r.medianMs;
             t.p10Ms = r.p10Ms;
