@@ -75,6 +75,7 @@ struct RankOptions
     std::string dataset;     ///< default: the run's
     std::size_t heldOut = 2000;
     bool report = false;
+    bool evaluatedOnly = false;  ///< skip architectures without an evaluation
     int bands = 6;
     ChooserInputs inputs;
 };
@@ -176,7 +177,11 @@ int runRank(RankOptions &o)
     for (auto k : kinds)
         std::printf(" %12s", toString(k).c_str());
     std::printf("\n");
+    std::size_t scored = 0;
     for (const auto &a : archs) {
+        if (o.evaluatedOnly && store.evaluations(a.id).empty())
+            continue;
+        ++scored;
         std::printf("%-8s %9.3f", a.architecture.name.c_str(), a.lutMs);
         for (auto k : kinds) {
             if (stop.stopRequested())
@@ -194,7 +199,7 @@ int runRank(RankOptions &o)
         std::fflush(stdout);
     }
     std::printf("%zu architecture(s) of run '%s' scored and stored; fbnet rank --run %s --report compares them with the evaluations\n",
-                archs.size(), run.name.c_str(), run.name.c_str());
+                scored, run.name.c_str(), run.name.c_str());
     return 0;
 }
 
@@ -309,6 +314,7 @@ void addRankCommands(CLI::App &app, Action &run)
     rank->add_option("--recalibration-batches", o->inputs.recalibrationBatches, "supernet: batches that recalibrate BN per path")
         ->capture_default_str()->check(CLI::Range(1, 100000));
     rank->add_option("--seed", o->inputs.seed, "Initialisation and batch of the proxies")->capture_default_str();
+    rank->add_flag("--evaluated-only", o->evaluatedOnly, "Score only the architectures with a stored evaluation (a ground truth being built)");
     rank->add_flag("--report", o->report, "Compare every stored chooser with the run's evaluations (tau, rho, precision@3 per band)");
     rank->add_option("--bands", o->bands, "--report: latency bands")->capture_default_str()->check(CLI::Range(1, 100));
     addComputeOptions(rank, o->inputs.compute);

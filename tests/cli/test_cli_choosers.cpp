@@ -1,5 +1,7 @@
 // End-to-end tests of the choosers: a ground truth built and resumed, choosers scored and reported,
 // a search whose pick is made by a chooser, and the zero-compute size pick.
+#include <sqlite3.h>
+
 #include <gtest/gtest.h>
 
 #include "clitest.h"
@@ -49,6 +51,16 @@ TEST(Cli, AGroundTruthIsBuiltResumedAndEveryChooserIsMeasuredAgainstIt)
     r = runCli("rank --run gt --by supernet,theta --search s --held-out 32 --recalibration-batches 1 --batch-size 8 --threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT count(*) FROM scores WHERE source = 's'"), "10");
+    // --evaluated-only scores what the ground truth has trained so far (one architecture's evaluations removed here).
+    {
+        sqlite3 *h = nullptr;
+        ASSERT_EQ(sqlite3_open((d / "runs.sqlite").c_str(), &h), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, "DELETE FROM evaluations WHERE arch_id = (SELECT min(id) FROM architectures)", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+    }
+    r = runCli("rank --run gt --by params --evaluated-only" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("4 architecture(s) of run 'gt' scored"), std::string::npos) << r.out;
 }
 
 TEST(Cli, ASearchPicksByItsChooserAndEveryCommandTakesThatPick)
