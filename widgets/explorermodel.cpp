@@ -1,6 +1,7 @@
 #include "explorermodel.h"
 
 #include <algorithm>
+#include <set>
 
 #include "fbnet/archexport.h"
 #include "fbnet/error.h"
@@ -44,6 +45,9 @@ std::vector<ExplorerRow> loadExplorerRows(const RunStore &store)
         const auto archs = store.architectures(r.id, &problems);
         if (archs.empty())
             continue;
+        std::map<std::int64_t, std::map<QString, double>> scores;  // arch id -> chooser score
+        for (const ArchitectureScore &s : store.scoresOfRun(r.id))
+            scores[s.architectureId][QString::fromStdString(s.source.empty() ? s.chooser : s.chooser + " (" + s.source + ")")] = s.value;
         std::map<std::int64_t, std::pair<double, int>> best;  // arch id -> best top-1, count
         for (const Evaluation &e : store.evaluationsOfRun(r.id)) {
             auto &b = best[e.architectureId];
@@ -81,6 +85,8 @@ std::vector<ExplorerRow> loadExplorerRows(const RunStore &store)
             row.runMs = a.lutMs > 0 ? a.lutMs : kNaN;
             row.shownMs = row.runMs;
             row.untrained = untrained && (a.role == "argmax" || a.role == "sample");
+            if (auto it = scores.find(a.id); it != scores.end())
+                row.scores = it->second;
             if (auto it = best.find(a.id); it != best.end()) {
                 row.top1 = it->second.first;
                 row.evaluations = it->second.second;
@@ -179,26 +185,39 @@ std::vector<std::pair<QString, Architecture>> bestExplorerArchitectures(const st
     return out;
 }
 
-int explorerAxisCount(const std::vector<ExplorerRow> &rows)
+ExplorerAxes explorerAxes(const std::vector<ExplorerRow> &rows)
 {
-    std::size_t stages = 0;
-    for (const auto &r : rows)
-        stages = std::max(stages, r.stageExpansion.size());
-    return kFixedAxes + int(stages);
+    ExplorerAxes axes;
+    std::set<QString> names;
+    for (const auto &r : rows) {
+        axes.stages = std::max(axes.stages, r.stageExpansion.size());
+        for (const auto &[name, value] : r.scores)
+            names.insert(name);
+    }
+    axes.scores.assign(names.begin(), names.end());
+    return axes;
 }
 
-QString explorerAxisName(int axis)
+int explorerAxisCount(const ExplorerAxes &axes)
+{
+    return kFixedAxes + int(axes.scores.size() + axes.stages);
+}
+
+QString explorerAxisName(const ExplorerAxes &axes, int axis)
 {
     switch (axis) {
     case 0: return QObject::tr("latency (ms)");
     case 1: return QObject::tr("MACs (M)");
     case 2: return QObject::tr("params (M)");
     case 3: return QObject::tr("top-1 (%)");
-    default: return QObject::tr("stage %1 exp.").arg(axis - kFixedAxes + 1);
+    default: {
+        const auto i = std::size_t(axis - kFixedAxes);
+        return i < axes.scores.size() ? axes.scores[i] : QObject::tr("stage %1 exp.").arg(i - axes.scores.size() + 1);
+    }
     }
 }
 
-double explorerAxisValue(const ExplorerRow &row, int axis)
+double explorerAxisValue(const ExplorerAxes &axes, const ExplorerRow &row, int axis)
 {
     switch (axis) {
     case 0: return row.shownMs;
@@ -206,7 +225,12 @@ double explorerAxisValue(const ExplorerRow &row, int axis)
     case 2: return row.params / 1e6;
     case 3: return row.top1 * 100;
     default: {
-        const auto s = std::size_t(axis - kFixedAxes);
+        const auto i = std::size_t(axis - kFixedAxes);
+        if (i < axes.scores.size()) {
+            const auto it = row.scores.find(axes.scores[i]);
+            return it == row.scores.end() ? kNaN : it->second;
+        }
+        const auto s = i - axes.scores.size();
         return s < row.stageExpansion.size() ? row.stageExpansion[s] : kNaN;
     }
     }
@@ -216,6 +240,7 @@ void ExplorerModel::setRows(std::vector<ExplorerRow> rows)
 {
     beginResetModel();
     m_rows = std::move(rows);
+    m_axes = explorerAxes(m_rows);
     endResetModel();
 }
 
@@ -336,7 +361,7 @@ bool ExplorerFilter::acceptsSourceRow(int sourceRow) const
         const auto [lo, hi] = m_ranges[a];
         if (std::isnan(lo) || std::isnan(hi))
             continue;
-        const double v = explorerAxisValue(r, int(a));
+        const double v = explorerAxisValue(model->axes(), r, int(a));
         if (std::isnan(v) || v < lo || v > hi)
             return false;
     }

@@ -36,6 +36,8 @@ struct ExplorerRow
     int evaluations = 0;
     bool untrained = false;      ///< from a search whose θ never trained
     std::vector<double> stageExpansion;  ///< per stage: mean expansion of its layers (skip: 0)
+    /// Stored chooser scores (fbnet rank --by): "naswot", "params", "supernet (RUN)" -> value
+    std::map<QString, double> scores;
 };
 
 /**
@@ -72,10 +74,16 @@ private:
  */
 std::vector<std::pair<QString, Architecture>> bestExplorerArchitectures(const std::vector<ExplorerRow> &rows, std::size_t count);
 
-/** The parallel-coordinates axes: latency, MACs, params, top-1, then one per stage. */
-int explorerAxisCount(const std::vector<ExplorerRow> &rows);
-QString explorerAxisName(int axis);
-double explorerAxisValue(const ExplorerRow &row, int axis);
+/** The parallel-coordinates axes: latency, MACs, params, top-1, one per stored chooser score, then one per stage. */
+struct ExplorerAxes
+{
+    std::vector<QString> scores;  ///< every chooser score some row has, sorted
+    std::size_t stages = 0;
+};
+ExplorerAxes explorerAxes(const std::vector<ExplorerRow> &rows);
+int explorerAxisCount(const ExplorerAxes &axes);
+QString explorerAxisName(const ExplorerAxes &axes, int axis);
+double explorerAxisValue(const ExplorerAxes &axes, const ExplorerRow &row, int axis);
 
 class ExplorerModel final : public QAbstractTableModel
 {
@@ -90,6 +98,8 @@ public:
     /** After re-pricing: the latency column changed. */
     void setShownMs(const std::vector<double> &ms);
     const std::vector<ExplorerRow> &rows() const { return m_rows; }
+    /** The axes of these rows (their chooser scores and stages). */
+    const ExplorerAxes &axes() const { return m_axes; }
     const ExplorerRow &row(int i) const { return m_rows[std::size_t(i)]; }
     void setLatencyHeader(const QString &header);
 
@@ -100,6 +110,7 @@ public:
 
 private:
     std::vector<ExplorerRow> m_rows;
+    ExplorerAxes m_axes;
     QString m_latencyHeader = tr("Latency (ms)");
 };
 

@@ -88,6 +88,50 @@ TEST(ExplorerPage, ArchitecturesOfEveryRunFilterByBrushAndTextSortNumericallyAnd
     EXPECT_EQ(w.diagram()->rowCount(), 2);
 }
 
+// Issue 34, 5: every stored chooser score (fbnet rank --by) is an axis of the Explorer, named by its
+// chooser (and the search it was scored with), with the stored value per architecture.
+TEST(ExplorerPage, StoredChooserScoresAreAxes)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 tiny = test::runTinyStoredSearch(w, dir);
+    ASSERT_NE(tiny, 0);
+    std::int64_t archId = 0;
+    {
+        RunStore store(w.storePath().toStdString());
+        archId = store.architectures(tiny).front().id;
+        ArchitectureScore naswot;
+        naswot.architectureId = archId;
+        naswot.chooser = "naswot";
+        naswot.value = 812.5;
+        store.setScore(naswot);
+        ArchitectureScore supernet = naswot;
+        supernet.chooser = "supernet";
+        supernet.source = "sn-fair";
+        supernet.value = 0.42;
+        store.setScore(supernet);
+    }
+    const auto rows = loadExplorerRows(RunStore(w.storePath().toStdString()));
+    const ExplorerAxes axes = explorerAxes(rows);
+    ASSERT_EQ(axes.scores.size(), 2u);
+    EXPECT_EQ(explorerAxisName(axes, 4), QStringLiteral("naswot"));
+    EXPECT_EQ(explorerAxisName(axes, 5), QStringLiteral("supernet (sn-fair)"));
+    EXPECT_TRUE(explorerAxisName(axes, 6).startsWith(QStringLiteral("stage 1")));
+    for (const auto &r : rows)
+        EXPECT_EQ(std::isnan(explorerAxisValue(axes, r, 4)), r.archId != archId);
+    for (const auto &r : rows)
+        if (r.archId == archId) {
+            EXPECT_DOUBLE_EQ(explorerAxisValue(axes, r, 4), 812.5);
+            EXPECT_DOUBLE_EQ(explorerAxisValue(axes, r, 5), 0.42);
+        }
+    studio::ExplorerPage *page = w.explorer();
+    QSignalSpy loaded(page, &studio::ExplorerPage::loaded);
+    w.refreshRuns();
+    w.showTab(QStringLiteral("explorer"));
+    ASSERT_TRUE(loaded.wait(60000));
+    EXPECT_EQ(page->plot()->axisCount(), explorerAxisCount(axes));
+}
+
 TEST(ExplorerPage, ParallelCoordinatesBrushByDraggingAndClearByClicking)
 {
     ParallelCoordinates p;

@@ -154,16 +154,17 @@ QString ExplorerPage::latencyHeader() const
 void ExplorerPage::refreshPlot()
 {
     const auto &rows = m_model->rows();
-    const int axes = explorerAxisCount(rows);
+    const ExplorerAxes &layout = m_model->axes();
+    const int axes = explorerAxisCount(layout);
     QStringList names;
     for (int a = 0; a < axes; ++a)
-        names << explorerAxisName(a);
+        names << explorerAxisName(layout, a);
     names[0] = m_device->currentData().toString().isEmpty() ? tr("latency (ms)") : tr("ms on %1").arg(m_device->currentText());
     std::vector<std::vector<double>> values(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
         values[i].resize(std::size_t(axes));
         for (int a = 0; a < axes; ++a)
-            values[i][std::size_t(a)] = explorerAxisValue(rows[i], a);
+            values[i][std::size_t(a)] = explorerAxisValue(layout, rows[i], a);
     }
     // Colour by top-1 where architectures were trained, else by latency.
     bool anyTop1 = false;
