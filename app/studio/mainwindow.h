@@ -53,6 +53,7 @@ public:
     MetricsPlot *metrics();
     DevicesView *devices() { return m_devices; }
     studio::ExplorerPage *explorer() { return m_explorerPage; }
+    studio::SearchPage *searchPage() { return m_searchPage; }
     RunsModel *runsModel();
     ParetoView *pareto();
     ArchitectureDiagram *diagram();

@@ -17,6 +17,7 @@
 #include "explorermodel.h"
 #include "mainwindow.h"
 #include "pages/explorerpage.h"
+#include "pages/searchpage.h"
 #include "parallelcoords.h"
 #include "studiofixtures.h"
 
@@ -130,6 +131,26 @@ TEST(ExplorerPage, StoredChooserScoresAreAxes)
     w.showTab(QStringLiteral("explorer"));
     ASSERT_TRUE(loaded.wait(60000));
     EXPECT_EQ(page->plot()->axisCount(), explorerAxisCount(axes));
+}
+
+// Issue 34, 5: the Search tab says which chooser made a run's pick (search --pick-by).
+TEST(SearchPage, SaysWhichChooserPickedTheArchitecture)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setShowDialogs(false);
+    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
+    QSignalSpy done(&w, &MainWindow::searchDone);
+    SearchRequest r = test::tinyRequest(2, 2);
+    r.config.pickBy = "params";
+    r.config.pickCandidates = 4;
+    w.startSearch(r);
+    ASSERT_TRUE(done.wait(120000));
+    ASSERT_EQ(w.runsModel()->rowCount(), 1);
+    ASSERT_TRUE(w.openRun(w.runsModel()->row(0).run.id));
+    ASSERT_TRUE(w.waitForOpenRun());
+    const QString log = w.searchPage()->logText();
+    EXPECT_TRUE(log.contains(QStringLiteral("picked by params among the 4 most probable under θ"))) << log.toStdString();
 }
 
 TEST(ExplorerPage, ParallelCoordinatesBrushByDraggingAndClearByClicking)

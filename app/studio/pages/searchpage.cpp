@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include "fbnet/searchconfig.h"
 #include "metricsplot.h"
 #include "plotexport.h"
 #include "runsession.h"
@@ -192,6 +193,25 @@ void SearchPage::showRun(const OpenRun &o)
                                 : a.targetMs > 0 ? tr("Target %1 %2: %3").arg(a.targetMs).arg(m_unit, QString::fromStdString(a.architecture.name))
                                                            : tr("Chosen architecture"))
                            .arg(a.targetMs > 0 ? tr("the most probable under its θ within ±5% of the target") : tr("argmax of softmax(θ)"))
+                           .arg(QString::fromStdString(a.architecture.blocksString()))
+                           .arg(a.macs / 1e6, 0, 'f', 2)
+                           .arg(a.params / 1e6, 0, 'f', 2)
+                           .arg(a.lutMs, 0, 'f', 3)
+                           .arg(m_unit, QString::fromStdString(r.lutDevice)));
+    // The pick a chooser made (search --pick-by): what train and export take, said with its chooser.
+    SearchConfig config;
+    try {
+        config = searchConfigFromJson(r.configJson, "run " + r.name);
+    } catch (const std::exception &) {
+    }
+    for (const auto &a : o.own.architectures)
+        if (a.role == "pick")
+            appendLine(tr("%1 picked by %2 among the %3 most probable under θ%4 (what Train and Export take):\n%5\nMACs %6 M · params %7 M · "
+                          "%8 %9 on %10")
+                           .arg(a.targetMs > 0 ? tr("Target %1 %2:").arg(a.targetMs).arg(m_unit) : tr("Architecture"))
+                           .arg(QString::fromStdString(config.pickBy))
+                           .arg(config.pickCandidates)
+                           .arg(a.targetMs > 0 ? tr(" within ±5% of the target") : QString())
                            .arg(QString::fromStdString(a.architecture.blocksString()))
                            .arg(a.macs / 1e6, 0, 'f', 2)
                            .arg(a.params / 1e6, 0, 'f', 2)
