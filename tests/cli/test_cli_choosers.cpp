@@ -51,13 +51,20 @@ TEST(Cli, AGroundTruthIsBuiltResumedAndEveryChooserIsMeasuredAgainstIt)
     r = runCli("rank --run gt --by supernet,theta --search s --held-out 32 --recalibration-batches 1 --batch-size 8 --threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT count(*) FROM scores WHERE source = 's'"), "10");
-    // --evaluated-only scores what the ground truth has trained so far (one architecture's evaluations removed here).
-    {
+    auto sql = [&](const char *q) {
         sqlite3 *h = nullptr;
         ASSERT_EQ(sqlite3_open((d / "runs.sqlite").c_str(), &h), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(h, "DELETE FROM evaluations WHERE arch_id = (SELECT min(id) FROM architectures)", nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(h, q, nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(h);
-    }
+    };
+    // A ground truth being built reports the architectures trained under every seed, with every seed
+    // (not all architectures under the seeds they share).
+    sql("DELETE FROM evaluations WHERE id = (SELECT max(id) FROM evaluations)");
+    r = runCli("rank --run gt --report" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("4 architectures, seeds 1,2"), std::string::npos) << r.out;
+    // --evaluated-only scores what the ground truth has trained so far (one architecture's evaluations removed here).
+    sql("DELETE FROM evaluations WHERE arch_id = (SELECT min(id) FROM architectures)");
     r = runCli("rank --run gt --by params --evaluated-only" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("4 architecture(s) of run 'gt' scored"), std::string::npos) << r.out;

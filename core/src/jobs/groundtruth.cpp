@@ -3,6 +3,7 @@
 #include "fbnet/groundtruth.h"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -178,15 +179,26 @@ GroundTruthReport groundTruthReport(const RunStore &store, const RunInfo &run, i
             truth = &m;
     if (!truth || truth->size() < 3)
         throw Error::at(store.path(), "run " + run.name, "has fewer than 3 evaluated architectures: nothing to rank against");
-    // The seeds every evaluated architecture has.
-    std::vector<std::uint64_t> seeds;
-    for (const auto &[s, v] : truth->begin()->second)
-        seeds.push_back(s);
+    // Every seed any architecture has, and the architectures trained under all of them (a ground
+    // truth still being built reports its complete part); with fewer than 3 of those, the seeds
+    // every evaluated architecture has.
+    std::set<std::uint64_t> all;
     for (const auto &[id, m] : *truth)
-        seeds.erase(std::remove_if(seeds.begin(), seeds.end(), [&](std::uint64_t s) { return !m.count(s); }), seeds.end());
+        for (const auto &[s, v] : m)
+            all.insert(s);
+    std::vector<std::uint64_t> seeds(all.begin(), all.end());
+    auto complete = [&](const std::map<std::uint64_t, double> &m) {
+        return std::all_of(seeds.begin(), seeds.end(), [&](std::uint64_t s) { return m.count(s) > 0; });
+    };
+    std::size_t completeCount = 0;
+    for (const auto &[id, m] : *truth)
+        completeCount += complete(m);
+    if (completeCount < 3)
+        for (const auto &[id, m] : *truth)
+            seeds.erase(std::remove_if(seeds.begin(), seeds.end(), [&](std::uint64_t s) { return !m.count(s); }), seeds.end());
     std::vector<const StoredArchitecture *> rows;
     for (const auto &a : archs)
-        if (truth->count(a.id))
+        if (const auto it = truth->find(a.id); it != truth->end() && complete(it->second))
             rows.push_back(&a);
     GroundTruthReport r;
     r.architectures = rows.size();
