@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: installs what is missing, builds everything, runs every test:
 #  0. the layering and size checks (scripts/check-layers.py, scripts/check-sizes.py);
-#  1. the Release build (core, CLI, studio) and all its tests (ctest);
+#  1. the Release build (core, CLI, studio) and all its tests (ctest), then hostile input over the
+#     real CLI (tests/bench/hostile.sh: loops, FIFOs, bombs, damaged weights, ranks that disagree);
 #  2. the sanitized build (Clang, AddressSanitizer + UndefinedBehaviorSanitizer, fatal) of the
 #     core, the CLI and their tests, run again under the sanitizers (the CLI tests' child
 #     processes included);
@@ -15,6 +16,7 @@ python3 scripts/check-layers.py
 python3 scripts/check-sizes.py
 bash scripts/build.sh -DFBNET_BUILD_TESTS=ON
 (cd build && ctest -j "$(nproc)" --output-on-failure --timeout 600)
+bash tests/bench/hostile.sh build/app/cli/fbnet
 [ "${FBNET_QUICK:-0}" = 1 ] && exit 0
 source tests/sanitizers/env.sh
 bash scripts/build-sanitized.sh
