@@ -70,7 +70,11 @@ check "weights with 2 KB overwritten" 1 "damaged" $B export --run r --format onn
 mkdir -p "$W/ro" && cp "$W/runs.sqlite" "$W/ro/" && chmod 0444 "$W/ro/runs.sqlite" && chmod 0555 "$W/ro"
 AS=""; [ "$(id -u)" = 0 ] && AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
 chmod o+rx "$W"
-check "runs list on a read-only store" 0 " r " $AS $B runs list --runs "$W/ro/runs.sqlite"
+if [ -z "$AS" ] || $AS /bin/sh -c "test -x $B" 2> /dev/null; then
+  check "runs list on a read-only store" 0 " r " $AS $B runs list --runs "$W/ro/runs.sqlite"
+else
+  echo "skip  runs list on a read-only store (root, and an unprivileged user cannot reach $B)"
+fi
 # Ranks that disagree.
 P=$((20000 + RANDOM % 20000))
 MASTER_ADDR=127.0.0.1 MASTER_PORT=$P WORLD_SIZE=2 RANK=1 FBNET_DIST_TIMEOUT=30 $B search $R --dataset synthetic:64 --seed 5 --runs "$W/d.sqlite" > /dev/null 2>&1 &
