@@ -47,9 +47,9 @@ search sn-fair --mode hard --weight-sampling fair --epochs "$EPOCHS" --warmup-ep
 search sn-soft --mode soft --epochs "$SOFT_EPOCHS" --warmup-epochs 1
 
 # 3. Scores, then the report.
-"$FBNET" rank --runs "$DB" --run gt --by params,macs,synflow,naswot,gradnorm --threads "$THREADS"
+"$FBNET" rank --runs "$DB" --run gt --by params,macs,synflow,naswot,gradnorm --threads "$THREADS" --evaluated-only
 for sn in sn-hard-theta sn-uniform sn-fair sn-soft; do
-    "$FBNET" rank --runs "$DB" --run gt --by supernet,theta --search "$sn" --threads "$THREADS"
+    "$FBNET" rank --runs "$DB" --run gt --by supernet,theta --search "$sn" --threads "$THREADS" --evaluated-only
 done
 "$FBNET" rank --runs "$DB" --run gt --report | tee "$OUT/report.txt"
 echo "figures in $OUT/report.txt; the store is $DB"

@@ -259,7 +259,7 @@ int runSearchCommand(SearchOptions &o)
         printFamily(result, unit);
     else
         printArchitecture(result, untrained, unit, run.lutDevice);
-    printChooserPicks(outcome.picks, c.pickBy, unit);
+    printChooserPicks(outcome.picks, effectivePickBy(c, false), unit);  // picks exist only on FBNet spaces
     if (!o.out.empty())
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
     if (req.launch.active())
@@ -328,8 +328,9 @@ void addSearchCommand(CLI::App &app, Action &run)
         ->capture_default_str()->check(CLI::IsMember({"theta", "uniform", "fair"}));
     cmd->add_option("--pick-by", c.pickBy,
                     "What picks each target's architecture among the --pick-candidates most probable under theta within its band: "
-                    "theta | supernet | synflow | naswot | gradnorm | params | macs")
-        ->capture_default_str()->check(CLI::IsMember({"theta", "supernet", "synflow", "naswot", "gradnorm", "params", "macs"}));
+                    "auto (synflow on FBNet spaces, the best measured; theta on FBNetV2 spaces) | theta | supernet | synflow | naswot | "
+                    "gradnorm | params | macs")
+        ->capture_default_str()->check(CLI::IsMember({"auto", "theta", "supernet", "synflow", "naswot", "gradnorm", "params", "macs"}));
     cmd->add_option("--pick-candidates", c.pickCandidates, "Candidates the chooser scores per target")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("--subset", inv.subset, "Use N training images (0: all)")->capture_default_str();
     cmd->add_option("--lr", c.lrWeights, "Weights learning rate (SGD, cosine)")->capture_default_str();

@@ -50,6 +50,10 @@ TEST(Cli, TinySearchWritesTheArchitecture)
     const auto arch = runCli("arch info " + (d / "out" / "architecture.json").string() + " --lut pixel3 --json");
     EXPECT_EQ(arch.code, 0) << arch.out;
     EXPECT_NE(slurp(d / "out" / "config.json").find("\"mode\": \"hard\""), std::string::npos);
+    // The default pick (--pick-by auto) is SynFlow's on an FBNet space, the best measured chooser,
+    // recorded as resolved (docs/results/2026-12-07-choosers.md).
+    EXPECT_NE(r.out.find("synflow pick: "), std::string::npos) << r.out;
+    EXPECT_NE(slurp(d / "out" / "config.json").find("\"pick_by\": \"synflow\""), std::string::npos) << slurp(d / "out" / "config.json");
 }
 
 TEST(Cli, TrainWritesResultAndWeights)

@@ -95,7 +95,7 @@ TEST(LatencyFit, BadCsvNamesFileLineAndField)
         readMeasurementsCsv(p, "fbnet-cifar");
         FAIL();
     } catch (const Error &e) {
-        EXPECT_NE(std::string(e.what()).find(p + ": line 2: latency_ms: expected a positive latency"), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find(p + ": line 2: latency_ms: expected a positive decimal latency"), std::string::npos)
             << e.what();
     }
     writeTextFileAtomic(p, "arch,ms\n");

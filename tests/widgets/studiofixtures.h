@@ -57,6 +57,7 @@ inline SearchRequest tinyRequest(int epochs, int maxSteps)
     r.config.mode = MaskMode::Hard;
     r.config.compute.threads = 1;
     r.config.samples = 1;
+    r.config.pickBy = "theta";  // argmax + 1 sample (the default, auto, adds a chooser's candidates and pick)
     return r;
 }
 

@@ -114,7 +114,7 @@ TEST(ExplorerPage, StoredChooserScoresAreAxes)
     }
     const auto rows = loadExplorerRows(RunStore(w.storePath().toStdString()));
     const ExplorerAxes axes = explorerAxes(rows);
-    ASSERT_EQ(axes.scores.size(), 2u);
+    ASSERT_EQ(axes.scores.size(), 2u);  // the tiny search picks by theta: no scores of its own
     EXPECT_EQ(explorerAxisName(axes, 4), QStringLiteral("naswot"));
     EXPECT_EQ(explorerAxisName(axes, 5), QStringLiteral("supernet (sn-fair)"));
     EXPECT_TRUE(explorerAxisName(axes, 6).startsWith(QStringLiteral("stage 1")));

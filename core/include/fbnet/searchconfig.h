@@ -71,7 +71,9 @@ struct SearchConfig
     /// What picks the architecture of a target's band (a plain search: the band around theta's
     /// argmax): the `pickCandidates` most probable under theta within the band, scored by this
     /// chooser (fbnet/chooser.h), the best kept. "theta": the most probable, as before choosers.
-    std::string pickBy = "theta";
+    /// "auto" (the default): the chooser that ranked the ground truth best (synflow on FBNet spaces,
+    /// docs/results/2026-12-07-choosers.md); theta on spaces that search shapes. See effectivePickBy.
+    std::string pickBy = "auto";
     int pickCandidates = 8;
     bool tauDecayAfterWarmup = false;  ///< AnnaAraslanova/FBNet's rule: anneal only after warm-up
     MaskMode mode = MaskMode::Soft;
@@ -111,6 +113,13 @@ void applyLossRule(SearchConfig &config, const std::string &namedLoss, int front
  * is the run's own, stored with it; a resume that is given another value is refused, not ignored.
  */
 bool resumeMayChange(const std::string &field);
+
+/**
+ * The chooser a search picks with: pickBy, with "auto" resolved to the best measured chooser
+ * (synflow) on FBNet spaces and to theta on spaces that search widths, expansions or resolutions
+ * (whose candidates are masks, not blocks a chooser can score).
+ */
+std::string effectivePickBy(const SearchConfig &config, bool spaceSearchesShapes);
 std::string resumeChangeableList();  ///< "--threads, --loader-threads, --runs, --out, --force-takeover"
 
 } // namespace fbnet

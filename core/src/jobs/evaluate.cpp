@@ -1,6 +1,7 @@
 #include "fbnet/evaluate.h"
 #include "fbnet/datasetkinds.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "fbnet/error.h"
@@ -118,6 +119,8 @@ EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<Store
 std::vector<StoredArchitecture> runArchitectures(const RunStore &store, const RunInfo &run, int max)
 {
     auto archs = store.architectures(run.id);
+    // A chooser's scored alternatives (role "candidate") are not the run's results: its pick is.
+    archs.erase(std::remove_if(archs.begin(), archs.end(), [](const StoredArchitecture &a) { return a.role == "candidate"; }), archs.end());
     if (archs.empty())
         throw Error::at(store.path(), "run " + run.name, "has no architectures to train (a search stores its argmax and samples)");
     if (max > 0 && int(archs.size()) > max)

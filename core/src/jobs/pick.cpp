@@ -76,9 +76,10 @@ StoredArchitecture stored(RunStore &store, const RunInfo &run, const SearchInput
 std::vector<ChooserPick> pickWithChooser(RunStore &store, const RunInfo &run, const SearchInputs &in, const SearchConfig &config,
                                          const SearchInvocation &inv, const StopToken &stop)
 {
-    if (config.pickBy == "theta")
+    const std::string by = effectivePickBy(config, in.space.searchesShapes());
+    if (by == "theta")
         return {};
-    const ChooserKind kind = chooserFromString(config.pickBy, "pick_by");
+    const ChooserKind kind = chooserFromString(by, "pick_by");
     ChooserInputs ci;
     ci.space = in.space;
     ci.data = in.data;

@@ -193,7 +193,7 @@ StoredSearchOutcome runRecordedSearch(RunStore &store, RunInfo info, const Searc
     if (out.result.epochs.empty())
         store.setStatus(info.id, "stopped");
     out.run = store.run(info.id);
-    if (!out.result.stopped && out.result.epochsCompleted == c.epochs && c.pickBy != "theta")
+    if (!out.result.stopped && out.result.epochsCompleted == c.epochs && effectivePickBy(c, in.space.searchesShapes()) != "theta")
         out.picks = pickWithChooser(store, out.run, in, c, invocationFromJson(info.invocationJson, store.path()), stop);
     return out;
 }
@@ -244,6 +244,7 @@ SearchConfig resolveSearchConfig(const StoredSearchRequest &request, const Searc
 {
     SearchConfig c = request.config;
     applyLossRule(c, request.loss, request.front);
+    c.pickBy = effectivePickBy(c, in.space.searchesShapes());  // recorded as resolved
     if (request.front > 0)
         c.targets = frontTargets(in.space, in.lut, request.front);
     checkSearchInputs(in.space, in.lut, in.data, c);

@@ -106,6 +106,13 @@ std::string resumeChangeableList()
     return out;
 }
 
+std::string effectivePickBy(const SearchConfig &config, bool spaceSearchesShapes)
+{
+    if (config.pickBy != "auto")
+        return config.pickBy;
+    return spaceSearchesShapes ? "theta" : "synflow";
+}
+
 void SearchConfig::validate() const
 {
     auto bad = [](const std::string &field, const std::string &expected) { throw Error::at("search config", field, expected); };
@@ -151,9 +158,9 @@ void SearchConfig::validate() const
         bad("max_steps", "expected >= 0 (0: whole split)");
     if (weightSampling != WeightSampling::Theta && mode != MaskMode::Hard)
         bad("weight_sampling", "uniform and fair draw one path per step: they need hard mode (soft mode trains every block every step)");
-    static const char *const kChoosers[] = {"theta", "supernet", "synflow", "naswot", "gradnorm", "params", "macs"};
+    static const char *const kChoosers[] = {"auto", "theta", "supernet", "synflow", "naswot", "gradnorm", "params", "macs"};
     if (std::find(std::begin(kChoosers), std::end(kChoosers), pickBy) == std::end(kChoosers))
-        bad("pick_by", "expected theta, supernet, synflow, naswot, gradnorm, params or macs, got '" + pickBy + "'");
+        bad("pick_by", "expected auto, theta, supernet, synflow, naswot, gradnorm, params or macs, got '" + pickBy + "'");
     if (pickCandidates < 1 || pickCandidates > 1000)
         bad("pick_candidates", "expected 1..1000");
     compute.validate();

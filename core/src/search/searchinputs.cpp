@@ -50,7 +50,7 @@ std::pair<std::size_t, std::size_t> checkSearchInputs(const SearchSpace &space, 
                             + " searches widths, expansions or resolutions: its cost is analytic, expected the flops or params table");
     if (space.searchesShapes() && config.weightSampling != WeightSampling::Theta)
         throw Error::at("search config", "weight_sampling", "uniform and fair sampling draw one block per layer: FBNet spaces only, not " + space.name);
-    if (space.searchesShapes() && config.pickBy != "theta")
+    if (space.searchesShapes() && effectivePickBy(config, true) != "theta")
         throw Error::at("search config", "pick_by", "choosers pick among blocks of FBNet spaces; " + space.name + " picks by theta");
     checkTargets(space, lut, config.targets);
     checkSearchSplits(data.name, data.size(), config);
