@@ -8,6 +8,7 @@
 
 #include <torch/cuda.h>
 #include <torch/types.h>
+#include <ATen/Parallel.h>
 
 #include "fbnet/error.h"
 #include "compute/device.h"

@@ -194,8 +194,10 @@ GroundTruthReport groundTruthReport(const RunStore &store, const RunInfo &run, i
     for (const auto &[id, m] : *truth)
         completeCount += complete(m);
     if (completeCount < 3)
-        for (const auto &[id, m] : *truth)
+        for (const auto &entry : *truth) {
+            const auto &m = entry.second;  // a named reference: Clang cannot capture a structured binding
             seeds.erase(std::remove_if(seeds.begin(), seeds.end(), [&](std::uint64_t s) { return !m.count(s); }), seeds.end());
+        }
     std::vector<const StoredArchitecture *> rows;
     for (const auto &a : archs)
         if (const auto it = truth->find(a.id); it != truth->end() && complete(it->second))
@@ -252,14 +254,16 @@ GroundTruthReport groundTruthReport(const RunStore &store, const RunInfo &run, i
         m.precisionAt3 = bandPrecisionAtK(lat, tr, sc, bandCount, 3);
         r.choosers.push_back(m);
     };
-    for (const auto &[key, byArch] : scores)
-        measure(key.first, key.second, means, [&](std::size_t i, double &v) {
+    for (const auto &entry : scores) {
+        const auto &byArch = entry.second;  // a named reference: Clang cannot capture a structured binding
+        measure(entry.first.first, entry.first.second, means, [&](std::size_t i, double &v) {
             const auto it = byArch.find(rows[i]->id);
             if (it == byArch.end())
                 return false;
             v = it->second;
             return true;
         });
+    }
     // One seed's training as a chooser, against the other seeds' mean: what one training from scratch ranks.
     if (seeds.size() > 1)
         for (std::uint64_t s : seeds) {
