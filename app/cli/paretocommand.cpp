@@ -88,6 +88,7 @@ struct ParetoOptions
     std::string dataset;
     std::string out;
     bool measure = false;
+    bool keepWeights = false;
     std::size_t subset = 5000;
     std::size_t testSubset = 2000;
     int maxArchitectures = 0;
@@ -147,7 +148,7 @@ int runPareto(ParetoOptions &o)
     };
     TrainConfig config = o.config;
     attachTrainProgress(config);
-    const EvaluationOutcome outcome = evaluateArchitectures(store, todo, setup, config, lut, o.measure, stop, events);
+    const EvaluationOutcome outcome = evaluateArchitectures(store, todo, setup, config, lut, o.measure, stop, events, o.keepWeights);
     std::vector<Point> points;
     for (const auto &done : outcome.evaluated)
         points.push_back({origin[done.architecture.id], done.architecture, done.evaluation,
@@ -206,6 +207,9 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--train-device", o->config.compute.device, "Where to train the architectures: cpu, cuda or cuda:N")
         ->capture_default_str();
     cmd->add_option("--out", o->out, "Also write the points as CSV");
+    cmd->add_flag("--keep-weights", o->keepWeights,
+                  "Keep each training's weights in STORE-weights/ (one file per architecture and protocol, removed with its run); "
+                  "fbnet export then exports them");
     cmd->callback([o, &run] { run = [o] { return runPareto(*o); }; });
 }
 

@@ -1,5 +1,8 @@
 #include "evaluatecontroller.h"
 
+#include <algorithm>
+
+#include "fbnet/error.h"
 #include "fbnet/runstore.h"
 #include "fbnet/storedsearch.h"
 
@@ -18,7 +21,18 @@ void EvaluateController::start(const EvaluateRequest &request)
             // This thread's own connection to the store (WAL: the GUI keeps reading).
             RunStore store(request.runsPath.empty() ? RunStore::defaultPath() : request.runsPath);
             const RunInfo run = store.run(std::int64_t(request.runId));
-            const auto archs = runArchitectures(store, run, request.maxArchitectures);
+            std::vector<StoredArchitecture> archs;
+            if (request.architectureIds.empty()) {
+                archs = runArchitectures(store, run, request.maxArchitectures);
+            } else {
+                const auto &ids = request.architectureIds;
+                archs = store.architectures(run.id);  // a pick's alternatives included: the request names them
+                archs.erase(std::remove_if(archs.begin(), archs.end(),
+                                           [&ids](const StoredArchitecture &a) { return std::find(ids.begin(), ids.end(), a.id) == ids.end(); }),
+                            archs.end());
+                if (archs.size() != ids.size())
+                    throw Error::at(store.path(), "run " + run.name, "does not hold every architecture asked for training");
+            }
             const RunContext context = loadRunContext(run, store.path());
             const std::string dataset = request.dataset.empty() ? context.invocation.dataset : request.dataset;
             const TrainingSetup setup = loadTrainingSetup(context.invocation.space, dataset, request.subset, request.testSubset,
@@ -42,7 +56,7 @@ void EvaluateController::start(const EvaluateRequest &request)
                 if (!reused)
                     m_job->post([this, id = a.id, top1 = e.top1] { Q_EMIT evaluated(id, top1); });
             };
-            const EvaluationOutcome out = evaluateArchitectures(store, archs, setup, request.config, context.lut, false, stop, events);
+            const EvaluationOutcome out = evaluateArchitectures(store, archs, setup, request.config, context.lut, false, stop, events, request.keepWeights);
             return [this, out] { Q_EMIT finished(out.trained, out.reused, out.stopped); };
         } catch (const std::exception &e) {
             return [this, message = QString::fromStdString(e.what())] { Q_EMIT failed(message); };

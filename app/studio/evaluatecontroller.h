@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fbnet/search.h"
 #include "fbnet/evaluate.h"
@@ -24,6 +25,8 @@ struct EvaluateRequest
     std::size_t testSubset = 2000;
     TrainConfig config;            ///< epochs, batch, threads, ...
     int maxArchitectures = 0;      ///< 0: all of the run's
+    std::vector<qint64> architectureIds;  ///< only these of the run's (Train & export: the one it hands back); empty: all
+    bool keepWeights = true;       ///< in the store's weightsDir(), for the exports (one file per architecture and protocol)
 };
 
 /**

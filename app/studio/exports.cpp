@@ -99,21 +99,32 @@ ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision,
 
 ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId, double targetMs)
 {
+    const auto archs = store.architectures(runId);
+    if (std::none_of(archs.begin(), archs.end(), [](const StoredArchitecture &a) { return a.role == "argmax"; })) {
+        ExportReport report;
+        report.error = QObject::tr("This run has no argmax architecture yet.");
+        return report;
+    }
+    const QString to = getSaveFileName(parent, QObject::tr("Export ONNX model"), QStringLiteral("model.onnx"), QObject::tr("ONNX (*.onnx)"));
+    if (to.isEmpty())
+        return {};
+    const ExportReport report = writeOnnxModel(store, runId, to, targetMs);
+    if (report.error.isEmpty())
+        QMessageBox::information(parent, QObject::tr("ONNX model written"), report.summary);
+    return report;
+}
+
+ExportReport writeOnnxModel(RunStore &store, qint64 runId, const QString &to, double targetMs)
+{
     ExportReport report;
     try {
-        const auto archs = store.architectures(runId);
-        if (std::none_of(archs.begin(), archs.end(), [](const StoredArchitecture &a) { return a.role == "argmax"; })) {
-            report.error = QObject::tr("This run has no argmax architecture yet.");
-            return report;
-        }
-        const QString to = getSaveFileName(parent, QObject::tr("Export ONNX model"), QStringLiteral("model.onnx"), QObject::tr("ONNX (*.onnx)"));
-        if (to.isEmpty())
-            return report;
-        // The argmax with its space, evaluations and θ's training, as every export reads it.
+        // The architecture the run hands back, with its space, evaluations and θ's training, as every export reads it.
         const ArchitectureExport subject = architectureExportOfRun(store, std::to_string(runId), "", targetMs);
         const bool untrained = subject.thetaEpochs == 0;
         OnnxExportOptions o;
-        o.weightsPath = newestWeightsPath(subject);  // else random weights
+        const Evaluation *trained = trainedWeightsOf(subject);  // core's rule, as the CLI's export; else random weights
+        if (trained)
+            o.weightsPath = trained->weightsPath;
         o.description = "FBNet Studio export of " + subject.describe + " (space " + subject.space.name + "): " + subject.provenanceJson;
         const OnnxExportSummary s = exportOnnx(subject.space, subject.arch, o, to.toStdString());
         const OpenCvCheck c = checkInOpenCv(subject.space, subject.arch, o, to.toStdString());
@@ -123,20 +134,20 @@ ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId, dou
                               : QString::fromStdString(c.why);
         if (untrained)
             check += QStringLiteral("\n\n") + QObject::tr("Warning: ") + QString::fromStdString(untrainedThetaWarning()) + QStringLiteral(".");
-        QMessageBox::information(parent, QObject::tr("ONNX model written"),
-                                 QObject::tr("%1\n\nOpset %2, %3 nodes, input N×%4×%5×%5, %6 classes, %7 weights%8.\n\n%9")
-                                     .arg(to)
-                                     .arg(s.opset)
-                                     .arg(s.nodes)
-                                     .arg(s.inputChannels)
-                                     .arg(s.inputSize)
-                                     .arg(s.numClasses)
-                                     .arg(s.trainedWeights ? QObject::tr("trained") : QObject::tr("random"))
-                                     .arg(s.trainedWeights ? QStringLiteral(" (") + QString::fromStdString(o.weightsPath) + QStringLiteral(")")
-                                                           : QObject::tr(" (train the architecture to export its weights)"))
-                                     .arg(check));
+        const QString weights = trained ? QString::fromStdString(trainedWeightsLabel(*trained))
+                                        : QObject::tr("random weights (train the architecture to export its weights: File ▸ Train & export)");
+        report.summary = QObject::tr("%1\n\n%2.\nOpset %3, %4 nodes, input N×%5×%6×%6, %7 classes; %8.\n\n%9")
+                             .arg(to, QString::fromStdString(subject.describe))
+                             .arg(s.opset)
+                             .arg(s.nodes)
+                             .arg(s.inputChannels)
+                             .arg(s.inputSize)
+                             .arg(s.numClasses)
+                             .arg(weights, check);
         report.written << to;
-        report.detail = s.trainedWeights ? QObject::tr("trained weights") : QObject::tr("random weights");
+        report.detail = QString::fromStdString(subject.describe) + QStringLiteral(", ") +
+                        (trained ? QString::fromStdString(trainedWeightsLabel(*trained)) : QObject::tr("random weights"));
+        report.trainedWeights = trained != nullptr;
         if (untrained)
             report.detail += QStringLiteral("; ") + QString::fromStdString(untrainedThetaWarning());
     } catch (const std::exception &e) {

@@ -25,6 +25,8 @@ struct ExportReport
     QString error;
     QStringList written;
     QString detail;  ///< one line about the content ("argmax of run 'x', untrained θ", …)
+    QString summary;  ///< ONNX: the full account (nodes, input, which weights, the OpenCV check)
+    bool trainedWeights = false;  ///< ONNX: the weights of a stored training, not random ones
     /** "Wrote a.json (argmax of run 'x')." for the status bar; empty when nothing was written. */
     QString message() const;
 };
@@ -40,6 +42,8 @@ ExportReport exportArchitecture(QWidget *parent, RunStore &store, qint64 runId, 
 ExportReport writeArchitecture(RunStore &store, qint64 runId, bool mobileVision, const QString &to, double targetMs = 0);
 /** Asks where, then writes the run's architecture as ONNX (its newest trained weights, else random, said plainly) and reports the OpenCV check. */
 ExportReport exportOnnxModel(QWidget *parent, RunStore &store, qint64 runId, double targetMs = 0);
+/** Writes the run's architecture (for `targetMs`) as ONNX to `to` without asking: its newest trained weights, else random. */
+ExportReport writeOnnxModel(RunStore &store, qint64 runId, const QString &to, double targetMs = 0);
 /** Asks where, then writes the run's per-epoch CSV there and its per-step CSV beside it. */
 ExportReport exportMetrics(QWidget *parent, RunStore &store, qint64 runId);
 /** Asks where, then saves curves, θ heatmap, Pareto and architecture as FILE, FILE-theta, FILE-pareto, FILE-architecture. */

@@ -28,6 +28,7 @@
 #include "pages/runspage.h"
 #include "pages/searchpage.h"
 #include "thetaheatmap.h"
+#include "trainexport.h"
 #include "plotexport.h"
 #include "pages/explorerpage.h"
 #include "explorermodel.h"
@@ -122,6 +123,18 @@ void MainWindow::buildActions()
                                        withStore([this](RunStore &s) { return studio::exportArchitecture(this, s, currentRun(), true, m_searchPage->shownTargetMs()); }));
     m_exportOnnxAction = file->addAction(tr("Export model (ONNX)…"), this,
                                          withStore([this](RunStore &s) { return studio::exportOnnxModel(this, s, currentRun(), m_searchPage->shownTargetMs()); }));
+    m_trainExportAction = file->addAction(tr("Train && export model (ONNX)…"), this, [this] {
+        RunStore *store = m_session->store();
+        if (!store)
+            return;
+        try {
+            if (const auto plan = studio::askTrainAndExport(this, *store, currentRun(), m_searchPage->shownTargetMs()))
+                trainAndExport(*plan);
+        } catch (const std::exception &e) {
+            showError(tr("Cannot train and export"), QString::fromStdString(e.what()));
+        }
+    });
+    m_trainExportAction->setToolTip(tr("Train the architecture the run hands back, keep its weights, export it as ONNX with them"));
     m_exportPlotsAction = file->addAction(tr("Export plots (PNG, PDF or SVG)…"), this, [this, reportFailure] {
         reportFailure(studio::exportPlots(this, metrics(), heatmap(), pareto(), diagram()));
     });
@@ -315,6 +328,7 @@ void MainWindow::updateActions()
     const bool haveRun = !running && currentRun() != 0;
     m_exportArchAction->setEnabled(haveRun);
     m_exportOnnxAction->setEnabled(haveRun);
+    m_trainExportAction->setEnabled(haveRun && !busy);
     m_exportMvAction->setEnabled(haveRun);
     m_exportCsvAction->setEnabled(haveRun);
     m_exportPlotsAction->setEnabled(m_searchPage->metrics()->pointCount() > 0);

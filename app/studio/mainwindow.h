@@ -23,6 +23,7 @@ class ArchitectureDiagram;
 
 namespace studio {
 class RunSession;
+struct TrainExportPlan;
 class SearchPage;
 class RunsPage;
 class ParetoPage;
@@ -81,6 +82,11 @@ public:
      * on a worker thread; the Pareto view updates as each evaluation is stored.
      */
     void trainArchitectures(const EvaluateRequest &request);
+    /**
+     * File ▸ Train & export without the dialog: trains the plan's architecture (weights kept), then
+     * writes it as ONNX with those weights; trainAndExportDone says what was written or why not.
+     */
+    void trainAndExport(const studio::TrainExportPlan &plan);
     /** A random baseline (like `fbnet random --budget-of RUN`) on a worker thread. */
     void startBaseline(const BaselineRequest &request);
     /** openRun by name or id and wait for it, optionally comparing with an architecture; errors go to a dialog (or stderr). */
@@ -92,6 +98,8 @@ Q_SIGNALS:
     void searchDone(bool ok);
     void trainingDone(bool ok);
     void baselineDone(bool ok);
+    /** Train & export ended: `written` the ONNX file (empty if stopped or failed); `message` says what happened. */
+    void trainAndExportDone(const QString &written, const QString &message);
     /** The open run was read and every view shows it. */
     void runOpened(qint64 runId);
 
@@ -111,6 +119,7 @@ private:
     void compareRuns(qint64 first, qint64 second);
     void showError(const QString &title, const QString &message);
     void setProgress(int percent, const QString &status);
+    void finishTrainAndExport(bool trained);
 
     studio::RunSession *m_session;
     SearchController *m_controller;
@@ -127,7 +136,8 @@ private:
     QProgressBar *m_progress;
     QLabel *m_status;
     QAction *m_newAction, *m_pauseAction, *m_stopAction;
-    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction, *m_exportMvAction, *m_exportOnnxAction;
+    QAction *m_exportArchAction, *m_exportPlotsAction, *m_exportCsvAction, *m_exportMvAction, *m_exportOnnxAction, *m_trainExportAction;
+    std::unique_ptr<studio::TrainExportPlan> m_pendingExport;  ///< Train & export: the export once its training ends
     qint64 m_trainingRunId = 0;  ///< the run whose architectures are being trained
     qint64 m_searchRunId = 0;    ///< the run the search records
     QString m_pendingCompare;    ///< openRunByName: applied once the run is read

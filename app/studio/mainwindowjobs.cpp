@@ -1,13 +1,18 @@
 // MainWindow's jobs: starting a search, a training or a random baseline, and following each
 // controller's signals into the pages, the progress bar and the status line.
 #include <QLabel>
+#include <QMessageBox>
+#include <QStatusBar>
 
 #include "mainwindow.h"
 #include "metricsplot.h"
 #include "newsearchdialog.h"
 #include "pages/searchpage.h"
 #include "plotexport.h"
+#include "exports.h"
+#include "fbnet/runstore.h"
 #include "runsession.h"
+#include "trainexport.h"
 
 namespace fbnet {
 
@@ -66,10 +71,14 @@ void MainWindow::connectJobs()
     connect(m_evaluator, &EvaluateController::evaluated, m_session, &studio::RunSession::reload);
     connect(m_evaluator, &EvaluateController::finished, this, [this, ended](int trained, int reused, bool stopped) {
         ended(tr("Training %1: %2 architecture(s) trained, %3 already evaluated.").arg(stopped ? tr("stopped") : tr("finished")).arg(trained).arg(reused),
-              [this, stopped] { Q_EMIT trainingDone(!stopped); });
+              [this, stopped] {
+                  finishTrainAndExport(!stopped);
+                  Q_EMIT trainingDone(!stopped);
+              });
     });
     connect(m_evaluator, &EvaluateController::failed, this, [this, failed](const QString &message) {
         failed(tr("Training"), message);
+        finishTrainAndExport(false);
         Q_EMIT trainingDone(false);
     });
     connect(m_baseline, &BaselineController::started, this, &MainWindow::refreshRuns);
@@ -141,6 +150,41 @@ void MainWindow::trainArchitectures(const EvaluateRequest &request)
     m_trainingRunId = r.runId;
     m_evaluator->start(r);
     updateActions();
+}
+
+void MainWindow::trainAndExport(const studio::TrainExportPlan &plan)
+{
+    if (m_controller->isRunning() || m_evaluator->isRunning() || m_baseline->isRunning())
+        return;
+    m_pendingExport = std::make_unique<studio::TrainExportPlan>(plan);
+    m_searchPage->appendLine(tr("Train & export: training %1, then writing %2.").arg(plan.describe, plan.onnxPath));
+    trainArchitectures(plan.training);
+}
+
+void MainWindow::finishTrainAndExport(bool trained)
+{
+    if (!m_pendingExport)
+        return;
+    const studio::TrainExportPlan plan = *m_pendingExport;
+    m_pendingExport.reset();
+    RunStore *store = m_session->store();
+    if (!trained || !store) {
+        const QString why = tr("Train & export: the training of %1 did not finish; nothing exported.").arg(plan.describe);
+        m_status->setText(why);
+        Q_EMIT trainAndExportDone({}, why);
+        return;
+    }
+    const studio::ExportReport report = studio::writeOnnxModel(*store, plan.training.runId, plan.onnxPath, plan.targetMs);
+    if (!report.error.isEmpty()) {
+        showError(tr("Export failed"), report.error);
+        Q_EMIT trainAndExportDone({}, report.error);
+        return;
+    }
+    statusBar()->showMessage(report.message(), 30000);
+    m_searchPage->appendLine(report.message());
+    if (m_showDialogs)
+        QMessageBox::information(this, tr("Trained model written"), report.summary);
+    Q_EMIT trainAndExportDone(plan.onnxPath, report.message());
 }
 
 void MainWindow::startBaseline(const BaselineRequest &request)

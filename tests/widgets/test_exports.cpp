@@ -1,6 +1,7 @@
 // Honest labels: an architecture of an untrained θ says so in every view and export, the studio's
 // architecture JSON is the CLI's, a Pareto view near chance warns, a baseline says what it spent.
 #include <QApplication>
+#include <QSignalSpy>
 #include <QFile>
 #include <QTemporaryDir>
 
@@ -19,6 +20,7 @@
 #include "runsession.h"
 #include "runsmodel.h"
 #include "studiofixtures.h"
+#include "trainexport.h"
 
 using namespace fbnet;
 
@@ -174,4 +176,61 @@ TEST(StudioExports, TheArchDefExportCarriesTheTrainedWeightsAsTheClisBundleDoes)
     EXPECT_TRUE(report.written.isEmpty());
     EXPECT_FALSE(QFile::exists(again));
     EXPECT_FALSE(QFile::exists(dir.filePath(QStringLiteral("again.weights.pt"))));
+}
+
+// Issue 35, item 1: the studio could not hand back a trained model (its trainings kept no weights,
+// so every ONNX export carried random ones). Train & export trains the architecture the run hands
+// back, keeps its weights in STORE-weights/, exports them, and deleting the run removes them.
+TEST(StudioExports, TrainAndExportTrainsTheChosenArchitectureAndExportsItsWeights)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    const qint64 id = test::runTinyStoredSearch(w, dir, "te");  // argmax + 1 sample
+    ASSERT_NE(id, 0);
+    ASSERT_TRUE(w.openRun(id));
+    ASSERT_TRUE(w.waitForOpenRun());
+    const std::string db = w.storePath().toStdString();
+    const QString before = dir.filePath(QStringLiteral("before.onnx")), after = dir.filePath(QStringLiteral("after.onnx"));
+    std::int64_t chosen = 0;
+    studio::TrainExportPlan plan;
+    {
+        RunStore store(db);
+        const studio::ExportReport untrained = studio::writeOnnxModel(store, id, before);
+        ASSERT_TRUE(untrained.error.isEmpty()) << untrained.error.toStdString();
+        EXPECT_FALSE(untrained.trainedWeights);
+        EXPECT_TRUE(untrained.detail.contains(QStringLiteral("random weights"))) << untrained.detail.toStdString();
+        plan = studio::planTrainAndExport(store, id, 0, 1, 200, 100, after);
+        ASSERT_EQ(plan.training.architectureIds.size(), 1u);
+        chosen = plan.training.architectureIds.front();
+        EXPECT_TRUE(plan.describe.contains(QStringLiteral("of run 'te'"))) << plan.describe.toStdString();
+    }
+    plan.training.config.batchSize = 16;
+    plan.training.config.maxStepsPerEpoch = 2;
+    plan.training.config.compute.threads = 1;
+    QSignalSpy done(&w, &MainWindow::trainAndExportDone);
+    w.trainAndExport(plan);
+    ASSERT_TRUE(done.wait(120000));
+    EXPECT_EQ(done.at(0).at(0).toString(), after) << done.at(0).at(1).toString().toStdString();
+    EXPECT_TRUE(done.at(0).at(1).toString().contains(QStringLiteral("trained weights"))) << done.at(0).at(1).toString().toStdString();
+    EXPECT_GT(readAll(after).size(), 1000);
+    std::string kept;
+    {
+        RunStore store(db);
+        for (const auto &a : store.architectures(id)) {
+            const auto evals = store.evaluations(a.id);
+            if (a.id != chosen) {
+                EXPECT_TRUE(evals.empty()) << "only the chosen architecture is trained";
+                continue;
+            }
+            ASSERT_EQ(evals.size(), 1u);
+            kept = evals.front().weightsPath;
+        }
+        EXPECT_EQ(kept.rfind(store.weightsDir() + "/", 0), 0u) << kept;
+        EXPECT_TRUE(QFile::exists(QString::fromStdString(kept)));
+        // The File menu's ONNX export now takes them too.
+        const studio::ExportReport again = studio::writeOnnxModel(store, id, before);
+        EXPECT_TRUE(again.trainedWeights) << again.detail.toStdString();
+        store.deleteRun(id);
+    }
+    EXPECT_FALSE(QFile::exists(QString::fromStdString(kept))) << "a deleted run's kept weights are removed with it";
 }

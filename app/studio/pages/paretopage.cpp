@@ -20,45 +20,9 @@
 #include "fbnet/resources.h"
 #include "paretoview.h"
 #include "runsession.h"
+#include "trainingfields.h"
 
 namespace fbnet::studio {
-
-namespace {
-
-/** Epochs, training and test images per architecture: the two dialogs' shared fields. */
-struct TrainingFields
-{
-    QSpinBox *epochs, *images, *testImages;
-
-    explicit TrainingFields(QDialog *dialog)
-        : epochs(new QSpinBox(dialog)), images(new QSpinBox(dialog)), testImages(new QSpinBox(dialog))
-    {
-        epochs->setRange(1, 200);
-        epochs->setValue(2);
-        images->setRange(100, 1000000);
-        images->setSingleStep(1000);
-        images->setValue(5000);
-        testImages->setRange(100, 1000000);
-        testImages->setSingleStep(500);
-        testImages->setValue(2000);
-    }
-};
-
-/** Adds the fields and OK/Cancel to `form`; true if accepted. */
-bool runDialog(QDialog &dialog, QFormLayout *form, const TrainingFields &f, const QString &okText)
-{
-    form->addRow(QObject::tr("Epochs per architecture:"), f.epochs);
-    form->addRow(QObject::tr("Training images:"), f.images);
-    form->addRow(QObject::tr("Test images:"), f.testImages);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    buttons->button(QDialogButtonBox::Ok)->setText(okText);
-    form->addRow(buttons);
-    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    return dialog.exec() == QDialog::Accepted;
-}
-
-} // namespace
 
 ParetoPage::ParetoPage(QWidget *parent)
     : QWidget(parent), m_view(new ParetoView(this)), m_device(new QComboBox(this)),
@@ -202,7 +166,7 @@ void ParetoPage::askTraining()
     form->addRow(new QLabel(tr("Trains the open run's argmax and samples from scratch on its data set and stores\n"
                                "each top-1; architectures already evaluated with these settings are reused."), &dialog));
     const TrainingFields f(&dialog);
-    if (!runDialog(dialog, form, f, tr("Train")))
+    if (!runTrainingDialog(dialog, form, f, tr("Train")))
         return;
     EvaluateRequest r;
     r.runId = m_run->run.id;
@@ -226,7 +190,7 @@ void ParetoPage::askBaseline()
                                      QString::fromStdString(m_run->run.name)),
                             &dialog));
     const TrainingFields f(&dialog);
-    if (!runDialog(dialog, form, f, tr("Start")))
+    if (!runTrainingDialog(dialog, form, f, tr("Start")))
         return;
     BaselineRequest r;
     r.request.budgetOf = std::to_string(m_run->run.id);

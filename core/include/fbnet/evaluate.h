@@ -73,11 +73,17 @@ struct EvaluationOutcome
 /**
  * Trains and evaluates each architecture under one protocol (setup + config), reusing an
  * evaluation stored under the same protocol (with a measured latency if `measure`), and stores
- * each new one.
+ * each new one. With `keepWeights`, each new training's weights are written to the store's
+ * weightsDir() as keptWeightsPath() names them (one file per architecture and protocol) and
+ * recorded with its evaluation.
  */
 EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<StoredArchitecture> &architectures,
                                         const TrainingSetup &setup, const TrainConfig &config, const LatencyTable &lut,
-                                        bool measure, const StopToken &stop, const EvaluationEvents &events = {});
+                                        bool measure, const StopToken &stop, const EvaluationEvents &events = {},
+                                        bool keepWeights = false);
+
+/** `STORE-weights/arch-ID-HASH.pt`: where a kept training of architecture ID under `protocol` goes. */
+std::string keptWeightsPath(const RunStore &store, std::int64_t architectureId, const std::string &protocol);
 
 /** A run's stored architectures (argmax first), at most `max` (0: all); fbnet::Error naming the run if it has none. */
 std::vector<StoredArchitecture> runArchitectures(const RunStore &store, const RunInfo &run, int max = 0);

@@ -118,6 +118,11 @@ public:
     static std::string defaultPath();
     /** `PATH-checkpoints`: the folder of this store's checkpoints. */
     std::string checkpointDir() const { return m_path + "-checkpoints"; }
+    /**
+     * `PATH-weights`: the trained weights evaluations keep (the studio's trainings, `fbnet pareto
+     * --keep-weights`): one file per architecture and training protocol, removed with its run.
+     */
+    std::string weightsDir() const { return m_path + "-weights"; }
     const std::string &path() const { return m_path; }
     int schemaVersion() const;
 

@@ -2,6 +2,7 @@
 #include "fbnet/datasetkinds.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "fbnet/error.h"
@@ -85,14 +86,17 @@ std::optional<Evaluation> findEvaluation(const RunStore &store, std::int64_t arc
 
 EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<StoredArchitecture> &architectures,
                                         const TrainingSetup &setup, const TrainConfig &config, const LatencyTable &lut,
-                                        bool measure, const StopToken &stop, const EvaluationEvents &events)
+                                        bool measure, const StopToken &stop, const EvaluationEvents &events, bool keepWeights)
 {
     EvaluationOutcome out;
     const std::string protocol = trainingProtocol(setup, config);
     const int total = int(architectures.size());
     for (int i = 0; i < total && !stop.stopRequested(); ++i) {
         const StoredArchitecture &a = architectures[std::size_t(i)];
-        const auto stored = findEvaluation(store, a.id, protocol, measure);
+        auto stored = findEvaluation(store, a.id, protocol, measure);
+        std::error_code ec;
+        if (stored && keepWeights && (stored->weightsPath.empty() || !std::filesystem::is_regular_file(stored->weightsPath, ec)))
+            stored.reset();  // weights are asked for and that training kept none: train again
         if (events.onArchitecture)
             events.onArchitecture(i + 1, total, a, bool(stored));
         EvaluatedArchitecture done{a, {}, bool(stored)};
@@ -100,7 +104,12 @@ EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<Store
             done.evaluation = *stored;
             ++out.reused;
         } else {
-            done.evaluation = evaluateStoredArchitecture(store, a, setup, config, lut, stop, measure, {}, [&](const TrainEpoch &ep) {
+            std::string weights;
+            if (keepWeights) {
+                std::filesystem::create_directories(store.weightsDir());
+                weights = keptWeightsPath(store, a.id, protocol);
+            }
+            done.evaluation = evaluateStoredArchitecture(store, a, setup, config, lut, stop, measure, weights, [&](const TrainEpoch &ep) {
                 if (events.onEpoch)
                     events.onEpoch(i + 1, total, a, ep);
             });
@@ -114,6 +123,11 @@ EvaluationOutcome evaluateArchitectures(RunStore &store, const std::vector<Store
     }
     out.stopped = stop.stopRequested();
     return out;
+}
+
+std::string keptWeightsPath(const RunStore &store, std::int64_t architectureId, const std::string &protocol)
+{
+    return (std::filesystem::path(store.weightsDir()) / ("arch-" + std::to_string(architectureId) + "-" + contentHash(protocol) + ".pt")).string();
 }
 
 std::vector<StoredArchitecture> runArchitectures(const RunStore &store, const RunInfo &run, int max)

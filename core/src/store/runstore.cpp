@@ -460,13 +460,21 @@ void RunStore::deleteRun(std::int64_t id, bool forceTakeover)
     const RunInfo r = run(id);
     if (const std::string why = liveOwnerProblem(r, forceTakeover); !why.empty())
         throw Error::at(m_path, "owner of run " + r.name, why + "; it was not deleted");
+    // The weights its evaluations keep in weightsDir() go with it (files elsewhere are the user's).
+    std::vector<std::string> kept;
+    const fs::path dir = fs::path(weightsDir()).lexically_normal();
+    for (const auto &a : architectures(id))
+        for (const auto &e : evaluations(a.id))
+            if (!e.weightsPath.empty() && fs::path(e.weightsPath).lexically_normal().parent_path() == dir)
+                kept.push_back(e.weightsPath);
     Impl::Stmt s(*d, "DELETE FROM runs WHERE id = ?");
     s.bind(1, id).run();
     t.commit();
-    if (!r.checkpointPath.empty()) {
-        std::error_code ec;
+    std::error_code ec;
+    if (!r.checkpointPath.empty())
         fs::remove(r.checkpointPath, ec);
-    }
+    for (const auto &file : kept)
+        fs::remove(file, ec);
 }
 
 RunInfo RunStore::claimRun(std::int64_t id, bool forceTakeover)

@@ -1,0 +1,71 @@
+#include "trainexport.h"
+
+#include <QDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+
+#include "fbnet/archexport.h"
+#include "fbnet/chooser.h"
+#include "fbnet/runstore.h"
+#include "filedialogs.h"
+#include "trainingfields.h"
+
+namespace fbnet::studio {
+
+TrainExportPlan planTrainAndExport(const RunStore &store, qint64 runId, double targetMs, int epochs, std::size_t images,
+                                   std::size_t testImages, const QString &onnxPath)
+{
+    const RunInfo run = store.run(std::int64_t(runId));
+    const StoredArchitecture chosen = chosenArchitecture(store, run, targetMs);  // what every export takes
+    TrainExportPlan plan;
+    plan.training.runsPath = store.path();
+    plan.training.runId = runId;
+    plan.training.architectureIds = {chosen.id};
+    plan.training.keepWeights = true;
+    plan.training.config.epochs = epochs;
+    plan.training.subset = images;
+    plan.training.testSubset = testImages;
+    plan.onnxPath = onnxPath;
+    plan.targetMs = targetMs;
+    plan.describe = QObject::tr("architecture %1 '%2' of run '%3'")
+                        .arg(chosen.id)
+                        .arg(QString::fromStdString(chosen.architecture.name), QString::fromStdString(run.name));
+    if (targetMs > 0)
+        plan.describe += QObject::tr(" (target %1 ms)").arg(targetMs, 0, 'g', 4);
+    return plan;
+}
+
+std::optional<TrainExportPlan> askTrainAndExport(QWidget *parent, const RunStore &store, qint64 runId, double targetMs)
+{
+    // Which architecture first: a run without one is refused before any question.
+    const TrainExportPlan probe = planTrainAndExport(store, runId, targetMs, 1, 100, 100, {});
+    QDialog dialog(parent);
+    dialog.setWindowTitle(QObject::tr("Train & export"));
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(new QLabel(QObject::tr("Trains %1 from scratch on the run's data set, keeps its weights beside the\n"
+                                        "store (removed with the run) and writes it as ONNX with those weights.")
+                                .arg(probe.describe),
+                            &dialog));
+    auto *path = new QLineEdit(QStringLiteral("model.onnx"), &dialog);
+    auto *browse = new QPushButton(QObject::tr("Browse…"), &dialog);
+    QObject::connect(browse, &QPushButton::clicked, &dialog, [&dialog, path] {
+        const QString to = getSaveFileName(&dialog, QObject::tr("Export ONNX model"), path->text(), QObject::tr("ONNX (*.onnx)"));
+        if (!to.isEmpty())
+            path->setText(to);
+    });
+    auto *row = new QHBoxLayout;
+    row->addWidget(path, 1);
+    row->addWidget(browse);
+    form->addRow(QObject::tr("ONNX file:"), row);
+    const TrainingFields f(&dialog);
+    if (!runTrainingDialog(dialog, form, f, QObject::tr("Train && export")) || path->text().trimmed().isEmpty())
+        return std::nullopt;
+    return planTrainAndExport(store, runId, targetMs, f.epochs->value(), std::size_t(f.images->value()),
+                              std::size_t(f.testImages->value()), path->text().trimmed());
+}
+
+} // namespace fbnet::studio
