@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "fbnet/archexport.h"
 #include "fbnet/compute.h"
+#include "fbnet/convergence.h"
 #include "fbnet/error.h"
 #include "fbnet/family.h"
 #include "fbnet/lutbuild.h"
@@ -145,6 +146,17 @@ void printArchitecture(const SearchResult &result, bool untrained, const std::st
                     formatCount(double(result.samples[i].macs)).c_str());
 }
 
+/** What a user does with a finished search: train what it hands back (weights kept), export it. */
+void printNextSteps(const std::string &store, const std::string &run, double targetMs)
+{
+    char target[48] = "";
+    if (targetMs > 0)
+        std::snprintf(target, sizeof target, " --target %g", targetMs);
+    std::printf("next: fbnet train --runs %s --arch %s:argmax%s --epochs 10 --out %s-trained   (trains it, keeps its weights)\n"
+                "      fbnet export --runs %s --run %s%s --format onnx --out %s.onnx   (with the newest trained weights)\n",
+                store.c_str(), run.c_str(), target, run.c_str(), store.c_str(), run.c_str(), target, run.c_str());
+}
+
 int runSearchCommand(SearchOptions &o)
 {
     StoredSearchRequest req;
@@ -184,6 +196,7 @@ int runSearchCommand(SearchOptions &o)
                        done == total);
     };
     std::string lutDevice, unit = "ms", runName;
+    SearchSpace space;  // for the convergence verdict
     StoredSearchOutcome outcome;
     SearchInputs inputs;
     try {
@@ -210,6 +223,7 @@ int runSearchCommand(SearchOptions &o)
                                                        cfg.compute.loaderThreads > 0 ? cfg.compute.loaderThreads : defaultLoaderThreads());
                                       if (!o.out.empty())
                                           inputs = in;
+                                      space = in.space;
                                       c = cfg;
                                       runName = run.name;
                                   });
@@ -255,6 +269,14 @@ int runSearchCommand(SearchOptions &o)
     const bool untrained = std::none_of(result.epochs.begin(), result.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     if (untrained)
         std::printf("warning: %s\n", untrainedThetaWarning().c_str());
+    else if (!space.name.empty() && !space.searchesShapes()) {
+        // Whether θ settled (core's rule, the studio's banner): said before the architecture it qualifies.
+        const ThetaConvergence cv = assessConvergence(space, result.epochs.back(), unit);
+        if (!cv.confidence.empty())
+            std::printf("theta: %s\n", cv.summary().c_str());
+        for (const auto &w : cv.warnings)
+            std::printf("warning: %s\n", w.c_str());
+    }
     if (family)
         printFamily(result, unit);
     else
@@ -264,6 +286,8 @@ int runSearchCommand(SearchOptions &o)
         std::printf("written to %s/ (architecture.json, samples.json, theta.json, epochs.csv, config.json)\n", o.out.c_str());
     if (req.launch.active())
         printRankSummary(0, result);
+    if (!result.stopped)
+        printNextSteps(store.path(), run.name, family ? result.samples.front().targetMs : 0);
     return result.stopped ? 130 : 0;
 }
 

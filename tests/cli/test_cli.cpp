@@ -45,6 +45,13 @@ TEST(Cli, TinySearchWritesTheArchitecture)
                          "--samples 2 --threads 1 --mode hard --out " + (d / "out").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("architecture: "), std::string::npos) << r.out;
+    // Issue 35, item 4: two θ steps do not settle θ, and the search says so before the architecture.
+    EXPECT_NE(r.out.find("theta: θ's argmax is "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("warning: θ barely moved"), std::string::npos) << r.out;
+    EXPECT_LT(r.out.find("warning: θ barely moved"), r.out.find("architecture: ")) << r.out;
+    // ... and ends with the next step: train what it hands back, export it.
+    EXPECT_NE(r.out.find(":argmax --epochs 10 --out "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("--format onnx --out "), std::string::npos) << r.out;
     for (const char *f : {"architecture.json", "samples.json", "theta.json", "epochs.csv", "config.json"})
         EXPECT_TRUE(fs::exists(d / "out" / f)) << f;
     const auto arch = runCli("arch info " + (d / "out" / "architecture.json").string() + " --lut pixel3 --json");

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "mainwindow.h"
+#include "pages/searchpage.h"
 #include "studiofixtures.h"
 #include "testenv.h"
 #include "devicesview.h"
@@ -74,6 +75,9 @@ TEST(MainWindow, RunBrowserOpensAStoredRunInEveryView)
     EXPECT_GT(w.metrics()->pointCount(), 0);
     EXPECT_EQ(w.diagram()->rowCount(), 1);
     EXPECT_EQ(w.pareto()->items().size(), 1u);
+    // Issue 35, item 4: one θ epoch of two steps has not settled, and the Search tab says so above the plots.
+    EXPECT_TRUE(w.searchPage()->convergenceBanner().contains(QStringLiteral("barely moved"))) << w.searchPage()->convergenceBanner().toStdString();
+    EXPECT_TRUE(w.searchLog().contains(QStringLiteral("as probable as a uniform choice"))) << w.searchLog().toStdString();
     EXPECT_FALSE(w.openRun(id + 100));
 }
 

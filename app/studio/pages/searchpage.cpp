@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include "fbnet/convergence.h"
 #include "fbnet/searchconfig.h"
 #include "metricsplot.h"
 #include "plotexport.h"
@@ -20,8 +21,13 @@ namespace fbnet::studio {
 
 SearchPage::SearchPage(QWidget *parent)
     : QWidget(parent), m_heatmap(new ThetaHeatmap(this)), m_metrics(new MetricsPlot(this)), m_log(new QPlainTextEdit(this)),
-      m_targetBar(new QWidget(this)), m_targetBox(new QComboBox(m_targetBar))
+      m_targetBar(new QWidget(this)), m_targetBox(new QComboBox(m_targetBar)), m_banner(new QLabel(this))
 {
+    m_banner->setObjectName(QStringLiteral("convergenceBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::PlainText);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff4c2; color: #4a3b00; border: 1px solid #e0c060; padding: 6px; }"));
+    m_banner->setVisible(false);
     auto *bar = new QHBoxLayout(m_targetBar);
     bar->setContentsMargins(4, 2, 4, 2);
     bar->addWidget(new QLabel(tr("Family search, target:"), m_targetBar));
@@ -48,6 +54,7 @@ SearchPage::SearchPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_targetBar);
+    layout->addWidget(m_banner);
     layout->addWidget(split, 1);
 }
 
@@ -182,6 +189,8 @@ void SearchPage::showRun(const OpenRun &o)
             addEpoch(e);
     }
     setTargets(targets);
+    if (r.kind == "search")
+        showConvergence(o.context.space, o.epochs);
     appendLine(tr("Run '%1' (%2, %3), %4 epoch(s) recorded.")
                    .arg(QString::fromStdString(r.name), QString::fromStdString(r.kind), QString::fromStdString(r.status))
                    .arg(o.epochs.size()));
@@ -225,8 +234,35 @@ QString SearchPage::untrainedLabel()
               "Architecture");
 }
 
+QString SearchPage::convergenceBanner() const
+{
+    return m_banner->isHidden() ? QString() : m_banner->text();
+}
+
+void SearchPage::showConvergence(const SearchSpace &space, const std::vector<EpochStats> &epochs)
+{
+    m_banner->clear();
+    m_banner->setVisible(false);
+    if (epochs.empty() || space.searchesShapes())
+        return;
+    const ThetaConvergence c = assessConvergence(space, epochs.back(), m_unit.toStdString());
+    if (c.confidence.empty())
+        return;
+    appendLine(QString::fromStdString(c.summary()) + QLatin1Char('.'));
+    if (c.converged())
+        return;
+    QStringList lines;
+    lines << tr("θ has not settled: the architecture handed back may be little better than a tie-break.");
+    for (const auto &w : c.warnings)
+        lines << QStringLiteral("• ") + QString::fromStdString(w) + QLatin1Char('.');
+    m_banner->setText(lines.join(QLatin1Char('\n')));
+    m_banner->setVisible(true);
+}
+
 void SearchPage::beginSearch(const QString &context)
 {
+    m_banner->clear();
+    m_banner->setVisible(false);
     m_steps.clear();
     m_epochRecord.clear();
     m_heldLatency = std::nan("");

@@ -2,6 +2,8 @@
 
 #include <QWidget>
 
+#include "fbnet/searchspace.h"
+
 #include <cmath>
 
 #include "fbnet/search.h"
@@ -65,8 +67,13 @@ public:
     /** The shown target's value (0 for a plain search): what the studio's exports take, by core's chosenArchitecture. */
     double shownTargetMs() const;
     void showTarget(int index);
+    /** The convergence banner's text ("" when hidden): what core's assessConvergence found in the shown run's θ. */
+    QString convergenceBanner() const;
 
 private:
+    /** Shows the banner for the run's last epoch (a family's shown target), or hides it. */
+    void showConvergence(const SearchSpace &space, const std::vector<EpochStats> &epochs);
+
     /** The heatmap and curves again from the recorded epochs and steps (a family's target changed). */
     void redraw();
     /** A step's E[latency] for the shown target: its samples' mean, held between the steps that served it (hard mode). */
@@ -78,6 +85,7 @@ private:
     QWidget *m_targetBar;
     QComboBox *m_targetBox;
     QLabel *m_targetCaption = nullptr;
+    QLabel *m_banner;  ///< θ did not settle: what was found and what to try
     std::vector<double> m_targets;
     // A family's record, to redraw for another target (a plain search keeps none).
     std::vector<StepStats> m_steps;
