@@ -1,6 +1,7 @@
 #include "trainexport.h"
 
 #include <QDialog>
+#include <QDir>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -50,7 +51,8 @@ std::optional<TrainExportPlan> askTrainAndExport(QWidget *parent, const RunStore
                                         "store (removed with the run) and writes it as ONNX with those weights.")
                                 .arg(probe.describe),
                             &dialog));
-    auto *path = new QLineEdit(QStringLiteral("model.onnx"), &dialog);
+    const QString runName = QString::fromStdString(store.run(std::int64_t(runId)).name);
+    auto *path = new QLineEdit(QDir::home().filePath(runName + QStringLiteral(".onnx")), &dialog);
     auto *browse = new QPushButton(QObject::tr("Browse…"), &dialog);
     QObject::connect(browse, &QPushButton::clicked, &dialog, [&dialog, path] {
         const QString to = getSaveFileName(&dialog, QObject::tr("Export ONNX model"), path->text(), QObject::tr("ONNX (*.onnx)"));

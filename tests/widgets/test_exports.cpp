@@ -1,6 +1,14 @@
 // Honest labels: an architecture of an untrained θ says so in every view and export, the studio's
 // architecture JSON is the CLI's, a Pareto view near chance warns, a baseline says what it spent.
 #include <QApplication>
+#include <QTimer>
+#include <QSpinBox>
+#include <QPushButton>
+#include <QLineEdit>
+#include <QLabel>
+#include <QDialogButtonBox>
+#include <QDialog>
+#include <QAction>
 #include <QSignalSpy>
 #include <QFile>
 #include <QTemporaryDir>
@@ -21,6 +29,7 @@
 #include "runsmodel.h"
 #include "studiofixtures.h"
 #include "trainexport.h"
+#include "trainingfields.h"
 
 using namespace fbnet;
 
@@ -204,14 +213,41 @@ TEST(StudioExports, TrainAndExportTrainsTheChosenArchitectureAndExportsItsWeight
         chosen = plan.training.architectureIds.front();
         EXPECT_TRUE(plan.describe.contains(QStringLiteral("of run 'te'"))) << plan.describe.toStdString();
     }
-    plan.training.config.batchSize = 16;
-    plan.training.config.maxStepsPerEpoch = 2;
-    plan.training.config.compute.threads = 1;
+    // Through the File menu, as a user does: the dialog names the architecture, asks the file and the training.
+    QAction *action = nullptr;
+    for (auto *a : w.findChildren<QAction *>())
+        if (a->text().startsWith(QStringLiteral("Train && export")))
+            action = a;
+    ASSERT_NE(action, nullptr);
+    ASSERT_TRUE(action->isEnabled());
+    QString dialogText;
+    QTimer::singleShot(0, &w, [&] {
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        ASSERT_NE(dialog, nullptr);
+        for (auto *label : dialog->findChildren<QLabel *>())
+            dialogText += label->text() + QLatin1Char('\n');
+        if (const QByteArray shots = qgetenv("FBNET_SCREENSHOT_DIR"); !shots.isEmpty())
+            dialog->grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/train-export-dialog.png"));
+        dialog->findChild<QLineEdit *>()->setText(after);
+        const auto spins = dialog->findChildren<QSpinBox *>();
+        ASSERT_EQ(spins.size(), 3);
+        spins[0]->setValue(1);    // epochs
+        spins[1]->setValue(100);  // training images
+        spins[2]->setValue(100);  // test images
+        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+    });
     QSignalSpy done(&w, &MainWindow::trainAndExportDone);
-    w.trainAndExport(plan);
-    ASSERT_TRUE(done.wait(120000));
+    action->trigger();
+    EXPECT_TRUE(dialogText.contains(plan.describe)) << dialogText.toStdString();
+    ASSERT_TRUE(done.wait(180000));
     EXPECT_EQ(done.at(0).at(0).toString(), after) << done.at(0).at(1).toString().toStdString();
     EXPECT_TRUE(done.at(0).at(1).toString().contains(QStringLiteral("trained weights"))) << done.at(0).at(1).toString().toStdString();
+    {
+        QDialog next;
+        const studio::TrainingFields f(&next);  // the next training dialog opens on these settings
+        EXPECT_EQ(f.epochs->value(), 1);
+        EXPECT_EQ(f.images->value(), 100);
+    }
     EXPECT_GT(readAll(after).size(), 1000);
     std::string kept;
     {
