@@ -92,10 +92,10 @@ int main(int argc, char **argv)
         fbnet::SearchRequest r;
         r.invocation.dataset = "synthetic:800";
         r.invocation.subset = 0;
-        r.config.epochs = 4;
+        r.config.epochs = 3;  // a demo of every view in about half a minute on 2 cores (soft mode: every block each step)
         r.config.warmupEpochs = 1;
-        r.config.batchSize = 16;
-        r.config.maxStepsPerEpoch = 6;
+        r.config.batchSize = 8;
+        r.config.maxStepsPerEpoch = 5;
         r.config.mode = fbnet::MaskMode::Soft;
         r.config.lrTheta = 0.1;
         r.config.compute.threads = 0;

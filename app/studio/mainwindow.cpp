@@ -268,6 +268,8 @@ void MainWindow::onOpened(const std::shared_ptr<const OpenRun> &run)
     // The run a search is recording keeps its live Search tab; any other run shows its record there.
     if (r.id != m_searchRunId)
         m_searchPage->showRun(*run);
+    else if (r.kind == "search")
+        m_searchPage->showConvergence(run->context.space, run->epochs);  // the live views stay; the verdict joins them
     m_paretoPage->showRun(run);
     m_archPage->showRun(run);
     m_runsPage->selectRun(r.id);

@@ -69,10 +69,10 @@ public:
     void showTarget(int index);
     /** The convergence banner's text ("" when hidden): what core's assessConvergence found in the shown run's θ. */
     QString convergenceBanner() const;
+    /** Shows the banner for the run's last epoch (a family's least settled target), or hides it; the log gets the confidence line. */
+    void showConvergence(const SearchSpace &space, const std::vector<EpochStats> &epochs);
 
 private:
-    /** Shows the banner for the run's last epoch (a family's shown target), or hides it. */
-    void showConvergence(const SearchSpace &space, const std::vector<EpochStats> &epochs);
 
     /** The heatmap and curves again from the recorded epochs and steps (a family's target changed). */
     void redraw();
