@@ -137,15 +137,29 @@ TEST(SearchController, StopEndsTheSearchAndPauseHoldsIt)
 TEST(SearchController, LocalDeviceMeasuresTheTableWithProgressOnFirstUse)
 {
     QDir(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/luts")).removeRecursively();
+    // A small space of its own (fbnet-cifar's 200-odd ops took a minute to time): the same path, in seconds.
+    QTemporaryDir dir;
+    const QString space = dir.filePath(QStringLiteral("small.json"));
+    {
+        QFile f(space);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+        f.write(R"({"name": "small-local", "input": {"size": 16, "channels": 3}, "num_classes": 10,
+                    "stem": {"channels": 8, "kernel": 3, "stride": 1},
+                    "stages": [{"channels": 8, "repeats": 2, "stride": 1}, {"channels": 16, "repeats": 1, "stride": 2}],
+                    "head": {"channels": 32}, "candidates": ["k3_e1", "k3_e3", "skip"],
+                    "blocks": {"k3_e1": {"type": "irf", "kernel": 3, "expansion": 1}, "k3_e3": {"type": "irf", "kernel": 3, "expansion": 3},
+                               "skip": {"type": "skip"}}})");
+    }
     SearchController c;
     QSignalSpy progress(&c, &SearchController::lutProgress), finished(&c, &SearchController::finished);
     SearchRequest r = tinyRequest(2, 1);
+    r.invocation.space = space.toStdString();
     r.invocation.lut = "local";
     c.start(r);
     ASSERT_TRUE(finished.wait(180000));
     ASSERT_GE(progress.count(), 2);
     EXPECT_EQ(progress.last().at(0).toInt(), progress.last().at(1).toInt());  // ends at total
-    EXPECT_TRUE(QFile::exists(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/luts/local-cpu-fbnet-cifar.json")));
+    EXPECT_TRUE(QFile::exists(qEnvironmentVariable("XDG_DATA_HOME") + QStringLiteral("/fbnet-studio/luts/local-cpu-small-local.json")));
     // Second use: cached, no measuring.
     progress.clear();
     c.start(r);
