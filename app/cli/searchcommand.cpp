@@ -157,6 +157,39 @@ void printNextSteps(const std::string &store, const std::string &run, double tar
                 store.c_str(), run.c_str(), target, run.c_str(), store.c_str(), run.c_str(), target, run.c_str());
 }
 
+/** Where a search's time went beyond its steps (checkpoints, all-reduce, waiting for images) and the images it replaced. */
+void printCosts(const SearchResult &result, bool distributed)
+{
+    std::fprintf(stderr, "checkpoints: %.1f s of %.1f s (%.2f%%)\n", result.checkpointSeconds, result.seconds,
+                 100 * result.checkpointSeconds / std::max(1e-9, result.seconds));
+    if (result.syncSeconds > 0 && distributed) {
+        const double steps = std::max(1, result.stepsRun);
+        std::fprintf(stderr, "all-reduce: %.1f s of %.1f s (%.2f%%), %.1f ms and %.2f MB of gradients per step\n", result.syncSeconds,
+                     result.seconds, 100 * result.syncSeconds / std::max(1e-9, result.seconds), 1000 * result.syncSeconds / steps,
+                     result.syncBytes / steps / 1e6);
+    }
+    if (result.dataWaitSeconds > 0)
+        std::fprintf(stderr, "waiting for images: %.1f s of %.1f s (%.2f%%)\n", result.dataWaitSeconds, result.seconds,
+                     100 * result.dataWaitSeconds / std::max(1e-9, result.seconds));
+    if (!result.badImages.empty()) {
+        std::printf("replaced %zu damaged image(s) by the next readable one (--skip-bad-images):\n", result.badImages.size());
+        for (const auto &f : result.badImages)
+            std::printf("  %s\n", f.c_str());
+    }
+}
+
+/** Whether θ settled (core's rule, the studio's banner): said before the architecture it qualifies. */
+void printConvergence(const SearchSpace &space, const EpochStats &last, const std::string &unit)
+{
+    if (space.name.empty() || space.searchesShapes())
+        return;
+    const ThetaConvergence cv = assessConvergence(space, last, unit);
+    if (!cv.confidence.empty())
+        std::printf("theta: %s\n", cv.summary().c_str());
+    for (const auto &w : cv.warnings)
+        std::printf("warning: %s\n", w.c_str());
+}
+
 int runSearchCommand(SearchOptions &o)
 {
     StoredSearchRequest req;
@@ -250,33 +283,12 @@ int runSearchCommand(SearchOptions &o)
                 result.stopped ? "stopped" : "finished", result.epochsCompleted, formatDuration(result.seconds).c_str());
     if (result.stopped)
         std::printf("resume with: fbnet search --runs %s --resume %s\n", store.path().c_str(), run.name.c_str());
-    std::fprintf(stderr, "checkpoints: %.1f s of %.1f s (%.2f%%)\n", result.checkpointSeconds, result.seconds,
-                 100 * result.checkpointSeconds / std::max(1e-9, result.seconds));
-    if (result.syncSeconds > 0 && req.launch.active()) {
-        const double steps = std::max(1, result.stepsRun);
-        std::fprintf(stderr, "all-reduce: %.1f s of %.1f s (%.2f%%), %.1f ms and %.2f MB of gradients per step\n", result.syncSeconds,
-                     result.seconds, 100 * result.syncSeconds / std::max(1e-9, result.seconds), 1000 * result.syncSeconds / steps,
-                     result.syncBytes / steps / 1e6);
-    }
-    if (result.dataWaitSeconds > 0)
-        std::fprintf(stderr, "waiting for images: %.1f s of %.1f s (%.2f%%)\n", result.dataWaitSeconds, result.seconds,
-                     100 * result.dataWaitSeconds / std::max(1e-9, result.seconds));
-    if (!result.badImages.empty()) {
-        std::printf("replaced %zu damaged image(s) by the next readable one (--skip-bad-images):\n", result.badImages.size());
-        for (const auto &f : result.badImages)
-            std::printf("  %s\n", f.c_str());
-    }
+    printCosts(result, req.launch.active());
     const bool untrained = std::none_of(result.epochs.begin(), result.epochs.end(), [](const EpochStats &e) { return e.thetaTrained; });
     if (untrained)
         std::printf("warning: %s\n", untrainedThetaWarning().c_str());
-    else if (!space.name.empty() && !space.searchesShapes()) {
-        // Whether θ settled (core's rule, the studio's banner): said before the architecture it qualifies.
-        const ThetaConvergence cv = assessConvergence(space, result.epochs.back(), unit);
-        if (!cv.confidence.empty())
-            std::printf("theta: %s\n", cv.summary().c_str());
-        for (const auto &w : cv.warnings)
-            std::printf("warning: %s\n", w.c_str());
-    }
+    else
+        printConvergence(space, result.epochs.back(), unit);
     if (family)
         printFamily(result, unit);
     else

@@ -88,10 +88,16 @@ void MainWindow::buildActions()
     m_newAction = tb->addAction(tr("New search…"), this, &MainWindow::newSearch);
     m_newAction->setShortcut(QKeySequence::New);
     m_pauseAction = tb->addAction(tr("Pause"), this, [this] {
-        if (m_controller->isPaused())
+        if (m_controller->isPaused()) {
             m_controller->resume();
-        else
+            m_progress->setFormat(QStringLiteral("%p%"));
+            m_status->setText(tr("Resumed at %1%.").arg(m_progress->value()));
+        } else {
             m_controller->pause();
+            m_progress->setFormat(tr("%p% · paused"));
+            m_status->setText(tr("Paused at %1% (within the current step). Resume (Ctrl+P) continues; Stop keeps the run resumable.")
+                                  .arg(m_progress->value()));
+        }
         updateActions();
     });
     m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));

@@ -142,6 +142,7 @@ private:
     qint64 m_searchRunId = 0;    ///< the run the search records
     QString m_pendingCompare;    ///< openRunByName: applied once the run is read
     int m_epochs = 0;
+    double m_eta = -1;        ///< the search's ETA, smoothed over steps (s); -1: none yet
     bool m_showDialogs = true;
     SearchRequest m_request;
 };

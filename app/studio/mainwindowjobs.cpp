@@ -1,6 +1,7 @@
 // MainWindow's jobs: starting a search, a training or a random baseline, and following each
 // controller's signals into the pages, the progress bar and the status line.
 #include <QLabel>
+#include <QProgressBar>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -25,7 +26,11 @@ void MainWindow::connectSearch()
     });
     connect(m_controller, &SearchController::stepped, this, [this](const StepStats &s) {
         const double done = s.elapsedSeconds / std::max(1e-9, s.elapsedSeconds + s.etaSeconds);
-        setProgress(int(100 * done), studio::SearchPage::statusLine(s, m_epochs, m_searchPage->costUnit()));
+        // Weight and θ steps differ in speed: the ETA is smoothed so it does not jump between phases.
+        m_eta = m_eta < 0 ? s.etaSeconds : 0.8 * m_eta + 0.2 * s.etaSeconds;
+        m_eta = std::min(m_eta, s.etaSeconds * 2 + 1);
+        if (!m_controller->isPaused())
+            setProgress(int(100 * done), studio::SearchPage::statusLine(s, m_epochs, m_searchPage->costUnit(), m_eta));
     });
     connect(m_controller, &SearchController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &SearchController::failed, this, [this](const QString &message) {
@@ -126,13 +131,22 @@ void MainWindow::startSearch(const SearchRequest &request)
     m_searchPage->setTargets(request.config.targets);  // a family spread by the search (front K) shows them at its first epoch
     if (request.runsPath.empty())
         m_request.runsPath = storePath().toStdString();
-    setProgress(0, tr("Loading data and latency table…"));
+    m_eta = -1;
+    m_progress->setFormat(QStringLiteral("%p%"));
+    setProgress(0, tr("Preparing: loading the data and the latency table…"));
     m_controller->start(m_request);
 }
 
 void MainWindow::onFinished(const SearchResult &r)
 {
-    setProgress(100, r.stopped ? tr("Search stopped; resume it from the Runs tab.") : tr("Search finished in %1 s.").arg(r.seconds, 0, 'f', 0));
+    m_progress->setFormat(QStringLiteral("%p%"));
+    if (r.stopped)  // the bar stays where the search stopped
+        setProgress(m_progress->value(), tr("Search stopped at %1% (%2 of %3 epochs done); resume it from the Runs tab.")
+                                             .arg(m_progress->value())
+                                             .arg(r.epochsCompleted)
+                                             .arg(m_epochs));
+    else
+        setProgress(100, tr("Search finished in %1.").arg(studio::SearchPage::clockDuration(r.seconds)));
     refreshRuns();
     if (m_searchRunId && m_session->open(m_searchRunId))  // the Pareto and Architecture tabs show the finished run
         waitForOpenRun();

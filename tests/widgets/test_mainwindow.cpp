@@ -12,6 +12,10 @@
 #include <QAction>
 #include <QImage>
 #include <QPushButton>
+#include <QLabel>
+#include <QStatusBar>
+#include <QRegularExpression>
+#include <QProgressBar>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -239,6 +243,46 @@ TEST(MainWindow, ClosingTheWindowMidSearchKeepsTheRunResumable)
     EXPECT_GE(store.run(id).epochsCompleted, run.epochsCompleted);
 }
 
+
+// Issue 35, item 5: Stop at 9% showed 100%, Pause showed nothing, the ETA was raw seconds.
+TEST(MainWindow, ProgressSaysPausedAndAStoppedSearchKeepsItsPercent)
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setShowDialogs(false);
+    w.setStorePath(dir.filePath(QStringLiteral("runs.sqlite")));
+    auto *bar = w.findChild<QProgressBar *>();
+    ASSERT_NE(bar, nullptr);
+    QLabel *status = nullptr;
+    for (auto *l : w.statusBar()->findChildren<QLabel *>())
+        status = status ? status : l;
+    ASSERT_NE(status, nullptr);
+    QAction *pause = nullptr, *stop = nullptr;
+    for (auto *a : w.findChildren<QAction *>()) {
+        if (a->text() == QLatin1String("Pause"))
+            pause = a;
+        if (a->text() == QLatin1String("Stop"))
+            stop = a;
+    }
+    ASSERT_TRUE(pause && stop);
+    QSignalSpy stepped(w.controller(), &SearchController::stepped), done(&w, &MainWindow::searchDone);
+    w.startSearch(tinyRequest(6, 4));
+    ASSERT_TRUE(stepped.wait(60000));
+    QCoreApplication::processEvents();
+    EXPECT_TRUE(QRegularExpression(QStringLiteral("ETA \\d+:\\d\\d:\\d\\d$")).match(status->text()).hasMatch()) << status->text().toStdString();
+    pause->trigger();
+    EXPECT_TRUE(status->text().startsWith(QStringLiteral("Paused at"))) << status->text().toStdString();
+    EXPECT_TRUE(bar->text().contains(QStringLiteral("paused"))) << bar->text().toStdString();
+    stepped.wait(300);  // a step already under way may end; the status keeps saying paused
+    QCoreApplication::processEvents();
+    EXPECT_TRUE(status->text().startsWith(QStringLiteral("Paused at"))) << status->text().toStdString();
+    pause->trigger();  // resume
+    EXPECT_FALSE(bar->text().contains(QStringLiteral("paused"))) << bar->text().toStdString();
+    stop->trigger();
+    ASSERT_TRUE(done.wait(60000));
+    EXPECT_LT(bar->value(), 100);
+    EXPECT_TRUE(status->text().contains(QStringLiteral("Search stopped at %1%").arg(bar->value()))) << status->text().toStdString();
+}
 
 TEST(MainWindow, ScreenshotOfTheDemoUnderXvfbIsNotBlank)
 {
