@@ -50,6 +50,21 @@ QString DatasetPreview::summaryText() const
     return m_summary->text();
 }
 
+void DatasetPreview::clear()
+{
+    m_pause.stop();
+    m_spec.clear();
+    m_shown.clear();
+    m_problem.clear();
+    m_trainImages = m_testImages = 0;
+    while (m_strip->count() > 1) {
+        auto *item = m_strip->takeAt(0);
+        delete item->widget();
+        delete item;
+    }
+    m_summary->setText(tr("Choose a data set to see what it holds."));
+}
+
 int DatasetPreview::thumbnailCount() const
 {
     return m_strip->count() - 1;  // the trailing stretch
@@ -85,6 +100,8 @@ void DatasetPreview::read()
                 delete item;
             }
             m_problem = error;
+            m_trainImages = error.isEmpty() ? summary.trainImages : 0;
+            m_testImages = error.isEmpty() ? summary.testImages : 0;
             if (!error.isEmpty()) {
                 m_summary->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(error.toHtmlEscaped()));
                 Q_EMIT updated();

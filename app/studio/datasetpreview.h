@@ -4,6 +4,8 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <cstddef>
+
 class QHBoxLayout;
 class QLabel;
 
@@ -32,6 +34,11 @@ public:
     /** The summary line ("10 classes · 900 training / 100 validation images · …"). */
     QString summaryText() const;
     int thumbnailCount() const;
+    /** The last read's training and validation (test) images; 0 while reading or when it failed. */
+    std::size_t trainImages() const { return isReading() ? 0 : m_trainImages; }
+    std::size_t testImages() const { return isReading() ? 0 : m_testImages; }
+    /** Forgets the shown data set (the chooser has no usable spec): no stale summary or thumbnails. */
+    void clear();
 
 Q_SIGNALS:
     /** A read ended (problem() and the strip are up to date). */
@@ -47,6 +54,7 @@ private:
     QString m_spec, m_shown;
     int m_inputSize = 32;
     QString m_problem;
+    std::size_t m_trainImages = 0, m_testImages = 0;
 };
 
 } // namespace fbnet::studio

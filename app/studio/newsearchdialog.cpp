@@ -18,6 +18,7 @@
 #include "fbnet/error.h"
 #include "fbnet/family.h"
 #include "fbnet/resources.h"
+#include "fbnet/search.h"
 #include "fbnet/searchspace.h"
 
 #include <cmath>
@@ -107,6 +108,9 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_targets->setObjectName(QStringLiteral("targets"));
     m_targets->setToolTip(tr("Family search: one supernet, one θ per target (ms on a latency table, millions on the FLOPs or "
                              "parameters table); each target's architecture lies within ±5% of it"));
+    m_splits = new QLabel(this);
+    m_splits->setObjectName(QStringLiteral("splits"));
+    m_splits->setWordWrap(true);
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #c0392b"));
     m_error->setWordWrap(true);
@@ -121,6 +125,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     form->addRow(tr("Epochs / warm-up"), pair(m_epochs, m_warmup, this));
     form->addRow(tr("Batch size"), m_batch);
     form->addRow(tr("Training images (subset)"), m_subset);
+    form->addRow(QString(), m_splits);
     form->addRow(tr("α / β  (CE·α·(log LAT)^β)"), pair(m_alpha, m_beta, this));
     form->addRow(tr("Temperature τ₀ / decay"), pair(m_tau, m_decay, this));
     form->addRow(tr("Latency targets (family)"), m_targets);
@@ -213,8 +218,10 @@ void NewSearchDialog::refreshLuts()
 
 void NewSearchDialog::refreshPreview()
 {
-    if (!m_dataset->problem().isEmpty())
+    if (!m_dataset->problem().isEmpty()) {
+        m_preview->clear();  // not the previous data set's summary under a new choice
         return;
+    }
     int size = 32;
     try {
         size = SearchSpace::load(resolveSpacePath(m_space->currentText().toStdString())).inputSize;
@@ -227,8 +234,8 @@ QString NewSearchDialog::validationError() const
 {
     if (m_warmup->value() >= m_epochs->value())
         return tr("Warm-up epochs must be fewer than epochs: θ has to train for at least one epoch.");
-    if (m_subset->value() != 0 && m_subset->value() < 5 * m_batch->value())
-        return tr("The subset is too small for this batch size: each of the weight (80%) and θ (20%) splits needs at least one batch.");
+    if (const QString e = checkSplits(); !e.isEmpty())
+        return e;
     if (m_lut->count() == 0)
         return tr("No latency table or cost model covers this space.");
     if (m_precision->currentData().toString() == QLatin1String("fp16") && m_device->currentData().toString() == QLatin1String("cpu"))
@@ -246,6 +253,50 @@ QString NewSearchDialog::validationError() const
     } catch (const std::exception &e) {
         return QString::fromStdString(e.what());
     }
+    return {};
+}
+
+std::size_t NewSearchDialog::searchImages() const
+{
+    // What the engine will take: the subset, at most the training split (0 while the preview reads).
+    const std::size_t train = m_preview->trainImages(), subset = std::size_t(m_subset->value());
+    if (train == 0)
+        return subset;
+    return subset == 0 ? train : std::min(subset, train);
+}
+
+QString NewSearchDialog::checkSplits() const
+{
+    m_splits->clear();
+    const std::size_t images = searchImages();
+    if (images == 0)
+        return {};
+    const bool known = m_preview->trainImages() > 0;  // while the preview reads, the subset is checked but no numbers claimed
+    SearchConfig c;  // the engine's split rule and check (core's checkSearchSplits), with this dialog's batch
+    c.batchSize = m_batch->value();
+    try {
+        checkSearchSplits(m_dataset->spec().toStdString(), images, c);
+    } catch (const std::exception &e) {
+        return QString::fromStdString(e.what());
+    }
+    if (!known)
+        return {};
+    const SearchSplits s = searchSplits(images, c);
+    QString text = tr("The search will use %1 training images: %2 train the weights and %3 train θ (%4 and %5 steps per epoch at batch %6).")
+                       .arg(images)
+                       .arg(s.weights)
+                       .arg(s.theta)
+                       .arg(s.weights / std::size_t(c.batchSize))
+                       .arg(s.theta / std::size_t(c.batchSize))
+                       .arg(c.batchSize);
+    QStringList warnings;
+    if (s.theta < 200)
+        warnings << tr("only %1 images train θ: its accuracy moves in steps of %2 points and θ follows noise; use more images").arg(s.theta).arg(100.0 / double(s.theta), 0, 'g', 2);
+    if (const std::size_t test = m_preview->testImages(); test > 0 && test < 100)
+        warnings << tr("only %1 validation images: every accuracy measured on them is a multiple of %2%").arg(test).arg(100.0 / double(test), 0, 'g', 3);
+    if (!warnings.isEmpty())
+        text += QStringLiteral("<br><span style='color:#b9770e'>") + tr("Warning: ") + warnings.join(QStringLiteral("; ")).toHtmlEscaped() + QStringLiteral(".</span>");
+    m_splits->setText(text);
     return {};
 }
 

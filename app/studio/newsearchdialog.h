@@ -33,6 +33,10 @@ public:
     studio::DatasetPreview *datasetPreview() const { return m_preview; }
 
 private:
+    /** The images the search will take (the subset, at most the preview's training images). */
+    std::size_t searchImages() const;
+    /** Core's split check on those images with this batch; fills the splits line (with warnings); the error or "". */
+    QString checkSplits() const;
     void refreshLuts();
     void revalidate();
     void refreshPreview();
@@ -47,6 +51,7 @@ private:
     QDoubleSpinBox *m_alpha, *m_beta, *m_tau, *m_decay;
     QLineEdit *m_targets;
     QLabel *m_error;
+    QLabel *m_splits;  ///< what the engine will use: images per split, steps per epoch, warnings
     QDialogButtonBox *m_buttons;
 };
 

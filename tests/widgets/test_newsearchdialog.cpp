@@ -3,6 +3,7 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QDialogButtonBox>
+#include <QLabel>
 #include <QPushButton>
 #include <QStandardItemModel>
 #include <QTemporaryDir>
@@ -143,7 +144,19 @@ TEST(NewSearchDialog, TheNewSearchDialogPreviewsAFolderAndShowsItsProblemInline)
     EXPECT_TRUE(text.contains(QStringLiteral("2 classes"))) << text.toStdString();
     EXPECT_TRUE(text.contains(QStringLiteral("1 file ignored"))) << text.toStdString();
     EXPECT_GE(preview->thumbnailCount(), 2) << "one thumbnail per class at least";
+    // Issue 35, item 3: the engine's split check runs here, on the images the search will take (it
+    // failed only after Start, with numbers that contradicted the preview and untrue advice).
+    EXPECT_TRUE(d.validationError().contains(QStringLiteral("a batch of 32 needs at least 156 images"))) << d.validationError().toStdString();
+    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+    SearchRequest small = d.request();
+    small.config.batchSize = 2;
+    d.setRequest(small);
+    ASSERT_TRUE(test::waitForPreview(preview));
     EXPECT_TRUE(d.validationError().isEmpty()) << d.validationError().toStdString();
+    const QString splits = d.findChild<QLabel *>(QStringLiteral("splits"))->text();
+    EXPECT_TRUE(splits.contains(QStringLiteral("The search will use %1 training images").arg(preview->trainImages()))) << splits.toStdString();
+    EXPECT_TRUE(splits.contains(QStringLiteral("images train θ"))) << splits.toStdString();
+    EXPECT_TRUE(splits.contains(QStringLiteral("validation images: every accuracy measured on them is a multiple of"))) << splits.toStdString();
     if (const char *shot = std::getenv("FBNET_FOLDER_PREVIEW_SHOT")) {
         d.adjustSize();
         d.grab().save(QString::fromLocal8Bit(shot));
@@ -155,4 +168,7 @@ TEST(NewSearchDialog, TheNewSearchDialogPreviewsAFolderAndShowsItsProblemInline)
     EXPECT_FALSE(d.validationError().isEmpty());
     EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
     EXPECT_EQ(preview->thumbnailCount(), 0);
+    // A folder path that cannot be used yet leaves no stale summary of the data set chosen before.
+    chooser->setSpec(QStringLiteral("folder:"));
+    EXPECT_FALSE(preview->summaryText().contains(QStringLiteral("class"))) << preview->summaryText().toStdString();
 }

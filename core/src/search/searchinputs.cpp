@@ -25,7 +25,11 @@ void checkSearchSplits(const std::string &dataName, std::size_t images, const Se
         return;
     // The smallest data set both splits fit, and the largest batch these images allow: advice that is true.
     const double share = std::min(config.weightSplit, 1 - config.weightSplit);
-    const std::size_t needed = std::size_t(std::ceil(double(batch) / share));
+    std::size_t needed = std::size_t(std::ceil(double(batch) / share - 1e-9));
+    while (needed > 1 && searchSplits(needed - 1, config).weights >= batch && searchSplits(needed - 1, config).theta >= batch)
+        --needed;  // the split rule's own rounding decides, not the share's
+    while (searchSplits(needed, config).weights < batch || searchSplits(needed, config).theta < batch)
+        ++needed;
     const std::size_t fits = std::min(s.weights, s.theta);
     std::string advice = "a batch of " + std::to_string(batch) + " needs at least " + std::to_string(needed) + " images";
     advice += fits >= 2 ? " (these " + std::to_string(images) + " allow a batch of at most " + std::to_string(fits) + ")"
