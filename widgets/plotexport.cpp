@@ -1,5 +1,7 @@
 #include "plotexport.h"
 
+#include <cmath>
+
 #include <QStringList>
 
 #include <QPainter>
@@ -65,6 +67,14 @@ QString plotContext(const std::string &name, const std::string &device, const st
         if (!s->empty())
             parts << QString::fromStdString(*s);
     return parts.join(QStringLiteral(" · "));
+}
+
+QString clockDuration(double seconds)
+{
+    if (!(seconds >= 0) || !std::isfinite(seconds))
+        return QStringLiteral("–");
+    const long long t = (long long)(seconds + 0.5);
+    return QStringLiteral("%1:%2:%3").arg(t / 3600).arg(t / 60 % 60, 2, 10, QLatin1Char('0')).arg(t % 60, 2, 10, QLatin1Char('0'));
 }
 
 } // namespace fbnet

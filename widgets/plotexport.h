@@ -20,4 +20,7 @@ void applyPlotPalette(QCustomPlot *plot, const QPalette &palette);
 /** A run's plots' second title line, "name · device · data set" (empty parts left out). */
 QString plotContext(const std::string &name, const std::string &device, const std::string &dataset);
 
+/** A duration as the studio writes it everywhere: h:mm:ss ("0:04:07"); "–" for a negative or unknown time. */
+QString clockDuration(double seconds);
+
 } // namespace fbnet

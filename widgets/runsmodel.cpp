@@ -5,6 +5,7 @@
 #include <QPalette>
 
 #include "fbnet/archexport.h"
+#include "plotexport.h"
 
 namespace fbnet {
 
@@ -65,6 +66,7 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
         case Status: return QString::fromStdString(r.status);
         case Epochs: return r.kind == "search" ? QStringLiteral("%1/%2").arg(r.epochsCompleted).arg(r.epochsPlanned) : QString();
         case Space: return QString::fromStdString(r.space);
+        case Dataset: return QString::fromStdString(r.dataset);
         case Device: return QString::fromStdString(r.lutDevice);
         case ArgmaxMs:
             if (row.argmaxMs < 0)
@@ -74,7 +76,16 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
                 return tr("untrained θ");
             return row.targets > 0 ? tr("%1 targets").arg(row.targets) : QString::number(row.argmaxMs, 'f', 3);
         case BestTop1: return row.bestTop1 >= 0 ? QString::number(row.bestTop1 * 100, 'f', 2) : QString();
+        case Compute: return r.seconds > 0 ? clockDuration(r.seconds) : QString();
         case Created: return QString::fromStdString(r.createdAt).replace(QLatin1Char('T'), QLatin1Char(' '));
+        case Reason: {
+            // Why a run ended as it did, on one line: a failure's message, a stop's resumability.
+            if (r.status == "failed")
+                return QString::fromStdString(r.error).section(QLatin1Char('\n'), 0, 0);
+            if (r.status == "stopped" || r.status == "interrupted")
+                return r.checkpointPath.empty() ? tr("no checkpoint: cannot resume") : tr("resumable (Resume)");
+            return QString();
+        }
         }
     } else if (role == Qt::ToolTipRole) {
         QString tip = QStringLiteral("%1 (id %2)\n%3").arg(QString::fromStdString(r.name)).arg(r.id).arg(QString::fromStdString(r.versions));
@@ -85,9 +96,9 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
                 + tr(" (its latency would be %1 ms)").arg(row.argmaxMs, 0, 'f', 3);
         return tip;
     } else if (role == Qt::TextAlignmentRole) {
-        if (index.column() == ArgmaxMs || index.column() == BestTop1 || index.column() == Epochs)
+        if (index.column() == ArgmaxMs || index.column() == BestTop1 || index.column() == Epochs || index.column() == Compute)
             return int(Qt::AlignRight | Qt::AlignVCenter);
-    } else if (role == Qt::ForegroundRole && index.column() == Status) {
+    } else if (role == Qt::ForegroundRole && (index.column() == Status || (index.column() == Reason && r.status == "failed"))) {
         if (r.status == "failed")
             return QColor(200, 40, 40);
         if (r.status == "running" || r.status == "stopped" || r.status == "interrupted")
@@ -108,10 +119,13 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
     case Status: return tr("Status");
     case Epochs: return tr("Epochs");
     case Space: return tr("Space");
+    case Dataset: return tr("Data set");
     case Device: return tr("Device");
     case ArgmaxMs: return tr("Argmax ms");
     case BestTop1: return tr("Best top-1 %");
+    case Compute: return tr("Compute");
     case Created: return tr("Created (UTC)");
+    case Reason: return tr("Why it ended so");
     }
     return {};
 }

@@ -28,7 +28,7 @@ class RunsModel final : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Name, Kind, Status, Epochs, Space, Device, ArgmaxMs, BestTop1, Created, ColumnCount };
+    enum Column { Name, Kind, Status, Epochs, Space, Dataset, Device, ArgmaxMs, BestTop1, Compute, Created, Reason, ColumnCount };
     using QAbstractTableModel::QAbstractTableModel;
 
     void setRows(std::vector<RunRow> rows);

@@ -146,7 +146,7 @@ void MainWindow::onFinished(const SearchResult &r)
                                              .arg(r.epochsCompleted)
                                              .arg(m_epochs));
     else
-        setProgress(100, tr("Search finished in %1.").arg(studio::SearchPage::clockDuration(r.seconds)));
+        setProgress(100, tr("Search finished in %1.").arg(clockDuration(r.seconds)));
     refreshRuns();
     if (m_searchRunId && m_session->open(m_searchRunId))  // the Pareto and Architecture tabs show the finished run
         waitForOpenRun();

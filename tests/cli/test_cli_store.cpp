@@ -26,7 +26,7 @@ namespace {
 /** Arguments of a tiny search on the tiny space (2,400 synthetic images, one thread). */
 std::vector<std::string> tinySearchArgs(const fs::path &db, const TinyFiles &tiny, int epochs)
 {
-    return {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:2400", "--subset", "0",
+    return {"--runs", db.string(), "--space", tiny.space, "--lut", tiny.lut, "--dataset", "synthetic:1200", "--subset", "0",
             "--epochs", std::to_string(epochs), "--warmup-epochs", "1", "--batch-size", "16", "--samples", "2", "--threads", "1"};
 }
 

@@ -77,6 +77,17 @@ TEST(RunsModel, PassesTheModelTesterAndMapsRuns)
     EXPECT_EQ(m.data(m.index(1, RunsModel::BestTop1)).toString(), QStringLiteral("81.25"));
     EXPECT_EQ(m.data(m.index(1, RunsModel::Name), Qt::UserRole).toLongLong(), 9);
     EXPECT_EQ(m.rowOf(9), 1);
+    // Issue 35, item 8: the data set, the compute and why a run ended are columns, not tooltips.
+    rows[0].run.dataset = "fashion-mnist";
+    rows[0].run.seconds = 3725;
+    rows[1].run.status = "failed";
+    rows[1].run.error = "data set folder:/x: size: the weight split (80%) gets 8 images\nmore";
+    m.setRows(rows);
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Dataset)).toString(), QStringLiteral("fashion-mnist"));
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Compute)).toString(), QStringLiteral("1:02:05"));
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Reason)).toString(), QStringLiteral("no checkpoint: cannot resume"));
+    EXPECT_EQ(m.data(m.index(1, RunsModel::Reason)).toString(), QStringLiteral("data set folder:/x: size: the weight split (80%) gets 8 images"));
+    EXPECT_EQ(m.headerData(RunsModel::Reason, Qt::Horizontal).toString(), QStringLiteral("Why it ended so"));
     m.setRows({});
     EXPECT_EQ(m.rowCount(), 0);
 }

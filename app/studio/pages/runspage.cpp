@@ -1,4 +1,5 @@
 #include "runspage.h"
+#include "plotexport.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -149,7 +150,7 @@ void RunsPage::showDetail()
                         .arg(QString::fromStdString(r.name))
                         .arg(r.id)
                         .arg(QString::fromStdString(r.kind), QString::fromStdString(r.status))
-                        .arg(QString::number(r.seconds / 60, 'f', 1) + tr(" min"))
+                        .arg(clockDuration(r.seconds) + (r.status == "running" ? tr(" (counted at each epoch's end)") : QString()))
                         .arg(QString::fromStdString(r.space), QString::fromStdString(r.dataset), QString::fromStdString(r.lutDevice))
                         .arg(r.seed)
                         .arg(QString::fromStdString(r.createdAt), QString::fromStdString(r.versions));
@@ -157,8 +158,12 @@ void RunsPage::showDetail()
             t += tr("error: %1\n").arg(QString::fromStdString(r.error));
         for (const auto &a : store->architectures(r.id)) {
             const auto ev = store->evaluations(a.id);
-            t += QStringLiteral("\n%1 %2: %3 ms, %4M MACs%5\n  %6")
-                     .arg(QString::fromStdString(a.role), QString::fromStdString(a.architecture.name))
+            // "argmax: …", or "sample 'sample3': …": the name only where it says more than the role.
+            const QString label = a.architecture.name == a.role || a.architecture.name.empty()
+                ? QString::fromStdString(a.role)
+                : QStringLiteral("%1 '%2'").arg(QString::fromStdString(a.role), QString::fromStdString(a.architecture.name));
+            t += QStringLiteral("\n%1: %2 ms, %3M MACs%4\n  %5")
+                     .arg(label)
                      .arg(a.lutMs, 0, 'f', 3)
                      .arg(a.macs / 1e6, 0, 'f', 2)
                      .arg(ev.empty() ? QString() : tr(", top-1 %1%").arg(ev.back().top1 * 100, 0, 'f', 2))

@@ -362,16 +362,9 @@ QString SearchPage::statusLine(const StepStats &s, int epochs, const QString &un
         .arg(tr("%1 %2 %3").arg(expectedWord(unit)).arg(s.expectedLatencyMs, 0, 'f', 2).arg(unit))
         .arg(s.temperature, 0, 'f', 2)
         .arg(s.imagesPerSecond, 0, 'f', 0)
-        .arg(clockDuration(etaSeconds >= 0 ? etaSeconds : s.etaSeconds));
+        .arg(fbnet::clockDuration(etaSeconds >= 0 ? etaSeconds : s.etaSeconds));
 }
 
-QString SearchPage::clockDuration(double seconds)
-{
-    if (!(seconds >= 0) || !std::isfinite(seconds))
-        return QStringLiteral("–");
-    const long long t = (long long)(seconds + 0.5);
-    return QStringLiteral("%1:%2:%3").arg(t / 3600).arg(t / 60 % 60, 2, 10, QLatin1Char('0')).arg(t % 60, 2, 10, QLatin1Char('0'));
-}
 
 QString SearchPage::logText() const
 {

@@ -50,8 +50,7 @@ public:
     QString logText() const;
     /** The status bar's line for a step: epoch, phase, step, loss, expected latency (or cost in `unit`), τ, throughput, ETA. */
     static QString statusLine(const StepStats &s, int epochs, const QString &unit = QStringLiteral("ms"), double etaSeconds = -1);
-    /** h:mm:ss ("0:04:07"); "–" for a negative or unknown time. */
-    static QString clockDuration(double seconds);
+
     /** The unit of the run's latency table ("ms") or cost table ("MFLOPs", "Mparams"), by its name. */
     void setCostTable(const std::string &table);
     QString costUnit() const { return m_unit; }
