@@ -45,7 +45,7 @@ TEST(Cli, AGroundTruthIsBuiltResumedAndEveryChooserIsMeasuredAgainstIt)
     // A supernet trained on the same data scores them in its own space: the data's 10 classes, not
     // fbnet-cifar's 100 (the ground truth records the count it trained with).
     EXPECT_EQ(queryOne(d / "runs.sqlite", "SELECT json_extract(invocation, '$.num_classes') FROM runs WHERE name = 'gt'"), "10");
-    r = runCli("search --name s --dataset synthetic:200 --subset 0 --epochs 2 --warmup-epochs 1 --max-steps 2 --batch-size 16 --samples 0 "
+    r = runCli("search --name s --mode hard --dataset synthetic:200 --subset 0 --epochs 2 --warmup-epochs 1 --max-steps 2 --batch-size 16 --samples 0 "
                "--threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     r = runCli("rank --run gt --by supernet,theta --search s --held-out 32 --recalibration-batches 1 --batch-size 8 --threads 1" + store);

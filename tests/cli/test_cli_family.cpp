@@ -32,7 +32,7 @@ TEST(Cli, FamilySearchGivesEachTargetAnArchitectureWithinFivePercent)
 {
     const auto d = tempDir("family");
     const std::string store = " --runs " + (d / "runs.sqlite").string();
-    auto r = runCli("search" + store + " --name fam --front 3 --dataset synthetic:300 --epochs 2 --warmup-epochs 1 --batch-size 12 "
+    auto r = runCli("search" + store + " --name fam --front 3 --mode hard --dataset synthetic:300 --epochs 2 --warmup-epochs 1 --batch-size 12 "
                    "--max-steps 2 --samples 1 --threads 1");
     ASSERT_EQ(r.code, 0) << r.out;
     // One row per target: its pick, the pick's latency and how far it lies from the target.
