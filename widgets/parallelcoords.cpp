@@ -205,7 +205,9 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
         p.setPen(QPen(text, 1.2));
         p.drawLine(x, r.top(), x, r.bottom());
         p.setFont(font());
-        p.drawText(QRect(x - 60, 2, 120, 18), Qt::AlignCenter, m_axes[a]);
+        // Names wider than the space between axes are elided instead of drawn over each other.
+        const int room = xs.size() > 1 ? std::min(120, xs[1] - xs[0] - 4) : 120;
+        p.drawText(QRect(x - room / 2, 2, room, 18), Qt::AlignCenter, p.fontMetrics().elidedText(m_axes[a], Qt::ElideMiddle, room));
         p.setFont(small);
         const auto [lo, hi] = m_range[std::size_t(a)];
         if (!std::isnan(lo)) {
