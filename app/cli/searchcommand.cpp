@@ -64,9 +64,9 @@ class CliObserver final : public SearchObserver
 public:
     void onStep(const StepStats &s) override
     {
-        char buf[256];
-        std::snprintf(buf, sizeof buf, "epoch %d/%d %s step %d/%d  loss %.3f  acc %.1f%%  %s %.2f %s  tau %.2f  %.0f img/s  ETA %s",
-                      s.epoch + 1, m_epochs, s.phase == Phase::Weights ? "weights" : "theta  ", s.step + 1,
+        char buf[288];
+        std::snprintf(buf, sizeof buf, "[%3d%%] epoch %d/%d %s step %d/%d  loss %.3f  acc %.1f%%  %s %.2f %s  tau %.2f  %.0f img/s  ETA %s",
+                      s.totalSteps > 0 ? 100 * s.doneSteps / s.totalSteps : 0, s.epoch + 1, m_epochs, s.phase == Phase::Weights ? "weights" : "theta  ", s.step + 1,
                       s.stepsInPhase, s.loss, s.accuracy * 100, expectedLabel(m_unit), s.expectedLatencyMs, m_unit.c_str(), s.temperature, s.imagesPerSecond,
                       formatDuration(s.etaSeconds).c_str());
         m_line.update(buf);

@@ -25,7 +25,8 @@ void MainWindow::connectSearch()
         m_status->setText(tr("Searching: %1").arg(summary));
     });
     connect(m_controller, &SearchController::stepped, this, [this](const StepStats &s) {
-        const double done = s.elapsedSeconds / std::max(1e-9, s.elapsedSeconds + s.etaSeconds);
+        // The run's steps done, a resumed run's earlier ones included (the bar does not restart at 0 on a resume).
+        const double done = s.totalSteps > 0 ? double(s.doneSteps) / s.totalSteps : s.elapsedSeconds / std::max(1e-9, s.elapsedSeconds + s.etaSeconds);
         // Weight and θ steps differ in speed: the ETA is smoothed so it does not jump between phases.
         m_eta = m_eta < 0 ? s.etaSeconds : 0.8 * m_eta + 0.2 * s.etaSeconds;
         m_eta = std::min(m_eta, s.etaSeconds * 2 + 1);

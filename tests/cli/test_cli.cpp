@@ -49,6 +49,8 @@ TEST(Cli, TinySearchWritesTheArchitecture)
     EXPECT_NE(r.out.find("theta: θ's argmax is "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("warning: θ barely moved"), std::string::npos) << r.out;
     EXPECT_LT(r.out.find("warning: θ barely moved"), r.out.find("architecture: ")) << r.out;
+    // The progress line leads with the run's share of steps done (issue 35: no percentage).
+    EXPECT_NE(r.out.find("%] epoch 1/2 weights step 1/2"), std::string::npos) << r.out;
     // ... and ends with the next step: train what it hands back, export it.
     EXPECT_NE(r.out.find(":argmax --epochs 10 --out "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("--format onnx --out "), std::string::npos) << r.out;

@@ -28,6 +28,8 @@ struct StepStats
     double dataWaitSeconds = 0;  ///< of this step: waiting for the loader (folder data sets; 0 when decoding kept ahead)
     double elapsedSeconds = 0;
     double etaSeconds = 0;
+    int doneSteps = 0;        ///< steps of the whole run done so far, this one and a resumed run's earlier ones included
+    int totalSteps = 0;       ///< steps of the whole run (every epoch, both phases)
     /// Family search: E[latency] of each target's samples in this batch (NaN where the step drew
     /// none of that target's: a hard-mode step serves one target). Empty otherwise.
     std::vector<double> familyLatencyMs;

@@ -137,6 +137,8 @@ void finishStepStats(PhaseContext &ctx, StepStats &st, Clock::time_point started
     st.dataWaitSeconds = ctx.batcher.waitSeconds() - waitedBefore;
     st.elapsedSeconds = secondsSince(pr.start);
     st.etaSeconds = st.elapsedSeconds / (pr.doneSteps - pr.resumedSteps) * (pr.totalSteps - pr.doneSteps);
+    st.doneSteps = int(pr.doneSteps);
+    st.totalSteps = int(pr.totalSteps);
     ctx.observer.onStep(st);
 }
 
