@@ -1,9 +1,11 @@
 // fbnet pareto: train a run's architectures (and a random baseline's) and print the front.
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 
 #include "commands.h"
+#include "fbnet/chooser.h"
 #include "fbnet/evaluate.h"
 #include "fbnet/error.h"
 #include "fbnet/lutbuild.h"
@@ -89,6 +91,7 @@ struct ParetoOptions
     std::string out;
     bool measure = false;
     bool keepWeights = false;
+    double target = 0;
     std::size_t subset = 5000;
     std::size_t testSubset = 2000;
     int maxArchitectures = 0;
@@ -115,10 +118,14 @@ int runPareto(ParetoOptions &o)
 
     std::vector<StoredArchitecture> todo;
     std::map<std::int64_t, std::string> origin;
+    // --target: one member of a family, named as train and export name it (core's chosenArchitecture checks it).
+    const double target = o.target > 0 ? chosenArchitecture(store, run, o.target).targetMs : 0;
     auto add = [&](const RunInfo &r, const std::string &from, int max) {
         for (const auto &a : store.architectures(r.id)) {
             if (max > 0 && int(todo.size()) >= max)
                 break;
+            if (target > 0 && r.id == run.id && std::abs(a.targetMs - target) > 1e-12)
+                continue;
             todo.push_back(a);
             origin[a.id] = from;
         }
@@ -200,6 +207,8 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--device", o->device, "Latency table for the latency axis (default: the run's)");
     cmd->add_flag("--measure", o->measure, "Latency axis measured on this CPU (end to end) instead of a table");
     cmd->add_option("--dataset", o->dataset, "Data set (default: the run's)");
+    cmd->add_option("--target", o->target, "A family run's target: train only its architectures (as train and export --target)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--max-archs", o->maxArchitectures, "Train at most this many of the run's architectures (0: all)")->capture_default_str();
     cmd->add_option("--subset", o->subset, "Training images per architecture")->capture_default_str();
     cmd->add_option("--test-subset", o->testSubset, "Test images")->capture_default_str();

@@ -52,6 +52,16 @@ TEST(Cli, FamilySearchGivesEachTargetAnArchitectureWithinFivePercent)
     r = runCli("sample --run fam --count 2 --target " + targets[2] + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("t" + targets[2] + "ms-sample3"), std::string::npos) << r.out;  // after the search's own sample
+    // pareto --target trains that member's architectures only; a target the run lacks is named.
+    r = runCli("pareto --run fam --target " + targets[1] + " --max-archs 2 --dataset synthetic:120 --subset 100 --test-subset 100 --epochs 1 "
+               "--batch-size 12 --max-steps 1 --threads 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("t" + targets[1] + "ms"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("t" + targets[0] + "ms"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("t" + targets[2] + "ms"), std::string::npos) << r.out;
+    r = runCli("pareto --run fam --target 0.123 --epochs 1" + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("has no target"), std::string::npos) << r.out;
     // Which architecture: one rule for train and export (core's chosenArchitecture). Without a
     // target a family run is refused with its targets named; with one, train then export works
     // and the export carries the weights just trained (issue 35, 1 and 2).
