@@ -84,8 +84,9 @@ void attachTrainProgress(TrainConfig &config, const std::string &prefix)
         const double done = double(epoch) * steps + step + 1, total = double(epochs) * steps;
         const double eta = done > 0 ? seconds / done * (total - done) : 0;
         char buf[256];
-        std::snprintf(buf, sizeof buf, "%sepoch %d/%d step %d/%d  loss %.3f  acc %.1f%%  %.0f img/s  ETA %s", prefix.c_str(), epoch + 1,
-                      epochs, step + 1, steps, loss, accuracy * 100, seconds > 0 ? done * batch / seconds : 0.0,
+        std::snprintf(buf, sizeof buf, "%s[%3d%%] epoch %d/%d step %d/%d  loss %.3f  acc %.1f%%  %.0f img/s  ETA %s", prefix.c_str(),
+                      total > 0 ? int(100 * done / total) : 0, epoch + 1, epochs, step + 1, steps, loss, accuracy * 100,
+                      seconds > 0 ? done * batch / seconds : 0.0,
                       formatDuration(eta).c_str());
         trainLine().update(buf, step + 1 == steps);
     };

@@ -72,7 +72,7 @@ TEST(Cli, TrainWritesResultAndWeights)
                    "--threads 1 --out " + (d / "t").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("epoch 1/1 step 2/2  loss"), std::string::npos) << r.out;  // a progress line like search's
+    EXPECT_NE(r.out.find("[100%] epoch 1/1 step 2/2  loss"), std::string::npos) << r.out;  // a progress line like search's, with its percentage
     for (const char *f : {"result.json", "architecture.json", "weights.pt"})
         EXPECT_TRUE(fs::exists(d / "t" / f)) << f;
     const std::string result = slurp(d / "t" / "result.json");
