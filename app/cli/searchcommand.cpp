@@ -181,7 +181,7 @@ void printCosts(const SearchResult &result, bool distributed)
 /** Whether θ settled (core's rule, the studio's banner): said before the architecture it qualifies. */
 void printConvergence(const SearchSpace &space, const EpochStats &last, const std::string &unit)
 {
-    if (space.name.empty() || space.searchesShapes())
+    if (space.name.empty())
         return;
     const ThetaConvergence cv = assessConvergence(space, last, unit);
     if (!cv.confidence.empty())

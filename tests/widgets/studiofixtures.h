@@ -2,6 +2,10 @@
 // The studio tests' fixtures: a tiny search request, a window that has run one, and a run with many steps.
 
 #include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QThread>
 #include <QTemporaryDir>
@@ -43,6 +47,24 @@ inline bool waitForPreview(studio::DatasetPreview *preview)
         QThread::msleep(10);
     }
     return !preview->isReading();
+}
+
+/** A training dialog's three fields (studio/trainingfields.h): epochs, training images, test images; false if it has not three. */
+inline bool fillTrainingFields(QDialog *dialog, int epochs, int images, int testImages)
+{
+    const auto spins = dialog->findChildren<QSpinBox *>();
+    if (spins.size() != 3)
+        return false;
+    spins[0]->setValue(epochs);
+    spins[1]->setValue(images);
+    spins[2]->setValue(testImages);
+    return true;
+}
+
+/** Clicks the dialog's OK button (whatever its text). */
+inline void acceptDialog(QDialog *dialog)
+{
+    dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
 }
 
 inline SearchRequest tinyRequest(int epochs, int maxSteps)

@@ -229,12 +229,8 @@ TEST(StudioExports, TrainAndExportTrainsTheChosenArchitectureAndExportsItsWeight
         if (const QByteArray shots = qgetenv("FBNET_SCREENSHOT_DIR"); !shots.isEmpty())
             dialog->grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/train-export-dialog.png"));
         dialog->findChild<QLineEdit *>()->setText(after);
-        const auto spins = dialog->findChildren<QSpinBox *>();
-        ASSERT_EQ(spins.size(), 3);
-        spins[0]->setValue(1);    // epochs
-        spins[1]->setValue(100);  // training images
-        spins[2]->setValue(100);  // test images
-        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        ASSERT_TRUE(test::fillTrainingFields(dialog, 1, 100, 100));  // epochs, training and test images
+        test::acceptDialog(dialog);
     });
     QSignalSpy done(&w, &MainWindow::trainAndExportDone);
     action->trigger();

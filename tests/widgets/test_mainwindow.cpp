@@ -149,14 +149,10 @@ TEST(MainWindow, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
         auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
         ASSERT_NE(dialog, nullptr);
         sawDialog = true;
-        const auto spins = dialog->findChildren<QSpinBox *>();
-        ASSERT_EQ(spins.size(), 3);
-        spins[0]->setValue(3);    // epochs
-        spins[1]->setValue(200);  // training images
-        spins[2]->setValue(100);  // test images
+        ASSERT_TRUE(test::fillTrainingFields(dialog, 3, 200, 100));  // epochs, training and test images
         if (const char *shot = std::getenv("FBNET_TRAIN_DIALOG_SHOT"))
             dialog->grab().save(QString::fromLocal8Bit(shot));
-        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        test::acceptDialog(dialog);
     });
     finished.clear();
     button->click();

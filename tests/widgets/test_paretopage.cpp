@@ -88,12 +88,8 @@ TEST(ParetoPage, TheParetoTabRunsARandomBaselineWithTheRunsCompute)
         auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
         ASSERT_NE(dialog, nullptr);
         sawDialog = true;
-        const auto spins = dialog->findChildren<QSpinBox *>();
-        ASSERT_EQ(spins.size(), 3);
-        spins[0]->setValue(1);    // epochs
-        spins[1]->setValue(100);  // training images
-        spins[2]->setValue(100);  // test images
-        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        ASSERT_TRUE(test::fillTrainingFields(dialog, 1, 100, 100));  // epochs, training and test images
+        test::acceptDialog(dialog);
     });
     QSignalSpy done(&w, &MainWindow::baselineDone);
     button->click();

@@ -243,7 +243,7 @@ void SearchPage::showConvergence(const SearchSpace &space, const std::vector<Epo
 {
     m_banner->clear();
     m_banner->setVisible(false);
-    if (epochs.empty() || space.searchesShapes())
+    if (epochs.empty())
         return;
     const ThetaConvergence c = assessConvergence(space, epochs.back(), m_unit.toStdString());
     if (c.confidence.empty())

@@ -42,7 +42,10 @@ inline constexpr double kLatencyGap = 0.25;
 ThetaConvergence assessConvergence(const SearchSpace &space, const std::vector<std::vector<double>> &probabilities,
                                    double expectedMs, double argmaxMs, const std::string &unit = "ms");
 
-/** The last epoch's θ of a search (a family's: each target's, the worst reported); an empty result if θ never trained. */
+/**
+ * The last epoch's θ of a search (a family's: each target's, the worst reported); an empty result
+ * if θ never trained or the space searches shapes (FBNetV2).
+ */
 ThetaConvergence assessConvergence(const SearchSpace &space, const EpochStats &last, const std::string &unit = "ms");
 
 } // namespace fbnet

@@ -75,8 +75,8 @@ ThetaConvergence assessConvergence(const SearchSpace &space, const std::vector<s
 
 ThetaConvergence assessConvergence(const SearchSpace &space, const EpochStats &last, const std::string &unit)
 {
-    if (!last.thetaTrained)
-        return {};
+    if (!last.thetaTrained || space.searchesShapes())
+        return {};  // FBNetV2's θ are masks over widths, not a distribution of blocks: no verdict
     if (last.family.empty())
         return assessConvergence(space, last.probabilities, last.expectedLatencyMs, last.argmaxLatencyMs, unit);
     ThetaConvergence worst;
