@@ -308,14 +308,19 @@ TEST(ImageFolder, AFifoIsRefusedAtOnceAndAStopWinsOverAReadThatNeverReturns)
     EXPECT_NE(msg.find(d.files.front() + ": is a FIFO, not a regular file"), std::string::npos) << msg;
 
     // A decoder held inside its read (as on a hung network mount): next() waits, a stop ends the wait.
-    std::mutex m;
-    std::condition_variable cv;
-    bool release = false, entered = false;
-    detail::setBeforeDecodeForTesting([&] {
-        std::unique_lock<std::mutex> lk(m);
-        entered = true;
-        cv.notify_all();
-        cv.wait(lk, [&] { return release; });
+    // The hold's state is shared with the decoder, which outlives the stream (and may outlive this scope).
+    struct Hold
+    {
+        std::mutex m;
+        std::condition_variable cv;
+        bool release = false, entered = false;
+    };
+    const auto hold = std::make_shared<Hold>();
+    detail::setBeforeDecodeForTesting([hold] {
+        std::unique_lock<std::mutex> lk(hold->m);
+        hold->entered = true;
+        hold->cv.notify_all();
+        hold->cv.wait(lk, [&] { return hold->release; });
     });
     StopToken stop;
     {
@@ -323,18 +328,20 @@ TEST(ImageFolder, AFifoIsRefusedAtOnceAndAStopWinsOverAReadThatNeverReturns)
         stream.setStop(&stop);
         stream.start(identity(d.size()), 1, d.size(), 2, detail::Transform::Eval, 0);
         {
-            std::unique_lock<std::mutex> lk(m);
-            cv.wait(lk, [&] { return entered; });  // an event, not a clock: the decoder is inside its read
+            std::unique_lock<std::mutex> lk(hold->m);
+            hold->cv.wait(lk, [&] { return hold->entered; });  // an event, not a clock: the decoder is inside its read
         }
         stop.requestStop();
         EXPECT_THROW(stream.next(), detail::LoaderStopped);
     }  // the stream ends without waiting for the held decoder
-    {
-        std::lock_guard<std::mutex> lk(m);
-        release = true;
-    }
-    cv.notify_all();
     detail::setBeforeDecodeForTesting({});
+    {
+        std::lock_guard<std::mutex> lk(hold->m);
+        hold->release = true;
+    }
+    hold->cv.notify_all();
+    // The left-behind decoder finishes its read, finds the stream gone and ends: the process can exit.
+    detail::waitForDecodersToEndForTesting();
 }
 
 // Damaged JPEGs that libjpeg only warns about, a header promising far more than the file holds, and a

@@ -23,6 +23,11 @@ std::uint64_t splitmix(std::uint64_t x)
 std::mutex gHookMutex;
 std::function<void()> gBeforeDecode;
 
+// Decoder threads alive in the process (those a stop left behind included).
+std::mutex gLiveMutex;
+std::condition_variable gLiveChanged;
+int gLiveDecoders = 0;
+
 void beforeDecode()
 {
     std::function<void()> hook;
@@ -40,6 +45,12 @@ void setBeforeDecodeForTesting(std::function<void()> hook)
 {
     std::lock_guard<std::mutex> lk(gHookMutex);
     gBeforeDecode = std::move(hook);
+}
+
+void waitForDecodersToEndForTesting()
+{
+    std::unique_lock<std::mutex> lk(gLiveMutex);
+    gLiveChanged.wait(lk, [] { return gLiveDecoders == 0; });
 }
 
 /**
@@ -186,8 +197,27 @@ ImageStream::ImageStream(const Dataset &data, int threads, int depth) : m_shared
     s.depth = std::size_t(depth > 0 ? depth : 3);
     s.slots.resize(s.depth);
     const int n = threads > 0 ? threads : defaultLoaderThreads();
-    for (int i = 0; i < n; ++i)
-        m_workers.emplace_back([shared = m_shared] { Shared::work(shared); });
+    for (int i = 0; i < n; ++i) {
+        {
+            std::lock_guard<std::mutex> lk(gLiveMutex);
+            ++gLiveDecoders;
+        }
+        const auto ended = [] {
+            std::lock_guard<std::mutex> lk(gLiveMutex);
+            --gLiveDecoders;
+            gLiveChanged.notify_all();
+        };
+        try {
+            m_workers.emplace_back([shared = m_shared, ended]() mutable {
+                Shared::work(shared);
+                shared.reset();  // the last owner of a left-behind decoder's state frees it here
+                ended();
+            });
+        } catch (...) {
+            ended();
+            throw;
+        }
+    }
 }
 
 ImageStream::~ImageStream()

@@ -27,6 +27,12 @@ enum class Transform { Train, Eval };
  */
 void setBeforeDecodeForTesting(std::function<void()> hook);
 
+/**
+ * A test seam: returns once every decoder thread of every ImageStream has ended, those left behind
+ * by a stop included (a test releases its held decoder, then waits here before it returns).
+ */
+void waitForDecodersToEndForTesting();
+
 /** What ImageStream::next() throws when a stop was asked for while it waited for images. */
 struct LoaderStopped : std::runtime_error
 {
