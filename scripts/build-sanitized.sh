@@ -9,7 +9,7 @@ source tests/sanitizers/env.sh
 # -O1 with line tables only: the instrumented torch translation units are the slow part of CI, and
 # reports still name file and line. Only the targets the sanitized run needs are built (no benches).
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_COMPILER=clang++ \
-  "-DCMAKE_CXX_FLAGS_SANITIZE=-O1 -gline-tables-only" \
+  "-DCMAKE_CXX_FLAGS_SANITIZE=-O1 -gline-tables-only" "-DCMAKE_UNITY_BUILD=${FBNET_UNITY:-ON}" \
   -DFBNET_BUILD_STUDIO=OFF -DFBNET_BUILD_TESTS=ON -DFBNET_BUILD_FUZZERS=ON -DFBNET_SANITIZE=address,undefined \
   "$@" > build-sanitize-configure.log || { cat build-sanitize-configure.log; exit 1; }
 rm -f build-sanitize-configure.log

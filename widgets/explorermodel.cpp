@@ -1,4 +1,5 @@
 #include "explorermodel.h"
+#include "plotexport.h"
 
 #include <algorithm>
 #include <set>
@@ -13,7 +14,6 @@
 namespace fbnet {
 
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kFixedAxes = 4;
 
 } // namespace

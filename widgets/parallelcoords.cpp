@@ -1,4 +1,5 @@
 #include "parallelcoords.h"
+#include "plotexport.h"
 
 #include <QElapsedTimer>
 #include <QMouseEvent>
@@ -12,7 +13,6 @@
 namespace fbnet {
 
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 QColor viridis(double t)
 {

@@ -2,11 +2,15 @@
 
 class QCustomPlot;
 class QPalette;
+#include <limits>
 #include <string>
 
 class QString;
 
 namespace fbnet {
+
+/** A plot's "no value here" (a gap in a line, a transparent heatmap cell, an unknown column). */
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /** Writes a plot as PNG, PDF or SVG, chosen by the file's extension; false on failure or another extension. */
 bool savePlot(QCustomPlot *plot, const QString &path);

@@ -19,7 +19,6 @@
 namespace fbnet {
 
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 QCPColorGradient diverging()
 {

@@ -18,11 +18,6 @@ using fbnet::test::errorOf;
 
 namespace {
 
-SearchSpace space(const std::string &name)
-{
-    return SearchSpace::load(resolveSpacePath(name));
-}
-
 std::string tempFile(const std::string &name, const std::string &text)
 {
     const auto p = std::filesystem::temp_directory_path() / ("fbnet-test-" + name);
@@ -88,7 +83,7 @@ TEST_P(PublishedArchitectures, ReproduceReleasedMacsAndParams)
 {
     const auto &p = GetParam();
     const Architecture a = loadArchitecture(resolveArchitecturePath(p.name));
-    const ArchCost c = computeCost(space("fbnet-imagenet"), a);
+    const ArchCost c = computeCost(test::namedSpace("fbnet-imagenet"), a);
     EXPECT_NEAR(c.macs / 1e6, p.macsM, p.tolM) << p.name;
     EXPECT_NEAR((p.weightsOnly ? c.weights : c.params) / 1e6, p.paramsM, p.paramTolM) << p.name;
 }
@@ -116,7 +111,7 @@ TEST(Architecture, JsonRoundTrip)
 
 TEST(Architecture, BadArchitecturesAreRejected)
 {
-    const auto s = space("fbnet-cifar");
+    const auto s = test::namedSpace("fbnet-cifar");
     Architecture a;
     a.space = "fbnet-cifar";
     a.blocks.assign(21, "k3_e1");
@@ -133,7 +128,7 @@ TEST(Architecture, BadArchitecturesAreRejected)
 
 TEST(Architecture, SkipProjectsOnlyWhenShapesChange)
 {
-    const auto s = space("fbnet-cifar");
+    const auto s = test::namedSpace("fbnet-cifar");
     Architecture a;
     a.space = s.name;
     a.blocks.assign(22, "skip");
@@ -151,7 +146,7 @@ TEST_P(PublishedV2Architectures, ReproduceModelZooFlopsAndParamsExactly)
 {
     const auto &p = GetParam();
     const Architecture a = loadArchitecture(resolveArchitecturePath(p.name));
-    const SearchSpace s = space("fbnetv2-imagenet");
+    const SearchSpace s = test::namedSpace("fbnetv2-imagenet");
     const NetworkPlan plan = resolve(s, a);
     EXPECT_EQ(plan.inputSize, p.input);
     const ArchCost c = computeCost(plan);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fbnet/error.h"
+#include "storefixtures.h"
 #include "fbnet/mobilevision.h"
 #include "fbnet/resources.h"
 #include "fbnet/runstore.h"
@@ -21,31 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path freshDir(const std::string &name)
-{
-    const auto d = fs::temp_directory_path() / ("fbnet-store-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
 std::string bytesOf(const fs::path &p)
 {
     std::ifstream in(p, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-void execSql(const fs::path &db, const std::string &sql)
-{
-    sqlite3 *h = nullptr;
-    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-    char *err = nullptr;
-    const int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err);
-    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(h);
 }
 
 EpochStats epoch(int e)
@@ -85,7 +67,7 @@ RunInfo newRun(const std::string &name)
 
 TEST(RunStore, RecordsARunAndReadsItBack)
 {
-    const auto d = freshDir("roundtrip");
+    const auto d = test::freshStoreDir("store", "roundtrip");
     RunStore store((d / "runs.sqlite").string());
     EXPECT_EQ(store.schemaVersion(), RunStore::kSchemaVersion);
     const auto id = store.createRun(newRun("first"));
@@ -151,7 +133,7 @@ TEST(RunStore, RecordsARunAndReadsItBack)
 
 TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
 {
-    const auto d = freshDir("names");
+    const auto d = test::freshStoreDir("store", "names");
     RunStore store((d / "runs.sqlite").string());
     const auto a = store.createRun(newRun("a"));
     const auto anon = store.createRun(newRun(""));
@@ -214,9 +196,9 @@ TEST(RunStore, NamesAreUniqueRenameAndDeleteCascade)
 TEST(RunStore, MigratesEveryEarlierVersion)
 {
     // Version 1, as written by that schema (tests/core/data/runs-v1.sql).
-    const auto d = freshDir("migrate");
+    const auto d = test::freshStoreDir("store", "migrate");
     const auto db = d / "runs.sqlite";
-    execSql(db, readTextFile(std::string(FBNET_TEST_SOURCE) + "/core/data/runs-v1.sql"));
+    test::execSql(db, readTextFile(std::string(FBNET_TEST_SOURCE) + "/core/data/runs-v1.sql"));
     {
         RunStore store(db.string());
         EXPECT_EQ(store.schemaVersion(), RunStore::kSchemaVersion);
@@ -252,7 +234,7 @@ TEST(RunStore, MigratesEveryEarlierVersion)
 // interrupted; one whose process lives (this one) still reads as running.
 TEST(RunStore, ARunWhoseProcessIsGoneReadsAsInterrupted)
 {
-    const auto d = freshDir("owner");
+    const auto d = test::freshStoreDir("store", "owner");
     const auto db = (d / "runs.sqlite").string();
     RunStore store(db);
     const auto mine = store.createRun(newRun("mine"));
@@ -288,10 +270,10 @@ TEST(RunStore, ARunWhoseProcessIsGoneReadsAsInterrupted)
 
 TEST(RunStore, RefusesWhatItCannotReadAndChangesNothing)
 {
-    const auto d = freshDir("refuse");
+    const auto d = test::freshStoreDir("store", "refuse");
     // A newer schema.
     const auto newer = d / "newer.sqlite";
-    execSql(newer, "CREATE TABLE runs(id INTEGER PRIMARY KEY); PRAGMA user_version = 99;");
+    test::execSql(newer, "CREATE TABLE runs(id INTEGER PRIMARY KEY); PRAGMA user_version = 99;");
     const std::string before = bytesOf(newer);
     try {
         RunStore s(newer.string());
@@ -305,7 +287,7 @@ TEST(RunStore, RefusesWhatItCannotReadAndChangesNothing)
     // (found by fuzz_store; UBSan: index -N out of bounds in RunStore::RunStore).
     for (const char *v : {"-1", "-2147483648"}) {
         const auto negative = d / (std::string("negative") + v + ".sqlite");
-        execSql(negative, std::string("PRAGMA user_version = ") + v + ";");
+        test::execSql(negative, std::string("PRAGMA user_version = ") + v + ";");
         const std::string negativeBefore = bytesOf(negative);
         try {
             RunStore s(negative.string());
@@ -329,7 +311,7 @@ TEST(RunStore, RefusesWhatItCannotReadAndChangesNothing)
     EXPECT_EQ(bytesOf(junk), junkBefore);
     // Someone else's SQLite database.
     const auto other = d / "other.sqlite";
-    execSql(other, "CREATE TABLE photos(id INTEGER);");
+    test::execSql(other, "CREATE TABLE photos(id INTEGER);");
     const std::string otherBefore = bytesOf(other);
     EXPECT_THROW(RunStore s(other.string()), Error);
     EXPECT_EQ(bytesOf(other), otherBefore);
@@ -351,7 +333,7 @@ TEST(RunStore, RefusesWhatItCannotReadAndChangesNothing)
 
 TEST(RunStore, RecorderWritesEachEpochWithItsSteps)
 {
-    const auto d = freshDir("recorder");
+    const auto d = test::freshStoreDir("store", "recorder");
     RunStore store((d / "runs.sqlite").string());
     const auto id = store.createRun(newRun("rec"));
     struct Counter : SearchObserver

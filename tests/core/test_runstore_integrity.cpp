@@ -15,19 +15,12 @@
 #include "fbnet/checkpointfile.h"
 #include "fbnet/error.h"
 #include "fbnet/runstore.h"
+#include "storefixtures.h"
 
 using namespace fbnet;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path freshDir(const std::string &name)
-{
-    const auto d = fs::temp_directory_path() / ("fbnet-safety-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
 
 RunInfo stoppedRun(const std::string &name)
 {
@@ -37,16 +30,6 @@ RunInfo stoppedRun(const std::string &name)
     r.space = "fbnet-cifar";
     r.configJson = "{}";
     return r;
-}
-
-void execSql(const fs::path &db, const std::string &sql)
-{
-    sqlite3 *h = nullptr;
-    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-    char *err = nullptr;
-    EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(h);
 }
 
 /** Forks `n` children that each run `body` once the same start time is reached; their exit codes. */
@@ -86,7 +69,7 @@ std::vector<int> inChildrenAtOnce(int n, F body)
 TEST(RunStoreIntegrity, ConcurrentOpenersOfANewStoreAllSucceed)
 {
     for (int round = 0; round < 5; ++round) {
-        const auto d = freshDir("create" + std::to_string(round));
+        const auto d = test::freshStoreDir("safety", "create" + std::to_string(round));
         const std::string db = (d / "runs.sqlite").string();
         const auto codes = inChildrenAtOnce(6, [&](int i) {
             RunStore s(db);
@@ -105,7 +88,7 @@ TEST(RunStoreIntegrity, ConcurrentOpenersOfANewStoreAllSucceed)
 // the original's checkpoint, and a moved store with its folder keeps finding its own.
 TEST(RunStoreIntegrity, CheckpointsResolveInTheStoresOwnFolder)
 {
-    const auto d = freshDir("copy");
+    const auto d = test::freshStoreDir("safety", "copy");
     const auto original = d / "a" / "runs.sqlite";
     std::int64_t id = 0;
     {
@@ -117,7 +100,7 @@ TEST(RunStoreIntegrity, CheckpointsResolveInTheStoresOwnFolder)
         EXPECT_EQ(s.run(id).checkpointPath, original.string() + "-checkpoints/run-1.ckpt");
     }
     // A store from before this rule recorded the absolute path.
-    execSql(original, "UPDATE runs SET checkpoint = '" + original.string() + "-checkpoints/run-1.ckpt'");
+    test::execSql(original, "UPDATE runs SET checkpoint = '" + original.string() + "-checkpoints/run-1.ckpt'");
     fs::create_directories(d / "b");
     fs::copy_file(original, d / "b" / "copy.sqlite");
     {
@@ -134,7 +117,7 @@ TEST(RunStoreIntegrity, CheckpointsResolveInTheStoresOwnFolder)
 
 TEST(RunStoreIntegrity, ALiveRunIsNeitherDeletedNorClaimedTwice)
 {
-    const auto d = freshDir("live");
+    const auto d = test::freshStoreDir("safety", "live");
     const std::string db = (d / "runs.sqlite").string();
     RunStore s(db);
     // Running in this (live) process.
@@ -151,7 +134,7 @@ TEST(RunStoreIntegrity, ALiveRunIsNeitherDeletedNorClaimedTwice)
     EXPECT_THROW(s.claimRun(liveId, true), Error) << "--force-takeover must not take a run from a live process of this host";
     // Owned by another host: cannot be checked, so only with force.
     const auto remote = s.createRun(stoppedRun("remote"));
-    execSql(db, "UPDATE runs SET status = 'running', owner = 'elsewhere.example:4242:1' WHERE id = " + std::to_string(remote));
+    test::execSql(db, "UPDATE runs SET status = 'running', owner = 'elsewhere.example:4242:1' WHERE id = " + std::to_string(remote));
     try {
         s.claimRun(remote);
         FAIL();
@@ -173,7 +156,7 @@ TEST(RunStoreIntegrity, ALiveRunIsNeitherDeletedNorClaimedTwice)
 TEST(RunStoreIntegrity, OfManySimultaneousClaimsExactlyOneWins)
 {
     for (int round = 0; round < 3; ++round) {
-        const auto d = freshDir("claim" + std::to_string(round));
+        const auto d = test::freshStoreDir("safety", "claim" + std::to_string(round));
         const std::string db = (d / "runs.sqlite").string();
         std::int64_t id = 0;
         {
@@ -208,7 +191,7 @@ TEST(RunStoreIntegrity, OfManySimultaneousClaimsExactlyOneWins)
 
 TEST(RunStoreIntegrity, TemporaryFilesOfDeadProcessesAreRemovedOnOpen)
 {
-    const auto d = freshDir("tmp");
+    const auto d = test::freshStoreDir("safety", "tmp");
     const std::string db = (d / "runs.sqlite").string();
     const std::string dir = db + "-checkpoints";
     fs::create_directories(dir);
@@ -230,7 +213,7 @@ TEST(RunStoreIntegrity, TemporaryFilesOfDeadProcessesAreRemovedOnOpen)
 
 TEST(RunStoreIntegrity, CheckpointFilesAreVerifiedBeforeUse)
 {
-    const auto d = freshDir("ckpt");
+    const auto d = test::freshStoreDir("safety", "ckpt");
     const std::string path = (d / "run-1.ckpt").string();
     std::string archive(200000, '\0');
     for (std::size_t i = 0; i < archive.size(); ++i)

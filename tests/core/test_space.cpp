@@ -15,19 +15,9 @@
 using namespace fbnet;
 using fbnet::test::errorOf;
 
-namespace {
-
-SearchSpace space(const std::string &name)
-{
-    return SearchSpace::load(resolveSpacePath(name));
-}
-
-
-} // namespace
-
 TEST(SearchSpace, ImagenetMacroMatchesPaperTable1)
 {
-    const auto s = space("fbnet-imagenet");
+    const auto s = test::namedSpace("fbnet-imagenet");
     const auto layers = s.layers();
     ASSERT_EQ(layers.size(), 22u);
     EXPECT_EQ(s.numClasses, 1000);
@@ -45,7 +35,7 @@ TEST(SearchSpace, ImagenetMacroMatchesPaperTable1)
 
 TEST(SearchSpace, CifarInputSizesFollowHwNasBench)
 {
-    const auto layers = space("fbnet-cifar").layers();
+    const auto layers = test::namedSpace("fbnet-cifar").layers();
     // 32 for L1-L6, 16 for L7-L10, 8 for L11-L18, 4 for L19-L22 (fbnet-reference.md 2.2)
     for (int i = 0; i < 22; ++i) {
         const int expected = i < 6 ? 32 : i < 10 ? 16 : i < 18 ? 8 : 4;
@@ -90,7 +80,7 @@ TEST(SearchSpace, MalformedFilesNameTheField)
 
 TEST(SearchSpace, FbnetV2SpaceSizeCountsWidthsExpansionsAndResolutions)
 {
-    const SearchSpace s = space("fbnetv2-imagenet");
+    const SearchSpace s = test::namedSpace("fbnetv2-imagenet");
     // per layer: (8 IRF blocks x expansions + skip) x widths; x 5 resolutions
     double expected = std::log10(5.0);
     for (const auto &l : s.layers()) {
@@ -98,5 +88,5 @@ TEST(SearchSpace, FbnetV2SpaceSizeCountsWidthsExpansionsAndResolutions)
         expected += std::log10((8.0 * double(st.expansionOptions.size()) + 1.0) * double(st.widthOptions.size()));
     }
     EXPECT_NEAR(s.log10Size(), expected, 1e-9);
-    EXPECT_NEAR(space("fbnet-imagenet").log10Size(), 22 * std::log10(9.0), 1e-9);
+    EXPECT_NEAR(test::namedSpace("fbnet-imagenet").log10Size(), 22 * std::log10(9.0), 1e-9);
 }

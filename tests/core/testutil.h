@@ -30,6 +30,12 @@ inline std::string errorOf(const std::function<void()> &f)
     return "(no error)";
 }
 
+/** A shipped space by name ("fbnet-imagenet"). */
+inline SearchSpace namedSpace(const std::string &name)
+{
+    return SearchSpace::load(resolveSpacePath(name));
+}
+
 /** The shipped fbnet-cifar space. */
 inline SearchSpace cifarSpace()
 {

@@ -310,14 +310,3 @@ TEST(MainWindow, HelpAndAWrongTabAreAnsweredWithoutADisplay)
     EXPECT_EQ(code, 2) << out;
     EXPECT_NE(out.find("did you mean pareto?"), std::string::npos) << out;
 }
-
-int main(int argc, char **argv)
-{
-    // No display needed (test discovery runs this at build time, outside CTest's environment).
-    fbnet::test::isolateEnvironment();
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    ::testing::InitGoogleTest(&argc, argv);
-    return RUN_ALL_TESTS();
-}

@@ -26,12 +26,6 @@ SearchObserver::~SearchObserver() = default;
 namespace detail {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 std::shared_ptr<SearchableNet> makeSupernet(const SearchSpace &space, const LatencyTable &lut, const SearchConfig &config,
                                             torch::Device device)

@@ -40,12 +40,6 @@ torch::Tensor noiseKeys(std::uint64_t pass, MaskMode mode, int step, int world, 
     return torch::tensor(keys, torch::kLong).to(device);
 }
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 void setRequiresGrad(const std::vector<torch::Tensor> &params, bool on)
 {

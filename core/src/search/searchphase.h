@@ -9,6 +9,14 @@
 
 namespace fbnet::detail {
 
+using Clock = std::chrono::steady_clock;
+
+/** Seconds of the steady clock since `t` (the search's timings). */
+inline double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
 /** Steps over the whole search, for the observer's throughput and ETA. */
 struct SearchProgress
 {
