@@ -53,6 +53,7 @@ MetricsPlot::MetricsPlot(QWidget *parent)
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
         rect->axis(QCPAxis::atLeft)->setLabel(labels[i]);
         rect->axis(QCPAxis::atBottom)->setTickLabels(i == 2);
+        useIntegerTicks(rect->axis(QCPAxis::atBottom));
         if (i == 2)
             rect->axis(QCPAxis::atBottom)->setLabel(tr("step"));
         m_rects[i] = rect;
@@ -99,6 +100,23 @@ void MetricsPlot::addBoundary(double x, int epoch)
     label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
     label->setText(tr(" e%1").arg(epoch + 1));
     label->setColor(palette().color(QPalette::WindowText));
+}
+
+void MetricsPlot::setLossFormula(const QString &formula)
+{
+    m_rects[0]->axis(QCPAxis::atLeft)->setLabel(formula.isEmpty() ? tr("loss") : tr("loss = %1").arg(formula));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString MetricsPlot::lossLabel() const
+{
+    return m_rects[0]->axis(QCPAxis::atLeft)->label();
+}
+
+QVector<double> MetricsPlot::stepTicks() const
+{
+    m_plot->replot(QCustomPlot::rpImmediateRefresh);
+    return m_rects[2]->axis(QCPAxis::atBottom)->tickVector();
 }
 
 void MetricsPlot::setCostUnit(const QString &unit)

@@ -51,6 +51,11 @@ public:
      * range), `label` written beside it. 0: none.
      */
     void setLatencyTarget(double target, const QString &label = {});
+    /** Labels the loss axis with the formula the search minimises ("loss = CE·0.2·(log LAT)^0.6"). */
+    void setLossFormula(const QString &formula);
+    QString lossLabel() const;
+    /** The step axis's ticks as last drawn (after a replot). */
+    QVector<double> stepTicks() const;
     /** The third panel's unit: "ms" (E[latency], the default) or a cost table's (E[cost] in MFLOPs or Mparams). */
     void setCostUnit(const QString &unit);
     double latencyTarget() const { return m_target; }

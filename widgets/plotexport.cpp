@@ -1,5 +1,6 @@
 #include "plotexport.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QStringList>
@@ -67,6 +68,23 @@ QString plotContext(const std::string &name, const std::string &device, const st
         if (!s->empty())
             parts << QString::fromStdString(*s);
     return parts.join(QStringLiteral(" · "));
+}
+
+namespace {
+/** QCustomPlot's ticker with its step rounded up to a whole number. */
+class IntegerTicker : public QCPAxisTicker
+{
+protected:
+    double getTickStep(const QCPRange &range) override { return std::max(1.0, std::ceil(QCPAxisTicker::getTickStep(range))); }
+    int getSubTickCount(double tickStep) override { return tickStep < 2 ? 0 : QCPAxisTicker::getSubTickCount(tickStep); }
+};
+} // namespace
+
+void useIntegerTicks(QCPAxis *axis)
+{
+    axis->setTicker(QSharedPointer<IntegerTicker>::create());
+    axis->setNumberFormat(QStringLiteral("f"));
+    axis->setNumberPrecision(0);
 }
 
 QString clockDuration(double seconds)

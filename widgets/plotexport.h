@@ -1,5 +1,6 @@
 #pragma once
 
+class QCPAxis;
 class QCustomPlot;
 class QPalette;
 #include <limits>
@@ -20,6 +21,9 @@ bool savePlot(QCustomPlot *plot, const QString &path);
  * and dark themes; call again on QEvent::PaletteChange.
  */
 void applyPlotPalette(QCustomPlot *plot, const QPalette &palette);
+
+/** Ticks at whole numbers only (steps, epochs, layers): never "12.5" on a count axis. */
+void useIntegerTicks(QCPAxis *axis);
 
 /** A run's plots' second title line, "name · device · data set" (empty parts left out). */
 QString plotContext(const std::string &name, const std::string &device, const std::string &dataset);

@@ -36,10 +36,21 @@ QCPColorGradient diverging()
 
 QCPColorGradient sequential()
 {
-    QCPColorGradient g(QCPColorGradient::gpThermal);
+    // Light (p near 0) to dark blue (p near 1), ColorBrewer Blues: a layer near uniform reads as
+    // pale, not as a solid dark block, and the argmax rings (kSequentialRing) stand out on both ends.
+    QCPColorGradient g;
+    g.clearColorStops();
+    g.setColorStopAt(0.0, QColor(247, 251, 255));
+    g.setColorStopAt(0.25, QColor(198, 219, 239));
+    g.setColorStopAt(0.5, QColor(107, 174, 214));
+    g.setColorStopAt(0.75, QColor(33, 113, 181));
+    g.setColorStopAt(1.0, QColor(8, 48, 107));
     g.setNanHandling(QCPColorGradient::nhTransparent);
     return g;
 }
+
+/** The argmax rings on the sequential scales: orange, at least 3:1 in contrast with its lightest and darkest blue. */
+const QColor kSequentialRing(230, 85, 13);
 } // namespace
 
 ThetaHeatmap::ThetaHeatmap(QWidget *parent)
@@ -80,7 +91,6 @@ ThetaHeatmap::ThetaHeatmap(QWidget *parent)
     m_map->setInterpolate(false);
     m_argmax = m_plot->addGraph();
     m_argmax->setLineStyle(QCPGraph::lsNone);
-    m_argmax->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 1.6), Qt::NoBrush, 9));
     m_argmax->setName(tr("argmax"));
     m_noData = new QCPItemText(m_plot);
     m_noData->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -168,6 +178,7 @@ void ThetaHeatmap::setScale(Scale scale)
         m_colourScale->setLabel(tr("probability"));
         break;
     }
+    m_argmax->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(argmaxRingColour(), 1.6), Qt::NoBrush, 9));
     repaintCells();
 }
 
@@ -196,6 +207,20 @@ double ThetaHeatmap::colourValue(int layer, int candidate) const
     if (m_shown < 0 || layer < 0 || layer >= m_layers || candidate < 0 || candidate >= m_candidates.size())
         return kNaN;
     return m_map->data()->cell(candidate, layer);
+}
+
+QColor ThetaHeatmap::cellColour(int layer, int candidate) const
+{
+    const double v = colourValue(layer, candidate);
+    if (std::isnan(v))
+        return {};
+    return QColor::fromRgba(m_map->gradient().color(v, m_map->dataRange()));
+}
+
+QColor ThetaHeatmap::argmaxRingColour() const
+{
+    // The diverging map's ends are mid-dark blue and red around white: the text colour shows on all.
+    return m_scale == Scale::RelativeToUniform ? palette().color(QPalette::WindowText) : kSequentialRing;
 }
 
 int ThetaHeatmap::markedArgmax(int layer) const
@@ -303,9 +328,8 @@ void ThetaHeatmap::changeEvent(QEvent *event)
     QWidget::changeEvent(event);
     if (event->type() == QEvent::PaletteChange) {
         applyPlotPalette(m_plot, palette());
-        const QColor ring = palette().color(QPalette::WindowText);
-        m_argmax->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(ring, 1.6), Qt::NoBrush, 9));
-        m_noData->setColor(ring);
+        m_argmax->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(argmaxRingColour(), 1.6), Qt::NoBrush, 9));
+        m_noData->setColor(palette().color(QPalette::WindowText));
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
 }

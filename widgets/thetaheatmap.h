@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QColor>
 #include <QWidget>
 
 #include <vector>
@@ -48,6 +49,10 @@ public:
     double shownValue(int layer, int candidate) const;
     /** The value the colour encodes at (layer, candidate) under the current scale; NaN if none. */
     double colourValue(int layer, int candidate) const;
+    /** The colour painted at (layer, candidate); invalid if none. */
+    QColor cellColour(int layer, int candidate) const;
+    /** The colour of the argmax rings under the current scale. */
+    QColor argmaxRingColour() const;
     /** The candidate marked as layer's argmax in the shown epoch; -1 if none. */
     int markedArgmax(int layer) const;
     /** The hover text of a cell (empty outside the map or without data). */

@@ -129,6 +129,7 @@ void MainWindow::startSearch(const SearchRequest &request)
     const QString name = request.name.empty() ? tr("new search") : QString::fromStdString(request.name);
     m_searchPage->beginSearch(plotContext(name.toStdString(), request.invocation.lut, request.invocation.dataset));
     m_searchPage->setCostTable(request.invocation.lut);
+    m_searchPage->setLossConfig(request.config);
     m_searchPage->setTargets(request.config.targets);  // a family spread by the search (front K) shows them at its first epoch
     if (request.runsPath.empty())
         m_request.runsPath = storePath().toStdString();

@@ -44,6 +44,7 @@
 #include "fbnet/compute.h"
 #include "fbnet/resources.h"
 #include "fbnet/runstore.h"
+#include "fbnet/searchconfig.h"
 
 #include <QAbstractItemModelTester>
 
@@ -97,4 +98,28 @@ TEST(MetricsPlot, ThreePanelsOnOneStepAxisWithEpochLinesSmoothingAndAnHonestLate
     m.clear();
     EXPECT_EQ(m.pointCount(), 0);
     EXPECT_TRUE(m.epochBoundaries().isEmpty());
+}
+
+// Issue 35: a short run's step axis was ticked at 0.5, 1.5, …; the loss axis said "loss" of a
+// formula it did not name.
+TEST(MetricsPlot, TheStepAxisTicksWholeStepsAndTheLossAxisNamesTheLossMinimised)
+{
+    MetricsPlot m;
+    m.resize(700, 500);
+    for (int i = 0; i < 3; ++i)
+        m.addPoint(i + 1, 0, 2.0 - 0.1 * i, 10 + i, 9.0);
+    const QVector<double> ticks = m.stepTicks();
+    ASSERT_FALSE(ticks.isEmpty());
+    for (double t : ticks)
+        EXPECT_DOUBLE_EQ(t, std::round(t)) << "a tick at step " << t;
+    SearchConfig c;
+    c.alpha = 0.2;
+    c.beta = 0.6;
+    m.setLossFormula(QString::fromStdString(lossFormula(c)));
+    EXPECT_EQ(m.lossLabel(), QStringLiteral("loss = CE·0.2·(log LAT)^0.6"));
+    c.targets = {8, 12};
+    EXPECT_EQ(lossFormula(c, "MFLOPs"), "CE + 1·|MFLOPs/T − 1|");
+    c.targets.clear();
+    c.lossForm = LossForm::Additive;
+    EXPECT_EQ(lossFormula(c), "CE + 0.2·LAT^0.6");
 }

@@ -101,3 +101,41 @@ TEST(ThetaHeatmap, ShowsDeparturesFromUniformMarksEachArgmaxAndSaysWhenThereIsNo
     EXPECT_TRUE(h.showsNoData());
     EXPECT_EQ(h.markedArgmax(0), -1);
 }
+
+namespace {
+/** WCAG contrast ratio of two colours (1: the same luminance, 21: black on white). */
+double contrast(const QColor &a, const QColor &b)
+{
+    const auto luminance = [](const QColor &c) {
+        const auto lin = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF());
+    };
+    const double la = luminance(a), lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+} // namespace
+
+// Issue 35: the probability scale painted a near-uniform layer solid navy and its black argmax rings
+// vanished on it. Near-uniform cells are pale; the rings stand out on the palest and darkest cells.
+TEST(ThetaHeatmap, TheProbabilityScalesArePaleNearUniformAndTheirRingsStandOut)
+{
+    ThetaHeatmap h;
+    QStringList names;
+    for (int i = 0; i < 9; ++i)
+        names << QStringLiteral("b%1").arg(i);
+    h.setCandidates(names, 2);
+    std::vector<double> uniform(9, 1.0 / 9), decided(9, 0.0);
+    decided[3] = 1.0;
+    h.addEpoch({uniform, decided});
+    for (auto scale : {ThetaHeatmap::Scale::Probability, ThetaHeatmap::Scale::PerLayer}) {
+        h.setScale(scale);
+        const QColor pale = h.cellColour(0, 0), dark = h.cellColour(1, 3), ring = h.argmaxRingColour();
+        ASSERT_TRUE(pale.isValid() && dark.isValid());
+        if (scale == ThetaHeatmap::Scale::Probability)
+            EXPECT_GT(pale.lightnessF(), 0.75) << pale.name().toStdString();  // p = 1/9 is pale
+        EXPECT_GT(contrast(ring, h.cellColour(1, 0)), 3.0) << ring.name().toStdString();  // p = 0
+        EXPECT_GT(contrast(ring, dark), 3.0) << ring.name().toStdString();               // p = 1
+    }
+    h.setScale(ThetaHeatmap::Scale::RelativeToUniform);
+    EXPECT_GT(contrast(h.argmaxRingColour(), h.cellColour(0, 0)), 3.0);  // uniform: white
+}

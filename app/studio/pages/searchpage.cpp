@@ -142,6 +142,12 @@ void SearchPage::setCostTable(const std::string &table)
     m_targetCaption->setText(tr("heatmap: this target's θ · %1: its samples · loss and accuracy: all targets").arg(expectedWord(m_unit)));
 }
 
+void SearchPage::setLossConfig(const SearchConfig &config)
+{
+    const std::string cost = m_unit == QLatin1String("ms") ? "LAT" : m_unit.toStdString();
+    m_metrics->setLossFormula(QString::fromStdString(lossFormula(config, cost)));
+}
+
 void SearchPage::setContext(const QString &context)
 {
     m_heatmap->setContext(context);
@@ -154,9 +160,13 @@ void SearchPage::showRun(const OpenRun &o)
     setContext(plotContext(r.name, r.lutDevice, r.dataset));
     setCostTable(r.lutDevice);
     std::vector<double> targets;
+    m_metrics->setLossFormula({});
     try {
-        if (r.kind == "search")
-            targets = searchConfigFromJson(r.configJson, r.name).targets;
+        if (r.kind == "search") {
+            const SearchConfig config = searchConfigFromJson(r.configJson, r.name);
+            targets = config.targets;
+            setLossConfig(config);
+        }
     } catch (const std::exception &) {  // a damaged config shows the run as a plain search
     }
     m_steps.clear();

@@ -53,6 +53,8 @@ public:
 
     /** The unit of the run's latency table ("ms") or cost table ("MFLOPs", "Mparams"), by its name. */
     void setCostTable(const std::string &table);
+    /** Names the loss the search minimises on the loss axis (call after setCostTable). */
+    void setLossConfig(const SearchConfig &config);
     QString costUnit() const { return m_unit; }
     /** "E[latency]" for a unit of ms (a latency table), "E[cost]" for a cost table's unit. */
     static QString expectedWord(const QString &unit);

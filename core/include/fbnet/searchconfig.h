@@ -120,6 +120,13 @@ bool resumeMayChange(const std::string &field);
  * (whose candidates are masks, not blocks a chooser can score).
  */
 std::string effectivePickBy(const SearchConfig &config, bool spaceSearchesShapes);
+
+/**
+ * The loss the search minimises, as a plot's axis or a log names it, with this configuration's
+ * numbers: "CE·0.2·(log LAT)^0.6", "CE + 0.2·LAT^0.6", "CE + 1·|LAT/T − 1|" (a family: one T per
+ * target). `cost` names the expected cost ("LAT" for a latency table, "MACs", "FLOPs"…).
+ */
+std::string lossFormula(const SearchConfig &config, const std::string &cost = "LAT");
 std::string resumeChangeableList();  ///< "--threads, --loader-threads, --runs, --out, --force-takeover"
 
 } // namespace fbnet

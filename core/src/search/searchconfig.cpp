@@ -2,6 +2,7 @@
 #include "fbnet/searchconfig.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 #include "fbnet/error.h"
@@ -24,6 +25,20 @@ std::string toString(LossForm f)
     case LossForm::Target: return "target";
     }
     return "?";
+}
+
+std::string lossFormula(const SearchConfig &c, const std::string &cost)
+{
+    const auto num = [](double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", v);
+        return std::string(buf);
+    };
+    if (!c.targets.empty() || c.lossForm == LossForm::Target)
+        return "CE + " + num(c.targetWeight) + "\u00b7|" + cost + "/T \u2212 1|";
+    if (c.lossForm == LossForm::Additive)
+        return "CE + " + num(c.alpha) + "\u00b7" + cost + "^" + num(c.beta);
+    return "CE\u00b7" + num(c.alpha) + "\u00b7(log " + cost + ")^" + num(c.beta);
 }
 
 MaskMode maskModeFromString(const std::string &s)
