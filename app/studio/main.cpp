@@ -13,6 +13,7 @@
 
 #include "fbnet/closest.h"
 #include "mainwindow.h"
+#include "welcomepanel.h"
 
 namespace {
 
@@ -89,16 +90,7 @@ int main(int argc, char **argv)
     }
     if (parser.isSet(demo)) {
         window.setShowDialogs(!parser.isSet(shot));
-        fbnet::SearchRequest r;
-        r.invocation.dataset = "synthetic:800";
-        r.invocation.subset = 0;
-        r.config.epochs = 3;  // a demo of every view in about half a minute on 2 cores (soft mode: every block each step)
-        r.config.warmupEpochs = 1;
-        r.config.batchSize = 8;
-        r.config.maxStepsPerEpoch = 5;
-        r.config.mode = fbnet::MaskMode::Soft;
-        r.config.lrTheta = 0.1;
-        r.config.compute.threads = 0;
+        const fbnet::SearchRequest r = fbnet::studio::demoSearchRequest();
         QTimer::singleShot(0, &window, [&window, r] { window.startSearch(r); });
         if (parser.isSet(shot)) {
             const QString file = parser.value(shot);

@@ -32,6 +32,8 @@
 #include "plotexport.h"
 #include "pages/explorerpage.h"
 #include "explorermodel.h"
+#include "runsmodel.h"
+#include "welcomepanel.h"
 
 namespace fbnet {
 
@@ -173,6 +175,20 @@ void MainWindow::connectPages()
     connect(m_runsPage, &studio::RunsPage::openRequested, this, [this](qint64 id) {
         if (openRun(id))
             showTab(QStringLiteral("search"));
+    });
+    auto *welcome = m_searchPage->welcome();
+    connect(m_runsPage->model(), &QAbstractItemModel::modelReset, welcome, [this, welcome] {  // whatever re-read the store
+        std::vector<RunRow> rows;
+        for (int i = 0; i < m_runsPage->model()->rowCount(); ++i)
+            rows.push_back(m_runsPage->model()->row(i));
+        welcome->setRecentRuns(rows);
+    });
+    connect(welcome, &studio::WelcomePanel::newSearchRequested, this, &MainWindow::newSearch);
+    connect(welcome, &studio::WelcomePanel::demoRequested, this, [this] { startSearch(studio::demoSearchRequest()); });
+    connect(welcome, &studio::WelcomePanel::openRequested, this, &MainWindow::openRun);
+    connect(welcome, &studio::WelcomePanel::devicesRequested, this, [this] {
+        m_devices->select(QStringLiteral("fbnet-imagenet"), QStringLiteral("s8"), QStringLiteral("iphonex"));
+        showTab(QStringLiteral("devices"));
     });
     connect(m_runsPage, &studio::RunsPage::resumeRequested, this, &MainWindow::resumeRun);
     connect(m_runsPage, &studio::RunsPage::compareRequested, this, &MainWindow::compareRuns);

@@ -131,8 +131,9 @@ TEST(ThetaHeatmap, TheProbabilityScalesArePaleNearUniformAndTheirRingsStandOut)
         h.setScale(scale);
         const QColor pale = h.cellColour(0, 0), dark = h.cellColour(1, 3), ring = h.argmaxRingColour();
         ASSERT_TRUE(pale.isValid() && dark.isValid());
-        if (scale == ThetaHeatmap::Scale::Probability)
+        if (scale == ThetaHeatmap::Scale::Probability) {
             EXPECT_GT(pale.lightnessF(), 0.75) << pale.name().toStdString();  // p = 1/9 is pale
+        }
         EXPECT_GT(contrast(ring, h.cellColour(1, 0)), 3.0) << ring.name().toStdString();  // p = 0
         EXPECT_GT(contrast(ring, dark), 3.0) << ring.name().toStdString();               // p = 1
     }

@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
 #include "fbnet/convergence.h"
@@ -14,6 +15,7 @@
 #include "runsession.h"
 #include "searchcontroller.h"
 #include "thetaheatmap.h"
+#include "welcomepanel.h"
 
 #include <algorithm>
 
@@ -21,7 +23,8 @@ namespace fbnet::studio {
 
 SearchPage::SearchPage(QWidget *parent)
     : QWidget(parent), m_heatmap(new ThetaHeatmap(this)), m_metrics(new MetricsPlot(this)), m_log(new QPlainTextEdit(this)),
-      m_targetBar(new QWidget(this)), m_targetBox(new QComboBox(m_targetBar)), m_banner(new QLabel(this))
+      m_welcome(new WelcomePanel(this)), m_stack(new QStackedWidget(this)), m_targetBar(new QWidget(this)),
+      m_targetBox(new QComboBox(m_targetBar)), m_banner(new QLabel(this))
 {
     m_banner->setObjectName(QStringLiteral("convergenceBanner"));
     m_banner->setWordWrap(true);
@@ -51,11 +54,27 @@ SearchPage::SearchPage(QWidget *parent)
     right->setStretchFactor(1, 1);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 4);
-    auto *layout = new QVBoxLayout(this);
+    auto *views = new QWidget(this);
+    auto *layout = new QVBoxLayout(views);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_targetBar);
     layout->addWidget(m_banner);
     layout->addWidget(split, 1);
+    m_stack->addWidget(m_welcome);
+    m_stack->addWidget(views);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_stack);
+}
+
+bool SearchPage::showsWelcome() const
+{
+    return m_stack->currentWidget() == m_welcome;
+}
+
+void SearchPage::showViews()
+{
+    m_stack->setCurrentIndex(1);
 }
 
 void SearchPage::setTargets(const std::vector<double> &targets)
@@ -156,6 +175,7 @@ void SearchPage::setContext(const QString &context)
 
 void SearchPage::showRun(const OpenRun &o)
 {
+    showViews();
     const RunInfo &r = o.run;
     setContext(plotContext(r.name, r.lutDevice, r.dataset));
     setCostTable(r.lutDevice);
@@ -271,6 +291,7 @@ void SearchPage::showConvergence(const SearchSpace &space, const std::vector<Epo
 
 void SearchPage::beginSearch(const QString &context)
 {
+    showViews();
     m_banner->clear();
     m_banner->setVisible(false);
     m_steps.clear();

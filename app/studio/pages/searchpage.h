@@ -11,6 +11,7 @@
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
+class QStackedWidget;
 
 namespace fbnet {
 class SearchController;
@@ -21,6 +22,7 @@ class MetricsPlot;
 namespace fbnet::studio {
 
 struct OpenRun;
+class WelcomePanel;
 
 /** The Search tab: θ heatmap, curves and the run's log, live during a search or from the store. */
 class SearchPage final : public QWidget
@@ -31,6 +33,9 @@ public:
     explicit SearchPage(QWidget *parent = nullptr);
 
     ThetaHeatmap *heatmap() const { return m_heatmap; }
+    /** The first screen, shown until a search starts or a run is opened. */
+    WelcomePanel *welcome() const { return m_welcome; }
+    bool showsWelcome() const;
     MetricsPlot *metrics() const { return m_metrics; }
 
     /** Shows what `controller`'s searches report as they run (its start, steps, epochs, end). */
@@ -82,9 +87,13 @@ private:
     /** A step's E[latency] for the shown target: its samples' mean, held between the steps that served it (hard mode). */
     double shownLatency(const StepStats &s);
 
+    void showViews();
+
     ThetaHeatmap *m_heatmap;
     MetricsPlot *m_metrics;
     QPlainTextEdit *m_log;
+    WelcomePanel *m_welcome;
+    QStackedWidget *m_stack;
     QWidget *m_targetBar;
     QComboBox *m_targetBox;
     QLabel *m_targetCaption = nullptr;
