@@ -25,7 +25,13 @@ ParetoView::ParetoView(QWidget *parent) : QWidget(parent), m_plot(new QCustomPlo
     m_title = new QCPTextElement(m_plot, tr("Latency against top-1"), QFont(font().family(), 10, QFont::Bold));
     m_plot->plotLayout()->addElement(0, 0, m_title);
     m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    // The legend sits right of the axes, at the top: never over a point or a label.
+    auto *side = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(1, 1, side);
+    side->addElement(0, 0, m_plot->legend);
+    side->addElement(1, 0, new QCPLayoutElement(m_plot));
+    side->setRowStretchFactor(0, 0.01);
+    m_plot->plotLayout()->setColumnStretchFactor(1, 0.01);
     m_plot->setMouseTracking(true);
     connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent *e) {
         const int i = itemAt(e->position());
@@ -129,6 +135,12 @@ void ParetoView::setItems(std::vector<ParetoItem> items, const QString &latencyL
             const auto r = ax->range();
             const double pad = std::max(r.size() * 0.08, 0.05 * std::abs(r.center()) + 1e-3);
             ax->setRange(r.lower - pad, r.upper + pad);
+        }
+        // A family's target lines and their centred labels stay inside, also at an edge.
+        for (double t : targetList()) {
+            const auto r = m_plot->xAxis->range();
+            const double room = r.size() * 0.1;
+            m_plot->xAxis->setRange(std::min(r.lower, t - room), std::max(r.upper, t + room));
         }
     }
     int fromSearch = 0, search = 0, random = 0;

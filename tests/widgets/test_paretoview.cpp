@@ -40,6 +40,7 @@
 #include "thetaheatmap.h"
 #include "archdiagram.h"
 #include "paretoview.h"
+#include <qcustomplot.h>
 #include "runsmodel.h"
 #include "fbnet/compute.h"
 #include "fbnet/resources.h"
@@ -76,4 +77,30 @@ TEST(ParetoView, DrawsTheFrontAndFindsPointsUnderTheMouse)
     QTemporaryDir dir;
     EXPECT_TRUE(v.save(dir.filePath(QStringLiteral("front.svg"))));
     EXPECT_GT(QFileInfo(dir.filePath(QStringLiteral("front.svg"))).size(), 1000);
+}
+
+// Issue 35: the legend sat over the points (bottom right, where the slow accurate ones are) and
+// the last target's label was cut at the plot's edge.
+TEST(ParetoView, TheLegendStaysOffThePointsAndEveryTargetLabelInside)
+{
+    ParetoView v;
+    v.resize(800, 600);
+    v.show();
+    std::vector<ParetoItem> items;
+    for (int i = 0; i < 12; ++i)
+        items.push_back({i + 1, QStringLiteral("a%1").arg(i), QStringLiteral("search"), 4.0 + i, 0.5 + 0.03 * i, {}, 0, false});
+    items.push_back({20, QStringLiteral("pick-6"), QStringLiteral("search"), 6.0, 0.56, {}, 6.0, true});
+    items.push_back({21, QStringLiteral("pick-16"), QStringLiteral("search"), 15.3, 0.83, {}, 16.0, true});  // its target beyond every point
+    v.setItems(items, QStringLiteral("ms"), QStringLiteral("%"));
+    auto *plot = qobject_cast<QCustomPlot *>(v.plotWidget());
+    ASSERT_NE(plot, nullptr);
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    EXPECT_TRUE(plot->legend->visible());
+    EXPECT_FALSE(plot->legend->outerRect().intersects(plot->axisRect()->rect()))
+        << "legend over the axes";
+    const QCPRange x = plot->xAxis->range();
+    for (double t : {6.0, 16.0}) {
+        EXPECT_GE(t - x.lower, 0.05 * x.size()) << t;
+        EXPECT_GE(x.upper - t, 0.05 * x.size()) << t;  // room for the centred "target 16" label
+    }
 }
