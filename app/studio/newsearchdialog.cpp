@@ -18,6 +18,7 @@
 #include "fbnet/error.h"
 #include "fbnet/family.h"
 #include "fbnet/resources.h"
+#include "fbnet/runstore.h"
 #include "fbnet/search.h"
 #include "fbnet/searchspace.h"
 
@@ -104,6 +105,10 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_beta = dspin(0, 10, defaults.beta, 3, this);
     m_tau = dspin(0.01, 100, defaults.tau0, 2, this);
     m_decay = dspin(0.5, 1.0, defaults.tauDecay, 3, this);
+    m_name = new QLineEdit(this);
+    m_name->setObjectName(QStringLiteral("runName"));
+    m_name->setPlaceholderText(tr("empty: named by the store (search-N)"));
+    m_name->setToolTip(tr("The run's name in the Runs tab and for the CLI (fbnet runs show NAME)"));
     m_targets = new QLineEdit(this);
     m_targets->setObjectName(QStringLiteral("targets"));
     m_targets->setToolTip(tr("Family search: one supernet, one θ per target (ms on a latency table, millions on the FLOPs or "
@@ -116,6 +121,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_error->setWordWrap(true);
 
     auto *form = new QFormLayout;
+    form->addRow(tr("Run name"), m_name);
     form->addRow(tr("Search space"), m_space);
     form->addRow(tr("Data set"), m_dataset);
     form->addRow(QString(), m_preview);
@@ -148,6 +154,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     connect(m_space, &QComboBox::currentTextChanged, this, &NewSearchDialog::refreshPreview);
     connect(m_preview, &studio::DatasetPreview::updated, this, &NewSearchDialog::revalidate);
     connect(m_targets, &QLineEdit::textChanged, this, &NewSearchDialog::revalidate);
+    connect(m_name, &QLineEdit::textChanged, this, &NewSearchDialog::revalidate);
     connect(m_lut, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
     connect(m_device, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
     connect(m_precision, &QComboBox::currentIndexChanged, this, &NewSearchDialog::revalidate);
@@ -232,6 +239,9 @@ void NewSearchDialog::refreshPreview()
 
 QString NewSearchDialog::validationError() const
 {
+    if (const QString name = m_name->text().trimmed(); !name.isEmpty())
+        if (const std::string problem = runNameProblem(name.toStdString()); !problem.empty())
+            return tr("Run name: %1.").arg(QString::fromStdString(problem));
     if (m_warmup->value() >= m_epochs->value())
         return tr("Warm-up epochs must be fewer than epochs: θ has to train for at least one epoch.");
     if (const QString e = checkSplits(); !e.isEmpty())
@@ -311,6 +321,7 @@ void NewSearchDialog::revalidate()
 SearchRequest NewSearchDialog::request() const
 {
     SearchRequest r;
+    r.name = m_name->text().trimmed().toStdString();
     r.invocation.space = m_space->currentText().toStdString();
     r.invocation.dataset = m_dataset->spec().toStdString();
     r.invocation.lut = m_lut->currentData().toString().toStdString();

@@ -50,6 +50,7 @@ private:
     QSpinBox *m_epochs, *m_warmup, *m_batch, *m_subset, *m_seed, *m_threads;
     QDoubleSpinBox *m_alpha, *m_beta, *m_tau, *m_decay;
     QLineEdit *m_targets;
+    QLineEdit *m_name;  ///< empty: the store names the run
     QLabel *m_error;
     QLabel *m_splits;  ///< what the engine will use: images per split, steps per epoch, warnings
     QDialogButtonBox *m_buttons;

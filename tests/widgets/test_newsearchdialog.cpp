@@ -172,3 +172,21 @@ TEST(NewSearchDialog, TheNewSearchDialogPreviewsAFolderAndShowsItsProblemInline)
     chooser->setSpec(QStringLiteral("folder:"));
     EXPECT_FALSE(preview->summaryText().contains(QStringLiteral("class"))) << preview->summaryText().toStdString();
 }
+
+// Issue 35 (onboarding): the dialog had no run name; runs were named only by the store. A name that
+// the store would refuse (a tab, a newline) is refused in the dialog with the store's own reason.
+TEST(NewSearchDialog, NamesTheRunAndRefusesANameTheStoreWouldRefuse)
+{
+    NewSearchDialog d;
+    auto *name = d.findChild<QLineEdit *>(QStringLiteral("runName"));
+    ASSERT_NE(name, nullptr);
+    EXPECT_EQ(d.request().name, "");  // empty: the store names it
+    name->setText(QStringLiteral("  s8-fast  "));
+    EXPECT_TRUE(d.validationError().isEmpty()) << d.validationError().toStdString();
+    EXPECT_EQ(d.request().name, "s8-fast");
+    name->setText(QStringLiteral("two\tparts"));
+    EXPECT_TRUE(d.validationError().startsWith(QStringLiteral("Run name: a run name is one line of printable text")))
+        << d.validationError().toStdString();
+    EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+    EXPECT_EQ(runNameProblem("two\tparts"), "a run name is one line of printable text; got two\\x09parts");
+}

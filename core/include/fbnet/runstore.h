@@ -243,4 +243,10 @@ std::string contentHash(const std::string &text);
 /** Current time as ISO 8601 UTC. */
 std::string isoNow();
 
+/**
+ * What is wrong with `name` as a run's name, "" if nothing: one line of printable UTF-8, 1 to 200
+ * bytes (a tab or newline broke `runs list` and the studio's table). RunStore refuses such names.
+ */
+std::string runNameProblem(const std::string &name);
+
 } // namespace fbnet

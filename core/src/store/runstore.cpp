@@ -35,18 +35,24 @@ std::string contentHash(const std::string &text)
     return buf;
 }
 
-/** A run's name: printable UTF-8 on one line (a tab or newline broke `runs list` and the studio's table), at most 200 bytes. */
-static void checkRunName(const std::string &path, const std::string &name)
+std::string runNameProblem(const std::string &name)
 {
     if (name.empty())
-        throw Error::at(path, "name", "expected a non-empty run name");
+        return "expected a non-empty run name";
     if (name.size() > 200)
-        throw Error::at(path, "name", "expected a run name of at most 200 bytes");
+        return "expected a run name of at most 200 bytes";
     if (!detail::validUtf8(name))
-        throw Error::at(path, "name", "expected UTF-8 text, got " + detail::printableName(name));
+        return "expected UTF-8 text, got " + detail::printableName(name);
     for (unsigned char c : name)
         if (c < 0x20 || c == 0x7f)
-            throw Error::at(path, "name", "a run name is one line of printable text; got " + detail::printableName(name));
+            return "a run name is one line of printable text; got " + detail::printableName(name);
+    return {};
+}
+
+static void checkRunName(const std::string &path, const std::string &name)
+{
+    if (const std::string problem = runNameProblem(name); !problem.empty())
+        throw Error::at(path, "name", problem);
 }
 
 std::string isoNow()
