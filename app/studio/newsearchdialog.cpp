@@ -107,7 +107,7 @@ NewSearchDialog::NewSearchDialog(QWidget *parent)
     m_decay = dspin(0.5, 1.0, defaults.tauDecay, 3, this);
     m_name = new QLineEdit(this);
     m_name->setObjectName(QStringLiteral("runName"));
-    m_name->setPlaceholderText(tr("empty: named by the store (search-N)"));
+    m_name->setPlaceholderText(tr("empty: named by the store (run-N, N its id)"));
     m_name->setToolTip(tr("The run's name in the Runs tab and for the CLI (fbnet runs show NAME)"));
     m_targets = new QLineEdit(this);
     m_targets->setObjectName(QStringLiteral("targets"));
