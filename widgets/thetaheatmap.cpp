@@ -20,33 +20,30 @@ namespace fbnet {
 
 namespace {
 
-QCPColorGradient diverging()
+/** Five colours evenly spaced from 0 to 1; NaN (no data) transparent. */
+QCPColorGradient fiveStops(const QColor (&c)[5])
 {
-    // Blue (less likely than uniform) - white (uniform) - red (more likely), ColorBrewer RdBu.
     QCPColorGradient g;
     g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(33, 102, 172));
-    g.setColorStopAt(0.25, QColor(146, 197, 222));
-    g.setColorStopAt(0.5, QColor(247, 247, 247));
-    g.setColorStopAt(0.75, QColor(244, 165, 130));
-    g.setColorStopAt(1.0, QColor(178, 24, 43));
+    for (int i = 0; i < 5; ++i)
+        g.setColorStopAt(i / 4.0, c[i]);
     g.setNanHandling(QCPColorGradient::nhTransparent);
     return g;
 }
 
+/** Blue (less likely than uniform) - white (uniform) - red (more likely), ColorBrewer RdBu. */
+QCPColorGradient diverging()
+{
+    return fiveStops({QColor(33, 102, 172), QColor(146, 197, 222), QColor(247, 247, 247), QColor(244, 165, 130), QColor(178, 24, 43)});
+}
+
+/**
+ * Light (p near 0) to dark blue (p near 1), ColorBrewer Blues: a layer near uniform reads as pale,
+ * not as a solid dark block, and the argmax rings (kSequentialRing) stand out on both ends.
+ */
 QCPColorGradient sequential()
 {
-    // Light (p near 0) to dark blue (p near 1), ColorBrewer Blues: a layer near uniform reads as
-    // pale, not as a solid dark block, and the argmax rings (kSequentialRing) stand out on both ends.
-    QCPColorGradient g;
-    g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(247, 251, 255));
-    g.setColorStopAt(0.25, QColor(198, 219, 239));
-    g.setColorStopAt(0.5, QColor(107, 174, 214));
-    g.setColorStopAt(0.75, QColor(33, 113, 181));
-    g.setColorStopAt(1.0, QColor(8, 48, 107));
-    g.setNanHandling(QCPColorGradient::nhTransparent);
-    return g;
+    return fiveStops({QColor(247, 251, 255), QColor(198, 219, 239), QColor(107, 174, 214), QColor(33, 113, 181), QColor(8, 48, 107)});
 }
 
 /** The argmax rings on the sequential scales: orange, at least 3:1 in contrast with its lightest and darkest blue. */

@@ -52,6 +52,17 @@ using namespace fbnet;
 using fbnet::test::runTinyStoredSearch;
 using fbnet::test::tinyRequest;
 
+namespace {
+/** Nine candidate names, as in fbnet-cifar's layers: b0 … b8. */
+QStringList nineCandidates()
+{
+    QStringList names;
+    for (int i = 0; i < 9; ++i)
+        names << QStringLiteral("b%1").arg(i);
+    return names;
+}
+} // namespace
+
 TEST(ThetaHeatmap, MapsLayersAndCandidatesAndReplaysEpochs)
 {
     ThetaHeatmap h;
@@ -69,10 +80,7 @@ TEST(ThetaHeatmap, ShowsDeparturesFromUniformMarksEachArgmaxAndSaysWhenThereIsNo
 {
     // Nine candidates, as after a real 3-epoch search: 0.09 against 0.16 must not look alike.
     ThetaHeatmap h;
-    QStringList names;
-    for (int i = 0; i < 9; ++i)
-        names << QStringLiteral("b%1").arg(i);
-    h.setCandidates(names, 2);
+    h.setCandidates(nineCandidates(), 2);
     EXPECT_TRUE(h.showsNoData());
     EXPECT_TRUE(std::isnan(h.colourValue(0, 0)));  // not "probability 0"
     EXPECT_TRUE(h.cellText(0, 0).isEmpty());
@@ -120,10 +128,7 @@ double contrast(const QColor &a, const QColor &b)
 TEST(ThetaHeatmap, TheProbabilityScalesArePaleNearUniformAndTheirRingsStandOut)
 {
     ThetaHeatmap h;
-    QStringList names;
-    for (int i = 0; i < 9; ++i)
-        names << QStringLiteral("b%1").arg(i);
-    h.setCandidates(names, 2);
+    h.setCandidates(nineCandidates(), 2);
     std::vector<double> uniform(9, 1.0 / 9), decided(9, 0.0);
     decided[3] = 1.0;
     h.addEpoch({uniform, decided});
