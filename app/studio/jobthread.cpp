@@ -28,9 +28,11 @@ bool JobThread::start(Job job)
     m_stop = std::make_shared<StopToken>();
     m_paused = false;
     setRunning(true);
+    std::lock_guard handOff(m_handOff);
     QMetaObject::invokeMethod(
         m_context,
         [this, job = std::move(job), stop = m_stop] {
+            { std::lock_guard received(m_handOff); }
             std::function<void()> done = job(*stop);
             post([this, done = std::move(done)] {
                 setRunning(false);
@@ -44,7 +46,14 @@ bool JobThread::start(Job job)
 
 void JobThread::post(std::function<void()> f)
 {
-    QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
+    std::lock_guard handOff(m_handOff);
+    QMetaObject::invokeMethod(
+        this,
+        [this, f = std::move(f)] {
+            { std::lock_guard received(m_handOff); }
+            f();
+        },
+        Qt::QueuedConnection);
 }
 
 void JobThread::pause()
