@@ -12,6 +12,7 @@
 #include "fbnet/pareto.h"
 #include "fbnet/resources.h"
 #include "fbnet/train.h"
+#include "fbnet/trainingplan.h"
 #include "progress.h"
 #include "usage.h"
 
@@ -91,6 +92,7 @@ struct ParetoOptions
     std::string out;
     bool measure = false;
     bool keepWeights = false;
+    bool plan = false;
     double target = 0;
     std::size_t subset = 5000;
     std::size_t testSubset = 2000;
@@ -140,6 +142,12 @@ int runPareto(ParetoOptions &o)
     if (todo.empty())
         throw Error::at(store.path(), "run " + run.name, "has no architectures (fbnet sample --run " + run.name + ")");
 
+    {  // the work it starts, said before it starts (core's plan, as the studio's dialog says it)
+        const TrainingPlanner planner(store, run, o.dataset);
+        std::fprintf(o.plan ? stdout : stderr, "%s\n", planner.plan(todo, o.config, o.subset, o.testSubset).describe().c_str());
+        if (o.plan)
+            return 0;
+    }
     StopToken stop;
     SigintStop sigint(stop);
     EvaluationEvents events;
@@ -216,6 +224,7 @@ void addParetoCommand(CLI::App &app, Action &run)
     cmd->add_option("--train-device", o->config.compute.device, "Where to train the architectures: cpu, cuda or cuda:N")
         ->capture_default_str();
     cmd->add_option("--out", o->out, "Also write the points as CSV");
+    cmd->add_flag("--plan", o->plan, "Print the work it would start (architectures to train, reused, images, how long) and stop");
     cmd->add_flag("--keep-weights", o->keepWeights,
                   "Keep each training's weights in STORE-weights/ (one file per architecture and protocol, removed with its run); "
                   "fbnet export then exports them");

@@ -56,19 +56,6 @@ void ProgressLine::finish()
     m_dirty = false;
 }
 
-std::string formatDuration(double s)
-{
-    if (s < 0)
-        s = 0;
-    char buf[32];
-    const int t = int(s + 0.5);
-    if (t >= 3600)
-        std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
-    return buf;
-}
-
 namespace {
 ProgressLine &trainLine()
 {

@@ -5,6 +5,7 @@
 
 #include "fbnet/search.h"
 #include "fbnet/train.h"
+#include "fbnet/trainingplan.h"  // formatDuration
 
 namespace fbnet::cli {
 
@@ -21,8 +22,6 @@ private:
     bool m_dirty = false;
     std::chrono::steady_clock::time_point m_last;
 };
-
-std::string formatDuration(double seconds);
 
 /**
  * Gives a training the search's kind of progress line (`fbnet train`, `pareto`, `random`): epoch,

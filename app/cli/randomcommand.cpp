@@ -3,7 +3,9 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "fbnet/error.h"
 #include "fbnet/randombaseline.h"
+#include "fbnet/trainingplan.h"
 #include "progress.h"
 
 namespace fbnet::cli {
@@ -14,12 +16,21 @@ struct RandomOptions
 {
     std::string runs;
     RandomBaselineRequest request;
+    bool plan = false;
 };
 
 int runRandom(RandomOptions &o)
 {
     RunStore store(storePath(o.runs));
     const RandomBaselineRequest &r = o.request;
+    if (!r.budgetOf.empty()) {  // the work it starts, said before it starts (core's plan, as the studio's dialog says it)
+        const TrainingPlanner planner(store, store.run(r.budgetOf));
+        std::fprintf(o.plan ? stdout : stderr, "%s\n", planner.planBaseline(r.config, r.trainSubset, r.testSubset).describe().c_str());
+    } else if (o.plan) {
+        throw Error::at("--plan", "", "needs --budget-of RUN: the plan estimates from that run's compute and its trainings");
+    }
+    if (o.plan)
+        return 0;
     StopToken stop;
     SigintStop sigint(stop);
     ProgressLine lutLine;
@@ -76,6 +87,7 @@ void addRandomCommand(CLI::App &app, Action &run)
     cmd->add_option("--budget", r.budgetSeconds, "Compute budget in seconds");
     cmd->add_option("--budget-of", r.budgetOf, "Use a search run's compute (search + training its architectures), space, data and table");
     cmd->add_option("--max-archs", r.maxArchitectures, "Stop after this many architectures (0: budget only)")->capture_default_str();
+    cmd->add_flag("--plan", o->plan, "Print the work it would start (budget, images, about how many architectures) and stop");
     cmd->add_option("--space", r.invocation.space, "Search space")->capture_default_str();
     cmd->add_option("--dataset", r.invocation.dataset, datasetSyntaxSummary(" | ", " | "))->capture_default_str();
     cmd->add_option("--lut", r.invocation.lut, "Latency table for the LUT latency of each architecture")->capture_default_str();

@@ -42,7 +42,7 @@ using studio::OpenRun;
 MainWindow::MainWindow(QWidget *parent, const QString &storePath)
     : QMainWindow(parent), m_session(new studio::RunSession(this)), m_controller(new SearchController(this)),
       m_evaluator(new EvaluateController(this)), m_baseline(new BaselineController(this)), m_searchPage(new studio::SearchPage(this)),
-      m_runsPage(new studio::RunsPage(m_session, this)), m_paretoPage(new studio::ParetoPage(this)),
+      m_runsPage(new studio::RunsPage(m_session, this)), m_paretoPage(new studio::ParetoPage(m_session, this)),
       m_archPage(new studio::ArchitecturePage(this)), m_explorerPage(new studio::ExplorerPage(m_session, this)), m_devices(new DevicesView(this)), m_tabs(new QTabWidget(this)),
       m_progress(new QProgressBar(this)), m_status(new QLabel(tr("Ready. Start a search with File ▸ New search (Ctrl+N)."), this))
 {

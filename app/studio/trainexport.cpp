@@ -64,7 +64,15 @@ std::optional<TrainExportPlan> askTrainAndExport(QWidget *parent, const RunStore
     row->addWidget(browse);
     form->addRow(QObject::tr("ONNX file:"), row);
     const TrainingFields f(&dialog);
-    if (!runTrainingDialog(dialog, form, f, QObject::tr("Train && export")) || path->text().trimmed().isEmpty())
+    std::vector<StoredArchitecture> chosen;  // the one architecture the export takes
+    for (const auto &a : store.architectures(std::int64_t(runId)))
+        if (a.id == probe.training.architectureIds.front())
+            chosen.push_back(a);
+    const DialogPlan plan = makeDialogPlan(store, std::int64_t(runId),
+                                           [chosen](const TrainingPlanner &p, const TrainConfig &c, std::size_t n, std::size_t t) {
+                                               return p.plan(chosen, c, n, t);
+                                           });
+    if (!runTrainingDialog(dialog, form, f, QObject::tr("Train && export"), plan) || path->text().trimmed().isEmpty())
         return std::nullopt;
     return planTrainAndExport(store, runId, targetMs, f.epochs->value(), std::size_t(f.images->value()),
                               std::size_t(f.testImages->value()), path->text().trimmed());

@@ -3,9 +3,12 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QLabel>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+
+#include <algorithm>
 
 namespace fbnet::studio {
 
@@ -31,11 +34,62 @@ void TrainingFields::remember() const
     s.setValue(QStringLiteral("training/test_images"), testImages->value());
 }
 
-bool runTrainingDialog(QDialog &dialog, QFormLayout *form, const TrainingFields &f, const QString &okText)
+DialogPlan makeDialogPlan(const RunStore &store, std::int64_t runId, PlanFn plan)
+{
+    DialogPlan p;
+    try {
+        p.planner = std::make_unique<TrainingPlanner>(store, store.run(runId));
+        p.plan = std::move(plan);
+    } catch (const std::exception &e) {
+        p.error = QString::fromStdString(e.what());
+    }
+    return p;
+}
+
+namespace {
+
+/** Caps a count at what the data set has (the box says "of N"). */
+void fitTo(QSpinBox *box, std::size_t available)
+{
+    const int most = int(std::min<std::size_t>(available, std::size_t(box->maximum())));
+    box->setRange(std::min(box->minimum(), most), most);
+    box->setSuffix(QObject::tr(" of %1").arg(most));
+}
+
+void addPlan(QDialog &dialog, QFormLayout *form, const TrainingFields &f, const DialogPlan &plan)
+{
+    auto *label = new QLabel(&dialog);
+    label->setObjectName(QStringLiteral("trainingPlan"));
+    label->setWordWrap(true);
+    label->setMinimumWidth(480);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(label);
+    if (!plan.planner) {
+        label->setText(QObject::tr("Cannot plan this training: %1").arg(plan.error));
+        return;
+    }
+    fitTo(f.images, plan.planner->availableTrain());
+    fitTo(f.testImages, plan.planner->availableTest());
+    const auto update = [&plan, &f, label] {
+        TrainConfig config;
+        config.epochs = f.epochs->value();
+        label->setText(QString::fromStdString(
+            plan.plan(*plan.planner, config, std::size_t(f.images->value()), std::size_t(f.testImages->value())).describe()));
+    };
+    for (QSpinBox *box : {f.epochs, f.images, f.testImages})
+        QObject::connect(box, &QSpinBox::valueChanged, label, update);
+    update();
+}
+
+} // namespace
+
+bool runTrainingDialog(QDialog &dialog, QFormLayout *form, const TrainingFields &f, const QString &okText, const DialogPlan &plan)
 {
     form->addRow(QObject::tr("Epochs per architecture:"), f.epochs);
     form->addRow(QObject::tr("Training images:"), f.images);
     form->addRow(QObject::tr("Test images:"), f.testImages);
+    if (plan.planner || !plan.error.isEmpty())
+        addPlan(dialog, form, f, plan);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     buttons->button(QDialogButtonBox::Ok)->setText(okText);
     form->addRow(buttons);

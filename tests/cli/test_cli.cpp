@@ -369,12 +369,29 @@ TEST(Cli, RunsSampleExportImportTrainRandomPareto)
     r = runCli("random --name rnd2 --max-archs 1 --budget-of s1 --subset 64 --test-subset 32 --epochs 1 --batch-size 16 --threads 1" + store);
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("on 64 images"), std::string::npos) << r.out;
-    r = runCli("pareto --run s1 --baseline rnd" + store + " --dataset synthetic:200 --subset 0 --test-subset 0 --epochs 1 "
-              "--batch-size 16 --threads 1 --out " + (d / "front.csv").string());
+    // --plan says the work before it starts, and starts nothing.
+    const std::string paretoArgs = " --run s1 --baseline rnd" + store + " --dataset synthetic:200 --subset 0 --test-subset 0 --epochs 1 "
+                                   "--batch-size 16 --threads 1";
+    const std::string runsBefore = queryOne(db, "SELECT COUNT(*) FROM runs");
+    r = runCli("pareto --plan" + paretoArgs);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("Trains "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("on the front"), std::string::npos) << r.out;
+    r = runCli("random --plan --budget-of s1 --subset 64 --test-subset 32 --epochs 1" + store);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("until the compute of the run it matches"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Only 32 test images"), std::string::npos) << r.out;
+    r = runCli("random --plan --max-archs 1" + store);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("--budget-of"), std::string::npos) << r.out;
+    EXPECT_EQ(queryOne(db, "SELECT COUNT(*) FROM runs"), runsBefore);
+    r = runCli("pareto" + paretoArgs + " --out " + (d / "front.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("on the front"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("random"), std::string::npos) << r.out;
     EXPECT_NE(slurp(d / "front.csv").find("latency_ms,latency_source,test_top1"), std::string::npos);
+    r = runCli("pareto --plan" + paretoArgs);
+    EXPECT_NE(r.out.find("Nothing to train"), std::string::npos) << r.out;
 
     r = runCli("runs compare s1 s2" + store);
     ASSERT_EQ(r.code, 0) << r.out;

@@ -150,6 +150,18 @@ TEST(MainWindow, TrainsTheOpenRunsArchitecturesIntoTheParetoView)
         ASSERT_NE(dialog, nullptr);
         sawDialog = true;
         ASSERT_TRUE(test::fillTrainingFields(dialog, 3, 200, 100));  // epochs, training and test images
+        // It says the work before it starts: what it trains, on how much of the data, how long (from
+        // the trainings above), and that 100 test images are coarse; the counts stop at what there is.
+        auto *plan = dialog->findChild<QLabel *>(QStringLiteral("trainingPlan"));
+        ASSERT_NE(plan, nullptr);
+        EXPECT_TRUE(plan->text().startsWith(QStringLiteral("Trains 2 of 2 architectures for 3 epochs on 200 of synthetic's ")))
+            << plan->text().toStdString();
+        EXPECT_TRUE(plan->text().contains(QStringLiteral(" in all (from 4 trainings of this space in this store)")))
+            << plan->text().toStdString();
+        EXPECT_TRUE(plan->text().contains(QStringLiteral("Only 100 test images"))) << plan->text().toStdString();
+        const auto spins = dialog->findChildren<QSpinBox *>();
+        EXPECT_LT(spins[1]->maximum(), 100000) << "the training images stop at the data set's count";
+        EXPECT_TRUE(spins[1]->suffix().startsWith(QStringLiteral(" of "))) << spins[1]->suffix().toStdString();
         if (const char *shot = std::getenv("FBNET_TRAIN_DIALOG_SHOT"))
             dialog->grab().save(QString::fromLocal8Bit(shot));
         test::acceptDialog(dialog);

@@ -4,6 +4,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QPushButton>
+#include <QLabel>
 #include <QSpinBox>
 #include <QFile>
 #include <QTemporaryDir>
@@ -19,6 +20,7 @@
 #include "fbnet/archexport.h"
 #include "fbnet/runstore.h"
 #include "fbnet/searchconfig.h"
+#include "fbnet/trainingplan.h"
 #include "mainwindow.h"
 #include "pages/paretopage.h"
 #include "paretoview.h"
@@ -89,6 +91,13 @@ TEST(ParetoPage, TheParetoTabRunsARandomBaselineWithTheRunsCompute)
         ASSERT_NE(dialog, nullptr);
         sawDialog = true;
         ASSERT_TRUE(test::fillTrainingFields(dialog, 1, 100, 100));  // epochs, training and test images
+        // The budget is said before Start, not after.
+        auto *plan = dialog->findChild<QLabel *>(QStringLiteral("trainingPlan"));
+        ASSERT_NE(plan, nullptr);
+        EXPECT_TRUE(plan->text().contains(QStringLiteral("until the compute of the run it matches (%1:").arg(QString::fromStdString(formatDuration(budget)))))
+            << plan->text().toStdString();
+        if (const char *shot = std::getenv("FBNET_BASELINE_DIALOG_SHOT"))
+            dialog->grab().save(QString::fromLocal8Bit(shot));
         test::acceptDialog(dialog);
     });
     QSignalSpy done(&w, &MainWindow::baselineDone);

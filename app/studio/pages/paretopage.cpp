@@ -17,6 +17,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "fbnet/evaluate.h"
 #include "fbnet/resources.h"
 #include "paretoview.h"
 #include "runsession.h"
@@ -24,8 +25,8 @@
 
 namespace fbnet::studio {
 
-ParetoPage::ParetoPage(QWidget *parent)
-    : QWidget(parent), m_view(new ParetoView(this)), m_device(new QComboBox(this)),
+ParetoPage::ParetoPage(RunSession *session, QWidget *parent)
+    : QWidget(parent), m_session(session), m_view(new ParetoView(this)), m_device(new QComboBox(this)),
       m_train(new QPushButton(tr("Train architectures…"), this)), m_baseline(new QPushButton(tr("Random baseline…"), this))
 {
     auto *layout = new QVBoxLayout(this);
@@ -156,6 +157,28 @@ void ParetoPage::refresh()
     }
 }
 
+DialogPlan ParetoPage::dialogPlan(bool baseline) const
+{
+    RunStore *store = m_session ? m_session->store() : nullptr;
+    if (!store || !m_run)
+        return {};
+    if (baseline)
+        return makeDialogPlan(*store, m_run->run.id, [](const TrainingPlanner &p, const TrainConfig &c, std::size_t n, std::size_t t) {
+            return p.planBaseline(c, n, t);
+        });
+    std::vector<StoredArchitecture> archs;  // what the training job takes: every architecture of the run
+    try {
+        archs = runArchitectures(*store, m_run->run);
+    } catch (const std::exception &e) {
+        DialogPlan none;
+        none.error = QString::fromStdString(e.what());
+        return none;
+    }
+    return makeDialogPlan(*store, m_run->run.id, [archs](const TrainingPlanner &p, const TrainConfig &c, std::size_t n, std::size_t t) {
+        return p.plan(archs, c, n, t);
+    });
+}
+
 void ParetoPage::askTraining()
 {
     if (!m_run)
@@ -166,7 +189,7 @@ void ParetoPage::askTraining()
     form->addRow(new QLabel(tr("Trains the open run's argmax and samples from scratch on its data set and stores\n"
                                "each top-1; architectures already evaluated with these settings are reused."), &dialog));
     const TrainingFields f(&dialog);
-    if (!runTrainingDialog(dialog, form, f, tr("Train")))
+    if (!runTrainingDialog(dialog, form, f, tr("Train"), dialogPlan(false)))
         return;
     EvaluateRequest r;
     r.runId = m_run->run.id;
@@ -190,7 +213,7 @@ void ParetoPage::askBaseline()
                                      QString::fromStdString(m_run->run.name)),
                             &dialog));
     const TrainingFields f(&dialog);
-    if (!runTrainingDialog(dialog, form, f, tr("Start")))
+    if (!runTrainingDialog(dialog, form, f, tr("Start"), dialogPlan(true)))
         return;
     BaselineRequest r;
     r.request.budgetOf = std::to_string(m_run->run.id);

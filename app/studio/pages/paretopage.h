@@ -16,6 +16,8 @@ class ParetoView;
 namespace fbnet::studio {
 
 struct OpenRun;
+struct DialogPlan;
+class RunSession;
 
 /**
  * The Pareto tab: the open run's evaluated architectures and the random baselines of its space
@@ -27,7 +29,8 @@ class ParetoPage final : public QWidget
     Q_OBJECT
 
 public:
-    explicit ParetoPage(QWidget *parent = nullptr);
+    /** `session`: the store the training dialogs plan with (the work, how long); nullptr: no plan. */
+    explicit ParetoPage(RunSession *session = nullptr, QWidget *parent = nullptr);
 
     ParetoView *view() const { return m_view; }
     void showRun(std::shared_ptr<const OpenRun> run);
@@ -46,7 +49,10 @@ private:
     void refresh();
     void askTraining();
     void askBaseline();
+    /** The plan the Train (or Random baseline) dialog shows, from the session's store. */
+    DialogPlan dialogPlan(bool baseline) const;
 
+    RunSession *m_session;
     ParetoView *m_view;
     QComboBox *m_device;
     QPushButton *m_train, *m_baseline;

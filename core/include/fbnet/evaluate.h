@@ -32,6 +32,9 @@ TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string 
  * decay, augmentation, seed, step cap, initialisation: "scratch" or "supernet").
  */
 std::string trainingProtocol(const TrainingSetup &setup, const TrainConfig &config);
+/** The same from the data set's name, the image counts and the input size (a plan, before loading a subset). */
+std::string trainingProtocol(const std::string &dataset, std::size_t trainImages, std::size_t testImages, int inputSize,
+                             const TrainConfig &config);
 
 /**
  * Trains a stored architecture, evaluates top-1 (and, with `measure`, its latency on this CPU)

@@ -29,12 +29,18 @@ TrainingSetup loadTrainingSetup(const std::string &spaceName, const std::string 
     return s;
 }
 
-std::string trainingProtocol(const TrainingSetup &setup, const TrainConfig &c)
+std::string trainingProtocol(const TrainingSetup &setup, const TrainConfig &config)
 {
-    const nlohmann::json j = {{"dataset", setup.train.name},
-                              {"train_images", setup.train.size()},
-                              {"test_images", setup.test.size()},
-                              {"input_size", setup.space.inputSize},
+    return trainingProtocol(setup.train.name, setup.train.size(), setup.test.size(), setup.space.inputSize, config);
+}
+
+std::string trainingProtocol(const std::string &dataset, std::size_t trainImages, std::size_t testImages, int inputSize,
+                             const TrainConfig &c)
+{
+    const nlohmann::json j = {{"dataset", dataset},
+                              {"train_images", trainImages},
+                              {"test_images", testImages},
+                              {"input_size", inputSize},
                               {"epochs", c.epochs},
                               {"batch_size", c.batchSize},
                               {"lr", c.lr},
