@@ -75,10 +75,15 @@ void SearchController::start(const SearchRequest &request)
                     names << QString::fromStdString(c);
                 const QString path = QString::fromStdString(store.path()), summary = summaryOf(run, in, cfg);
                 const int layers = in.space.layerCount(), epochs = cfg.epochs;
-                const auto replay = store.epochs(run.id);  // a resumed run shows its stored epochs first
-                m_job->post([this, run, names, path, summary, layers, epochs, replay] {
+                const auto replay = store.epochs(run.id);  // a resumed run shows its stored epochs and steps first
+                auto steps = store.steps(run.id);
+                for (std::size_t i = 0; i < steps.size(); ++i)
+                    steps[i].doneSteps = int(i + 1);  // the global step, as the live steps that follow count on
+                m_job->post([this, run, names, path, summary, layers, epochs, replay, steps = std::move(steps)] {
                     Q_EMIT runStored(run.id, QString::fromStdString(run.name), path);
                     Q_EMIT started(names, layers, summary, epochs);
+                    for (const auto &s : steps)
+                        Q_EMIT stepped(s);
                     for (const auto &e : replay)
                         Q_EMIT epochEnded(e);
                 });

@@ -103,6 +103,9 @@ TEST(SearchController, AStoppedRunResumesToTheEnd)
     }
     QObject::disconnect(&c, &SearchController::epochEnded, &c, nullptr);
     epochs.clear();
+    // The curves go on from the stored steps: replayed as steps 1..N, then the live ones after N.
+    std::vector<int> done;
+    QObject::connect(&c, &SearchController::stepped, &c, [&done](const StepStats &s) { done.push_back(s.doneSteps); });
     SearchRequest again;
     again.runsPath = r.runsPath;
     again.resume = "to-resume";
@@ -113,6 +116,12 @@ TEST(SearchController, AStoppedRunResumesToTheEnd)
     EXPECT_EQ(result.epochsCompleted, 4);
     EXPECT_EQ(epochs.count(), 4);  // the two stored epochs are replayed, then two new ones
     RunStore store(r.runsPath);
+    const auto storedSteps = store.steps(store.run("to-resume").id);
+    ASSERT_FALSE(done.empty());
+    EXPECT_EQ(done.front(), 1);
+    EXPECT_EQ(done.back(), int(storedSteps.size())) << "the last live step is the run's last stored step";
+    for (std::size_t i = 1; i < done.size(); ++i)
+        EXPECT_GT(done[i], done[i - 1]) << "step " << i << ": the global step only grows across the resume";
     EXPECT_EQ(store.run("to-resume").status, "finished");
     EXPECT_EQ(store.epochs(store.run("to-resume").id).size(), 4u);
 }

@@ -313,7 +313,8 @@ void SearchPage::addStep(const StepStats &s)
     // One x axis for live and stored runs: the global step, as a stored run numbers its steps.
     if (!s.familyLatencyMs.empty())
         m_steps.push_back(s);
-    m_metrics->addPoint(m_metrics->pointCount() + 1, s.epoch, s.loss, s.accuracy, shownLatency(s));
+    // doneSteps counts a resumed run's earlier steps and the steps the 20 Hz updates leave out.
+    m_metrics->addPoint(s.doneSteps > 0 ? s.doneSteps : m_metrics->pointCount() + 1, s.epoch, s.loss, s.accuracy, shownLatency(s));
 }
 
 void SearchPage::addEpoch(const EpochStats &e)
