@@ -118,6 +118,7 @@ void MainWindow::newSearch()
 {
     NewSearchDialog dialog(this);
     dialog.setRequest(m_request);
+    dialog.setStore(m_session->store());  // how long a search takes here, from the store's earlier ones
     if (dialog.exec() == QDialog::Accepted)
         startSearch(dialog.request());
 }

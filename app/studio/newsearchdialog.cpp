@@ -21,6 +21,7 @@
 #include "fbnet/runstore.h"
 #include "fbnet/search.h"
 #include "fbnet/searchspace.h"
+#include "fbnet/trainingplan.h"
 
 #include <cmath>
 
@@ -304,6 +305,16 @@ QString NewSearchDialog::checkSplits() const
         warnings << tr("only %1 images train θ: its accuracy moves in steps of %2 points and θ follows noise; use more images").arg(s.theta).arg(100.0 / double(s.theta), 0, 'g', 2);
     if (const std::size_t test = m_preview->testImages(); test > 0 && test < 100)
         warnings << tr("only %1 validation images: every accuracy measured on them is a multiple of %2%").arg(test).arg(100.0 / double(test), 0, 'g', 3);
+    if (m_store) {  // how long, measured here: the store's earlier searches of this space
+        const SearchRequest r = request();
+        const SearchEstimate e = estimateSearch(*m_store, r.invocation.space, images, r.config);
+        text += QStringLiteral("<br>")
+                + (e.basis > 0 ? tr("About %1 on this machine (from %2 earlier %3 of this space in this store).")
+                                     .arg(QString::fromStdString(formatDuration(e.seconds)))
+                                     .arg(e.basis)
+                                     .arg(e.basis == 1 ? tr("search") : tr("searches"))
+                               : tr("No search of this space in this mode here yet to say how long it takes on this machine."));
+    }
     if (!warnings.isEmpty())
         text += QStringLiteral("<br><span style='color:#b9770e'>") + tr("Warning: ") + warnings.join(QStringLiteral("; ")).toHtmlEscaped() + QStringLiteral(".</span>");
     m_splits->setText(text);
@@ -316,6 +327,12 @@ void NewSearchDialog::revalidate()
     m_error->setText(e);
     m_error->setVisible(!e.isEmpty());
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(e.isEmpty());
+}
+
+void NewSearchDialog::setStore(const RunStore *store)
+{
+    m_store = store;
+    revalidate();
 }
 
 SearchRequest NewSearchDialog::request() const

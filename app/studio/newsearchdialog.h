@@ -29,6 +29,11 @@ public:
     void setRequest(const SearchRequest &r);
     /** Empty when the values are valid, else the reason (also shown in the dialog). */
     QString validationError() const;
+    /**
+     * The store whose earlier searches estimate how long this one takes on this machine (core's
+     * estimateSearch, shown under the splits); nullptr: no estimate. It must outlive the dialog.
+     */
+    void setStore(const RunStore *store);
     /** The data set's classes, split sizes and sample thumbnails (read on a worker thread). */
     studio::DatasetPreview *datasetPreview() const { return m_preview; }
 
@@ -43,6 +48,7 @@ private:
     /** The family search the Targets field asks for: "6,9,12" or "front K" (empty: none); fbnet::Error when unclear. */
     void readTargets(SearchRequest &r) const;
 
+    const RunStore *m_store = nullptr;
     QComboBox *m_space, *m_lut, *m_mode, *m_device, *m_precision;
     studio::DatasetChooser *m_dataset;
     studio::DatasetPreview *m_preview;

@@ -18,7 +18,10 @@
 #include "datasetpreview.h"
 #include "fbnet/compute.h"
 #include "fbnet/datasetkinds.h"
+#include "fbnet/runstore.h"
 #include "fbnet/searchconfig.h"
+#include "fbnet/storedsearch.h"
+#include "fbnet/trainingplan.h"
 #include "newsearchdialog.h"
 #include "studiofixtures.h"
 
@@ -189,4 +192,47 @@ TEST(NewSearchDialog, NamesTheRunAndRefusesANameTheStoreWouldRefuse)
         << d.validationError().toStdString();
     EXPECT_FALSE(d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
     EXPECT_EQ(runNameProblem("two\tparts"), "a run name is one line of printable text; got two\\x09parts");
+}
+
+// Issue 35 (onboarding): no duration estimate before Start. The dialog says how long the search
+// takes on this machine, from the store's earlier searches of the space (core's estimateSearch).
+TEST(NewSearchDialog, SaysHowLongTheSearchTakesHereFromTheStoresEarlierSearches)
+{
+    QTemporaryDir dir;
+    RunStore store(dir.filePath(QStringLiteral("runs.sqlite")).toStdString());
+    NewSearchDialog d;
+    SearchRequest r = d.request();
+    r.invocation.dataset = "synthetic:3000";
+    r.invocation.subset = 2500;
+    r.config = SearchConfig{};
+    d.setRequest(r);
+    d.setStore(&store);
+    ASSERT_TRUE(test::waitForPreview(d.datasetPreview()));
+    auto splits = [&d] { return d.findChild<QLabel *>(QStringLiteral("splits"))->text(); };
+    EXPECT_TRUE(splits().contains(QStringLiteral("No search of this space in this mode here yet"))) << splits().toStdString();
+    // One default search of 2,500 images took 6 min 30 s here: the same search is estimated at that.
+    RunInfo done;
+    done.name = "earlier";
+    done.status = "finished";
+    done.space = r.invocation.space;
+    done.configJson = searchConfigToJson(SearchConfig{});
+    SearchInvocation inv = r.invocation;
+    inv.images = 2500;
+    done.invocationJson = invocationToJson(inv);
+    done.epochsPlanned = done.epochsCompleted = 6;
+    done.seconds = 390;
+    store.createRun(done);
+    d.setRequest(r);
+    ASSERT_TRUE(test::waitForPreview(d.datasetPreview()));
+    EXPECT_TRUE(splits().contains(QStringLiteral("About 6m30s on this machine (from 1 earlier search of this space in this store)")))
+        << splits().toStdString();
+    // Twice the epochs: 12 x 2,000 weight images and 10 x 500 θ images against 6 x 2,000 and 4 x 500.
+    r.config.epochs = 12;
+    d.setRequest(r);
+    ASSERT_TRUE(test::waitForPreview(d.datasetPreview()));
+    EXPECT_TRUE(splits().contains(QStringLiteral("About 13m28s on this machine"))) << splits().toStdString();
+    EXPECT_NEAR(estimateSearch(store, r.invocation.space, 2500, r.config).seconds, 390.0 * 29000 / 14000, 1e-6);
+    // Another mode is another cost: no estimate from soft-mode searches.
+    r.config.mode = MaskMode::Hard;
+    EXPECT_EQ(estimateSearch(store, r.invocation.space, 2500, r.config).basis, 0);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fbnet/runstore.h"
+#include "fbnet/searchconfig.h"
 #include "fbnet/train.h"
 
 namespace fbnet {
@@ -64,6 +65,20 @@ private:
     struct Impl;
     std::unique_ptr<Impl> d;
 };
+
+/** About how long a search takes on this machine, from the store's searches of the same space. */
+struct SearchEstimate
+{
+    double seconds = 0;  ///< 0: no search of the space and mode in this store to go by
+    int basis = 0;       ///< how many stored searches it comes from
+};
+
+/**
+ * The store's finished or stopped searches of `space` in the same mask mode on the same device,
+ * as seconds per image of a weights or θ step (the steps searchSplits and the warm-up give), times
+ * the steps this search (`images` after the subset, `config`) will take. maxStepsPerEpoch caps both.
+ */
+SearchEstimate estimateSearch(const RunStore &store, const std::string &space, std::size_t images, const SearchConfig &config);
 
 /** "1h02m" or "4m05s": a duration for people (the CLI's progress lines, the plans). */
 std::string formatDuration(double seconds);

@@ -9,6 +9,7 @@
 
 #include "fbnet/evaluate.h"
 #include "fbnet/randombaseline.h"
+#include "fbnet/search.h"
 #include "fbnet/storedsearch.h"
 
 namespace fbnet {
@@ -147,6 +148,49 @@ TrainingPlan TrainingPlanner::planBaseline(const TrainConfig &config, std::size_
     TrainingPlan p = d->start(config, trainImages, testImages);
     p.budgetSeconds = runComputeSeconds(d->store, d->run);
     return p;
+}
+
+namespace {
+
+/** Images a search's steps take: every epoch's weights split, θ's after the warm-up (each capped at maxSteps batches). */
+double searchWork(std::size_t images, const SearchConfig &c, int epochs)
+{
+    if (images == 0)
+        return 0;
+    const SearchSplits split = searchSplits(images, c);
+    const double weights = imagesPerEpoch(double(split.weights), c.batchSize, c.maxStepsPerEpoch);
+    const double theta = imagesPerEpoch(double(split.theta), c.batchSize, c.maxStepsPerEpoch);
+    return epochs * weights + std::max(0, epochs - c.warmupEpochs) * theta;
+}
+
+} // namespace
+
+SearchEstimate estimateSearch(const RunStore &store, const std::string &space, std::size_t images, const SearchConfig &config)
+{
+    double seconds = 0, work = 0;
+    SearchEstimate e;
+    for (const auto &r : store.runs()) {
+        if (r.kind != "search" || r.space != space || !(r.seconds > 0) || r.epochsCompleted <= 0
+            || (r.status != "finished" && r.status != "stopped"))
+            continue;
+        try {
+            const SearchConfig c = searchConfigFromJson(r.configJson, r.name);
+            const SearchInvocation inv = invocationFromJson(r.invocationJson, r.name);
+            if (c.mode != config.mode || c.compute.device != config.compute.device)
+                continue;
+            const double w = searchWork(inv.images, c, r.epochsCompleted);
+            if (w > 0) {
+                seconds += r.seconds;
+                work += w;
+                ++e.basis;
+            }
+        } catch (const std::exception &) {
+            continue;  // a record this version cannot read says nothing about the time
+        }
+    }
+    if (work > 0)
+        e.seconds = seconds / work * searchWork(images, config, config.epochs);
+    return e;
 }
 
 double TrainingPlan::estimatedSeconds() const
