@@ -1,5 +1,7 @@
 #include "thetaheatmap.h"
 
+#include "fbnet/convergence.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -96,6 +98,12 @@ ThetaHeatmap::ThetaHeatmap(QWidget *parent)
     m_noData->setFont(QFont(font().family(), 10));
     m_plot->yAxis->setLabel(tr("layer"));
     m_plot->yAxis->setRangeReversed(true);
+    // Right: per-layer confidence (argmax p over uniform), filled once θ exists.
+    m_plot->yAxis2->setRangeReversed(true);
+    m_plot->yAxis2->setLabel(tr("argmax ÷ uniform"));
+    m_plot->yAxis2->setTickLength(0, 0);
+    m_plot->yAxis2->setSubTicks(false);
+    connect(m_plot->yAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), m_plot->yAxis2, qOverload<const QCPRange &>(&QCPAxis::setRange));
     auto *margins = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
     m_colourScale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
@@ -239,6 +247,7 @@ void ThetaHeatmap::repaintCells()
     m_argmax->data()->clear();
     m_noData->setVisible(m_shown < 0);
     if (m_shown < 0) {
+        m_plot->yAxis2->setVisible(false);
         m_map->data()->fill(kNaN);
         m_map->setDataRange(m_scale == Scale::RelativeToUniform ? QCPRange(-1, 1) : QCPRange(0, 1));
         m_plot->replot(QCustomPlot::rpQueuedReplot);
@@ -279,8 +288,21 @@ void ThetaHeatmap::repaintCells()
         }
     }
     m_argmax->setData(argKeys, argValues);
+    // The right axis: each layer's confidence, so a flat layer reads as "1.1×" without hovering.
+    auto confidence = QSharedPointer<QCPAxisTickerText>::create();
+    for (int l = 0; l < m_layers; ++l)
+        confidence->addTick(l + 1, confidenceText(l));
+    m_plot->yAxis2->setTicker(confidence);
+    m_plot->yAxis2->setVisible(true);
     m_map->setDataRange(m_scale == Scale::RelativeToUniform ? QCPRange(-span, span) : QCPRange(0, 1));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString ThetaHeatmap::confidenceText(int layer) const
+{
+    if (m_shown < 0 || layer < 0 || layer >= int(m_epochs[std::size_t(m_shown)].size()))
+        return {};
+    return QStringLiteral("%1×").arg(layerConfidence(m_epochs[std::size_t(m_shown)][std::size_t(layer)]), 0, 'f', 1);
 }
 
 QString ThetaHeatmap::cellText(int layer, int candidate) const

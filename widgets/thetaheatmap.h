@@ -57,6 +57,8 @@ public:
     int markedArgmax(int layer) const;
     /** The hover text of a cell (empty outside the map or without data). */
     QString cellText(int layer, int candidate) const;
+    /** The right axis's label of a layer in the shown epoch: its confidence, "2.4×" (argmax p over 1/K; core's layerConfidence); empty before θ. */
+    QString confidenceText(int layer) const;
     /** The "no data yet" notice is shown. */
     bool showsNoData() const;
 

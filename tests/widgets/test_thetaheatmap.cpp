@@ -84,6 +84,7 @@ TEST(ThetaHeatmap, ShowsDeparturesFromUniformMarksEachArgmaxAndSaysWhenThereIsNo
     EXPECT_TRUE(h.showsNoData());
     EXPECT_TRUE(std::isnan(h.colourValue(0, 0)));  // not "probability 0"
     EXPECT_TRUE(h.cellText(0, 0).isEmpty());
+    EXPECT_TRUE(h.confidenceText(0).isEmpty());
     std::vector<double> flat(9, 0.0925), peaked(9, 0.09);
     flat[4] = 0.26;
     peaked[7] = 0.28;
@@ -96,6 +97,9 @@ TEST(ThetaHeatmap, ShowsDeparturesFromUniformMarksEachArgmaxAndSaysWhenThereIsNo
     EXPECT_NEAR(h.colourValue(0, 4), std::log2(0.26 * 9), 1e-9);
     EXPECT_EQ(h.markedArgmax(0), 4);
     EXPECT_EQ(h.markedArgmax(1), 7);
+    // Issue 35 item 4: each layer's confidence beside it (argmax p over 1/K), without hovering.
+    EXPECT_EQ(h.confidenceText(0), QStringLiteral("2.3×"));  // 0.26 x 9 = 2.34
+    EXPECT_EQ(h.confidenceText(1), QStringLiteral("2.5×"));  // 0.28 x 9 = 2.52
     const QString text = h.cellText(1, 2);
     EXPECT_TRUE(text.contains(QStringLiteral("p = 0.090"))) << text.toStdString();
     EXPECT_TRUE(text.contains(QStringLiteral("b7"))) << text.toStdString();  // names the layer's argmax

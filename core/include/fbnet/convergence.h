@@ -28,6 +28,9 @@ struct ThetaConvergence
     std::string summary() const;
 };
 
+/** A layer's confidence: its argmax's probability over a uniform choice's (max p x K; 0 when empty). */
+double layerConfidence(const std::vector<double> &probabilities);
+
 /// Below this mean confidence (argmax probability / uniform) θ "barely moved".
 inline constexpr double kBarelyMovedConfidence = 1.5;
 /// The argmax's latency this far (relative) from E[latency]: θ is still spread.

@@ -6,6 +6,11 @@
 
 namespace fbnet {
 
+double layerConfidence(const std::vector<double> &p)
+{
+    return p.empty() ? 0.0 : *std::max_element(p.begin(), p.end()) * double(p.size());
+}
+
 namespace {
 
 std::string format(const char *fmt, double a, double b = 0, double c = 0)
@@ -44,7 +49,7 @@ ThetaConvergence assessConvergence(const SearchSpace &space, const std::vector<s
         if (p.empty() || p.size() != layers[i].candidates.size())
             return ThetaConvergence{};  // not this space's θ: say nothing rather than something wrong
         const std::size_t best = std::size_t(std::max_element(p.begin(), p.end()) - p.begin());
-        c.confidence.push_back(p[best] * double(p.size()));
+        c.confidence.push_back(layerConfidence(p));
         sum += c.confidence.back();
         bool offersSkip = false;
         for (const auto &name : layers[i].candidates)
