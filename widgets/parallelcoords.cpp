@@ -14,17 +14,40 @@ namespace fbnet {
 
 namespace {
 
-QColor viridis(double t)
+/** Five stops, linearly interpolated at t in [0, 1]. */
+QColor fiveStopScale(const QColor (&stops)[5], double t)
 {
-    // Five stops of matplotlib's viridis, linearly interpolated.
-    static const QColor stops[] = {QColor(68, 1, 84), QColor(59, 82, 139), QColor(33, 145, 140), QColor(94, 201, 98), QColor(253, 231, 37)};
     t = std::clamp(t, 0.0, 1.0) * 4;
     const int i = std::min(3, int(t));
     const double f = t - i;
     const QColor &a = stops[i], &b = stops[i + 1];
     return QColor(int(a.red() + f * (b.red() - a.red())), int(a.green() + f * (b.green() - a.green())), int(a.blue() + f * (b.blue() - a.blue())));
 }
+
+/** Width the colour legend takes right of the last axis. */
+constexpr int kLegendWidth = 74;
 } // namespace
+
+QColor ParallelCoordinates::lineColour(double t) const
+{
+    // On a light background viridis ends in a yellow that vanishes on white (issue 35: "faint
+    // yellow on white"): there the scale runs navy, purple, magenta, dark orange, every stop at
+    // least 3:1 against white. On a dark background, matplotlib's viridis, whose light end shows.
+    static const QColor light[] = {QColor(8, 48, 107), QColor(84, 39, 143), QColor(152, 0, 140), QColor(200, 30, 60), QColor(204, 76, 2)};
+    static const QColor dark[] = {QColor(68, 1, 84), QColor(59, 82, 139), QColor(33, 145, 140), QColor(94, 201, 98), QColor(253, 231, 37)};
+    return fiveStopScale(palette().color(QPalette::Base).lightnessF() > 0.5 ? light : dark, t);
+}
+
+QString ParallelCoordinates::legendTitle() const
+{
+    return m_colourAxis >= 0 && m_colourAxis < int(m_axes.size()) ? tr("colour: %1").arg(m_axes[m_colourAxis]) : QString();
+}
+
+QRect ParallelCoordinates::legendRect() const
+{
+    const QRect r = plotRect();
+    return QRect(r.right() + 46, r.top(), 14, r.height());
+}
 
 ParallelCoordinates::ParallelCoordinates(QWidget *parent) : QWidget(parent)
 {
@@ -85,7 +108,7 @@ void ParallelCoordinates::setBrush(int axis, double lo, double hi)
 
 QRect ParallelCoordinates::plotRect() const
 {
-    return rect().adjusted(50, 34, -50, -22);
+    return rect().adjusted(50, 34, -50 - kLegendWidth, -22);
 }
 
 int ParallelCoordinates::axisX(int axis) const
@@ -185,7 +208,7 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
         if (!all && !(i < m_highlighted.size() && m_highlighted[i]))
             continue;
         const double c = m_colourAxis >= 0 && std::size_t(m_colourAxis) < m_values[i].size() ? m_values[i][std::size_t(m_colourAxis)] : kNaN;
-        QColor colour = std::isnan(c) || std::isnan(clo) ? QColor(120, 120, 120) : viridis((c - clo) / (chi - clo));
+        QColor colour = std::isnan(c) || std::isnan(clo) ? QColor(120, 120, 120) : lineColour((c - clo) / (chi - clo));
         if (many)
             colour = towardBase(colour, 0.55);
         else
@@ -224,7 +247,33 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
             p.drawRect(QRect(x - 7, y0, 14, std::max(2, y1 - y0)));
         }
     }
+    paintLegend(p, clo, chi);
     m_lastPaintMs = double(timer.nsecsElapsed()) / 1e6;
+}
+
+void ParallelCoordinates::paintLegend(QPainter &p, double lo, double hi) const
+{
+    if (std::isnan(lo))
+        return;
+    const QRect bar = legendRect();
+    QLinearGradient g(bar.bottomLeft(), bar.topLeft());
+    for (int i = 0; i <= 8; ++i)
+        g.setColorAt(i / 8.0, lineColour(i / 8.0));
+    p.fillRect(bar, g);
+    p.setPen(QPen(palette().color(QPalette::WindowText), 1));
+    p.drawRect(bar);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    p.setFont(small);
+    p.drawText(QRect(bar.left() - 40, bar.top() - 16, bar.width() + 80, 14), Qt::AlignCenter, QString::number(hi, 'g', 4));
+    p.drawText(QRect(bar.left() - 40, bar.bottom() + 4, bar.width() + 80, 14), Qt::AlignCenter, QString::number(lo, 'g', 4));
+    // The title along the bar, reading upwards.
+    p.save();
+    p.translate(bar.left() - 6, bar.center().y());
+    p.rotate(-90);
+    p.drawText(QRect(-bar.height() / 2, -14, bar.height(), 14), Qt::AlignCenter,
+               p.fontMetrics().elidedText(legendTitle(), Qt::ElideMiddle, bar.height()));
+    p.restore();
 }
 
 void ParallelCoordinates::mousePressEvent(QMouseEvent *e)

@@ -2,6 +2,8 @@
 
 #include <QColor>
 #include <QStringList>
+
+class QPainter;
 #include <QWidget>
 
 #include <vector>
@@ -37,6 +39,11 @@ public:
     /** The x pixel of an axis and the y pixel of a value on it (for tests driving the mouse). */
     int axisX(int axis) const;
     int valueY(int axis, double value) const;
+    /** The colour of a line at t in [0, 1] of the colour axis (a scale that shows on the palette's background). */
+    QColor lineColour(double t) const;
+    /** The colour legend right of the plot: its bar, and its title ("colour: latency (ms)"). */
+    QRect legendRect() const;
+    QString legendTitle() const;
     /** The time the last paint took (ms). */
     double lastPaintMs() const { return m_lastPaintMs; }
 
@@ -51,6 +58,7 @@ protected:
 
 private:
     QRect plotRect() const;
+    void paintLegend(QPainter &p, double lo, double hi) const;
     double valueAt(int axis, int y) const;
     int axisNear(int x) const;
 

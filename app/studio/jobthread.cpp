@@ -2,6 +2,46 @@
 
 namespace fbnet::studio {
 
+namespace {
+
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
+/**
+ * Holds the hand-off mutex under ThreadSanitizer only. Elsewhere Qt's own ordering suffices, and
+ * the GUI thread must never wait on a worker that was descheduled while posting.
+ */
+class HandOff
+{
+public:
+    explicit HandOff(std::mutex &m) : m_mutex(m)
+    {
+        if (kThreadSanitizer)
+            m_mutex.lock();
+    }
+    ~HandOff()
+    {
+        if (kThreadSanitizer)
+            m_mutex.unlock();
+    }
+    HandOff(const HandOff &) = delete;
+    HandOff &operator=(const HandOff &) = delete;
+
+private:
+    std::mutex &m_mutex;
+};
+
+} // namespace
+
 JobThread::JobThread(const QString &name, QObject *parent)
     : QObject(parent), m_context(new QObject)
 {
@@ -28,11 +68,11 @@ bool JobThread::start(Job job)
     m_stop = std::make_shared<StopToken>();
     m_paused = false;
     setRunning(true);
-    std::lock_guard handOff(m_handOff);
+    const HandOff handOff(m_handOff);
     QMetaObject::invokeMethod(
         m_context,
         [this, job = std::move(job), stop = m_stop] {
-            { std::lock_guard received(m_handOff); }
+            { const HandOff received(m_handOff); }
             std::function<void()> done = job(*stop);
             post([this, done = std::move(done)] {
                 setRunning(false);
@@ -46,11 +86,11 @@ bool JobThread::start(Job job)
 
 void JobThread::post(std::function<void()> f)
 {
-    std::lock_guard handOff(m_handOff);
+    const HandOff handOff(m_handOff);
     QMetaObject::invokeMethod(
         this,
         [this, f = std::move(f)] {
-            { std::lock_guard received(m_handOff); }
+            { const HandOff received(m_handOff); }
             f();
         },
         Qt::QueuedConnection);

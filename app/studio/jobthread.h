@@ -54,10 +54,10 @@ private:
     QObject *m_context;  ///< lives on m_thread: jobs are queued to it
     std::shared_ptr<StopToken> m_stop;
     /**
-     * Held while a call is queued to the other thread, taken (and let go) when it starts there.
-     * Qt orders the two through its posted-event list, whose futex no sanitizer sees; this makes
-     * the hand-off visible to ThreadSanitizer: the poster's writes (the call's captures, the event
-     * Qt allocates) happen before the receiver runs and frees them.
+     * Under ThreadSanitizer only: held while a call is queued to the other thread, taken (and let
+     * go) when it starts there. Qt orders the two through its posted-event list, whose futex no
+     * sanitizer sees; this makes the hand-off visible to TSan: the poster's writes (the call's
+     * captures, the event Qt allocates) happen before the receiver runs and frees them.
      */
     std::mutex m_handOff;
     bool m_running = false;

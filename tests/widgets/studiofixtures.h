@@ -2,6 +2,7 @@
 // The studio tests' fixtures: a tiny search request, a window that has run one, and a run with many steps.
 
 #include <QApplication>
+#include <QColor>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QPushButton>
@@ -10,6 +11,8 @@
 #include <QThread>
 #include <QTemporaryDir>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <random>
 #include <sys/wait.h>
@@ -24,6 +27,17 @@
 #include "runsmodel.h"
 
 namespace fbnet::test {
+
+/** WCAG contrast ratio of two colours (1: the same luminance, 21: black on white). */
+inline double contrast(const QColor &a, const QColor &b)
+{
+    const auto luminance = [](const QColor &c) {
+        const auto lin = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF());
+    };
+    const double la = luminance(a), lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
 
 /** Runs `cmd` in a shell and returns what it printed (stdout and stderr); its exit code in `code`. */
 inline std::string shell(const std::string &cmd, int *code)

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "archdiagram.h"
 #include "devicesview.h"
@@ -53,6 +54,10 @@ TEST(ExplorerPage, ArchitecturesOfEveryRunFilterByBrushAndTextSortNumericallyAnd
     ASSERT_GT(expected, 100);
     page->plot()->setBrush(3, 50, 80);
     EXPECT_EQ(page->filter()->rowCount(), expected);
+    if (const char *shot = std::getenv("FBNET_EXPLORER_SHOT")) {
+        w.resize(1400, 900);
+        w.grab().save(QString::fromLocal8Bit(shot));
+    }
     // A second brush narrows further; a text filter on top.
     page->plot()->setBrush(1, 0, 1e9);
     EXPECT_EQ(page->filter()->rowCount(), expected);
@@ -171,3 +176,27 @@ TEST(ExplorerPage, ParallelCoordinatesBrushByDraggingAndClearByClicking)
     EXPECT_TRUE(std::isnan(p.brush(1).first));
 }
 
+
+// Issue 35 item 7: the Explorer's colours had no legend, and viridis' yellow end was faint on white.
+TEST(ExplorerPage, TheParallelCoordinatesSayWhatTheColourIsAndEveryColourShowsOnTheBackground)
+{
+    ParallelCoordinates p;
+    p.resize(900, 320);
+    p.setData({QStringLiteral("MACs"), QStringLiteral("params"), QStringLiteral("latency (ms)")}, {{1, 10, 3}, {5, 20, 9}, {10, 30, 15}});
+    p.setColourAxis(2);
+    EXPECT_EQ(p.legendTitle(), QStringLiteral("colour: latency (ms)"));
+    const QRect legend = p.legendRect();
+    EXPECT_GT(legend.left(), p.axisX(2) + 20) << "the legend sits right of the last axis";
+    EXPECT_LE(legend.right(), p.width());
+    const QColor base = p.palette().color(QPalette::Base);
+    for (int i = 0; i <= 8; ++i)
+        EXPECT_GE(test::contrast(p.lineColour(i / 8.0), base), 3.0) << "t = " << i / 8.0 << ": " << p.lineColour(i / 8.0).name().toStdString();
+    // The bar is drawn with the lines' own scale: its top is the highest value's colour, its bottom the lowest's.
+    const QImage image = p.grab().toImage();
+    const auto near = [](const QColor &a, const QColor &b) {
+        return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue()) < 40;
+    };
+    const QColor top = image.pixelColor(legend.center().x(), legend.top() + 3), bottom = image.pixelColor(legend.center().x(), legend.bottom() - 3);
+    EXPECT_TRUE(near(top, p.lineColour(1.0))) << top.name().toStdString();
+    EXPECT_TRUE(near(bottom, p.lineColour(0.0))) << bottom.name().toStdString();
+}

@@ -114,18 +114,7 @@ TEST(ThetaHeatmap, ShowsDeparturesFromUniformMarksEachArgmaxAndSaysWhenThereIsNo
     EXPECT_EQ(h.markedArgmax(0), -1);
 }
 
-namespace {
-/** WCAG contrast ratio of two colours (1: the same luminance, 21: black on white). */
-double contrast(const QColor &a, const QColor &b)
-{
-    const auto luminance = [](const QColor &c) {
-        const auto lin = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
-        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF());
-    };
-    const double la = luminance(a), lb = luminance(b);
-    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
-}
-} // namespace
+using fbnet::test::contrast;
 
 // Issue 35: the probability scale painted a near-uniform layer solid navy and its black argmax rings
 // vanished on it. Near-uniform cells are pale; the rings stand out on the palest and darkest cells.
