@@ -1,5 +1,6 @@
 #include "archdiagram.h"
 
+#include <QFontMetricsF>
 #include <QPainter>
 #include <QPaintEvent>
 #include <QPdfWriter>
@@ -51,6 +52,97 @@ void ArchitectureDiagram::paintEvent(QPaintEvent *)
     paint(p, size());
 }
 
+QFont ArchitectureDiagram::smallFont() const
+{
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, font().pointSizeF() - 2.5));
+    return small;
+}
+
+ArchitectureDiagram::RowLayout ArchitectureDiagram::layoutRow(int r, const QSize &size) const
+{
+    RowLayout l;
+    const Row &row = m_rows[std::size_t(r)];
+    const QFontMetricsF small(smallFont());
+    const double line = small.lineSpacing();
+    bool anyMs = false;
+    for (const auto &rr : m_rows)
+        anyMs = anyMs || !rr.layerMs.empty();
+    // Title, stage headers, boxes, block labels (up to 3 lines), per-layer latency: stacked, so a
+    // row's labels never reach the next row's title.
+    const double titleH = 22, headerH = line + 4, labelH = 3 * line, msH = anyMs ? line + 2 : 0;
+    const double minRow = titleH + headerH + 36 + labelH + msH + 10;
+    const int margin = 12;
+    const double rowH = std::max(minRow, (size.height() - 2.0 * margin - 40) / double(m_rows.size()));
+    const double top = margin + r * rowH;
+    l.title = QRectF(margin, top, size.width() - 2 * margin, titleH);
+    const double headerTop = top + titleH, boxTop = headerTop + headerH;
+    const double boxMaxH = rowH - titleH - headerH - labelH - msH - 10;
+    l.boxMaxH = boxMaxH;
+    const int n = int(row.plan.chosen.size());
+    if (n == 0) {
+        l.bottom = l.title.bottom();
+        return l;
+    }
+    int stages = 1;
+    for (int i = 1; i < n; ++i)
+        stages += row.plan.layers[std::size_t(i)].stage != row.plan.layers[std::size_t(i - 1)].stage;
+    const double gap = 8, ends = 2 * 34.0;
+    const double unit = (size.width() - 2 * margin - ends - gap * (stages + 1)) / n;
+    double x = margin;
+    l.stem = QRectF(x, boxTop + boxMaxH * 0.15, 30, boxMaxH * 0.7);
+    x += 34 + gap;
+    for (int i = 0; i < n; ++i) {
+        const LayerSpec &layer = row.plan.layers[std::size_t(i)];
+        if (i == 0 || layer.stage != row.plan.layers[std::size_t(i - 1)].stage) {
+            if (i > 0)
+                x += gap;
+            l.stageHeaders.push_back(QRectF(x, headerTop, 0, headerH - 2));
+            l.stageText.push_back(tr("c%1 s%2").arg(layer.cout).arg(layer.stride));
+        }
+        const BlockSpec &b = row.plan.chosen[std::size_t(i)];
+        const double h = b.kind == BlockSpec::Kind::Skip ? boxMaxH * 0.25 : boxMaxH * std::clamp(0.35 + 0.1 * b.expansion, 0.35, 1.0);
+        l.boxes.push_back(QRectF(x + 1, boxTop + (boxMaxH - h) / 2, unit - 2, h));
+        l.labels.push_back(QRectF(x, boxTop + boxMaxH + 1, unit, labelH));
+        l.latencies.push_back(QRectF(x, boxTop + boxMaxH + 1 + labelH, unit, msH));
+        l.stageHeaders.back().setRight(x + unit);
+        x += unit;
+    }
+    x += gap;
+    l.head = QRectF(x, boxTop + boxMaxH * 0.15, 30, boxMaxH * 0.7);
+    l.bottom = boxTop + boxMaxH + 1 + labelH + msH;
+    return l;
+}
+
+QString ArchitectureDiagram::layerLabel(int r, int layer) const
+{
+    const Row &row = m_rows[std::size_t(r)];
+    const BlockSpec &b = row.plan.chosen[std::size_t(layer)];
+    if (b.kind == BlockSpec::Kind::Skip)
+        return QStringLiteral("skip");
+    return QStringLiteral("k%1\ne%2%3").arg(b.doubleDw ? 33 : b.kernel).arg(b.expansion).arg(b.groups > 1 ? QStringLiteral("\ng2") : QString());
+}
+
+QString ArchitectureDiagram::layerLatency(int r, int layer) const
+{
+    const auto &ms = m_rows[std::size_t(r)].layerMs;
+    if (std::size_t(layer) >= ms.size() || !(ms[std::size_t(layer)] >= 0))
+        return {};
+    const double v = ms[std::size_t(layer)];
+    return QString::number(v, 'f', v < 1 ? 2 : 1);
+}
+
+QRectF ArchitectureDiagram::rowBounds(int r) const
+{
+    const RowLayout l = layoutRow(r, size());
+    return QRectF(l.title.topLeft(), QPointF(l.title.right(), l.bottom));
+}
+
+QStringList ArchitectureDiagram::stageHeaders(int r) const
+{
+    return layoutRow(r, size()).stageText;
+}
+
 void ArchitectureDiagram::paint(QPainter &p, const QSize &size)
 {
     p.setRenderHint(QPainter::Antialiasing);
@@ -63,30 +155,22 @@ void ArchitectureDiagram::paint(QPainter &p, const QSize &size)
         return;
     }
     const auto differ = differingLayers();
-    const int margin = 12, rowH = std::max(90, (size.height() - 2 * margin - 40) / int(m_rows.size()));
+    const QFont small = smallFont();
+    const int margin = 12;
     for (std::size_t r = 0; r < m_rows.size(); ++r) {
         const auto &row = m_rows[r];
-        const int top = margin + int(r) * rowH;
+        const RowLayout l = layoutRow(int(r), size);
         QFont bold = font();
         bold.setBold(true);
         p.setFont(bold);
         p.setPen(text);
-        p.drawText(margin, top + 14, row.title);
+        p.drawText(l.title, Qt::AlignLeft | Qt::AlignVCenter, row.title);
         p.setFont(font());
-        p.drawText(margin + 8 + p.fontMetrics().horizontalAdvance(row.title) + 40, top + 14, row.subtitle);
-        const int n = int(row.plan.chosen.size());
-        if (n == 0)
+        p.drawText(l.title.adjusted(QFontMetricsF(bold).horizontalAdvance(row.title) + 40, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                   row.subtitle);
+        if (l.boxes.empty())
             continue;
-        // stem + layers + head; a gap between stages
-        int stages = 1;
-        for (int i = 1; i < n; ++i)
-            stages += row.plan.layers[std::size_t(i)].stage != row.plan.layers[std::size_t(i - 1)].stage;
-        const double gap = 8, ends = 2 * 34.0;
-        const double unit = (size.width() - 2 * margin - ends - gap * (stages + 1)) / n;
-        const double boxTop = top + 24, boxMaxH = rowH - 46;
-        double x = margin;
-        auto drawEnd = [&](const QString &label, int channels) {
-            QRectF rect(x, boxTop + boxMaxH * 0.15, 30, boxMaxH * 0.7);
+        auto drawEnd = [&](const QRectF &rect, const QString &label, int channels) {
             p.setPen(QPen(text, 1));
             p.setBrush(pal.color(QPalette::AlternateBase));
             p.drawRoundedRect(rect, 3, 3);
@@ -96,17 +180,20 @@ void ArchitectureDiagram::paint(QPainter &p, const QSize &size)
             p.drawText(QRectF(-rect.height() / 2, -rect.width() / 2, rect.height(), rect.width()), Qt::AlignCenter,
                        QStringLiteral("%1 %2").arg(label).arg(channels));
             p.restore();
-            x += 34;
         };
-        drawEnd(tr("stem"), row.plan.stemChannels);
-        x += gap;
-        for (int i = 0; i < n; ++i) {
-            if (i > 0 && row.plan.layers[std::size_t(i)].stage != row.plan.layers[std::size_t(i - 1)].stage)
-                x += gap;
-            const BlockSpec &b = row.plan.chosen[std::size_t(i)];
-            const bool skip = b.kind == BlockSpec::Kind::Skip;
-            const double h = skip ? boxMaxH * 0.25 : boxMaxH * std::clamp(0.35 + 0.1 * b.expansion, 0.35, 1.0);
-            QRectF rect(x + 1, boxTop + (boxMaxH - h) / 2, unit - 2, h);
+        drawEnd(l.stem, tr("stem"), row.plan.stemChannels);
+        // Each stage's output channels and first stride over its layers, a bracket under the text.
+        p.setFont(small);
+        for (std::size_t s = 0; s < l.stageHeaders.size(); ++s) {
+            const QRectF h = l.stageHeaders[s];
+            p.setPen(QPen(pal.color(QPalette::Mid), 1));
+            p.drawLine(QPointF(h.left() + 1, h.bottom()), QPointF(h.right() - 1, h.bottom()));
+            p.setPen(text);
+            p.drawText(h, Qt::AlignHCenter | Qt::AlignBottom, p.fontMetrics().elidedText(l.stageText[std::size_t(s)], Qt::ElideRight, int(h.width())));
+        }
+        for (std::size_t i = 0; i < l.boxes.size(); ++i) {
+            const BlockSpec &b = row.plan.chosen[i];
+            const QRectF rect = l.boxes[i];
             p.setPen(QPen(pal.color(QPalette::Mid), 1));
             p.setBrush(blockColor(b));
             p.drawRect(rect);
@@ -114,28 +201,24 @@ void ArchitectureDiagram::paint(QPainter &p, const QSize &size)
                 p.setBrush(QBrush(QColor(255, 255, 255, 140), Qt::BDiagPattern));
                 p.drawRect(rect);
             }
-            if (std::find(differ.begin(), differ.end(), i) != differ.end()) {
+            if (std::find(differ.begin(), differ.end(), int(i)) != differ.end()) {
                 p.setPen(QPen(QColor(220, 30, 30), 2));
                 p.setBrush(Qt::NoBrush);
                 p.drawRect(rect.adjusted(-1, -1, 1, 1));
             }
-            // label: k/e under the box
             p.setPen(text);
-            QFont small = font();
-            small.setPointSizeF(std::max(6.0, font().pointSizeF() - 2.5));
-            p.setFont(small);
-            const QString label = skip ? QStringLiteral("skip")
-                                       : QStringLiteral("k%1\ne%2%3").arg(b.doubleDw ? 33 : b.kernel).arg(b.expansion).arg(b.groups > 1 ? QStringLiteral("\ng2") : QString());
-            p.drawText(QRectF(x, boxTop + boxMaxH + 1, unit, 40), Qt::AlignHCenter | Qt::AlignTop, label);
-            p.setFont(font());
-            x += unit;
+            p.drawText(l.labels[i], Qt::AlignHCenter | Qt::AlignTop, layerLabel(int(r), int(i)));
+            if (const QString ms = layerLatency(int(r), int(i)); !ms.isEmpty()) {
+                p.setPen(pal.color(QPalette::PlaceholderText));
+                p.drawText(l.latencies[i], Qt::AlignHCenter | Qt::AlignTop, ms);
+            }
         }
-        x += gap;
-        drawEnd(tr("head"), row.plan.headChannels);
+        p.setFont(font());
+        drawEnd(l.head, tr("head"), row.plan.headChannels);
     }
     // legend
     p.setFont(font());
-    const int ly = size.height() - 18;
+    const int ly = size.height() - 30;  // two lines: the swatches, then what the rest means
     int lx = margin;
     auto legend = [&](const QColor &c, const QString &t) {
         p.setPen(QPen(pal.color(QPalette::Mid), 1));
@@ -155,13 +238,19 @@ void ArchitectureDiagram::paint(QPainter &p, const QSize &size)
     legend(blockColor(k5), tr("5×5 depthwise"));
     legend(blockColor(skip), tr("skip"));
     p.setPen(text);
-    p.drawText(lx, ly + 2, tr("height and darkness: expansion · hatched: group 2 + shuffle") +
-                               (m_rows.size() > 1 ? tr(" · red outline: layers that differ") : QString()));
+    QString device;
+    for (const auto &row : m_rows)
+        if (!row.layerMs.empty() && device.isEmpty())
+            device = row.latencyDevice;
+    p.drawText(lx, ly + 2, tr("height and darkness: expansion · hatched: group 2 + shuffle"));
+    p.drawText(margin, ly + 20, tr("cN sM: a stage's output channels and stride") +
+                                    (device.isEmpty() ? QString() : tr(" · under a block: its ms on %1").arg(device)) +
+                                    (m_rows.size() > 1 ? tr(" · red outline: layers that differ") : QString()));
 }
 
 bool ArchitectureDiagram::save(const QString &path)
 {
-    const QSize sz(std::max(width(), 1000), std::max(height(), 180 + 110 * int(m_rows.size())));
+    const QSize sz(std::max(width(), 1000), std::max(height(), sizeHint().height()));
     if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
         QImage img(sz, QImage::Format_ARGB32);
         QPainter p(&img);

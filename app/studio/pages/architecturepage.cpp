@@ -117,7 +117,8 @@ void ArchitecturePage::showPublished()
             QString sub = tr("%1M MACs · %2M params").arg(cost.macs / 1e6, 0, 'f', 1).arg(cost.params / 1e6, 0, 'f', 2);
             for (const auto &t : tables)
                 sub += tr(" · %1 ms on %2").arg(t.predict(plan), 0, 'f', 2).arg(QString::fromStdString(t.device));
-            rows.push_back({name, plan, sub});
+            // Under each block: its ms on the first device (S8), so the two rows compare layer by layer.
+            rows.push_back({name, plan, sub, tables.front().layerMs(plan), QString::fromStdString(tables.front().device)});
         }
         m_diagram->setRows(std::move(rows));
     } catch (const std::exception &e) {
@@ -140,9 +141,10 @@ void ArchitecturePage::refresh()
             const NetworkPlan plan = resolve(space, a);
             const ArchCost cost = computeCost(plan);
             QString sub = tr("%1M MACs · %2M params").arg(cost.macs / 1e6, 0, 'f', 2).arg(cost.params / 1e6, 0, 'f', 2);
-            if (lut.missing(space).empty())
+            const bool complete = lut.missing(space).empty();
+            if (complete)
                 sub += tr(" · %1 ms on %2").arg(lut.predict(plan), 0, 'f', 2).arg(QString::fromStdString(lut.device));
-            rows.push_back({title, plan, sub});
+            rows.push_back({title, plan, sub, complete ? lut.layerMs(plan) : std::vector<double>{}, QString::fromStdString(lut.device)});
         };
         for (const auto &a : o.own.architectures)
             if (a.role == "argmax")

@@ -247,7 +247,7 @@ std::vector<ArchitectureDiagram::Row> ExplorerPage::selectedDiagramRows() const
                 sub += tr(" · top-1 %1%").arg(r.top1 * 100, 0, 'f', 2);
             if (r.untrained)
                 sub += tr(" · untrained θ");
-            out.push_back({QStringLiteral("%1 / %2 (%3)").arg(r.run, QString::fromStdString(r.arch.name), r.role), resolve(*space, r.arch), sub});
+            out.push_back({QStringLiteral("%1 / %2 (%3)").arg(r.run, QString::fromStdString(r.arch.name), r.role), resolve(*space, r.arch), sub, {}, {}});  // latency per block: the rows' tables differ
         } catch (const std::exception &e) {
             Q_EMIT const_cast<ExplorerPage *>(this)->message(tr("Cannot draw %1: %2").arg(r.run, QString::fromStdString(e.what())));
         }

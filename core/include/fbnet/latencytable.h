@@ -73,6 +73,8 @@ public:
      * fixedMs. Throws if a block is missing.
      */
     double predict(const NetworkPlan &plan) const;
+    /** Each searchable layer's block, in ms (-1 where the table lacks its signature); empty for an analytic table. */
+    std::vector<double> layerMs(const NetworkPlan &plan) const;
     double predict(const SearchSpace &space, const Architecture &arch) const;
     /** What the searchable layers do not change, at the space's default shapes (fixedMs for a table). */
     double fixedPart(const SearchSpace &space) const;

@@ -251,6 +251,16 @@ double LatencyTable::predict(const NetworkPlan &plan) const
     return total;
 }
 
+std::vector<double> LatencyTable::layerMs(const NetworkPlan &plan) const
+{
+    std::vector<double> ms;
+    if (!metric.empty())
+        return ms;
+    for (std::size_t i = 0; i < plan.layers.size() && i < plan.chosen.size(); ++i)
+        ms.push_back(lookup(opSignature(plan.layers[i], plan.chosen[i])).value_or(-1.0));
+    return ms;
+}
+
 double LatencyTable::fixedPart(const SearchSpace &space) const
 {
     if (metric.empty())
