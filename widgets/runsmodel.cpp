@@ -1,5 +1,9 @@
 #include "runsmodel.h"
 
+#include <QStringList>
+
+#include "fbnet/searchconfig.h"
+
 #include <QColor>
 #include <QGuiApplication>
 #include <QPalette>
@@ -28,10 +32,33 @@ std::vector<RunRow> loadRunRows(const RunStore &store)
     return rows;
 }
 
+QString searchSetupText(const RunInfo &run)
+{
+    if (run.kind != "search" || run.configJson.empty())
+        return {};
+    try {
+        const SearchConfig c = searchConfigFromJson(run.configJson, run.name);
+        const std::string cost = run.lutDevice == "flops" ? "FLOPs" : run.lutDevice == "params" ? "params" : "LAT";
+        QString text = QString::fromStdString(toString(c.mode) + " \u00b7 " + lossFormula(c, cost));
+        if (!c.targets.empty()) {
+            QStringList targets;
+            for (double t : c.targets)
+                targets << QString::number(t, 'g', 4);
+            text += QStringLiteral(" \u00b7 T = ") + targets.join(QStringLiteral(", "));
+        }
+        return text;
+    } catch (const std::exception &) {
+        return {};
+    }
+}
+
 void RunsModel::setRows(std::vector<RunRow> rows)
 {
     beginResetModel();
     m_rows = std::move(rows);
+    m_setup.clear();
+    for (const auto &r : m_rows)
+        m_setup.push_back(searchSetupText(r.run));
     endResetModel();
 }
 
@@ -68,6 +95,7 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
         case Space: return QString::fromStdString(r.space);
         case Dataset: return QString::fromStdString(r.dataset);
         case Device: return QString::fromStdString(r.lutDevice);
+        case Setup: return m_setup[std::size_t(index.row())];
         case ArgmaxMs:
             if (row.argmaxMs < 0)
                 return QString();
@@ -121,6 +149,7 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
     case Space: return tr("Space");
     case Dataset: return tr("Data set");
     case Device: return tr("Device");
+    case Setup: return tr("Search setup");
     case ArgmaxMs: return tr("Argmax ms");
     case BestTop1: return tr("Best top-1 %");
     case Compute: return tr("Compute");

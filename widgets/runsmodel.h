@@ -19,6 +19,13 @@ struct RunRow
     bool thetaUntrained = false;  ///< a search stopped during warm-up: its argmax is θ's tie-break
 };
 
+/**
+ * A search run's setup in one cell: its mask mode and the loss it minimised with its numbers
+ * (core's lossFormula), a family's targets: "soft · CE·0.2·(log LAT)^0.6". Empty for other kinds
+ * or a configuration this version cannot read.
+ */
+QString searchSetupText(const RunInfo &run);
+
 /** Rows of the run store for the run browser (read with the GUI thread's own connection). */
 std::vector<RunRow> loadRunRows(const RunStore &store);
 
@@ -28,7 +35,7 @@ class RunsModel final : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Name, Kind, Status, Epochs, Space, Dataset, Device, ArgmaxMs, BestTop1, Compute, Created, Reason, ColumnCount };
+    enum Column { Name, Kind, Status, Epochs, Space, Dataset, Device, Setup, ArgmaxMs, BestTop1, Compute, Created, Reason, ColumnCount };
     using QAbstractTableModel::QAbstractTableModel;
 
     void setRows(std::vector<RunRow> rows);
@@ -42,6 +49,7 @@ public:
 
 private:
     std::vector<RunRow> m_rows;
+    std::vector<QString> m_setup;  ///< searchSetupText per row, read once in setRows
 };
 
 } // namespace fbnet

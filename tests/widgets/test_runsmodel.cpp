@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "fbnet/searchconfig.h"
 #include "mainwindow.h"
 #include "studiofixtures.h"
 #include "testenv.h"
@@ -88,6 +89,18 @@ TEST(RunsModel, PassesTheModelTesterAndMapsRuns)
     EXPECT_EQ(m.data(m.index(0, RunsModel::Reason)).toString(), QStringLiteral("no checkpoint: cannot resume"));
     EXPECT_EQ(m.data(m.index(1, RunsModel::Reason)).toString(), QStringLiteral("data set folder:/x: size: the weight split (80%) gets 8 images"));
     EXPECT_EQ(m.headerData(RunsModel::Reason, Qt::Horizontal).toString(), QStringLiteral("Why it ended so"));
+    // ... and so is how it searched: the mode and the loss with its numbers, a family's targets.
+    SearchConfig c;
+    c.alpha = 0.3;
+    rows[0].run.configJson = searchConfigToJson(c);
+    m.setRows(rows);
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Setup)).toString(), QStringLiteral("soft · CE·0.3·(log LAT)^0.6"));
+    EXPECT_EQ(m.data(m.index(1, RunsModel::Setup)).toString(), QString()) << "a random baseline did not search";
+    c.mode = MaskMode::Hard;
+    c.targets = {6, 9.5};
+    rows[0].run.configJson = searchConfigToJson(c);
+    m.setRows(rows);
+    EXPECT_EQ(m.data(m.index(0, RunsModel::Setup)).toString(), QStringLiteral("hard · CE + 1·|LAT/T − 1| · T = 6, 9.5"));
     m.setRows({});
     EXPECT_EQ(m.rowCount(), 0);
 }
