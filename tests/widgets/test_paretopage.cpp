@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <cstdio>
 #include <string>
 
@@ -122,4 +124,10 @@ TEST(ParetoPage, TheParetoTabRunsARandomBaselineWithTheRunsCompute)
     for (const auto &item : w.pareto()->items())
         shown += item.origin == QLatin1String("random");
     EXPECT_EQ(shown, evaluated) << "the baseline's points appear in the open run's Pareto view";
+    if (const char *shot = std::getenv("FBNET_RUNS_TAB_SHOT")) {  // the search and its baseline in the Runs tab
+        w.refreshRuns();
+        w.showTab(QStringLiteral("runs"));
+        w.resize(1500, 500);
+        w.grab().save(QString::fromLocal8Bit(shot));
+    }
 }
