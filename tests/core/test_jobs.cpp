@@ -20,23 +20,15 @@
 
 using namespace fbnet;
 
-TEST(Jobs, TheRandomBaselineAndTheEvaluationJobLiveInCore)
+namespace {
+
+/** Two architectures of fbnet-cifar on 64 synthetic images, one step of 16 each: a baseline in seconds. */
+RandomBaselineRequest tinyBaseline()
 {
-    const std::string dir = ::testing::TempDir() + "/seams-jobs";
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    RunStore store(dir + "/runs.sqlite");
-    StopToken stop;
     RandomBaselineRequest r;
     r.invocation.space = "fbnet-cifar";
     r.invocation.dataset = "synthetic:64";
     r.invocation.lut = "pixel3";
-    try {
-        runRandomBaseline(store, r, stop);
-        FAIL() << "no budget and no cap was accepted";
-    } catch (const Error &e) {
-        EXPECT_EQ(e.field(), "budget");
-    }
     r.maxArchitectures = 2;
     r.trainSubset = 32;
     r.testSubset = 16;
@@ -44,6 +36,27 @@ TEST(Jobs, TheRandomBaselineAndTheEvaluationJobLiveInCore)
     r.config.batchSize = 16;
     r.config.maxStepsPerEpoch = 1;
     r.config.compute.threads = 1;
+    return r;
+}
+
+} // namespace
+
+TEST(Jobs, TheRandomBaselineAndTheEvaluationJobLiveInCore)
+{
+    const std::string dir = ::testing::TempDir() + "/seams-jobs";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    RunStore store(dir + "/runs.sqlite");
+    StopToken stop;
+    RandomBaselineRequest r = tinyBaseline();
+    r.maxArchitectures = 0;
+    try {
+        runRandomBaseline(store, r, stop);
+        FAIL() << "no budget and no cap was accepted";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.field(), "budget");
+    }
+    r.maxArchitectures = 2;
     int started = 0, evaluated = 0;
     RandomBaselineEvents events;
     events.onStarted = [&](const RunInfo &run, const TrainingSetup &setup, double) {
@@ -91,16 +104,7 @@ TEST(Jobs, APlanSaysTheWorkItsLengthAndWhatItReusesBeforeItStarts)
     std::filesystem::create_directories(dir);
     RunStore store(dir + "/runs.sqlite");
     StopToken stop;
-    RandomBaselineRequest r;
-    r.invocation.space = "fbnet-cifar";
-    r.invocation.dataset = "synthetic:64";
-    r.maxArchitectures = 2;
-    r.trainSubset = 32;
-    r.testSubset = 16;
-    r.config.epochs = 1;
-    r.config.batchSize = 16;
-    r.config.maxStepsPerEpoch = 1;
-    r.config.compute.threads = 1;
+    const RandomBaselineRequest r = tinyBaseline();
     const auto out = runRandomBaseline(store, r, stop);
     const auto archs = runArchitectures(store, out.run);
     ASSERT_EQ(archs.size(), 2u);
